@@ -1,0 +1,32 @@
+"""Device and precision as parameters: ``--device auto|cpu|cuda:N`` and autocast on GPU."""
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from .errors import UserError
+
+
+def resolve_device(spec: str = "auto") -> torch.device:
+    """'auto' picks CUDA when available, else CPU; an unavailable CUDA device is a clear error."""
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(spec)
+    except RuntimeError:
+        raise UserError(f"Unknown device {spec!r}; use auto, cpu or cuda:N.") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError(f"Device {spec!r} was asked for but CUDA is not available here; use --device cpu.")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise UserError(f"Device {spec!r} does not exist: {torch.cuda.device_count()} CUDA device(s) found.")
+    return dev
+
+
+def autocast(device: torch.device, precision: str = "auto"):
+    """Mixed precision context: bf16/fp16 autocast on CUDA for 'auto'/'amp', nothing on CPU or 'fp32'."""
+    if precision == "fp32" or device.type != "cuda":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast(device_type="cuda", dtype=dtype)

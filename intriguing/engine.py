@@ -1,0 +1,133 @@
+"""The one-pass evaluation engine shared by every classification analysis.
+
+Each batch is decoded once (one view per model geometry), moved to the device once, and every
+model evaluates every condition of the analysis on it. Metric totals are checkpointed to the run
+folder as the pass goes; an interrupted or crashed run resumes from the last checkpoint, and
+models whose records are already complete are not evaluated again.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Sequence, Tuple
+
+import torch
+from tqdm.auto import tqdm
+
+from vit_models import ModelBundle
+
+from .data import Batch, ImageSet, make_loader
+from .device import autocast
+from .metrics import build_metrics
+from .records import RunDir
+
+
+class Sweep:
+    """What an analysis hands the engine: its conditions and how to evaluate them on a batch."""
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        """Record fields naming each condition this model is evaluated under (model excluded)."""
+        raise NotImplementedError
+
+    def prepare(self, batch: Batch) -> None:
+        """Per-batch state shared by all models (e.g. masks); called once per batch."""
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch: Batch) -> Iterator[Tuple[dict, torch.Tensor]]:
+        """Yield (condition, logits) for every condition of ``bundle`` on [0, 1] pixels ``x01``."""
+        raise NotImplementedError
+
+
+@dataclass
+class EngineOptions:
+    batch_size: int = 64
+    workers: int = 2
+    device: torch.device = torch.device("cpu")
+    precision: str = "auto"
+    metrics: Tuple[str, ...] = ("topk",)
+    checkpoint_every: float = 60.0  # seconds between partial-state saves
+    progress: bool = True
+
+
+def _norm(v: object) -> str:
+    """Compare record values across a CSV round trip (0 == 0.0, '0.1' == 0.1)."""
+    try:
+        return repr(float(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def condition_id(model: str, cond: dict) -> str:
+    return json.dumps([model, sorted((k, _norm(v)) for k, v in cond.items())])
+
+
+def _recorded(records: List[dict], model: str, cond: dict) -> bool:
+    return any(str(r.get("model")) == model and all(_norm(r.get(k)) == _norm(v) for k, v in cond.items())
+               for r in records)
+
+
+def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, run_dir: RunDir,
+              opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
+    """Evaluate all models x conditions in one pass; returns (new records, failed models)."""
+    existing = run_dir.records()
+    plan = {b.name: sweep.conditions(b) for b in bundles}
+    todo = [b for b in bundles if not all(_recorded(existing, b.name, c) for c in plan[b.name])]
+    if not todo:
+        return [], {}
+    metrics = {(b.name, condition_id(b.name, c)): build_metrics(opts.metrics) for b in todo for c in plan[b.name]}
+    n_done, bad = 0, []
+    partial = run_dir.load_partial()
+    if partial and partial.get("models") == [b.name for b in todo] and partial.get("n_total") == len(images):
+        n_done, bad = partial["n_done"], partial["bad"]
+        for key, states in partial["metrics"].items():
+            for m, s in zip(metrics[tuple(key)], states):
+                m.load_state_dict(s)
+    failed: Dict[str, str] = {}
+    active = list(todo)
+    loader = make_loader(images, [b.geometry for b in todo], opts.batch_size, opts.workers, start=n_done)
+    last_save = time.monotonic()
+
+    def checkpoint() -> None:
+        run_dir.save_partial({"models": [b.name for b in todo], "n_total": len(images), "n_done": n_done,
+                              "bad": bad, "metrics": {k: [m.state_dict() for m in ms] for k, ms in metrics.items()}})
+
+    bar = tqdm(loader, total=len(loader), disable=not opts.progress, desc=f"{len(active)} model(s)", unit="batch")
+    try:
+        for batch in bar:
+            bad += batch.bad_paths
+            if len(batch):
+                sweep.prepare(batch)
+                labels = batch.labels.to(opts.device, non_blocking=True)
+                for b in list(active):
+                    try:
+                        x = batch.views[b.geometry].to(opts.device, non_blocking=True).float().div_(255)
+                        with torch.inference_mode(), autocast(opts.device, opts.precision):
+                            for cond, logits in sweep.evaluate(b, x, batch):
+                                for m in metrics[(b.name, condition_id(b.name, cond))]:
+                                    m.update(logits.float(), labels)
+                    except (RuntimeError, ValueError) as e:  # one broken model must not sink the others
+                        failed[b.name] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+                        active.remove(b)
+                        tqdm.write(f"model {b.name} failed and is skipped: {failed[b.name]}")
+            n_done += len(batch) + len(batch.bad_paths)
+            if time.monotonic() - last_save > opts.checkpoint_every:
+                checkpoint()
+                last_save = time.monotonic()
+    except BaseException:
+        checkpoint()  # Ctrl-C or a crash: keep everything counted so far
+        raise
+    records = []
+    for b in active:
+        for c in plan[b.name]:
+            if _recorded(existing, b.name, c):
+                continue
+            row = {"model": b.name, **c}
+            for m in metrics[(b.name, condition_id(b.name, c))]:
+                row.update(m.result())
+            records.append(row)
+    run_dir.append_records(records)
+    run_dir.clear_partial()
+    skipped = sorted(set(run_dir.manifest.get("skipped_images", [])) | set(bad))
+    run_dir.write_manifest(skipped_images=skipped)
+    return records, failed
+

@@ -1,0 +1,180 @@
+"""Calibration metrics as additive sufficient statistics: NLL, Brier, ECE (and signed), Acc/Unc/Freq-90.
+
+Definitions follow Park & Kim (``ops/tests.py`` of how-do-vits-work; Guo et al. 2017 for ECE):
+
+* ``nll``: mean negative log-likelihood of the true class (natural log).
+* ``brier``: mean over samples of sum_k (p_k - onehot_k)^2.
+* ``ece``: sum_b (n_b / n) |acc_b - conf_b| over equal-width confidence bins, in percent.
+* ``ece_signed``: sum_b (n_b / n) (conf_b - acc_b), in percent; > 0 means over-confident.
+* ``acc90``: accuracy (%) of predictions whose confidence >= 0.9.
+* ``unc90``: share (%) of wrong predictions that have confidence < 0.9 ("knows when it is wrong").
+* ``freq90``: share (%) of predictions with confidence >= 0.9.
+
+Confidence is the max softmax probability. ``paper_compat=True`` reproduces the original quirks:
+10 bins, a strict ``> 0.9`` cut for the 90 metrics, and bins ``[lo, hi)`` that drop confidence == 1.0.
+"""
+from __future__ import annotations
+
+import math
+from typing import Dict, Optional
+
+import torch
+import torch.nn.functional as F
+
+from .base import Metric
+
+
+class Calibration(Metric):
+    """Accumulates per-bin count / sum-confidence / sum-correct plus NLL, Brier and 90%-cut counts."""
+
+    def __init__(self, n_bins: int = 15, threshold: float = 0.9, paper_compat: bool = False) -> None:
+        if paper_compat:
+            n_bins = 10
+        self.n_bins = int(n_bins)
+        self.threshold = float(threshold)
+        self.paper_compat = bool(paper_compat)
+        self.reset()
+
+    def reset(self) -> None:
+        self.n = 0
+        self.n_correct = 0
+        self.nll_sum = 0.0
+        self.brier_sum = 0.0
+        self.bin_count = [0] * self.n_bins
+        self.bin_conf = [0.0] * self.n_bins
+        self.bin_correct = [0] * self.n_bins
+        self.n_confident = 0          # confidence >= threshold
+        self.n_confident_correct = 0
+        self.n_wrong_unconfident = 0  # wrong and confidence < threshold
+
+    @torch.no_grad()
+    def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
+        logits = logits.detach().double()  # float64 sums keep resumed runs bit-for-bit close
+        labels = labels.detach().to(logits.device).long().view(-1)
+        logp = F.log_softmax(logits, dim=-1)
+        probs = logp.exp()
+        conf, pred = probs.max(dim=-1)
+        correct = pred.eq(labels)
+        self.n += int(labels.numel())
+        self.n_correct += int(correct.sum())
+        self.nll_sum += float(-logp.gather(1, labels.view(-1, 1)).sum())
+        onehot = F.one_hot(labels, logits.shape[-1]).float()
+        self.brier_sum += float((probs - onehot).pow(2).sum())
+
+        if self.paper_compat:  # [lo, hi) bins: confidence exactly 1.0 falls outside every bin
+            idx = torch.floor(conf * self.n_bins).long()
+            keep = idx < self.n_bins
+            confident = conf > self.threshold
+        else:
+            idx = torch.clamp(torch.floor(conf * self.n_bins).long(), max=self.n_bins - 1)
+            keep = torch.ones_like(correct)
+            confident = conf >= self.threshold
+        idx, c_k, ok_k = idx[keep], conf[keep], correct[keep]
+        counts = torch.bincount(idx, minlength=self.n_bins).tolist()
+        confs = torch.zeros(self.n_bins, dtype=torch.float64, device=conf.device)
+        confs.index_add_(0, idx, c_k.double())
+        oks = torch.bincount(idx, weights=ok_k.double(), minlength=self.n_bins).tolist()
+        for b in range(self.n_bins):
+            self.bin_count[b] += int(counts[b])
+            self.bin_conf[b] += float(confs[b])
+            self.bin_correct[b] += int(round(oks[b]))
+        self.n_confident += int(confident.sum())
+        self.n_confident_correct += int((confident & correct).sum())
+        self.n_wrong_unconfident += int((~confident & ~correct).sum())
+
+    def state_dict(self) -> dict:
+        return {
+            "n_bins": self.n_bins, "threshold": self.threshold, "paper_compat": self.paper_compat,
+            "n": self.n, "n_correct": self.n_correct, "nll_sum": self.nll_sum, "brier_sum": self.brier_sum,
+            "bin_count": list(self.bin_count), "bin_conf": list(self.bin_conf),
+            "bin_correct": list(self.bin_correct), "n_confident": self.n_confident,
+            "n_confident_correct": self.n_confident_correct, "n_wrong_unconfident": self.n_wrong_unconfident,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.n_bins = int(state["n_bins"])
+        self.threshold = float(state["threshold"])
+        self.paper_compat = bool(state["paper_compat"])
+        for key in ("n", "n_correct", "n_confident", "n_confident_correct", "n_wrong_unconfident"):
+            setattr(self, key, int(state[key]))
+        self.nll_sum = float(state["nll_sum"])
+        self.brier_sum = float(state["brier_sum"])
+        self.bin_count = [int(v) for v in state["bin_count"]]
+        self.bin_conf = [float(v) for v in state["bin_conf"]]
+        self.bin_correct = [int(v) for v in state["bin_correct"]]
+
+    def merge(self, other: "Calibration") -> None:
+        """Add another accumulator's statistics (e.g. from a second shard) into this one."""
+        state, mine = other.state_dict(), self.state_dict()
+        for key, value in state.items():
+            if isinstance(value, list):
+                setattr(self, key, [a + b for a, b in zip(mine[key], value)])
+            elif key not in ("n_bins", "threshold", "paper_compat"):
+                setattr(self, key, mine[key] + value)
+
+    def bins(self) -> Dict[str, list]:
+        """Per-bin edges, counts, mean confidence and accuracy (NaN for empty bins) for plotting."""
+        acc = [c / n if n else float("nan") for c, n in zip(self.bin_correct, self.bin_count)]
+        conf = [s / n if n else float("nan") for s, n in zip(self.bin_conf, self.bin_count)]
+        edges = [i / self.n_bins for i in range(self.n_bins + 1)]
+        return {"edges": edges, "count": list(self.bin_count), "confidence": conf, "accuracy": acc}
+
+    def result(self) -> Dict[str, float]:
+        nan = float("nan")
+        if self.n == 0:
+            return {k: nan for k in ("nll", "brier", "ece", "ece_signed", "acc90", "unc90", "freq90")}
+        total = sum(self.bin_count)
+        ece = signed = 0.0
+        for n_b, s_conf, s_ok in zip(self.bin_count, self.bin_conf, self.bin_correct):
+            if n_b:  # (n_b/n)(conf_b - acc_b) = (sum_conf - sum_correct)/n
+                ece += abs(s_conf - s_ok) / total
+                signed += (s_conf - s_ok) / total
+        n_wrong = self.n - self.n_correct
+        return {
+            "nll": self.nll_sum / self.n,
+            "brier": self.brier_sum / self.n,
+            "ece": 100.0 * ece,
+            "ece_signed": 100.0 * signed,
+            "acc90": 100.0 * self.n_confident_correct / self.n_confident if self.n_confident else nan,
+            "unc90": 100.0 * self.n_wrong_unconfident / n_wrong if n_wrong else nan,
+            "freq90": 100.0 * self.n_confident / self.n,
+        }
+
+
+def reliability_diagram(bins: Dict[str, list], ax=None, label: Optional[str] = None, title: Optional[str] = None):
+    """Draw accuracy vs confidence bars (with the gap to the diagonal) and a confidence histogram.
+
+    ``bins`` is ``Calibration.bins()`` or the same dict read back from a record/manifest. Returns the
+    matplotlib Figure (a new one when ``ax`` is None).
+    """
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    edges = bins["edges"]
+    n_bins = len(edges) - 1
+    width = 1.0 / n_bins
+    centers = [(edges[i] + edges[i + 1]) / 2 for i in range(n_bins)]
+    acc = [0.0 if (a is None or math.isnan(a)) else a for a in bins["accuracy"]]
+    conf = [c if not (c is None or math.isnan(c)) else m for c, m in zip(bins["confidence"], centers)]
+    total = max(sum(bins["count"]), 1)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4, 4))
+    else:
+        fig = ax.figure
+    ax.bar(centers, acc, width=width, edgecolor="black", color="tab:blue", alpha=0.8, label=label or "accuracy")
+    gaps = [c - a if n else 0.0 for c, a, n in zip(conf, acc, bins["count"])]
+    ax.bar(centers, gaps, bottom=acc, width=width, edgecolor="tab:red", color="tab:red", alpha=0.25,
+           hatch="//", label="gap to confidence")
+    ax.plot([0, 1], [0, 1], ls=":", color="black")
+    # share of samples per bin as a thin step curve on the same axes
+    ax.step(edges, [0.0] + [n / total for n in bins["count"]], where="pre", color="tab:green", lw=1,
+            label="share of samples")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("Confidence")
+    ax.set_ylabel("Accuracy")
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(loc="upper left", fontsize=7)
+    return fig

@@ -1,0 +1,70 @@
+"""PatchDrop (Naseer et al. 2021): drop a fraction of image cells, as black pixels or removed tokens.
+
+Masks are boolean (B, gh, gw) with True = dropped. Per image, exactly ``n_dropped`` cells go, chosen
+by a seeded permutation; ``per_image=False`` reproduces the original code's one mask per batch.
+"""
+from __future__ import annotations
+
+import math
+from typing import Tuple
+
+import torch
+
+from .grid import upsample_cells
+
+
+def n_dropped(num_cells: int, ratio: float, rounding: str = "round") -> int:
+    """Cells to drop: nearest integer by default; 'floor' is the original (``i * N // 10``)."""
+    if not 0.0 <= ratio <= 1.0:
+        raise ValueError(f"drop ratio must be in [0, 1], got {ratio}")
+    exact = ratio * num_cells
+    return int(math.floor(exact + 1e-9)) if rounding == "floor" else int(round(exact))
+
+
+def random_drop_mask(batch: int, grid: Tuple[int, int], ratio: float, generator: torch.Generator,
+                     per_image: bool = True, rounding: str = "round") -> torch.Tensor:
+    """(B, gh, gw) bool, exactly ``n_dropped`` True cells per image, uniformly at random."""
+    gh, gw = grid
+    n = gh * gw
+    k = n_dropped(n, ratio, rounding)
+    rows = batch if per_image else 1
+    order = torch.rand(rows, n, generator=generator).argsort(dim=1)
+    mask = torch.zeros(rows, n, dtype=torch.bool)
+    mask.scatter_(1, order[:, :k], True)
+    return mask.expand(batch, n).reshape(batch, gh, gw)
+
+
+def offset_pixel_mask(pixel_mask: torch.Tensor, offset: int) -> torch.Tensor:
+    """Shift a (B, H, W) pixel drop mask down-right by ``offset`` px (the paper's offset variant:
+    the grid moves by half a patch, so drops straddle the model's patches); uncovered edges are kept."""
+    if offset <= 0:
+        return pixel_mask
+    out = torch.zeros_like(pixel_mask)
+    out[:, offset:, offset:] = pixel_mask[:, :-offset, :-offset]
+    return out
+
+
+def drop_pixels(images: torch.Tensor, cell_mask: torch.Tensor, fill: float | torch.Tensor = 0.0,
+                offset: int = 0) -> torch.Tensor:
+    """Set the pixels of dropped cells to ``fill`` ([0, 1] space; 0 = black as in the paper).
+
+    ``fill`` may be a per-channel tensor (e.g. the model's mean, so dropped pixels normalise to 0).
+    """
+    pixel = upsample_cells(cell_mask.to(images.device), images.shape[-2:])
+    pixel = offset_pixel_mask(pixel, offset).unsqueeze(1)  # (B, 1, H, W)
+    fill_t = torch.as_tensor(fill, dtype=images.dtype, device=images.device).reshape(1, -1, 1, 1)
+    return torch.where(pixel, fill_t, images)
+
+
+def drop_tokens(tokens: torch.Tensor, cell_mask: torch.Tensor, num_prefix_tokens: int) -> torch.Tensor:
+    """Remove dropped patch tokens: (B, P + N, D) -> (B, P + N - k, D), prefix tokens kept.
+
+    Needs the same count dropped in every image (true for :func:`random_drop_mask`)."""
+    b = tokens.shape[0]
+    keep = ~cell_mask.reshape(b, -1).to(tokens.device)
+    counts = keep.sum(dim=1)
+    if not bool((counts == counts[0]).all()):
+        raise ValueError("token drop needs the same number of kept patches in every image")
+    idx = keep.nonzero()[:, 1].reshape(b, -1) + num_prefix_tokens  # sorted kept positions
+    patches = tokens.gather(1, idx.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
+    return torch.cat([tokens[:, :num_prefix_tokens], patches], dim=1)

@@ -1,0 +1,64 @@
+"""Jaccard index (IoU) of attention masks against a semantic ground truth, per the paper's protocol.
+
+For one image: for every ground-truth class present (background 0 and void 255 are not classes),
+take the IoU of the best head's mask with that class, then average over the classes. The dataset
+score is the mean over images.
+
+Void handling (``void``):
+  * ``"exclude"`` (default, correct): void pixels are left out of intersection and union.
+  * ``"union"`` (the original code): its ``(cur_mask != 255)`` test runs on a boolean class mask,
+    so it never removes anything; void pixels that a head marks as foreground enlarge the union.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..errors import UserError
+
+VOID = 255
+BACKGROUND = 0
+VOID_MODES = ("exclude", "union")
+
+
+def present_classes(target: torch.Tensor) -> torch.Tensor:
+    """Sorted object classes in a label map (background and void left out)."""
+    labels = torch.unique(target)
+    return labels[(labels != BACKGROUND) & (labels != VOID)]
+
+
+def class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
+    """IoU of every head's mask with every present class.
+
+    Args:
+        masks: bool ``[heads, H, W]`` (one mask per head), at the target's resolution.
+        target: integer label map ``[H, W]``.
+    Returns:
+        (classes ``[C]``, iou ``[C, heads]`` float64); C may be 0.
+    """
+    if void not in VOID_MODES:
+        raise UserError(f"Unknown void handling {void!r}; use one of {', '.join(VOID_MODES)}.")
+    if masks.dim() != 3 or masks.shape[-2:] != target.shape[-2:]:
+        raise ValueError(f"masks {tuple(masks.shape)} must be [heads, H, W] matching target {tuple(target.shape)}")
+    classes = present_classes(target)
+    pred = masks.bool().flatten(1)                            # [heads, P]
+    tgt = target.flatten()
+    gt = tgt.unsqueeze(0) == classes.unsqueeze(1)             # [C, P]
+    if void == "exclude":
+        pred = pred & (tgt != VOID).unsqueeze(0)
+    inter = gt.double() @ pred.double().T                     # [C, heads]
+    union = gt.sum(1, keepdim=True).double() + pred.sum(1).double().unsqueeze(0) - inter
+    return classes, inter / union                              # union >= |gt| > 0 for a present class
+
+
+def image_jaccard(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> dict:
+    """Per-image Jaccard: best head per class, mean over classes.
+
+    Returns ``{"jaccard": float (nan when no object class is present), "classes": [...],
+    "class_iou": [...], "best_head": [...]}``.
+    """
+    classes, iou = class_head_iou(masks, target, void)
+    if classes.numel() == 0:
+        return {"jaccard": float("nan"), "classes": [], "class_iou": [], "best_head": []}
+    best, head = iou.max(dim=1)
+    return {"jaccard": float(best.mean()), "classes": classes.tolist(),
+            "class_iou": best.tolist(), "best_head": head.tolist()}

@@ -1,0 +1,72 @@
+"""PASCAL VOC 2012 segmentation through torchvision's ``VOCSegmentation`` (real devkit layout).
+
+Images are resized to a common ``size x size`` (bilinear, as the original) so batches stack; they
+stay in [0, 1] so one decoded batch can be normalised for several models with their own statistics.
+Targets stay at their own resolution (default) or, under ``paper_compat``, are resized to
+``size x size`` like the original's ``transforms.Resize((512, 512))`` on the palette PNG, which PIL
+performs with NEAREST for mode-'P' images.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..errors import UserError
+
+DEVKIT = Path("VOCdevkit") / "VOC2012"
+
+
+def resolve_voc_root(path: str | Path) -> Path:
+    """The folder that holds ``VOCdevkit/VOC2012``; accepts that folder, VOCdevkit or VOC2012 itself."""
+    p = Path(path).expanduser()
+    for cand in (p, p.parent, p.parent.parent):
+        if (cand / DEVKIT / "JPEGImages").is_dir():
+            return cand
+    raise UserError(f"No PASCAL VOC 2012 devkit under {str(path)!r}: expected {DEVKIT}/JPEGImages, "
+                    "SegmentationClass and ImageSets/Segmentation there (set DATA_PATH to the folder holding VOCdevkit).")
+
+
+class VOCSegmentationSet(torch.utils.data.Dataset):
+    """VOC 2012 ``image_set`` split: items are dicts with image [3,S,S] in [0,1], target, index and name."""
+
+    def __init__(self, root: str | Path, image_set: str = "val", size: int = 512,
+                 paper_compat: bool = False, limit: int | None = None) -> None:
+        import torchvision  # local: keep package import cheap
+
+        if size <= 0:
+            raise UserError(f"Input size must be positive; got {size}.")
+        root = resolve_voc_root(root)
+        try:
+            self.voc = torchvision.datasets.VOCSegmentation(str(root), year="2012", image_set=image_set)
+        except (RuntimeError, ValueError, FileNotFoundError) as e:
+            raise UserError(f"Cannot read VOC 2012 split {image_set!r} under {root}: {e}") from None
+        self.size, self.paper_compat = size, paper_compat
+        n = len(self.voc)
+        self.count = n if limit is None else max(0, min(n, limit))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def name(self, index: int) -> str:
+        return Path(self.voc.images[index]).stem
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        img, target = self.voc[index]  # PIL RGB, PIL 'P'
+        s = self.size
+        image = torch.from_numpy(np.asarray(img.resize((s, s), Image.BILINEAR), dtype=np.uint8).copy())
+        if self.paper_compat:
+            target = target.resize((s, s), Image.NEAREST)
+        return {"image": image.permute(2, 0, 1).float().div_(255.0),
+                "target": torch.from_numpy(np.asarray(target, dtype=np.uint8).copy()).long(),
+                "orig_size": (img.height, img.width), "index": index, "name": self.name(index)}
+
+
+def collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stack the common-size images; targets (of differing sizes) stay a list."""
+    return {"image": torch.stack([b["image"] for b in batch]), "target": [b["target"] for b in batch],
+            "orig_size": [b["orig_size"] for b in batch], "index": [b["index"] for b in batch],
+            "name": [b["name"] for b in batch]}

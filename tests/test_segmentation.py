@@ -1,0 +1,144 @@
+"""Jaccard on hand-built arrays (void both ways), attention thresholding, VOC reader on real samples."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import timm
+import torch
+
+from intriguing.attention import patch_attention
+from intriguing.errors import UserError
+from intriguing.saliency import mass_masks, normalize
+from intriguing.segmentation.jaccard import class_head_iou, image_jaccard, present_classes
+from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
+from intriguing.segmentation.voc import VOCSegmentationSet, collate, resolve_voc_root
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+VOC = SHARED / "datasets" / "voc2012-samples"
+needs_voc = pytest.mark.skipif(not (VOC / "VOCdevkit").is_dir(), reason="../shared VOC 2012 samples not present")
+
+
+def original_jaccard(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """IPViT evaluate_segmentation.py get_per_sample_jaccard, line for line (pred [heads,H,W], target [1,H,W])."""
+    jac, object_count = 0, 0
+    for mask_idx in torch.unique(target):
+        if mask_idx in [0, 255]:
+            continue
+        cur_mask = target == mask_idx
+        intersection = torch.sum((cur_mask * pred) * (cur_mask != 255), dim=[1, 2])
+        union = torch.sum(((cur_mask + pred) > 0) * (cur_mask != 255), dim=[1, 2])
+        jac += (intersection / union).max().item()
+        object_count += 1
+    return jac / object_count
+
+
+def hand_case():
+    # 4x4: class 1 top-left 2x2, class 2 bottom row, void ring on column 3 rows 0-2, rest background
+    t = torch.tensor([[1, 1, 0, 255],
+                      [1, 1, 0, 255],
+                      [0, 0, 0, 255],
+                      [2, 2, 2, 2]])
+    head0 = torch.tensor([[1, 1, 1, 1],
+                          [1, 0, 0, 1],
+                          [0, 0, 0, 1],
+                          [0, 0, 0, 0]], dtype=torch.bool)   # 3 of class 1, 3 void, 1 bg
+    head1 = torch.tensor([[0, 0, 0, 0],
+                          [0, 0, 0, 0],
+                          [0, 0, 0, 0],
+                          [1, 1, 1, 1]], dtype=torch.bool)   # exactly class 2
+    return torch.stack([head0, head1]), t
+
+
+def test_class_head_iou_by_hand_both_void_modes():
+    masks, t = hand_case()
+    classes, iou = class_head_iou(masks, t, "exclude")
+    assert classes.tolist() == [1, 2]
+    # class 1 / head 0: inter 3, union = 4 gt + 1 bg pred (void dropped) = 5
+    assert iou[0, 0].item() == pytest.approx(3 / 5)
+    assert iou[0, 1].item() == 0 and iou[1, 1].item() == 1 and iou[1, 0].item() == 0
+    _, iou_u = class_head_iou(masks, t, "union")
+    assert iou_u[0, 0].item() == pytest.approx(3 / 8)  # the 3 void pixels join the union
+    assert iou_u[1, 1].item() == 1
+
+
+def test_image_jaccard_best_head_per_class_then_mean():
+    masks, t = hand_case()
+    r = image_jaccard(masks, t)
+    assert r["classes"] == [1, 2] and r["best_head"] == [0, 1]
+    assert r["jaccard"] == pytest.approx((3 / 5 + 1) / 2)
+    assert image_jaccard(masks, t, "union")["jaccard"] == pytest.approx((3 / 8 + 1) / 2)
+    empty = image_jaccard(masks, torch.zeros(4, 4, dtype=torch.long))
+    assert math.isnan(empty["jaccard"]) and empty["classes"] == []
+    with pytest.raises(UserError, match="Unknown void handling"):
+        image_jaccard(masks, t, "ignore")
+
+
+def test_union_mode_equals_the_original_code_on_random_maps():
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        t = torch.randint(0, 4, (1, 24, 24), generator=g)
+        t[t == 3] = 255
+        t[0, 0, 0] = 1  # at least one object class
+        pred = torch.rand(3, 24, 24, generator=g) > 0.5
+        ours = image_jaccard(pred, t[0], "union")["jaccard"]
+        assert ours == pytest.approx(original_jaccard(pred.float(), t), abs=1e-6)
+        assert image_jaccard(pred, t[0], "exclude")["jaccard"] >= ours - 1e-12  # void only ever shrinks IoU
+
+
+def test_threshold_attention_is_the_mass_rule_per_head():
+    a = torch.softmax(torch.randn(2, 3, 16, generator=torch.Generator().manual_seed(1)), -1).reshape(2, 3, 4, 4)
+    m = threshold_attention(a, 0.9)
+    assert m.shape == (2, 3, 4, 4)
+    assert torch.equal(m.reshape(2, 3, 16), mass_masks(a.reshape(2, 3, 16), [0.9])[:, :, 0])
+    assert mean_head_mask(a, 0.9).shape == (2, 4, 4)
+    up = masks_at(m, (13, 13))
+    assert up.shape == (2, 3, 13, 13) and up.dtype == torch.bool
+    assert torch.equal(masks_at(m, (8, 8))[..., ::2, ::2], m)
+    assert present_classes(torch.tensor([0, 255, 7, 3, 7])).tolist() == [3, 7]
+
+
+@needs_voc
+def test_voc_reader_on_real_samples():
+    for p in (VOC, VOC / "VOCdevkit", VOC / "VOCdevkit" / "VOC2012"):
+        assert resolve_voc_root(p) == VOC
+    ds = VOCSegmentationSet(VOC, size=128)
+    assert len(ds) == 14
+    item = ds[0]
+    assert item["image"].shape == (3, 128, 128) and 0 <= item["image"].min() and item["image"].max() <= 1
+    assert item["target"].shape == (513, 513) and item["orig_size"] == (513, 513)
+    assert set(item["target"].unique().tolist()) <= set(range(21)) | {255}
+    paper = VOCSegmentationSet(VOC, size=512, paper_compat=True, limit=3)
+    assert len(paper) == 3 and paper[0]["target"].shape == (512, 512)
+    # NEAREST keeps the label set (no interpolated in-between labels)
+    assert set(paper[0]["target"].unique().tolist()) == set(item["target"].unique().tolist())
+    b = collate([ds[i] for i in range(3)])
+    assert b["image"].shape == (3, 3, 128, 128) and len(b["target"]) == 3 and b["name"][0] == "sample_000000"
+
+
+def test_voc_missing_root_is_user_error(tmp_path):
+    with pytest.raises(UserError, match="No PASCAL VOC 2012 devkit"):
+        VOCSegmentationSet(tmp_path)
+
+
+@needs_voc
+def test_pipeline_on_real_voc_with_tiny_random_vit():
+    torch.manual_seed(0)
+    model = timm.create_model("vit_tiny_patch16_224", pretrained=False, embed_dim=64, depth=2, num_heads=4,
+                              num_classes=10).eval()
+    ds = VOCSegmentationSet(VOC, size=224)
+    loader = torch.utils.data.DataLoader(ds, batch_size=5, collate_fn=collate)
+    scores = {"exclude": [], "union": []}
+    for batch in loader:
+        attn = patch_attention(model, normalize(batch["image"], (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)))
+        masks = threshold_attention(attn, 0.9)
+        for m, t in zip(masks, batch["target"]):
+            full = masks_at(m, tuple(t.shape))
+            e, u = image_jaccard(full, t, "exclude"), image_jaccard(full, t, "union")
+            assert 0 < e["jaccard"] <= 1 and u["jaccard"] <= e["jaccard"] + 1e-12
+            scores["exclude"].append(e["jaccard"])
+            scores["union"].append(u["jaccard"])
+    assert len(scores["exclude"]) == 14
+    # a 90%-mass mask of a random ViT covers most of the image: IoU near the object's area share
+    assert 0.05 < sum(scores["exclude"]) / 14 < 0.9

@@ -1,0 +1,19 @@
+"""The model zoo: any timm model by name or wildcard, the paper's checkpoints, and
+EfficientNet-Lite0 with packaged ImageNet weights.
+
+    from vit_models import load_model
+    bundle = load_model("deit_small_patch16_224")      # timm / HF cache / download
+    bundle = load_model("deit_t_sin")                  # the paper's release (pretrained/ or URL)
+    bundle = load_model("deit_tiny_patch16_224=random")  # random init
+    logits = bundle(images_in_0_1)                     # normalises with the model's own statistics
+"""
+from __future__ import annotations
+
+from . import efficientnet_lite, paper
+from .loader import all_names, load_model, parse_spec, resolve_model_specs
+from .zoo import ZOO, ModelBundle, ZooEntry
+
+paper.register()
+efficientnet_lite.register()
+
+__all__ = ["ZOO", "ModelBundle", "ZooEntry", "load_model", "resolve_model_specs", "parse_spec", "all_names"]

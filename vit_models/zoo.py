@@ -1,0 +1,78 @@
+"""The model zoo's registry and the bundle every analysis receives.
+
+A :class:`ZooEntry` describes a model that is not a plain timm name (the paper's checkpoints,
+EfficientNet-Lite0 with packaged weights, CIFAR ResNets); any other name goes straight to timm.
+A :class:`ModelBundle` is a loaded model plus the preprocessing it was trained with.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Tuple
+
+import torch
+from torch import nn
+
+from intriguing.registry import Registry
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """A registered model: ``build(checkpoint_or_None, pretrained)`` returns an eval-mode module."""
+
+    name: str
+    build: Callable[[Optional[str], bool], nn.Module]
+    data_config: dict
+    description: str
+    url: Optional[str] = None       # where the weights are released
+    filename: Optional[str] = None  # the file name expected in pretrained/
+
+
+ZOO: Registry[ZooEntry] = Registry("model")
+
+
+@dataclass
+class ModelBundle:
+    """A loaded model with its own preprocessing (timm's data config) and provenance."""
+
+    name: str
+    model: nn.Module
+    data_config: dict
+    source: str = ""
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def input_size(self) -> Tuple[int, int]:
+        return tuple(self.data_config["input_size"][1:])  # type: ignore[return-value]
+
+    @property
+    def patch_size(self) -> Optional[int]:
+        """The ViT patch size (None for CNNs)."""
+        pe = getattr(self.model, "patch_embed", None)
+        ps = getattr(pe, "patch_size", None)
+        if ps is None:
+            return None
+        return int(ps[0] if isinstance(ps, (tuple, list)) else ps)
+
+    @property
+    def is_vit(self) -> bool:
+        return self.patch_size is not None and hasattr(self.model, "blocks")
+
+    @property
+    def geometry(self) -> tuple:
+        """What decides the decoded pixels: models sharing it share one decoded batch."""
+        c = self.data_config
+        return (tuple(c["input_size"]), round(float(c.get("crop_pct", 1.0)), 6),
+                c.get("interpolation", "bicubic"), c.get("crop_mode", "center"))
+
+    def normalize(self, x01: torch.Tensor) -> torch.Tensor:
+        """[0, 1] pixels -> the model's input space (its own mean / std)."""
+        mean = torch.tensor(self.data_config["mean"], device=x01.device, dtype=x01.dtype).view(1, -1, 1, 1)
+        std = torch.tensor(self.data_config["std"], device=x01.device, dtype=x01.dtype).view(1, -1, 1, 1)
+        return (x01 - mean) / std
+
+    def __call__(self, x01: torch.Tensor) -> torch.Tensor:
+        """Logits for [0, 1] pixel input."""
+        return self.model(self.normalize(x01))
