@@ -116,7 +116,7 @@ def unfused_attention(modules: Sequence[nn.Module]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def capture_attention(model: nn.Module, blocks: Sequence[int], reduce) -> Iterator[dict[int, torch.Tensor]]:
+def capture_attention(model: nn.Module, blocks: Sequence[int], reduce) -> Iterator[dict]:
     """Hook the given blocks; ``reduce(block, probs[B, heads, N, N])`` decides what is stored per block.
 
     Yields a dict filled during the forward pass (block index -> whatever ``reduce`` returned).
@@ -157,24 +157,26 @@ def _check_fired(store: dict, blocks: Sequence[int], model: nn.Module) -> None:
 
 
 @torch.no_grad()
-def patch_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Sequence[int],
-                           token: str = "cls") -> dict[int, torch.Tensor]:
-    """Attention from the query token to every patch token, for each requested block.
+def token_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Sequence[int],
+                           tokens: Sequence[str] = ("cls",)) -> dict[int, dict[str, torch.Tensor]]:
+    """Attention from each query token to every patch token, for each requested block, in one forward.
 
     Args:
         images: normalised batch ``[B, 3, H, W]``; H and W any multiple of the patch size.
         blocks: block indices (negative count from the end).
-        token: "cls" or "dist" (distilled models).
+        tokens: query tokens, "cls" and/or "dist" (distilled models).
     Returns:
-        block -> ``[B, heads, h, w]`` float32 softmax rows restricted to the patch tokens (not renormalised).
+        block -> token -> ``[B, heads, h, w]`` float32 softmax rows restricted to the patch tokens
+        (not renormalised).
     """
-    q = query_index(model, token)
+    qs = [query_index(model, t) for t in tokens]
     idx = resolve_blocks(model, blocks)
     h, w = patch_grid(model, images.shape[-2], images.shape[-1])
     npre = model.num_prefix_tokens
 
     def reduce(_b, probs):
-        return probs[:, :, q, npre:].float().reshape(probs.shape[0], probs.shape[1], h, w)
+        rows = probs[:, :, qs, npre:].float()  # [B, heads, Q, P]: only the query rows are kept
+        return {t: rows[:, :, i].reshape(probs.shape[0], probs.shape[1], h, w) for i, t in enumerate(tokens)}
 
     with any_input_size(model), capture_attention(model, idx, reduce) as store:
         _run_tokens(model, images, max(idx))
@@ -182,10 +184,22 @@ def patch_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Seque
     return {b: store[b] for b in idx}
 
 
+def patch_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Sequence[int],
+                           token: str = "cls") -> dict[int, torch.Tensor]:
+    """block -> ``[B, heads, h, w]`` attention from one query token ("cls" or "dist") to the patches."""
+    return {b: d[token] for b, d in token_attention_blocks(model, images, blocks, (token,)).items()}
+
+
+def token_attention(model: nn.Module, images: torch.Tensor, tokens: Sequence[str] = ("cls",),
+                    block: int = -1) -> dict[str, torch.Tensor]:
+    """token -> ``[B, heads, h, w]`` for one block: CLS and shape-token maps from a single forward."""
+    (b,) = resolve_blocks(model, block)
+    return token_attention_blocks(model, images, [b], tokens)[b]
+
+
 def patch_attention(model: nn.Module, images: torch.Tensor, block: int = -1, token: str = "cls") -> torch.Tensor:
     """``[B, heads, h, w]`` attention from the CLS (or distillation) token to the patches of one block."""
-    (b,) = resolve_blocks(model, block)
-    return patch_attention_blocks(model, images, [b], token)[b]
+    return token_attention(model, images, (token,), block)[token]
 
 
 def fuse_heads(probs: torch.Tensor, how: str = "mean") -> torch.Tensor:

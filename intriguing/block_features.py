@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -96,19 +96,29 @@ class BlockFeatures:
     >>> with BlockFeatures(model) as feats:
     ...     logits = model(x)
     ... for spec, fmap in feats.items(): ...
-    Feature maps are detached (B, C, H, W) tensors on the model's device.
+    Feature maps are detached (B, C, H, W) tensors on the model's device. With ``on_feature`` each map
+    is handed to that callback as soon as it exists and not stored (deep models, big batches).
     """
 
-    def __init__(self, model: nn.Module, detach: bool = True) -> None:
+    def __init__(self, model: nn.Module, detach: bool = True,
+                 on_feature: Optional[Callable[[BlockSpec, torch.Tensor], None]] = None) -> None:
         self.model = model
         self.detach = detach
+        self.on_feature = on_feature
         self.specs = block_specs(model)
+        self._by_name = {s.name: s for s in self.specs}
         self.prefix = int(getattr(model, "num_prefix_tokens", 0) or 0)
         pe = getattr(model, "patch_embed", None)
         self.grid = tuple(pe.grid_size) if pe is not None and getattr(pe, "grid_size", None) else None
         self._handles: list = []
         self._store: Dict[str, torch.Tensor] = {}
         self._inputs: Dict[str, torch.Tensor] = {}
+
+    def _emit(self, name: str, fmap: torch.Tensor) -> None:
+        if self.on_feature is not None:
+            self.on_feature(self._by_name[name], fmap)
+        else:
+            self._store[name] = fmap
 
     def _map(self, x: torch.Tensor, transformer: bool) -> torch.Tensor:
         x = x.detach() if self.detach else x
@@ -120,13 +130,13 @@ class BlockFeatures:
         first_name, first = blocks[0]
         first_is_tf = _is_transformer_block(first)
         self._handles.append(first.register_forward_pre_hook(
-            lambda m, args: self._store.__setitem__("stem", self._map(args[0], first_is_tf))))
+            lambda m, args: self._emit("stem", self._map(args[0], first_is_tf))))
         for name, block in blocks:
             if _is_transformer_block(block):
                 self._hook_transformer(name, block)
             else:
                 self._handles.append(block.register_forward_hook(
-                    lambda m, args, out, name=name: self._store.__setitem__(name, self._map(out, False))))
+                    lambda m, args, out, name=name: self._emit(name, self._map(out, False))))
         return self
 
     def _hook_transformer(self, name: str, block: nn.Module) -> None:
@@ -134,10 +144,10 @@ class BlockFeatures:
             self._inputs[name] = args[0]
 
         def attn_branch(m, args, out):  # drop_path1 output = the attention branch added to the stream
-            self._store[f"{name}.attn"] = self._map(self._inputs.pop(name) + out, True)
+            self._emit(f"{name}.attn", self._map(self._inputs.pop(name) + out, True))
 
         def post(m, args, out):
-            self._store[f"{name}.mlp"] = self._map(out, True)
+            self._emit(f"{name}.mlp", self._map(out, True))
         self._handles += [block.register_forward_pre_hook(pre), block.drop_path1.register_forward_hook(attn_branch),
                           block.register_forward_hook(post)]
 

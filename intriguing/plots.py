@@ -1,5 +1,5 @@
 """Plots drawn from records (never from in-memory state), so a finished or resumed run can be
-re-plotted with ``python -m intriguing.plot OUT_DIR``."""
+re-plotted with ``python -m intriguing.report OUT_DIR``."""
 from __future__ import annotations
 
 from pathlib import Path

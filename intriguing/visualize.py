@@ -77,20 +77,28 @@ def overlay_figure(image01, heat=None, mask=None, title: str | None = None, inch
     return fig
 
 
+def voc_color(label: int) -> tuple:
+    """PASCAL VOC's palette colour of a class index (the devkit's bit-interleaving rule), in [0, 1]."""
+    r = g = b = 0
+    c = int(label)
+    for j in range(8):
+        r |= ((c >> 0) & 1) << (7 - j)
+        g |= ((c >> 1) & 1) << (7 - j)
+        b |= ((c >> 2) & 1) << (7 - j)
+        c >>= 3
+    return r / 255, g / 255, b / 255
+
+
 def draw_labels(ax, image01, target, title: str = "ground truth") -> None:
-    """A VOC-style label map over the image: classes coloured, background clear, void (255) white."""
+    """A VOC label map over the image: classes in VOC colours, background clear, void (255) white."""
     img = _np_image(image01)
     h, w = img.shape[:2]
     lab = _np(target).astype(np.int64)
     ax.imshow(img, extent=(0, w, h, 0), interpolation="bilinear")
     rgba = np.zeros((*lab.shape, 4), dtype=np.float32)
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab20"]
     for c in np.unique(lab):
-        if c == 0:
-            continue
-        rgba[lab == c] = (1, 1, 1, 0.8) if c == 255 else (*cmap(int(c) % 20)[:3], 0.6)
+        if c != 0:
+            rgba[lab == c] = (1, 1, 1, 0.85) if c == 255 else (*voc_color(c), 0.65)
     ax.imshow(rgba, extent=(0, w, h, 0), interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(title, fontsize=8)

@@ -15,6 +15,9 @@ from ..registry import Registry
 ANALYSES: Registry[str] = Registry("analysis")
 ANALYSES.register("occlusion", "intriguing.analyses.occlusion")
 ANALYSES.register("shuffle", "intriguing.analyses.shuffle")
+ANALYSES.register("fourier", "intriguing.analyses.fourier")
+ANALYSES.register("freq_noise", "intriguing.analyses.freq_noise")
+ANALYSES.register("corruption", "intriguing.analyses.corruption")
 
 
 def get_analysis(name: str) -> ModuleType:

@@ -1,7 +1,8 @@
 """Occlusion (PatchDrop) sweep: top-1 vs. the fraction of image patches dropped.
 
-Conditions: ``random`` (cells aligned with the model's patches) and ``random-offset`` (grid shifted
-by half a cell, as in the paper). Masks are drawn per image from seeds that depend only on
+Conditions: ``random`` (cells aligned with the model's patches), ``random-offset`` (grid shifted
+by half a cell, as in the paper), and ``salient`` / ``non-salient`` (the cells a saliency ViT's
+attention ranks highest / lowest; see :mod:`.saliency_drop`). Masks are drawn per image from seeds that depend only on
 (seed, condition, grid, ratio, run, image index) and are shared by every model with that grid, so
 models are compared on identical occlusions. ``--drop-mode tokens`` removes the dropped patch
 tokens from ViTs instead of blacking pixels.
@@ -9,7 +10,7 @@ tokens from ViTs instead of blacking pixels.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -23,9 +24,12 @@ from ..errors import UserError
 from ..perturb import drop_pixels, drop_tokens, n_dropped, parse_grid, random_drop_mask
 from ..seeding import generator, per_image_uniform
 from .reporting import report_curves
+from .saliency_drop import (MEASURED, SALIENCY_DROPS, SaliencyDropper, SaliencyOptions, add_saliency_arguments,
+                            load_saliency_bundle, make_saliency_options, register_metric, set_measured,
+                            write_dino_json)
 
 CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
-DROPS = ("random", "random-offset")
+DROPS = ("random", "random-offset") + SALIENCY_DROPS
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Config:
     seed: int = 0
     mask_per_batch: bool = False      # the original's one mask for a whole batch
     paper_compat: bool = False
+    saliency: SaliencyOptions = SaliencyOptions()  # used by the salient / non-salient conditions
 
     def __post_init__(self) -> None:
         bad = [r for r in self.ratios if not 0.0 <= r <= 1.0]
@@ -51,6 +56,12 @@ class Config:
             raise UserError("--drop-mode must be pixels or tokens.")
         if self.drop_mode == "tokens" and "random-offset" in self.drop:
             raise UserError("random-offset straddles patches, so it works with --drop-mode pixels only.")
+        if self.drop_mode == "tokens" and self.saliency.rule == "mass" and set(self.drop) & set(SALIENCY_DROPS):
+            raise UserError("The mass rule drops a different number of patches per image; use --drop-mode pixels.")
+
+    @property
+    def uses_saliency(self) -> bool:
+        return bool(set(self.drop) & set(SALIENCY_DROPS))
 
 
 def add_arguments(parser) -> None:
@@ -61,15 +72,13 @@ def add_arguments(parser) -> None:
     g.add_argument("--drop-mode", default="pixels", choices=["pixels", "tokens"])
     g.add_argument("--fill", default="black", help="black | mean | value in [0,1] for dropped pixels")
     g.add_argument("--mask-per-batch", action="store_true", help="one mask for the whole batch (the original)")
+    add_saliency_arguments(parser)
 
 
 def make_config(args) -> Config:
-    ratios = tuple(args.ratios)
-    if args.paper_compat:  # the original's sweep: i * N // 10 cells for i = 0..9
-        ratios = tuple(round(0.1 * i, 1) for i in range(10))
-    return Config(ratios=ratios, drop=tuple(args.drop), grid=args.grid, drop_mode=args.drop_mode, fill=args.fill,
+    return Config(ratios=tuple(args.ratios), drop=tuple(args.drop), grid=args.grid, drop_mode=args.drop_mode, fill=args.fill,
                   runs=args.runs, seed=args.seed, mask_per_batch=args.mask_per_batch or args.paper_compat,
-                  paper_compat=args.paper_compat)
+                  paper_compat=args.paper_compat, saliency=make_saliency_options(args))
 
 
 def prepare_bundle(config: Config, bundle: ModelBundle) -> ModelBundle:
@@ -108,18 +117,27 @@ def forward_kept_tokens(bundle: ModelBundle, x01: torch.Tensor, cell_mask: torch
 
 
 class OcclusionSweep(Sweep):
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, saliency: Optional[ModelBundle] = None) -> None:
         self.c = config
         self.masks: Dict[tuple, torch.Tensor] = {}
         self.batch_start = 0
+        if config.uses_saliency and saliency is None:
+            raise UserError("salient / non-salient drop needs a saliency model (--saliency-model).")
+        self.saliency = SaliencyDropper(config.saliency, saliency) if config.uses_saliency else None
 
     def conditions(self, bundle: ModelBundle) -> List[dict]:
         gh, gw = model_grid(self.c, bundle)
         mode = self.mode(bundle)
         rounding = "floor" if self.c.paper_compat else "round"
-        return [{"condition": d, "grid": f"{gh}x{gw}", "drop_mode": mode, "ratio": r,
-                 "dropped": n_dropped(gh * gw, r, rounding) / (gh * gw), "run": run}
-                for d in self.c.drop for r in self.c.ratios for run in range(self.c.runs)]
+        out = []
+        for d in self.c.drop:
+            if d in SALIENCY_DROPS:  # deterministic: one run
+                out += self.saliency.conditions(d, bundle, (gh, gw), self.c.ratios, mode)
+                continue
+            out += [{"condition": d, "grid": f"{gh}x{gw}", "drop_mode": mode, "ratio": r,
+                     "dropped": n_dropped(gh * gw, r, rounding) / (gh * gw), "run": run}
+                    for r in self.c.ratios for run in range(self.c.runs)]
+        return out
 
     def mode(self, bundle: ModelBundle) -> str:
         return "tokens" if self.c.drop_mode == "tokens" and bundle.is_vit else "pixels"
@@ -127,6 +145,8 @@ class OcclusionSweep(Sweep):
     def prepare(self, batch) -> None:
         self.masks = {}
         self.batch = batch
+        if self.saliency is not None:
+            self.saliency.prepare()
 
     def mask(self, drop: str, grid: Tuple[int, int], ratio: float, run: int) -> torch.Tensor:
         key = (drop, grid, ratio, run)
@@ -154,11 +174,19 @@ class OcclusionSweep(Sweep):
         clean = None
         cell_px = x01.shape[-2] // grid[0]
         for cond in self.conditions(bundle):
-            if cond["dropped"] == 0:  # identity: one clean forward serves every run and condition
+            set_measured(None)
+            if cond.get("dropped") == 0:  # identity: one clean forward serves every run and condition
                 clean = bundle(x01) if clean is None else clean
                 yield cond, clean
                 continue
-            mask = self.mask(cond["condition"], grid, cond["ratio"], cond["run"]).to(x01.device)
+            if cond["condition"] in SALIENCY_DROPS:
+                sal_grid = tuple(int(v) for v in cond["grid"].split("x"))
+                masks = self.saliency.masks(bundle, x01, sal_grid, self.c.ratios)[cond["condition"]]
+                mask = masks[:, self.saliency.levels(self.c.ratios).index(cond["ratio"])]
+                if self.c.saliency.rule == "mass":
+                    set_measured(mask)
+            else:
+                mask = self.mask(cond["condition"], grid, cond["ratio"], cond["run"]).to(x01.device)
             if mode == "tokens":
                 yield cond, forward_kept_tokens(bundle, x01, mask)
             else:
@@ -167,9 +195,18 @@ class OcclusionSweep(Sweep):
 
 
 def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
-    records, failed = run_sweep(OcclusionSweep(config), bundles, images, run_dir, opts)
+    saliency = None
+    if config.uses_saliency:
+        saliency = load_saliency_bundle(config.saliency, opts.device)
+        run_dir.write_manifest(saliency_model={"name": saliency.name, "source": saliency.source,
+                                               "data_config": saliency.data_config})
+        if config.saliency.rule == "mass":  # the fraction dropped varies per image: measure it
+            register_metric()
+            opts = replace(opts, metrics=tuple(opts.metrics) + (MEASURED,))
+    records, failed = run_sweep(OcclusionSweep(config, saliency), bundles, images, run_dir, opts)
     if config.paper_compat:
         write_paper_json(run_dir.records(), Path(run_dir.path))
+        write_dino_json(run_dir.records(), Path(run_dir.path))
     return records, failed
 
 
@@ -177,7 +214,8 @@ def write_paper_json(records: List[dict], out_dir: Path) -> None:
     """The original's report format: {model}.json = {"run_000": {"0": acc, ..., "9": acc}}, acc in [0, 1]."""
     (out_dir / "paper_compat").mkdir(exist_ok=True)
     for model in dict.fromkeys(r["model"] for r in records):
-        for drop in dict.fromkeys(r["condition"] for r in records if r["model"] == model):
+        for drop in dict.fromkeys(r["condition"] for r in records if r["model"] == model
+                                  and r["condition"] not in SALIENCY_DROPS):  # those: write_dino_json
             out: Dict[str, Dict[str, float]] = {}
             for r in records:
                 if r["model"] == model and r["condition"] == drop:

@@ -3,7 +3,8 @@ read from ImageNet-C / CIFAR-10-C folders, and scored as mCE / relative mCE agai
 from __future__ import annotations
 
 from .mce import ALEXNET_CLEAN_ERROR, ALEXNET_ERRORS, corruption_errors, mce
-from .onthefly import CATEGORY, CORRUPTIONS, SEVERITIES, corrupt_batch, parse_corruptions, parse_severities
+from .onthefly import (CATEGORY, CORRUPTIONS, SEVERITIES, corrupt_batch, corrupt_batch_seeded, parse_corruptions,
+                       parse_severities)
 
 __all__ = ["ALEXNET_CLEAN_ERROR", "ALEXNET_ERRORS", "CATEGORY", "CORRUPTIONS", "SEVERITIES", "corrupt_batch",
-           "corruption_errors", "mce", "parse_corruptions", "parse_severities"]
+           "corrupt_batch_seeded", "corruption_errors", "mce", "parse_corruptions", "parse_severities"]

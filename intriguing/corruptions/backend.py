@@ -115,3 +115,10 @@ def corrupt_uint8(image: np.ndarray, name: str, severity: int, seed: int) -> np.
     finally:
         np.random.set_state(state)
     return out
+
+
+def corrupt_array(images: np.ndarray, name: str, severity: int, seeds) -> np.ndarray:
+    """Corrupt (N, H, W, 3) uint8 images, image i seeded by ``seeds[i]``; numpy only, so it runs in worker
+    processes without touching torch."""
+    return np.stack([corrupt_uint8(np.ascontiguousarray(img), name, severity, int(seed))
+                     for img, seed in zip(images, seeds)])

@@ -67,5 +67,5 @@ def iter_array_batches(images: np.ndarray, labels: np.ndarray, batch_size: int
                        ) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
     """(B, 3, H, W) float [0, 1] and (B,) long batches from uint8 NHWC arrays."""
     for i in range(0, len(labels), batch_size):
-        x = torch.from_numpy(np.ascontiguousarray(images[i:i + batch_size])).permute(0, 3, 1, 2).float() / 255.0
+        x = torch.from_numpy(np.array(images[i:i + batch_size])).permute(0, 3, 1, 2).float() / 255.0
         yield x, torch.from_numpy(np.asarray(labels[i:i + batch_size])).long()

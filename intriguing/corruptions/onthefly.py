@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Dict, Sequence, Tuple
 
-import numpy as np
 import torch
 
 from ..errors import UserError, did_you_mean
-from .backend import corrupt_uint8
+from .backend import corrupt_array
 
 CORRUPTIONS: Tuple[str, ...] = (
     "gaussian_noise", "shot_noise", "impulse_noise",
@@ -66,15 +65,26 @@ def parse_severities(spec: str | Sequence[int]) -> Tuple[int, ...]:
 
 def corrupt_batch(x01: torch.Tensor, name: str, severity: int, generator: torch.Generator) -> torch.Tensor:
     """Apply ImageNet-C corruption ``name`` at ``severity`` to every image of a (B, 3, H, W) [0, 1] batch."""
+    seeds = torch.randint(0, 2 ** 31 - 1, (x01.shape[0],), generator=generator, device=generator.device).tolist()
+    return corrupt_batch_seeded(x01, name, severity, seeds)
+
+
+def corrupt_batch_seeded(x: torch.Tensor, name: str, severity: int, seeds: Sequence[int]) -> torch.Tensor:
+    """As :func:`corrupt_batch` with one explicit seed per image (so an image's corruption does not depend on
+    its batch). ``x`` is (B, 3, H, W) float in [0, 1] or uint8; the result has the same dtype and device."""
     if name not in CORRUPTIONS:
         raise UserError(f"Unknown corruption {name!r}.{did_you_mean(name, CORRUPTIONS)}")
     if severity not in SEVERITIES:
         raise UserError(f"Severity must be 1-5, got {severity}.")
-    if x01.dim() != 4 or x01.shape[1] != 3:
-        raise UserError(f"Corruptions need (B, 3, H, W) RGB batches, got shape {tuple(x01.shape)}.")
-    if min(x01.shape[-2:]) < 32:
-        raise UserError(f"ImageNet-C corruptions need images of at least 32x32 pixels, got {tuple(x01.shape[-2:])}.")
-    seeds = torch.randint(0, 2 ** 31 - 1, (x01.shape[0],), generator=generator, device=generator.device).tolist()
-    u8 = (x01.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-    out = np.stack([corrupt_uint8(np.ascontiguousarray(img), name, severity, seed) for img, seed in zip(u8, seeds)])
-    return torch.from_numpy(out).permute(0, 3, 1, 2).to(device=x01.device, dtype=x01.dtype) / 255.0
+    if x.dim() != 4 or x.shape[1] != 3:
+        raise UserError(f"Corruptions need (B, 3, H, W) RGB batches, got shape {tuple(x.shape)}.")
+    if min(x.shape[-2:]) < 32:
+        raise UserError(f"ImageNet-C corruptions need images of at least 32x32 pixels, got {tuple(x.shape[-2:])}.")
+    if len(seeds) != x.shape[0]:
+        raise ValueError(f"{len(seeds)} seeds for {x.shape[0]} images")
+    u8 = x if x.dtype == torch.uint8 else (x.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
+    arr = u8.permute(0, 2, 3, 1).cpu().numpy()
+    out = torch.from_numpy(corrupt_array(arr, name, severity, seeds)).permute(0, 3, 1, 2)
+    if x.dtype == torch.uint8:
+        return out.to(x.device)
+    return out.to(device=x.device, dtype=x.dtype) / 255.0

@@ -9,12 +9,15 @@ Definitions follow Park & Kim (``ops/tests.py`` of how-do-vits-work; Guo et al. 
 * ``acc90``: accuracy (%) of predictions whose confidence >= 0.9.
 * ``unc90``: share (%) of wrong predictions that have confidence < 0.9 ("knows when it is wrong").
 * ``freq90``: share (%) of predictions with confidence >= 0.9.
+* ``calibration_bins``: the per-bin sums as one compact JSON string, so reliability diagrams are
+  drawn from records (:func:`bins_from_record`).
 
 Confidence is the max softmax probability. ``paper_compat=True`` reproduces the original quirks:
 10 bins, a strict ``> 0.9`` cut for the 90 metrics, and bins ``[lo, hi)`` that drop confidence == 1.0.
 """
 from __future__ import annotations
 
+import json
 import math
 from typing import Dict, Optional
 
@@ -123,6 +126,8 @@ class Calibration(Metric):
         nan = float("nan")
         if self.n == 0:
             return {k: nan for k in ("nll", "brier", "ece", "ece_signed", "acc90", "unc90", "freq90")}
+        packed = json.dumps({"count": self.bin_count, "conf": [round(v, 6) for v in self.bin_conf],
+                             "correct": self.bin_correct}, separators=(",", ":"))
         total = sum(self.bin_count)
         ece = signed = 0.0
         for n_b, s_conf, s_ok in zip(self.bin_count, self.bin_conf, self.bin_correct):
@@ -138,7 +143,17 @@ class Calibration(Metric):
             "acc90": 100.0 * self.n_confident_correct / self.n_confident if self.n_confident else nan,
             "unc90": 100.0 * self.n_wrong_unconfident / n_wrong if n_wrong else nan,
             "freq90": 100.0 * self.n_confident / self.n,
+            "calibration_bins": packed,  # type: ignore[dict-item]  (a string column, for plots)
         }
+
+
+def bins_from_record(value: str) -> Dict[str, list]:
+    """Turn a record's ``calibration_bins`` column back into :meth:`Calibration.bins` form."""
+    d = json.loads(value)
+    n_bins = len(d["count"])
+    return {"edges": [i / n_bins for i in range(n_bins + 1)], "count": d["count"],
+            "confidence": [s / n if n else float("nan") for s, n in zip(d["conf"], d["count"])],
+            "accuracy": [c / n if n else float("nan") for c, n in zip(d["correct"], d["count"])]}
 
 
 def reliability_diagram(bins: Dict[str, list], ax=None, label: Optional[str] = None, title: Optional[str] = None):

@@ -30,6 +30,7 @@ class TransferDataset:
     splits: Mapping[str, Builder]
     layout: str
     note: str = ""
+    downloadable: bool = True
 
     def load(self, root: str | Path, split: str, transform: Callable | None = None,
              download: bool = False) -> Dataset:
@@ -44,8 +45,11 @@ class TransferDataset:
         except UserError:
             raise
         except (RuntimeError, FileNotFoundError, NotADirectoryError, KeyError, ValueError) as err:
-            raise UserError(f"Dataset {self.name!r} ({split}) not found or incomplete under {root} ({err}). "
-                            f"Expected layout: {self.layout}") from None
+            # torchvision's own text suggests download=True; say what that is on the command line
+            why = "not found" if "download=True" in str(err) else f"incomplete ({err})"
+            hint = " torchvision can fetch it with --download." if self.downloadable else ""
+            raise UserError(f"Dataset {self.name!r} ({split}) {why} under {root}. "
+                            f"Expected layout: {self.layout}{hint}") from None
         if len(ds) == 0:
             raise UserError(f"Dataset {self.name!r} ({split}) under {root} is empty. Expected layout: {self.layout}")
         return ds
@@ -99,9 +103,9 @@ def _local(reader: Callable, split_name: str) -> Builder:
     return build
 
 
-def _register(name: str, layout: str, note: str = "", **splits: Builder) -> None:
+def _register(name: str, layout: str, note: str = "", downloadable: bool = True, **splits: Builder) -> None:
     DATASETS.register(name, TransferDataset(name, {k.replace("_", "-"): v for k, v in splits.items()},
-                                            layout, note))
+                                            layout, note, downloadable))
 
 
 _air = _tv("FGVCAircraft", annotation_level="variant")
@@ -138,10 +142,13 @@ _register("cifar100", "<root>/cifar-100-python/{train,test,meta} (torchvision CI
           train=_c100(True), test=_c100(False))
 _register("cub", "<root>/CUB_200_2011/{images/<class>/*.jpg, images.txt, image_class_labels.txt, "
           "train_test_split.txt, classes.txt} (root may also be CUB_200_2011 itself).",
-          train=_local(layouts.cub_dataset, "train"), test=_local(layouts.cub_dataset, "test"))
+          downloadable=False, train=_local(layouts.cub_dataset, "train"),
+          test=_local(layouts.cub_dataset, "test"))
 _register("fungi", "<root>/{images/<class>/*.JPG, train.json, val.json} (FGVCx fungi 2018; the jsons may sit in "
           "<root>/train_val_annotations/); test = the official val.",
-          train=_local(layouts.fungi_dataset, "train"), test=_local(layouts.fungi_dataset, "val"))
+          downloadable=False, train=_local(layouts.fungi_dataset, "train"),
+          test=_local(layouts.fungi_dataset, "val"))
 _register("folder", "<root>/train/<class>/<image> and <root>/test/<class>/<image> (or <root>/val/... when "
           "there is no test/), any ImageFolder.",
-          train=_local(layouts.folder_dataset, "train"), test=_local(layouts.folder_dataset, "test"))
+          downloadable=False, train=_local(layouts.folder_dataset, "train"),
+          test=_local(layouts.folder_dataset, "test"))

@@ -51,7 +51,7 @@ def cub_dataset(root: str | Path, split: str, transform: Callable | None = None)
         base = base / "CUB_200_2011"
     needed = ["images.txt", "image_class_labels.txt", "train_test_split.txt", "classes.txt"]
     if not all((base / n).is_file() for n in needed) or not (base / "images").is_dir():
-        raise FileNotFoundError(f"CUB-200-2011 files missing under {base}")
+        raise FileNotFoundError(f"missing {', '.join(n for n in needed if not (base / n).is_file()) or 'images/'}")
     names = _read_pairs(base / "images.txt")
     labels = _read_pairs(base / "image_class_labels.txt")
     is_train = _read_pairs(base / "train_test_split.txt")
@@ -72,7 +72,7 @@ def fungi_dataset(root: str | Path, split: str, transform: Callable | None = Non
     candidates = [base / f"{split}.json", base / "train_val_annotations" / f"{split}.json"]
     ann_path = next((p for p in candidates if p.is_file()), None)
     if ann_path is None:
-        raise FileNotFoundError(f"no {split}.json under {base}")
+        raise FileNotFoundError(f"no {split}.json")
     ann = json.loads(ann_path.read_text())
     cats = sorted(ann["categories"], key=lambda c: c["id"])
     rank = {c["id"]: i for i, c in enumerate(cats)}
@@ -93,14 +93,14 @@ def folder_dataset(root: str | Path, split: str, transform: Callable | None = No
     base = Path(root)
     train_dir = base / "train"
     if not train_dir.is_dir():
-        raise FileNotFoundError(f"{train_dir} does not exist")
+        raise FileNotFoundError("no train/ folder")
     classes = sorted(d.name for d in train_dir.iterdir() if d.is_dir())
     if split == "test":
         split_dir = base / "test" if (base / "test").is_dir() else base / "val"
     else:
         split_dir = base / split
     if not split_dir.is_dir():
-        raise FileNotFoundError(f"{split_dir} does not exist")
+        raise FileNotFoundError(f"no {split_dir.name}/ folder")
     extra = sorted(d.name for d in split_dir.iterdir() if d.is_dir() and d.name not in classes)
     if extra:
         raise UserError(f"{split_dir} has class folder(s) {', '.join(extra[:3])} that {train_dir} lacks; "

@@ -29,6 +29,9 @@ def data_config(model: nn.Module, overrides: dict | None = None) -> dict:
     """timm's resolved eval config (input_size, interpolation, crop_pct, mean, std) for ``model``."""
     from timm.data import resolve_data_config
     cfg = resolve_data_config(overrides or {}, model=model)
+    fixed = getattr(getattr(model, "patch_embed", None), "img_size", None)
+    if fixed and not (overrides or {}).get("input_size") and not getattr(model, "dynamic_img_size", False):
+        cfg["input_size"] = (3, *fixed)  # a ViT built for another size only accepts that size
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()}
 
 

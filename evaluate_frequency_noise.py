@@ -1,0 +1,8 @@
+"""Frequency-band noise robustness (Park & Kim 2022, Fig. 2c): top-1 drop vs. noise frequency, one pass.
+
+    python evaluate_frequency_noise.py --models deit_small_patch16_224,resnet50 --data-path data/imagenet/val --eps 0.7 --width 0.2
+"""
+from intriguing.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main("freq_noise"))

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# PatchDrop occlusion sweep (random + offset drop) for the paper's DeiT-S vs ResNet-50 pair.
+# Usage: DATA_PATH=/path/to/imagenet/val ./scripts/evaluate_occlusion.sh [extra evaluate_occlusion.py args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}"
+DATA_PATH="${DATA_PATH:-}"            # empty: Imagenette val, downloaded once into data/
+MODELS="${MODELS:-deit_small_patch16_224,resnet50}"
+RUNS="${RUNS:-5}"                     # the paper averaged 5 random runs
+"$PYTHON" evaluate_occlusion.py --models "$MODELS" ${DATA_PATH:+--data-path "$DATA_PATH"} \
+  --drop random random-offset --runs "$RUNS" "$@"

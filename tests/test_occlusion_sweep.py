@@ -1,0 +1,123 @@
+"""Sweep mechanics end to end on tiny random models: records, manifest, resume, token mode, failures."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from intriguing.analyses import occlusion
+from intriguing.cli import main
+from intriguing.records import read_records
+from vit_models import load_model
+
+ARGS = ["--workers", "0", "--no-progress", "--batch-size", "5"]
+
+
+def run(tmp_path, image_folder, *extra, models="test_tiny_vit,test_tiny_cnn", name="out"):
+    out = tmp_path / name
+    code = main("occlusion", ["--models", models, "--data-path", str(image_folder), "--out-dir", str(out),
+                              *ARGS, *extra])
+    return code, out
+
+
+def test_records_cover_every_condition(tmp_path, image_folder):
+    code, out = run(tmp_path, image_folder, "--ratios", "0", "0.5", "--runs", "2", "--drop", "random", "random-offset")
+    assert code == 0
+    recs = read_records(out)
+    assert len(recs) == 2 * 2 * 2 * 2  # models x drops x ratios x runs
+    assert {r["n"] for r in recs} == {12}
+    clean = {r["model"]: r["top1"] for r in recs if r["ratio"] == 0}
+    assert all(r["top1"] == clean[r["model"]] for r in recs if r["ratio"] == 0)
+    assert {r["grid"] for r in recs} == {"4x4"}  # 64 px: CNNs get the 16-px grid too
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["status"] == "complete" and man["analysis"] == "occlusion"
+    assert {"config", "versions", "git_commit", "seed", "device", "skipped_images", "failed_models"} <= set(man)
+    assert (out / "occlusion.png").stat().st_size > 0
+
+
+def test_rerun_resumes_without_recomputing(tmp_path, image_folder, monkeypatch):
+    code, out = run(tmp_path, image_folder, "--ratios", "0", "0.5")
+    before = read_records(out)
+    calls = []
+    monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", lambda *a: calls.append(1) or iter(()))
+    code, _ = run(tmp_path, image_folder, "--ratios", "0", "0.5")
+    assert code == 0 and not calls and read_records(out) == before
+
+
+def test_interrupted_run_resumes_to_identical_records(tmp_path, image_folder, monkeypatch):
+    _, ref = run(tmp_path, image_folder, "--ratios", "0", "0.7", name="ref")
+    real_evaluate = occlusion.OcclusionSweep.evaluate
+    seen = {"batches": 0}
+
+    def flaky(self, bundle, x, batch):
+        if bundle.name == "test_tiny_vit":
+            seen["batches"] += 1
+            if seen["batches"] == 2:
+                raise KeyboardInterrupt
+        return real_evaluate(self, bundle, x, batch)
+
+    monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", flaky)
+    from intriguing import engine
+    monkeypatch.setattr(engine.EngineOptions, "checkpoint_every", 0.0)
+    code, out = run(tmp_path, image_folder, "--ratios", "0", "0.7")
+    assert code == 130 and (out / "partial.pt").is_file() and not read_records(out)
+    monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", real_evaluate)
+    code, out = run(tmp_path, image_folder, "--ratios", "0", "0.7")
+    assert code == 0 and not (out / "partial.pt").exists()
+    strip = lambda rs: sorted((r["model"], r["ratio"], r["top1"], r["top5"], r["n"]) for r in rs)  # noqa: E731
+    assert strip(read_records(out)) == strip(read_records(ref))
+
+
+def test_batch_size_does_not_change_results(tmp_path, image_folder):
+    _, a = run(tmp_path, image_folder, "--ratios", "0.5", "--runs", "2", name="a")
+    _, b = run(tmp_path, image_folder, "--ratios", "0.5", "--runs", "2", "--batch-size", "3", name="b")
+    key = lambda rs: sorted((r["model"], r["run"], r["top1"], r["top5"]) for r in rs)  # noqa: E731
+    assert key(read_records(a)) == key(read_records(b))
+
+
+def test_different_config_in_same_folder_is_refused(tmp_path, image_folder, capsys):
+    run(tmp_path, image_folder, "--ratios", "0")
+    code, _ = run(tmp_path, image_folder, "--ratios", "0.5")
+    assert code == 2 and "different configuration" in capsys.readouterr().err
+
+
+def test_token_mode_matches_clean_at_zero_and_runs_fewer_tokens():
+    b = load_model("test_tiny_vit")
+    x = torch.rand(2, 3, 64, 64)
+    none = torch.zeros(2, 4, 4, dtype=torch.bool)
+    assert torch.allclose(occlusion.forward_kept_tokens(b, x, none), b(x), atol=1e-5)
+    seen = []
+    h = b.model.blocks[0].register_forward_hook(lambda m, i, o: seen.append(o.shape[1]))
+    half = torch.zeros(2, 16, dtype=torch.bool)
+    half[:, :8] = True
+    occlusion.forward_kept_tokens(b, x, half.reshape(2, 4, 4))
+    h.remove()
+    assert seen == [1 + 8]
+
+
+def test_token_mode_records_cnns_as_pixels(tmp_path, image_folder):
+    code, out = run(tmp_path, image_folder, "--ratios", "0.5", "--drop-mode", "tokens")
+    modes = {r["model"]: r["drop_mode"] for r in read_records(out)}
+    assert code == 0 and modes == {"test_tiny_vit": "tokens", "test_tiny_cnn": "pixels"}
+
+
+def test_paper_compat_writes_original_json(tmp_path, image_folder):
+    code, out = run(tmp_path, image_folder, "--paper-compat", "--limit", "3", models="test_tiny_cnn")
+    data = json.loads((out / "paper_compat" / "test_tiny_cnn.json").read_text())
+    assert list(data) == ["run_000"] and list(data["run_000"]) == [str(i) for i in range(10)]
+    recs = read_records(out)
+    assert [r["dropped"] for r in recs] == pytest.approx([i * 196 // 10 / 196 for i in range(10)])  # 224 px
+    man = json.loads((out / "manifest.json").read_text())
+    cfg = man["models"]["test_tiny_cnn"]["data_config"]
+    assert (cfg["interpolation"], cfg["crop_pct"]) == ("bilinear", 0.875)
+    assert man["config"]["mask_per_batch"] is True
+
+
+def test_one_bad_model_does_not_stop_the_others(tmp_path, image_folder, capsys):
+    code, out = run(tmp_path, image_folder, "--ratios", "0", models="test_tiny_cnn,deit_t_sin=/nonexistent.pth")
+    assert code == 1
+    assert {r["model"] for r in read_records(out)} == {"test_tiny_cnn"}
+    man = json.loads((out / "manifest.json").read_text())
+    assert "deit_t_sin=/nonexistent.pth" in man["failed_models"]
+    assert "does not exist" in capsys.readouterr().err

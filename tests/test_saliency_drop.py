@@ -1,0 +1,126 @@
+"""Salient / non-salient / random PatchDrop in one pass; --paper-compat equals the original mask for mask."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from intriguing.analyses import occlusion
+from intriguing.analyses.saliency_drop import SaliencyDropper, SaliencyOptions
+from intriguing.attention import patch_attention
+from intriguing.cli import main
+from intriguing.errors import UserError
+from intriguing.perturb import drop_pixels
+from intriguing.records import read_records
+from intriguing.saliency import normalize, rank_masks
+from vit_models import load_model
+
+ARGS = ["--workers", "0", "--no-progress", "--batch-size", "6", "--saliency-model", "test_tiny_vit"]
+
+
+def run(tmp_path, image_folder, *extra, models="test_tiny_vit,test_tiny_cnn", name="out"):
+    out = tmp_path / name
+    code = main("occlusion", ["--models", models, "--data-path", str(image_folder), "--out-dir", str(out),
+                              *ARGS, *extra])
+    return code, out
+
+
+def test_three_drops_in_one_pass_share_the_x_axis(tmp_path, image_folder, monkeypatch):
+    calls = []
+    real = SaliencyDropper._scores
+    monkeypatch.setattr(SaliencyDropper, "_scores", lambda self, b, x: calls.append(len(x)) or real(self, b, x))
+    code, out = run(tmp_path, image_folder, "--drop", "salient", "non-salient", "random",
+                    "--ratios", "0", "0.25", "0.5")
+    assert code == 0
+    recs = read_records(out)
+    assert len(recs) == 2 * 3 * 3
+    for model in ("test_tiny_vit", "test_tiny_cnn"):
+        rows = [r for r in recs if r["model"] == model]
+        for ratio in (0, 0.25, 0.5):
+            xs = {r["dropped"] for r in rows if r["ratio"] == ratio}
+            assert len(xs) == 1 and xs.pop() == pytest.approx(round(ratio * 196) / 196)
+        clean = {r["top1"] for r in rows if r["ratio"] == 0}
+        assert len(clean) == 1  # level 0 is the clean image for every drop
+    # saliency ran once per batch (both models share the pixels), not per model or per ratio
+    assert calls == [6, 6]
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["saliency_model"]["name"] == "test_tiny_vit"
+    assert man["config"]["saliency"]["rule"] == "rank" and man["config"]["saliency"]["head"] == "mean"
+    assert (out / "occlusion.png").stat().st_size > 0
+
+
+def tiny_bundle():
+    return load_model("test_tiny_vit")
+
+
+def test_rank_masks_follow_saliency_pooled_to_the_model_grid():
+    sal = tiny_bundle()
+    cnn = load_model("test_tiny_cnn")
+    d = SaliencyDropper(SaliencyOptions(model="test_tiny_vit"), sal)
+    x = torch.rand(3, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    got = d.masks(cnn, x, (7, 7), [0.2, 0.6])
+    scores = patch_attention(sal.model, sal.normalize(x)).mean(1)
+    pooled = torch.nn.functional.avg_pool2d(scores.unsqueeze(1), 2).squeeze(1).reshape(3, 49)
+    assert torch.equal(got["salient"].reshape(3, 2, 49), rank_masks(pooled, [0.2, 0.6]))
+    assert torch.equal(got["non-salient"].reshape(3, 2, 49), rank_masks(-pooled, [0.2, 0.6]))
+    assert got["salient"].shape == (3, 2, 7, 7)
+
+
+def original_dino_drop(dino, img, mean, std, lam, drop_best):
+    """IPViT evaluate.py's --dino branch (forward_selfattention == last block attention)."""
+    attentions = patch_attention(dino, normalize(img.clone(), mean, std)).flatten(2)[:, 1]
+    w = h = int(attentions.shape[-1] ** 0.5)
+    scale = img.shape[2] // w
+    val, idx = torch.sort(attentions)
+    val /= torch.sum(val, dim=1, keepdim=True)
+    cumval = torch.cumsum(val, dim=1)
+    th_attn = cumval > (1 - lam)
+    idx2 = torch.argsort(idx)
+    for b in range(th_attn.shape[0]):
+        th_attn[b] = th_attn[b][idx2[b]]
+    th_attn = th_attn.reshape(-1, w, h).float()
+    th_attn = torch.nn.functional.interpolate(th_attn.unsqueeze(1), scale_factor=scale, mode="nearest")
+    return img * (1 - th_attn) if drop_best else img * th_attn
+
+
+def test_paper_compat_masks_equal_the_original_pixel_for_pixel():
+    sal = tiny_bundle()
+    evaluated = load_model("test_tiny_cnn")
+    evaluated.data_config.update(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))  # statistics differ from DINO's
+    opts = SaliencyOptions(model="test_tiny_vit", head="1", rule="mass", stats="evaluated", grid="saliency",
+                           levels=tuple(i / 10 for i in range(1, 11)))
+    d = SaliencyDropper(opts, sal)
+    x = torch.rand(4, 3, 224, 224, generator=torch.Generator().manual_seed(1))
+    masks = d.masks(evaluated, x, (14, 14), [])
+    for li, lam in enumerate(opts.levels):
+        for cond, best in (("salient", True), ("non-salient", False)):
+            ours = drop_pixels(x, masks[cond][:, li], 0.0)
+            want = original_dino_drop(sal.model, x, (0.5,) * 3, (0.5,) * 3, lam, best)
+            assert torch.equal(ours, want), (cond, lam)
+
+
+def test_paper_compat_cli_measures_fraction_and_writes_original_json(tmp_path, image_folder):
+    code, out = run(tmp_path, image_folder, "--paper-compat", "--drop", "salient", "non-salient",
+                    models="test_tiny_cnn")
+    assert code == 0
+    recs = read_records(out)
+    assert [r["ratio"] for r in recs if r["condition"] == "salient"] == pytest.approx([i / 10 for i in range(1, 11)])
+    sal = [r["dropped"] for r in recs if r["condition"] == "salient"]
+    bg = [r["dropped"] for r in recs if r["condition"] == "non-salient"]
+    assert all(0 <= v <= 1 for v in sal + bg)
+    assert sal == sorted(sal) and bg == sorted(bg, reverse=True)
+    assert [a + b for a, b in zip(sal, bg)] == pytest.approx([1.0] * 10)  # the two masks are complements
+    data = json.loads((out / "paper_compat" / "dino" / "test_tiny_cnn.json").read_text())
+    assert list(data) == ["best", "worst"] and list(data["best"]) == [str(i) for i in range(1, 11)]
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["config"]["saliency"]["head"] == "1" and man["config"]["saliency"]["stats"] == "evaluated"
+
+
+def test_bad_saliency_settings_are_user_errors(tmp_path, image_folder, capsys):
+    with pytest.raises(UserError, match="mass rule drops a different number"):
+        occlusion.Config(drop=("salient",), drop_mode="tokens", saliency=SaliencyOptions(rule="mass"))
+    with pytest.raises(UserError, match="head choice"):
+        SaliencyOptions(head="first")
+    code, _ = run(tmp_path, image_folder, "--drop", "salient", "--saliency-model", "test_tiny_cnn")
+    assert code == 2 and "is not a ViT" in capsys.readouterr().err
