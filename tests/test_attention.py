@@ -172,3 +172,15 @@ def test_rollout_step_discard_keeps_rows_stochastic_and_protects_cls_and_diagona
     assert ((r == 0).sum(-1) == 4).all()  # int(9 * 0.5) entries zeroed per row
     with pytest.raises(UserError, match="discard_ratio"):
         attention_rollout(tiny(), torch.randn(1, 3, 64, 64), discard_ratio=1.0)
+
+
+def test_token_attention_reads_cls_and_shape_token_in_one_forward():
+    from intriguing.attention import token_attention
+    model = tiny("deit_tiny_distilled_patch16_224")
+    x = torch.randn(2, 3, 64, 64)
+    calls = []
+    model.patch_embed.register_forward_hook(lambda *a: calls.append(1))
+    both = token_attention(model, x, ("cls", "dist"))
+    assert len(calls) == 1 and set(both) == {"cls", "dist"}
+    torch.testing.assert_close(both["cls"], patch_attention(model, x, token="cls"))
+    torch.testing.assert_close(both["dist"], patch_attention(model, x, token="dist"))

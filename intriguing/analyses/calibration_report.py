@@ -27,14 +27,15 @@ def reliability_figure(records: List[dict], out_path: str | Path, keys: Sequence
     import matplotlib.pyplot as plt
 
     models = list(dict.fromkeys(r["model"] for r in rows))[:MAX_MODELS]
-    fig, axes = plt.subplots(2, len(models), figsize=(3.2 * len(models), 6.4), dpi=100, squeeze=False)
+    fig, axes = plt.subplots(2, len(models), figsize=(3.0 * len(models), 6.6), dpi=100, squeeze=False)
     for j, model in enumerate(models):
         mine = [r for r in rows if r["model"] == model]
         clean = next((r for r in mine if r.get("condition") == "clean" or r.get("corruption") == "clean"), mine[0])
         worst = min(mine, key=lambda r: float(r["top1"]))
         for i, r in enumerate((clean, worst)):
-            title = f"{model}\n{_label(r, keys)}: ECE {float(r['ece']):.1f}%, acc {float(r['top1']):.1f}%"
-            reliability_diagram(bins_from_record(r["calibration_bins"]), ax=axes[i][j], title=title)
+            title = f"{model}\n{_label(r, keys) or 'clean'}\nECE {float(r['ece']):.1f}%, acc {float(r['top1']):.1f}%"
+            reliability_diagram(bins_from_record(r["calibration_bins"]), ax=axes[i][j], title=title,
+                                legend=i == 0 and j == 0)
     fig.tight_layout()
     out_path = Path(out_path)
     fig.savefig(out_path)

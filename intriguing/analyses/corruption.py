@@ -174,7 +174,7 @@ def _run_arrays(config: Config, cond: dict, bundles, run_dir, opts: EngineOption
     if not todo:
         return [], {}
     images, labels = cifar_c_arrays(config.corrupted_path, cond["corruption"], cond["severity"])
-    if config.limit:
+    if config.limit:  # evenly spaced, like --limit on folders
         idx = np.linspace(0, len(labels) - 1, num=min(config.limit, len(labels))).round().astype(int)
         images, labels = images[idx], labels[idx]
     metrics = {b.name: build_metrics(opts.metrics) for b in todo}

@@ -19,7 +19,7 @@ from vit_models import ModelBundle
 
 from ..engine import EngineOptions, Sweep, run_sweep
 from ..errors import UserError
-from ..perturb.frequency import band_limited_noise
+from ..perturb.frequency import shape_noise
 from ..plots import line_plot
 from ..records import format_table, summarize
 from ..seeding import generator
@@ -78,9 +78,9 @@ class FrequencyNoiseSweep(Sweep):
         key = (shape, freq, run)
         if key not in self.cache:  # per-image CPU generators: independent of batch size, device and resume point
             parts = (self.c.seed, "band_noise", freq, self.c.width, self.c.eps, run)
-            self.cache[key] = torch.cat([band_limited_noise((1, *shape[1:]), freq, self.c.width, self.c.eps,
-                                                            generator(*parts, int(i)))
-                                         for i in self.batch.indices.tolist()])
+            z = torch.cat([torch.randn((1, *shape[1:]), generator=generator(*parts, int(i)))
+                           for i in self.batch.indices.tolist()])
+            self.cache[key] = shape_noise(z.to(device), freq, self.c.width, self.c.eps)  # one FFT per batch
         return self.cache[key].to(device)
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:

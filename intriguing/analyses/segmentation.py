@@ -29,7 +29,7 @@ from ..device import autocast
 from ..errors import UserError
 from ..records import format_table, summarize
 from ..saliency import normalize
-from ..segmentation.jaccard import VOID_MODES, image_jaccard
+from ..segmentation.jaccard import VOID_MODES, class_head_iou, jaccard_from_iou
 from ..segmentation.masks import masks_at, mean_head_mask, threshold_attention
 from ..segmentation.voc import VOCSegmentationSet, collate
 
@@ -133,10 +133,10 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
                 continue
             tgt = target.to(device)
             size = tuple(tgt.shape[-2:])
-            full = _full_masks(masks[i], extent, config.input_size, size)
-            res = image_jaccard(full, tgt, config.void)
-            mean_res = image_jaccard(_full_masks(mean_masks[i:i + 1], extent, config.input_size, size), tgt,
-                                     config.void)
+            # the mean-head mask rides along as one more "head": the class masks are built once
+            both = _full_masks(torch.cat([masks[i], mean_masks[i:i + 1]]), extent, config.input_size, size)
+            classes, iou = class_head_iou(both, tgt, config.void)
+            res, mean_res = jaccard_from_iou(classes, iou[:, :-1]), jaccard_from_iou(classes, iou[:, -1:])
             rows.append({"model": bundle.name, "token": t, "index": idx, "image": name,
                          "jaccard": res["jaccard"], "jaccard_mean_head": mean_res["jaccard"],
                          "classes": " ".join(map(str, res["classes"])),

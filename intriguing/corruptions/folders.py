@@ -3,7 +3,8 @@
 * ImageNet-C (Hendrycks & Dietterich 2019): ``<root>/<corruption>/<severity>/<wnid>/<image>.JPEG``;
   each (corruption, severity) folder is an ordinary class-folder dataset.
 * CIFAR-10-C: ``<root>/<corruption>.npy`` of shape (50000, 32, 32, 3) uint8 -- severities 1..5 stacked
-  as consecutive blocks of 10,000 test images -- and ``<root>/labels.npy``.
+  as consecutive blocks of 10,000 test images -- and ``<root>/labels.npy``. Any length divisible by 5
+  is read the same way (five equal blocks), so subsets and CIFAR-100-C work too.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import torch
 
 from ..errors import UserError
 
-CIFAR_C_PER_SEVERITY = 10_000
+N_SEVERITIES = 5
 
 
 def detect_layout(root: str | Path) -> str:
@@ -54,12 +55,14 @@ def cifar_c_arrays(root: str | Path, corruption: str, severity: int,
         raise UserError(f"CIFAR-10-C file {path} is missing.")
     images = np.load(path, mmap_mode="r")
     labels = np.load(root / "labels.npy", mmap_mode="r")
-    if images.ndim != 4 or images.shape[0] % CIFAR_C_PER_SEVERITY or images.shape[0] != labels.shape[0]:
-        raise UserError(f"{path} has shape {images.shape}; expected (5*10000, 32, 32, 3) matching labels.npy.")
-    lo = (int(severity) - 1) * CIFAR_C_PER_SEVERITY
-    hi = lo + CIFAR_C_PER_SEVERITY if limit is None else lo + min(int(limit), CIFAR_C_PER_SEVERITY)
-    if hi > images.shape[0]:
-        raise UserError(f"{path} has no severity {severity}.")
+    if images.ndim != 4 or images.shape[0] % N_SEVERITIES or images.shape[0] != labels.shape[0]:
+        raise UserError(f"{path} has shape {images.shape}; expected (5*N, H, W, 3) with N images per severity "
+                        f"and as many rows as labels.npy ({labels.shape[0]}).")
+    if not 1 <= int(severity) <= N_SEVERITIES:
+        raise UserError(f"{path} has no severity {severity}; severities are 1-5.")
+    per = images.shape[0] // N_SEVERITIES
+    lo = (int(severity) - 1) * per
+    hi = lo + (per if limit is None else min(int(limit), per))
     return images[lo:hi], labels[lo:hi]
 
 
@@ -68,4 +71,4 @@ def iter_array_batches(images: np.ndarray, labels: np.ndarray, batch_size: int
     """(B, 3, H, W) float [0, 1] and (B,) long batches from uint8 NHWC arrays."""
     for i in range(0, len(labels), batch_size):
         x = torch.from_numpy(np.array(images[i:i + batch_size])).permute(0, 3, 1, 2).float() / 255.0
-        yield x, torch.from_numpy(np.asarray(labels[i:i + batch_size])).long()
+        yield x, torch.from_numpy(np.array(labels[i:i + batch_size])).long()

@@ -156,7 +156,8 @@ def bins_from_record(value: str) -> Dict[str, list]:
             "accuracy": [c / n if n else float("nan") for c, n in zip(d["correct"], d["count"])]}
 
 
-def reliability_diagram(bins: Dict[str, list], ax=None, label: Optional[str] = None, title: Optional[str] = None):
+def reliability_diagram(bins: Dict[str, list], ax=None, label: Optional[str] = None, title: Optional[str] = None,
+                        legend: bool = True):
     """Draw accuracy vs confidence bars (with the gap to the diagonal) and a confidence histogram.
 
     ``bins`` is ``Calibration.bins()`` or the same dict read back from a record/manifest. Returns the
@@ -178,8 +179,9 @@ def reliability_diagram(bins: Dict[str, list], ax=None, label: Optional[str] = N
     else:
         fig = ax.figure
     ax.bar(centers, acc, width=width, edgecolor="black", color="tab:blue", alpha=0.8, label=label or "accuracy")
-    gaps = [c - a if n else 0.0 for c, a, n in zip(conf, acc, bins["count"])]
-    ax.bar(centers, gaps, bottom=acc, width=width, edgecolor="tab:red", color="tab:red", alpha=0.25,
+    lows = [min(c, a) if n else 0.0 for c, a, n in zip(conf, acc, bins["count"])]
+    gaps = [abs(c - a) if n else 0.0 for c, a, n in zip(conf, acc, bins["count"])]
+    ax.bar(centers, gaps, bottom=lows, width=width, edgecolor="tab:red", color="tab:red", alpha=0.25,
            hatch="//", label="gap to confidence")
     ax.plot([0, 1], [0, 1], ls=":", color="black")
     # share of samples per bin as a thin step curve on the same axes
@@ -190,6 +192,7 @@ def reliability_diagram(bins: Dict[str, list], ax=None, label: Optional[str] = N
     ax.set_xlabel("Confidence")
     ax.set_ylabel("Accuracy")
     if title:
-        ax.set_title(title, fontsize=9)
-    ax.legend(loc="upper left", fontsize=7)
+        ax.set_title(title, fontsize=8)
+    if legend:
+        ax.legend(loc="upper left", fontsize=6)
     return fig

@@ -56,10 +56,19 @@ def band_limited_noise(shape: tuple, freq: float, width: float, eps: float, gene
     The noise is drawn on the generator's device and moved to ``device``, so a CPU generator gives the
     same noise whatever device the model runs on.
     """
+    z = torch.randn(shape, generator=generator, device=generator.device)
+    return shape_noise(z.to(device) if device is not None else z, freq, width, eps)
+
+
+def shape_noise(z: torch.Tensor, freq: float, width: float, eps: float) -> torch.Tensor:
+    """Band-pass white noise ``z`` (B, ...) around ``freq`` and rescale each image to RMS ``eps``.
+
+    Split from :func:`band_limited_noise` so callers can draw ``z`` per image (own seeds) and filter
+    the whole batch with one FFT.
+    """
     if width <= 0:
         raise ValueError("band width must be positive")
-    z = torch.randn(shape, generator=generator, device=generator.device)
-    z = band_pass(z.to(device) if device is not None else z, freq, width)
+    z = band_pass(z, freq, width)
     rms = z.flatten(1).pow(2).mean(dim=1).sqrt().clamp_min(1e-12)
     return z * (eps / rms).view(-1, *([1] * (z.dim() - 1)))
 

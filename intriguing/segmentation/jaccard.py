@@ -22,8 +22,10 @@ VOID_MODES = ("exclude", "union")
 
 def present_classes(target: torch.Tensor) -> torch.Tensor:
     """Sorted object classes in a label map (background and void left out)."""
-    labels = torch.unique(target)
-    return labels[(labels != BACKGROUND) & (labels != VOID)]
+    counts = torch.bincount(target.flatten().long(), minlength=VOID + 1)  # O(pixels); unique() sorts
+    counts[BACKGROUND] = 0
+    counts[VOID] = 0
+    return counts.nonzero().flatten()
 
 
 def class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
@@ -45,7 +47,10 @@ def class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclu
     gt = tgt.unsqueeze(0) == classes.unsqueeze(1)             # [C, P]
     if void == "exclude":
         pred = pred & (tgt != VOID).unsqueeze(0)
-    inter = gt.double() @ pred.double().T                     # [C, heads]
+    # float32 matmul counts exactly below 2^24 pixels per image (VOC: ~250k); float64 for the ratio
+    exact = gt.shape[1] < 2 ** 24
+    dt = torch.float32 if exact else torch.float64
+    inter = (gt.to(dt) @ pred.to(dt).T).double()              # [C, heads]
     union = gt.sum(1, keepdim=True).double() + pred.sum(1).double().unsqueeze(0) - inter
     return classes, inter / union                              # union >= |gt| > 0 for a present class
 
@@ -56,7 +61,11 @@ def image_jaccard(masks: torch.Tensor, target: torch.Tensor, void: str = "exclud
     Returns ``{"jaccard": float (nan when no object class is present), "classes": [...],
     "class_iou": [...], "best_head": [...]}``.
     """
-    classes, iou = class_head_iou(masks, target, void)
+    return jaccard_from_iou(*class_head_iou(masks, target, void))
+
+
+def jaccard_from_iou(classes: torch.Tensor, iou: torch.Tensor) -> dict:
+    """The per-image record from :func:`class_head_iou`'s output (best head per class, mean over classes)."""
     if classes.numel() == 0:
         return {"jaccard": float("nan"), "classes": [], "class_iou": [], "best_head": []}
     best, head = iou.max(dim=1)

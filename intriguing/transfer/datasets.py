@@ -64,14 +64,13 @@ def get_dataset(name: str) -> TransferDataset:
     return DATASETS.get(lowered.get(name.lower(), name))
 
 
-def limit_dataset(ds: Dataset, limit: int | None, seed: int = 0) -> Dataset:
-    """A seeded random subset of ``limit`` items (for smoke runs); the whole dataset when limit is None."""
+def limit_dataset(ds: Dataset, limit: int | None) -> Dataset:
+    """``limit`` evenly spaced items (deterministic; covers every class of a class-sorted dataset)."""
     if limit is None or limit >= len(ds):
         return ds
     if limit <= 0:
         raise UserError(f"--limit must be positive, got {limit}.")
-    order = torch.randperm(len(ds), generator=torch.Generator().manual_seed(seed))[:limit]
-    return Subset(ds, sorted(order.tolist()))
+    return Subset(ds, sorted(set(torch.linspace(0, len(ds) - 1, limit).round().long().tolist())))
 
 
 def _tv(cls_name: str, split_arg: str = "split", **fixed) -> Callable[[str], Builder]:

@@ -9,7 +9,7 @@ timm model gives ``forward_head(forward_features(x), pre_logits=True)`` as a sin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
@@ -117,9 +117,11 @@ def _pooled_batch(model: nn.Module, x: torch.Tensor):
 @torch.inference_mode()
 def extract_features(model: nn.Module, loader: Iterable, blocks: str | Sequence[int] | None = "last4",
                      patch_mean: bool = False, device: torch.device | str = "cpu",
-                     precision: str = "auto", progress: bool = False) -> FeatureSet:
+                     precision: str = "auto", progress: bool = False,
+                     preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None) -> FeatureSet:
     """One pass over ``loader`` ((images, labels) batches): every chosen block's feature per image.
 
+    ``preprocess`` runs on the device before the model (e.g. uint8 -> the model's normalised input).
     Non-ViT models ignore ``blocks`` and give their pooled feature as block ``POOLED`` (-1).
     """
     device = torch.device(device)
@@ -134,9 +136,10 @@ def extract_features(model: nn.Module, loader: Iterable, blocks: str | Sequence[
         from tqdm import tqdm
         batches = tqdm(loader, desc="features", leave=False)
     for images, labels in batches:
+        x = images.to(device, non_blocking=True)
+        x = preprocess(x) if preprocess is not None else x
         with autocast(device, precision):
-            t, pm = _vit_batch(model, images.to(device), picked, patch_mean) if vit else _pooled_batch(
-                model, images.to(device))
+            t, pm = _vit_batch(model, x, picked, patch_mean) if vit else _pooled_batch(model, x)
         toks.append(t.to("cpu", torch.float16))
         labs.append(torch.as_tensor(labels).long().cpu())
         if pm is not None:

@@ -21,6 +21,24 @@ from ..registry import Registry
 
 
 @dataclass
+class FewShotConfig:
+    """Single home of the few-shot defaults (5-way 1- and 5-shot, 15 queries, 600 episodes)."""
+
+    ways: int = 5
+    shots: tuple[int, ...] = (1, 5)
+    queries: int = 15
+    episodes: int = 600
+    classifiers: tuple[str, ...] = ("centroid", "logreg")
+    split: str = "test"  # episodes are drawn from this split's features
+
+    def __post_init__(self) -> None:
+        if min(self.ways, self.queries, self.episodes, *self.shots) < 1:
+            raise UserError("--ways, --shots, --queries and --episodes must all be at least 1.")
+        for c in self.classifiers:
+            CLASSIFIERS.get(c)
+
+
+@dataclass
 class Episodes:
     """Index tensors into the feature set: support [E, ways*shots], query [E, ways*queries], classes [E, ways]."""
 

@@ -1,0 +1,121 @@
+"""Benchmark of the attention tools. Prints measured figures (nothing is asserted):
+
+(a) segmentation throughput: images/s of the full eval_segmentation scoring (attention forward at
+    --input-size, per-head masks, Jaccard at the ground truth's resolution) for several batch sizes;
+    the original scored one image per forward whatever --batch_size said;
+(b) saliency reuse: salient + non-salient masks for every PatchDrop level from ONE saliency forward
+    per batch (what the occlusion sweep does) vs. recomputing the saliency forward for each level
+    (what the original's loop over lambda did).
+
+Real PASCAL VOC samples from ../shared are used when present (else --data-path). Speed does not
+depend on the weights, so random-init models are the default.
+
+    python bench/segmentation.py --model deit_small_patch16_224=random --input-size 512 --device cpu
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from intriguing.analyses import segmentation as seg  # noqa: E402
+from intriguing.device import resolve_device  # noqa: E402
+from intriguing.saliency import SaliencySpec, drop_masks, saliency_scores  # noqa: E402
+from intriguing.segmentation.voc import VOCSegmentationSet, collate  # noqa: E402
+from vit_models import load_model  # noqa: E402
+
+SHARED_VOC = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "voc2012-samples"
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def timed(fn, device, repeats: int) -> float:
+    """Median seconds of ``fn()`` over ``repeats`` runs after one warm-up."""
+    fn()
+    sync(device)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_segmentation(args, device) -> None:
+    bundle = load_model(args.model, device=device)
+    ds = VOCSegmentationSet(args.data_path or SHARED_VOC, size=args.input_size)
+    items = [ds[i % len(ds)] for i in range(args.images)]  # decoded up front: time the scoring only
+    config = seg.Config(input_size=args.input_size, tokens=("cls",))
+    print(f"(a) segmentation scoring, {bundle.name} at {args.input_size}px, {args.images} VOC images, {device}")
+    for bs in args.batch_sizes:
+        batches = [collate(items[i:i + bs]) for i in range(0, len(items), bs)]
+
+        def score():
+            for b in batches:
+                seg.score_batch(config, bundle, b, device, "fp32", {"cls": set(b["index"])})
+        sec = timed(score, device, args.repeats)
+        print(f"    batch {bs:>3}: {args.images / sec:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image)")
+
+
+def bench_saliency(args, device) -> None:
+    sal = load_model(args.saliency_model, device=device)
+    levels = [round(0.1 * i, 1) for i in range(1, args.levels + 1)]
+    x = torch.rand(args.saliency_batch, 3, 224, 224, generator=torch.Generator().manual_seed(0)).to(device)
+    mean, std = sal.data_config["mean"], sal.data_config["std"]
+    spec = SaliencySpec(head="mean")
+
+    def reuse():  # one forward, every level from one sort
+        s = saliency_scores(sal.model, x, mean, std, spec)
+        return drop_masks(s.flatten(1), levels, "rank")
+
+    def recompute():  # the original: a fresh saliency forward inside the loop over levels
+        out = []
+        for lv in levels:
+            s = saliency_scores(sal.model, x, mean, std, spec)
+            out.append(drop_masks(s.flatten(1), [lv], "rank"))
+        return out
+
+    a, b = timed(reuse, device, args.repeats), timed(recompute, device, args.repeats)
+    same = all(torch.equal(reuse()[k][:, i], recompute()[i][k][:, 0]) for i in range(len(levels))
+               for k in ("salient", "non-salient"))
+    print(f"(b) saliency masks for {len(levels)} levels x 2 drops, {sal.name}, batch {args.saliency_batch} at 224px")
+    print(f"    reuse (1 forward):        {a * 1000:8.1f} ms/batch")
+    print(f"    recompute per level:      {b * 1000:8.1f} ms/batch")
+    print(f"    speed-up {b / a:.1f}x; masks identical: {same}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="deit_small_patch16_224=random")
+    p.add_argument("--saliency-model", default="vit_small_patch16_224=random", help="DINO ViT-S/16 architecture")
+    p.add_argument("--data-path", default=None, help="folder holding VOCdevkit (default: ../shared samples)")
+    p.add_argument("--input-size", type=int, default=512)
+    p.add_argument("--images", type=int, default=16)
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
+    p.add_argument("--saliency-batch", type=int, default=16)
+    p.add_argument("--levels", type=int, default=10)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s), device {device}")
+    bench_segmentation(args, device)
+    bench_saliency(args, device)
+
+
+if __name__ == "__main__":
+    main()

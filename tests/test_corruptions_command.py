@@ -1,0 +1,84 @@
+"""evaluate_corruptions end to end: on the fly, ImageNet-C folders, CIFAR-10-C arrays; a real CIFAR ResNet."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from intriguing.cli import main
+from intriguing.corruptions import corrupt_batch
+from intriguing.records import read_records
+from vit_models.cifar_resnet import FILES, zoo_entries
+from vit_models.zoo import ZOO
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ARGS = ["--workers", "0", "--no-progress", "--batch-size", "64"]
+for _e in zoo_entries():  # until vit_models wires the CIFAR ResNets in
+    if _e.name not in ZOO:
+        ZOO.register(_e.name, _e)
+
+
+def _cifar():
+    root, data = SHARED / "weights" / "cifar10-resnet", SHARED / "datasets" / "cifar10" / "test"
+    if not root.is_dir() or not data.is_dir():
+        pytest.skip("../shared CIFAR-10 data absent")
+    return f"cifar10_resnet20={root / FILES[20]}", data
+
+
+def test_on_the_fly_tiny_models_and_imagenet_c_folders(tmp_path, image_folder):
+    out = tmp_path / "otf"
+    code = main("corruption", ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(image_folder),
+                               "--out-dir", str(out), "--corruptions", "contrast,fog", "--severities", "1,5", *ARGS])
+    assert code == 0
+    recs = read_records(out)
+    assert len(recs) == 2 * (1 + 2 * 2)
+    assert {(r["corruption"], r["severity"]) for r in recs} == {("clean", 0), ("contrast", 1), ("contrast", 5),
+                                                                ("fog", 1), ("fog", 5)}
+    assert (out / "corruption_severity.png").is_file() and (out / "corruption_errors.png").is_file()
+    rows = list(csv.DictReader(open(out / "corruption_errors.csv")))
+    assert rows == []  # severities 1 and 5 only: no complete corruption, no CE
+    # the same images laid out as ImageNet-C (<c>/<s>/<wnid>/) are read as pre-rendered sets
+    inc = tmp_path / "imagenet-c"
+    for s in range(1, 6):
+        shutil.copytree(image_folder, inc / "fog" / str(s))
+    out2 = tmp_path / "pre"
+    assert main("corruption", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--out-dir", str(out2),
+                               "--corrupted-path", str(inc), "--corruptions", "fog", *ARGS]) == 0
+    recs = read_records(out2)
+    assert [r["severity"] for r in recs] == [0, 1, 2, 3, 4, 5]
+    assert len({r["top1"] for r in recs}) == 1  # identical images -> identical accuracy
+    summary = list(csv.DictReader(open(out2 / "mce.csv")))[0]
+    assert float(summary["mce"]) == pytest.approx(100 * (1 - recs[0]["top1"] / 100) / 0.819324, rel=1e-4)
+
+
+def test_real_cifar_resnet_on_the_fly_and_cifar_c_arrays(tmp_path):
+    spec, data = _cifar()
+    out = tmp_path / "otf"
+    assert main("corruption", ["--models", spec, "--data-path", str(data), "--limit", "128", "--out-dir", str(out),
+                               "--corruptions", "gaussian_noise", "--no-plot", *ARGS]) == 0
+    recs = {r["severity"]: r["top1"] for r in read_records(out)}
+    assert 72 <= recs[0] <= 92  # clean accuracy on these JPEGs (~81-83%)
+    assert recs[5] < recs[1] < recs[0]  # more noise, more errors
+    summary = list(csv.DictReader(open(out / "mce.csv")))[0]
+    assert summary["mce"] == "nan" and float(summary["mean_corruption_error"]) > float(summary["clean_error"])
+    # a CIFAR-10-C-style folder (5 blocks of N images + labels.npy) built from real test images
+    paths = sorted(p for d in sorted(data.iterdir()) for p in sorted(d.iterdir())[:4])
+    labels = np.repeat(np.arange(10), 4)
+    x = torch.stack([torch.from_numpy(np.array(Image.open(p).convert("RGB"))).permute(2, 0, 1) for p in paths])
+    blocks = [corrupt_batch(x.float() / 255, "contrast", s, torch.Generator().manual_seed(s)) for s in range(1, 6)]
+    cc = tmp_path / "cifar-c"
+    cc.mkdir()
+    arr = (torch.cat(blocks) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    np.save(cc / "contrast.npy", arr)
+    np.save(cc / "labels.npy", np.tile(labels, 5))
+    out2 = tmp_path / "pre"
+    assert main("corruption", ["--models", spec, "--data-path", str(data), "--limit", "40", "--out-dir", str(out2),
+                               "--corrupted-path", str(cc), "--corruptions", "contrast", "--no-plot", *ARGS]) == 0
+    recs = read_records(out2)
+    assert [r["severity"] for r in recs] == [0, 1, 2, 3, 4, 5] and all(r["n"] == 40 for r in recs)
+    assert recs[5]["top1"] < recs[0]["top1"]

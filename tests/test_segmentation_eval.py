@@ -1,0 +1,135 @@
+"""eval_segmentation end to end on the 14 real VOC 2012 val samples with tiny random ViTs."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import timm
+import torch
+import torchvision
+from torchvision import transforms
+
+from intriguing.analyses import segmentation
+from intriguing.analyses.segmentation_cli import eval_main
+from intriguing.attention import patch_attention
+from intriguing.records import read_records
+from vit_models import load_model
+from vit_models.zoo import ZOO, ZooEntry
+
+from conftest import TINY_CONFIG, shared_path
+
+
+def _tiny_dist(checkpoint, pretrained):
+    torch.manual_seed(0)
+    return timm.create_model("deit_tiny_distilled_patch16_224", pretrained=False, embed_dim=64, depth=2,
+                             num_heads=4).eval()
+
+
+if "test_tiny_deit_dist" not in ZOO:
+    ZOO.register("test_tiny_deit_dist", ZooEntry(name="test_tiny_deit_dist", build=_tiny_dist,
+                                                 data_config=dict(TINY_CONFIG), description="test-only"))
+
+ARGS = ["--workers", "0", "--no-progress"]
+
+
+@pytest.fixture
+def voc():
+    return shared_path("datasets", "voc2012-samples")
+
+
+def run(tmp_path, voc, *extra, models="test_tiny_vit,test_tiny_deit_dist", name="out"):
+    out = tmp_path / name
+    code = eval_main(["--models", models, "--data-path", str(voc), "--out-dir", str(out), *ARGS, *extra])
+    return code, out
+
+
+def test_records_summary_manifest_and_resume(tmp_path, voc, monkeypatch):
+    code, out = run(tmp_path, voc, "--input-size", "224", "--batch-size", "6")
+    assert code == 0
+    recs = read_records(out)
+    assert len(recs) == 14 * 3  # tiny ViT (cls) + distilled (cls and shape token)
+    assert {(r["model"], r["token"]) for r in recs} == {("test_tiny_vit", "cls"), ("test_tiny_deit_dist", "cls"),
+                                                         ("test_tiny_deit_dist", "dist")}
+    assert all(0 < float(r["jaccard"]) <= 1 for r in recs)
+    assert len({r["image"] for r in recs}) == 14
+    summary = (out / "summary.csv").read_text().splitlines()
+    assert summary[0].startswith("model,token,images,jaccard") and len(summary) == 4
+    mean = np.mean([float(r["jaccard"]) for r in recs if r["model"] == "test_tiny_vit"]) * 100
+    assert float(summary[1].split(",")[3]) == pytest.approx(mean)
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["status"] == "complete" and man["analysis"] == "segmentation" and man["dataset"]["images"] == 14
+    assert man["config"]["void"] == "exclude" and man["config"]["threshold"] == 0.9
+    assert (out / "segmentation.png").stat().st_size > 0
+    calls = []
+    monkeypatch.setattr(segmentation, "score_batch", lambda *a: calls.append(1) or [])
+    code, _ = run(tmp_path, voc, "--input-size", "224", "--batch-size", "6")
+    assert code == 0 and not calls and read_records(out) == recs
+
+
+def original_scores(model, voc, indices):
+    """IPViT evaluate_segmentation.py (get_voc_dataset + get_attention_masks + get_per_sample_jaccard)."""
+    tf = transforms.Compose([transforms.Resize((512, 512)), transforms.ToTensor(),
+                             transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+    ttf = transforms.Compose([transforms.Resize((512, 512)), transforms.Lambda(lambda im: torch.from_numpy(np.array(im)))])
+    ds = torchvision.datasets.VOCSegmentation(str(voc), image_set="val", transform=tf, target_transform=ttf)
+    out = []
+    for sample, target in (ds[i] for i in indices):
+        att = patch_attention(model, sample[None])[0].reshape(model.blocks[0].attn.num_heads, -1)
+        val, idx = torch.sort(att)
+        val /= torch.sum(val, dim=1, keepdim=True)
+        th = torch.cumsum(val, dim=1) > (1 - 0.9)
+        idx2 = torch.argsort(idx)
+        for h in range(th.shape[0]):
+            th[h] = th[h][idx2[h]]
+        th = torch.nn.functional.interpolate(th.reshape(1, -1, 32, 32).float(), scale_factor=16, mode="nearest")[0]
+        jac, count = 0, 0
+        target = target[None]
+        for m in torch.unique(target):
+            if m in [0, 255]:
+                continue
+            cur = target == m
+            inter = torch.sum((cur * th) * (cur != 255), dim=[1, 2])
+            union = torch.sum(((cur + th) > 0) * (cur != 255), dim=[1, 2])
+            jac += (inter / union).max().item()
+            count += 1
+        out.append(jac / count)
+    return out
+
+
+def test_paper_compat_equals_the_original_code_per_image(tmp_path, voc):
+    code, out = run(tmp_path, voc, "--paper-compat", "--batch-size", "3", "--limit", "5", models="test_tiny_vit")
+    assert code == 0
+    recs = sorted(read_records(out), key=lambda r: r["index"])
+    ours = [float(r["jaccard"]) for r in recs]
+    want = original_scores(load_model("test_tiny_vit").model, voc, [r["index"] for r in recs])
+    assert len(ours) == 5 and ours == pytest.approx(want, abs=1e-6)
+    # the default protocol (GT resolution, void excluded) scores differently, never much lower
+    code, out2 = run(tmp_path, voc, "--input-size", "512", "--batch-size", "3", "--limit", "5",
+                     models="test_tiny_vit", name="d")
+    default = [float(r["jaccard"]) for r in sorted(read_records(out2), key=lambda r: r["index"])]
+    assert np.mean(default) >= np.mean(ours) - 0.01 and default != ours
+
+
+def test_batch_size_and_limit(tmp_path, voc):
+    _, a = run(tmp_path, voc, "--input-size", "96", "--batch-size", "1", "--limit", "5", models="test_tiny_vit",
+               name="a")
+    _, b = run(tmp_path, voc, "--input-size", "96", "--batch-size", "4", "--limit", "5", models="test_tiny_vit",
+               name="b")
+    ra, rb = read_records(a), read_records(b)
+    assert len(ra) == 5 and [r["index"] for r in ra] == [0, 3, 6, 10, 13]
+    assert [r["jaccard"] for r in ra] == [r["jaccard"] for r in rb]
+
+
+def test_input_size_not_divisible_is_resized_not_cropped(tmp_path, voc):
+    code, out = run(tmp_path, voc, "--input-size", "100", "--limit", "2", models="test_tiny_vit")
+    assert code == 0 and len(read_records(out)) == 2
+
+
+def test_bad_input_exits_2(tmp_path, voc, capsys):
+    code, _ = run(tmp_path, tmp_path, models="test_tiny_vit", name="x")
+    assert code == 2 and "No PASCAL VOC 2012 devkit" in capsys.readouterr().err
+    code, _ = run(tmp_path, voc, "--tokens", "shape", models="test_tiny_vit", name="y")
+    assert code == 2 and "--tokens takes cls, dist" in capsys.readouterr().err
+    code, _ = run(tmp_path, voc, "--threshold", "1.5", models="test_tiny_vit", name="z")
+    assert code == 2 and "--threshold" in capsys.readouterr().err
