@@ -10,7 +10,7 @@
 Real PASCAL VOC samples from ../shared are used when present (else --data-path). Speed does not
 depend on the weights, so random-init models are the default.
 
-    python bench/segmentation.py --model deit_small_patch16_224=random --input-size 512 --device cpu
+    python bench/segmentation.py --model deit_small_patch16_224=random --input-size 512 --batch-sizes 1 32 --device cuda
 """
 from __future__ import annotations
 
@@ -38,17 +38,17 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def timed(fn, device, repeats: int) -> float:
-    """Median seconds of ``fn()`` over ``repeats`` runs after one warm-up."""
-    fn()
+def timed(fn, device, repeats: int):
+    """(median seconds of ``fn()`` over ``repeats`` runs after one warm-up, its last result)."""
+    out = fn()
     sync(device)
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        fn()
+        out = fn()
         sync(device)
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return statistics.median(times), out
 
 
 def bench_segmentation(args, device) -> None:
@@ -63,7 +63,7 @@ def bench_segmentation(args, device) -> None:
         def score():
             for b in batches:
                 seg.score_batch(config, bundle, b, device, "fp32", {"cls": set(b["index"])})
-        sec = timed(score, device, args.repeats)
+        sec, _ = timed(score, device, args.repeats)
         print(f"    batch {bs:>3}: {args.images / sec:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image)")
 
 
@@ -85,8 +85,8 @@ def bench_saliency(args, device) -> None:
             out.append(drop_masks(s.flatten(1), [lv], "rank"))
         return out
 
-    a, b = timed(reuse, device, args.repeats), timed(recompute, device, args.repeats)
-    same = all(torch.equal(reuse()[k][:, i], recompute()[i][k][:, 0]) for i in range(len(levels))
+    (a, once), (b, each) = timed(reuse, device, args.repeats), timed(recompute, device, args.repeats)
+    same = all(torch.equal(once[k][:, i], each[i][k][:, 0]) for i in range(len(levels))
                for k in ("salient", "non-salient"))
     print(f"(b) saliency masks for {len(levels)} levels x 2 drops, {sal.name}, batch {args.saliency_batch} at 224px")
     print(f"    reuse (1 forward):        {a * 1000:8.1f} ms/batch")
@@ -96,15 +96,15 @@ def bench_saliency(args, device) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="deit_small_patch16_224=random")
+    p.add_argument("--model", default="deit_tiny_patch16_224=random")
     p.add_argument("--saliency-model", default="vit_small_patch16_224=random", help="DINO ViT-S/16 architecture")
     p.add_argument("--data-path", default=None, help="folder holding VOCdevkit (default: ../shared samples)")
     p.add_argument("--input-size", type=int, default=512)
-    p.add_argument("--images", type=int, default=16)
+    p.add_argument("--images", type=int, default=8)
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
-    p.add_argument("--saliency-batch", type=int, default=16)
+    p.add_argument("--saliency-batch", type=int, default=8)
     p.add_argument("--levels", type=int, default=10)
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = p.parse_args()

@@ -72,19 +72,26 @@ def block_specs(model: nn.Module) -> List[BlockSpec]:
     return specs
 
 
+def _split_tokens(n: int, num_prefix_tokens: int, grid: Optional[Tuple[int, int]]) -> Tuple[int, Tuple[int, int]]:
+    """(prefix count, token grid) for n tokens: the patch grid if it fits, else the declared prefix count,
+    else the fewest leading tokens (<= 16) that leave a square (PiT stages, CaiT's token-only blocks)."""
+    if grid is not None and 0 <= n - grid[0] * grid[1] <= 16:
+        return n - grid[0] * grid[1], grid
+    for p in [num_prefix_tokens] + [p for p in range(17) if p != num_prefix_tokens]:
+        side = math.isqrt(max(n - p, 0))
+        if side > 0 and side * side == n - p:
+            return p, (side, side)
+    raise UserError(f"Cannot reshape {n} tokens into a square feature map; "
+                    "check num_prefix_tokens or pass the token grid.")
+
+
 def to_feature_map(x: torch.Tensor, num_prefix_tokens: int = 0, channels_last: bool = False,
                    grid: Optional[Tuple[int, int]] = None) -> torch.Tensor:
     """(B, N, C) tokens or (B, H, W, C) / (B, C, H, W) maps -> (B, C, H, W), prefix tokens dropped."""
     if x.dim() == 3:
-        x = x[:, num_prefix_tokens:]
-        n = x.shape[1]
-        if grid is None or grid[0] * grid[1] != n:
-            side = int(math.isqrt(n))
-            if side * side != n:
-                raise UserError(f"Cannot reshape {n} tokens into a square feature map; "
-                                "check num_prefix_tokens or pass the token grid.")
-            grid = (side, side)
-        return x.transpose(1, 2).reshape(x.shape[0], x.shape[2], grid[0], grid[1])
+        prefix, (gh, gw) = _split_tokens(x.shape[1], num_prefix_tokens, grid)
+        x = x[:, prefix:]
+        return x.transpose(1, 2).reshape(x.shape[0], x.shape[2], gh, gw)
     if x.dim() == 4:
         return x.permute(0, 3, 1, 2) if channels_last else x
     raise UserError(f"Block output of shape {tuple(x.shape)} is not a feature map or token sequence.")

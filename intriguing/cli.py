@@ -112,8 +112,9 @@ def _run(mod, analysis_name: str, args) -> int:
           f"{len(specs)} model(s), device {device}, results in {run_dir.path}")
     prepare = (lambda b: mod.prepare_bundle(config, b)) if hasattr(mod, "prepare_bundle") else None
     bundles, failed = load_bundles(specs, device, prepare, images)
-    run_dir.write_manifest(analysis=analysis_name, device=str(device), dataset={"root": images.root, "images": len(images),
-                           "classes": len(images.classes), "label_space": images.label_space},
+    dataset = {"root": images.root, "images": len(images), "classes": len(images.classes),
+               "label_space": images.label_space}
+    run_dir.write_manifest(analysis=analysis_name, device=str(device), dataset=dataset,
                            models={**run_dir.manifest["models"],
                                    **{b.name: {"source": b.source, "data_config": b.data_config} for b in bundles}})
     opts = EngineOptions(batch_size=args.batch_size, workers=args.workers, device=device, precision=args.precision,

@@ -1,7 +1,7 @@
 """A small name -> object registry whose lookups fail with a helpful message."""
 from __future__ import annotations
 
-from typing import Callable, Dict, Generic, Iterator, TypeVar
+from typing import Dict, Generic, Iterator, TypeVar
 
 from .errors import UserError, did_you_mean
 

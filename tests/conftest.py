@@ -20,7 +20,8 @@ WNIDS = ["n01440764", "n02102040", "n02979186"]  # tench, springer, cassette pla
 
 def _tiny_vit(checkpoint, pretrained):
     torch.manual_seed(0)
-    return timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=64, embed_dim=64, depth=2, num_heads=2).eval()
+    return timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=64, embed_dim=64, depth=2,
+                             num_heads=2).eval()
 
 
 def _tiny_cnn(checkpoint, pretrained):

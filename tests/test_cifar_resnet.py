@@ -33,7 +33,7 @@ def test_zoo_entries():
     assert not entries[0].build(None, False).training  # random init, eval mode, no file needed
 
 
-def _batch(n_per_class=20):
+def _batch(n_per_class=15):
     xs, ys = [], []
     for label, cls in enumerate(sorted(p.name for p in CIFAR.iterdir())):
         for path in sorted((CIFAR / cls).iterdir())[:n_per_class]:

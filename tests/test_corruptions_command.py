@@ -12,6 +12,8 @@ from PIL import Image
 
 from intriguing.cli import main
 from intriguing.corruptions import corrupt_batch
+from intriguing.metrics import METRICS
+from intriguing.metrics.calibration import Calibration
 from intriguing.records import read_records
 from vit_models.cifar_resnet import FILES, zoo_entries
 from vit_models.zoo import ZOO
@@ -21,6 +23,8 @@ ARGS = ["--workers", "0", "--no-progress", "--batch-size", "64"]
 for _e in zoo_entries():  # until vit_models wires the CIFAR ResNets in
     if _e.name not in ZOO:
         ZOO.register(_e.name, _e)
+if "calibration" not in METRICS:  # until intriguing.metrics registers it
+    METRICS.register("calibration", Calibration)
 
 
 def _cifar():
@@ -33,7 +37,8 @@ def _cifar():
 def test_on_the_fly_tiny_models_and_imagenet_c_folders(tmp_path, image_folder):
     out = tmp_path / "otf"
     code = main("corruption", ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(image_folder),
-                               "--out-dir", str(out), "--corruptions", "contrast,fog", "--severities", "1,5", *ARGS])
+                               "--out-dir", str(out), "--corruptions", "contrast,fog", "--severities", "1,5",
+                               "--metrics", "topk,calibration", *ARGS])
     assert code == 0
     recs = read_records(out)
     assert len(recs) == 2 * (1 + 2 * 2)
@@ -41,7 +46,17 @@ def test_on_the_fly_tiny_models_and_imagenet_c_folders(tmp_path, image_folder):
                                                                 ("fog", 1), ("fog", 5)}
     assert (out / "corruption_severity.png").is_file() and (out / "corruption_errors.png").is_file()
     rows = list(csv.DictReader(open(out / "corruption_errors.csv")))
-    assert rows == []  # severities 1 and 5 only: no complete corruption, no CE
+    assert len(rows) == 4 and all(r["ce"] == "nan" and r["severities"] == "2" for r in rows)  # CE needs all 5
+    # worker processes and another batch size give the very same corrupted images, hence the same records
+    out_w = tmp_path / "otf_workers"
+    assert main("corruption", ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(image_folder),
+                               "--out-dir", str(out_w), "--corruptions", "contrast,fog", "--severities", "1,5",
+                               "--metrics", "topk,calibration", "--no-plot", "--no-progress", "--workers", "2",
+                               "--batch-size", "5"]) == 0
+    key = lambda r: (r["model"], r["corruption"], r["severity"])  # noqa: E731
+    nll = {key(r): r["nll"] for r in recs}
+    assert {key(r): r["nll"] for r in read_records(out_w)} == pytest.approx(nll, rel=1e-5)
+    assert len(set(nll.values())) > 3  # the conditions really differ
     # the same images laid out as ImageNet-C (<c>/<s>/<wnid>/) are read as pre-rendered sets
     inc = tmp_path / "imagenet-c"
     for s in range(1, 6):
@@ -59,13 +74,14 @@ def test_on_the_fly_tiny_models_and_imagenet_c_folders(tmp_path, image_folder):
 def test_real_cifar_resnet_on_the_fly_and_cifar_c_arrays(tmp_path):
     spec, data = _cifar()
     out = tmp_path / "otf"
-    assert main("corruption", ["--models", spec, "--data-path", str(data), "--limit", "128", "--out-dir", str(out),
-                               "--corruptions", "gaussian_noise", "--no-plot", *ARGS]) == 0
+    assert main("corruption", ["--models", spec, "--data-path", str(data), "--limit", "96", "--out-dir", str(out),
+                               "--corruptions", "gaussian_noise", "--severities", "1,5", "--no-plot", *ARGS]) == 0
     recs = {r["severity"]: r["top1"] for r in read_records(out)}
     assert 72 <= recs[0] <= 92  # clean accuracy on these JPEGs (~81-83%)
     assert recs[5] < recs[1] < recs[0]  # more noise, more errors
     summary = list(csv.DictReader(open(out / "mce.csv")))[0]
     assert summary["mce"] == "nan" and float(summary["mean_corruption_error"]) > float(summary["clean_error"])
+    assert summary["n_corruptions"] == "0"  # CE needs all five severities
     # a CIFAR-10-C-style folder (5 blocks of N images + labels.npy) built from real test images
     paths = sorted(p for d in sorted(data.iterdir()) for p in sorted(d.iterdir())[:4])
     labels = np.repeat(np.arange(10), 4)

@@ -48,7 +48,7 @@ def test_real_cifar_resnets_lose_more_to_high_frequency_noise(tmp_path):
         pytest.skip("../shared CIFAR-10 data absent")
     models = ",".join(f"cifar10_resnet{d}={root / FILES[d]}" for d in (20, 32))
     out = tmp_path / "c"
-    assert main("freq_noise", ["--models", models, "--data-path", str(data), "--limit", "128", "--out-dir", str(out),
+    assert main("freq_noise", ["--models", models, "--data-path", str(data), "--limit", "96", "--out-dir", str(out),
                                "--freqs", "0.1", "0.9", "--no-plot", *ARGS]) == 0
     recs = read_records(out)
     for model in ("cifar10_resnet20", "cifar10_resnet32"):

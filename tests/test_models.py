@@ -7,7 +7,6 @@ import torch
 
 import vit_models
 from intriguing.errors import UserError
-from vit_models.paper import vit_from_state_dict
 
 
 def test_unknown_name_suggests_close_matches():

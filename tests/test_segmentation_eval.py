@@ -54,7 +54,7 @@ def test_records_summary_manifest_and_resume(tmp_path, voc, monkeypatch):
     assert all(0 < float(r["jaccard"]) <= 1 for r in recs)
     assert len({r["image"] for r in recs}) == 14
     summary = (out / "summary.csv").read_text().splitlines()
-    assert summary[0].startswith("model,token,images,jaccard") and len(summary) == 4
+    assert summary[0].startswith("model,token,images,jaccard_pct") and len(summary) == 4
     mean = np.mean([float(r["jaccard"]) for r in recs if r["model"] == "test_tiny_vit"]) * 100
     assert float(summary[1].split(",")[3]) == pytest.approx(mean)
     man = json.loads((out / "manifest.json").read_text())
@@ -133,3 +133,7 @@ def test_bad_input_exits_2(tmp_path, voc, capsys):
     assert code == 2 and "--tokens takes cls, dist" in capsys.readouterr().err
     code, _ = run(tmp_path, voc, "--threshold", "1.5", models="test_tiny_vit", name="z")
     assert code == 2 and "--threshold" in capsys.readouterr().err
+    # a model without the asked token is reported, the others still run
+    code, out = run(tmp_path, voc, "--tokens", "dist", "--limit", "2", "--input-size", "64", name="w")
+    assert code == 1 and "test_tiny_vit has none of the tokens dist" in capsys.readouterr().err
+    assert {r["model"] for r in read_records(out)} == {"test_tiny_deit_dist"}

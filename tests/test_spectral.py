@@ -105,6 +105,11 @@ def test_cnn_block_features_shapes():
     assert len(block_specs(resnet)) == 1 + 8
 
 
-def test_non_square_tokens_are_a_clear_error():
+def test_token_reshaping_drops_prefix_tokens():
+    x = torch.randn(2, 5 + 16, 3)  # 1 class + 4 register tokens, then a 4x4 grid
+    fmap = to_feature_map(x, num_prefix_tokens=5)
+    assert fmap.shape == (2, 3, 4, 4) and torch.equal(fmap[:, :, 0, 1], x[:, 6])
+    assert to_feature_map(x, num_prefix_tokens=0, grid=(4, 4)).shape == (2, 3, 4, 4)  # the grid decides
+    assert to_feature_map(torch.randn(1, 1 + 729, 8)).shape == (1, 8, 27, 27)  # PiT-like: prefix found
     with pytest.raises(UserError, match="square"):
-        to_feature_map(torch.randn(1, 1 + 10, 4), num_prefix_tokens=1)
+        to_feature_map(torch.randn(1, 1 + 30 * 31, 4), num_prefix_tokens=1)

@@ -5,11 +5,12 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from intriguing.cli import main
 from intriguing.records import read_records
 from vit_models.cifar_resnet import zoo_entries
-from vit_models.zoo import ZOO
+from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "16"]
@@ -53,3 +54,20 @@ def test_fourier_on_real_cifar_resnet(tmp_path):
     assert len(blocks) == 10 and {r["height"] for r in blocks.values()} == {32, 16, 8}
     # a trained CNN's stream gains high-frequency content with depth (Park & Kim Fig. 8, ResNet)
     assert blocks["layer3.2"]["delta_log_amplitude"] > blocks["stem"]["delta_log_amplitude"] + 1
+
+
+def test_model_without_blocks_fails_alone(tmp_path, image_folder):
+    if "test_no_blocks" not in ZOO:
+        ZOO.register("test_no_blocks", ZooEntry(
+            name="test_no_blocks", description="a plain conv stack",
+            data_config=dict(input_size=(3, 64, 64), interpolation="bilinear", mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                             crop_pct=0.875, crop_mode="center"),
+            build=lambda c, p: torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1),
+                                                   torch.nn.Flatten(), torch.nn.Linear(4, 1000)).eval()))
+    out = tmp_path / "nb"
+    code = main("fourier", ["--models", "test_no_blocks,test_tiny_cnn", "--data-path", str(image_folder),
+                            "--out-dir", str(out), "--no-plot", *ARGS])
+    assert code == 1  # one model failed, the other still ran
+    assert {r["model"] for r in read_records(out)} == {"test_tiny_cnn"}
+    man = json.loads((out / "manifest.json").read_text())
+    assert "residual blocks" in man["failed_models"]["test_no_blocks"]

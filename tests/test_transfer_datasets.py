@@ -111,3 +111,14 @@ def test_limit_dataset_is_evenly_spaced():
     assert limit_dataset(data, None) is data and limit_dataset(data, 500) is data
     with pytest.raises(UserError, match="positive"):
         limit_dataset(data, 0)
+
+
+def test_missing_optional_package_is_one_sentence(tmp_path):
+    from intriguing.transfer.datasets import TransferDataset
+
+    def build(root, split, transform, download):
+        raise ImportError("No module named 'scipy.io'", name="scipy.io")
+
+    spec = TransferDataset("matfiles", {"train": build}, "<root>/x.mat")
+    with pytest.raises(UserError, match=r"needs the Python package scipy \(pip install scipy\)"):
+        spec.load(tmp_path, "train")

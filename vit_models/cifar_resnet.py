@@ -6,13 +6,16 @@ The architecture and key names match akamaster/pytorch_resnet_cifar10, whose rel
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from .weights import fetch_url, find_local, load_into, load_state_dict
+
+if TYPE_CHECKING:  # zoo.py may import this module to register the entries
+    from .zoo import ZooEntry
 
 RELEASE_URL = "https://github.com/akamaster/pytorch_resnet_cifar10/raw/master/pretrained_models/{file}"
 FILES = {20: "resnet20-12fca82f.th", 32: "resnet32-d509ac18.th", 44: "resnet44-014dd654.th",
@@ -105,7 +108,7 @@ def _builder(depth: int):
     return build
 
 
-def zoo_entries() -> List["ZooEntry"]:  # noqa: F821 - imported lazily so zoo.py can import this module
+def zoo_entries() -> List["ZooEntry"]:
     """ZooEntry for cifar10_resnet20/32/44/56 (input 3x32x32, crop_pct 1.0, ImageNet mean/std)."""
     from .zoo import ZooEntry
     return [ZooEntry(name=f"cifar10_resnet{d}", build=_builder(d), data_config=dict(DATA_CONFIG),

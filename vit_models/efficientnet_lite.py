@@ -38,7 +38,8 @@ def map_by_position(src: dict, target: dict) -> dict:
     out = {}
     for (sk, v), tk in zip(src_items, tgt_keys):
         if tuple(v.shape) != tuple(target[tk].shape):
-            raise UserError(f"EfficientNet-Lite0 tensor {sk} {tuple(v.shape)} does not fit {tk} {tuple(target[tk].shape)}.")
+            raise UserError(f"EfficientNet-Lite0 tensor {sk} {tuple(v.shape)} does not fit "
+                            f"{tk} {tuple(target[tk].shape)}.")
         out[tk] = v
     for k in target:  # BN counters are bookkeeping, not weights
         if k.endswith("num_batches_tracked"):

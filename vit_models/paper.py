@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-import torch
 from timm.models.deit import VisionTransformerDistilled
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn

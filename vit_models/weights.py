@@ -77,7 +77,8 @@ def load_state_dict(path: str | Path) -> dict:
         else:
             sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # corrupt, truncated, or not a checkpoint at all
-        raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {str(e).splitlines()[0][:200]}") from None
+        reason = str(e).splitlines()[0][:200] if str(e) else ""
+        raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {reason}") from None
     for key in ("model", "state_dict", "model_ema"):
         if isinstance(sd, dict) and key in sd and isinstance(sd[key], dict):
             sd = sd[key]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -38,7 +38,6 @@ class Config:
     limit: Optional[int] = None           # images per corrupted set (pre-rendered sets)
     runs: int = 1
     seed: int = 0
-    extra: Dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.corruptions = parse_corruptions(list(self.corruptions))
@@ -68,6 +67,7 @@ class CorruptionSweep(Sweep):
     def __init__(self, config: Config, workers: int) -> None:
         self.c = config
         self.pool: Optional[ProcessPoolExecutor] = None
+        self.workers = workers
         if workers > 0:
             load()  # import-time patches happen once here, and fail early if the package is missing
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
@@ -81,23 +81,28 @@ class CorruptionSweep(Sweep):
         return [_clean_condition()] + self.corrupt_conditions()
 
     def prepare(self, batch) -> None:
-        """Queue every corruption of this batch at once, so worker processes stay busy while models run."""
+        """Queue every corruption of this batch at once, so worker processes stay busy while models run.
+
+        Each (geometry, corruption, severity, run) is split into one chunk of images per worker: a slow
+        corruption (glass blur) then spreads over all workers instead of holding one.
+        """
         self.jobs = {}
+        n = len(batch)
+        chunk = max(1, -(-n // self.workers)) if self.pool else n
         for geometry, view in batch.views.items():
             arr = view.permute(0, 2, 3, 1).numpy()
             for cond in self.corrupt_conditions():
                 key = (geometry, cond["corruption"], cond["severity"], cond["run"])
                 seeds = [derive_seed(self.c.seed, *key[1:], int(i)) % (2 ** 31) for i in batch.indices.tolist()]
-                args = (arr, cond["corruption"], cond["severity"], seeds)
-                self.jobs[key] = self.pool.submit(corrupt_array, *args) if self.pool else args
+                parts = [(arr[i:i + chunk], cond["corruption"], cond["severity"], seeds[i:i + chunk])
+                         for i in range(0, n, chunk)]
+                self.jobs[key] = [self.pool.submit(corrupt_array, *a) for a in parts] if self.pool else parts
 
     def corrupted(self, geometry: tuple, cond: dict) -> torch.Tensor:
         key = (geometry, cond["corruption"], cond["severity"], cond["run"])
         job = self.jobs[key]
-        if isinstance(job, Future):
-            job = job.result()
-        elif isinstance(job, tuple):  # no worker pool: corrupt in this process
-            job = corrupt_array(*job)
+        if isinstance(job, list):  # futures, or argument tuples when there is no worker pool
+            job = np.concatenate([j.result() if isinstance(j, Future) else corrupt_array(*j) for j in job])
         self.jobs[key] = job  # resolved once, shared by every model with this geometry
         return torch.from_numpy(job).permute(0, 3, 1, 2)
 

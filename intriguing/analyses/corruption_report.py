@@ -66,27 +66,31 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     summary, per_c = [], []
     for model, table in errs.items():
         ce = clean.get(model)
-        per = corruption_errors(table, clean_error=ce)
-        agg = mce(table, clean_error=ce) if per else {"mce": math.nan, "rel_mce": math.nan,
-                                                       "mean_error": math.nan, "n_corruptions": 0}
+        per = corruption_errors(table, clean_error=ce)  # corruptions with all five severities
+        agg = mce(table, clean_error=ce) if per else {"mce": math.nan, "rel_mce": math.nan, "n_corruptions": 0}
         if not imagenet:
             agg["mce"] = agg["rel_mce"] = math.nan
+        seen = list(dict.fromkeys(c for c, _ in table))
+        rows = []
+        for c in [c for c in CORRUPTIONS if c in seen] + [c for c in seen if c not in CORRUPTIONS]:
+            sev = [e for (cc, _), e in table.items() if cc == c]
+            full = per.get(c, {"ce": math.nan, "rel_ce": math.nan})
+            rows.append({"model": model, "corruption": c, "severities": len(sev), "error": 100 * sum(sev) / len(sev),
+                         "ce": full["ce"] if imagenet else math.nan,
+                         "rel_ce": full["rel_ce"] if imagenet else math.nan})
+        per_c += rows
         summary.append({"model": model, "clean_error": 100 * ce if ce is not None else math.nan,
-                        "mean_corruption_error": agg["mean_error"], "mce": agg["mce"], "rel_mce": agg["rel_mce"],
-                        "n_corruptions": agg["n_corruptions"]})
-        for c in [c for c in CORRUPTIONS if c in per] + sorted(set(per) - set(CORRUPTIONS)):
-            per_c.append({"model": model, "corruption": c, "error": per[c]["error"],
-                          "ce": per[c]["ce"] if imagenet else math.nan,
-                          "rel_ce": per[c]["rel_ce"] if imagenet else math.nan})
+                        "mean_corruption_error": sum(r["error"] for r in rows) / len(rows), "mce": agg["mce"],
+                        "rel_mce": agg["rel_mce"], "n_corruptions": agg["n_corruptions"]})
     _write_csv(out_dir / "mce.csv", summary)
     _write_csv(out_dir / "corruption_errors.csv", per_c)
     text = _table(summary, ["model", "clean_error", "mean_corruption_error", "mce", "rel_mce", "n_corruptions"])
     if not imagenet:
         text += "\n(mCE / relative mCE are AlexNet-normalised ImageNet-C numbers: n/a for this label space)"
     elif summary and any(s["n_corruptions"] < 15 for s in summary):
-        text += "\n(the paper's mCE averages all 15 corruptions at severities 1-5; this run covers fewer)"
-    text += "\n\nper corruption (error % averaged over severities 1-5; CE normalised by AlexNet):\n"
-    text += _table(per_c, ["model", "corruption", "error", "ce", "rel_ce"])
+        text += "\n(the paper's mCE averages all 15 corruptions at severities 1-5; n_corruptions had all five here)"
+    text += "\n\nper corruption (error % averaged over the severities run; CE, normalised by AlexNet, needs all 5):\n"
+    text += _table(per_c, ["model", "corruption", "severities", "error", "ce", "rel_ce"])
     text += f"\ntables: {out_dir / 'mce.csv'}, {out_dir / 'corruption_errors.csv'}"
     if plot:
         sev = line_plot(records, "severity", "top1", ["model"], out_dir / "corruption_severity.png",

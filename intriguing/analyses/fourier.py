@@ -23,6 +23,7 @@ from ..block_features import BlockFeatures, block_specs, normalized_depths
 from ..data import make_loader
 from ..device import autocast
 from ..engine import EngineOptions
+from ..errors import UserError
 from ..spectral import SpectrumAccumulator
 from .fourier_report import report  # noqa: F401  (the module's report)
 
@@ -60,8 +61,15 @@ def run(config: Config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[
     """One pass: every batch through every model with block hooks; rows written when the pass ends."""
     done = {r["model"] for r in run_dir.records()}
     todo = [b for b in bundles if b.name not in done]
+    failed: Dict[str, str] = {}
+    for b in list(todo):  # an architecture without recognisable blocks fails alone, before the pass
+        try:
+            block_specs(b.model)
+        except UserError as e:
+            failed[b.name] = str(e)
+            todo.remove(b)
     if not todo:
-        return [], {}
+        return [], failed
     accs = {b.name: SpectrumAccumulator(config.paper_compat) for b in todo}
     n_done, bad = 0, []
     partial = run_dir.load_partial()
@@ -74,7 +82,6 @@ def run(config: Config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[
         run_dir.save_partial({"models": [b.name for b in todo], "n_total": len(images), "n_done": n_done,
                               "bad": bad, "spectra": {k: a.state_dict() for k, a in accs.items()}})
 
-    failed: Dict[str, str] = {}
     active = list(todo)
     loader = make_loader(images, [b.geometry for b in todo], opts.batch_size, opts.workers, start=n_done)
     last = time.monotonic()

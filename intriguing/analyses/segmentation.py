@@ -155,11 +155,13 @@ def run(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSegmentation
         done.setdefault((str(r["model"]), str(r["token"])), set()).add(int(r["index"]))
     todo = {b.name: {t: set(indices) - done.get((b.name, t), set()) for t in model_tokens(config, b)}
             for b in bundles}
+    failed: Dict[str, str] = {}
     for b in bundles:
-        if not todo[b.name]:
-            raise UserError(f"{b.name} has none of the tokens {', '.join(config.tokens)}.")
+        if not todo[b.name]:  # e.g. --tokens dist on a model without a distillation token
+            failed[b.name] = f"{b.name} has none of the tokens {', '.join(config.tokens)}."
+    bundles = [b for b in bundles if b.name not in failed]
     needed = sorted(set().union(*(s for d in todo.values() for s in d.values())) if todo else set())
-    new, failed = [], {}
+    new: List[dict] = []
     if not needed:
         return new, failed
     loader = torch.utils.data.DataLoader(torch.utils.data.Subset(dataset, needed), batch_size=batch_size,
@@ -193,15 +195,15 @@ def report(records: Sequence[dict], out_dir, plot: bool = True) -> str:
     import csv
 
     rows = summary_rows(records)
-    for r in rows:  # Jaccard in percent, as the paper's table
-        for k in ("jaccard", "jaccard_std", "jaccard_mean_head", "jaccard_mean_head_std", "jaccard_sem"):
-            r[k] *= 100
+    for r in rows:  # the table and summary.csv give Jaccard in percent, as the paper's table
+        for k in ("jaccard", "jaccard_std", "jaccard_sem", "jaccard_mean_head", "jaccard_mean_head_std"):
+            r[k.replace("jaccard", "jaccard_pct")] = 100 * r.pop(k)
         r["runs"] = r["images"]
-    text = format_table(rows, ["model", "token", "images"], ["jaccard", "jaccard_mean_head"])
+    text = format_table(rows, ["model", "token", "images"], ["jaccard_pct", "jaccard_mean_head_pct"])
     out = Path(out_dir)
     with open(out / "summary.csv", "w", newline="") as f:
-        cols = ["model", "token", "images", "jaccard", "jaccard_std", "jaccard_sem", "jaccard_mean_head",
-                "jaccard_mean_head_std"]
+        cols = ["model", "token", "images", "jaccard_pct", "jaccard_pct_std", "jaccard_pct_sem",
+                "jaccard_mean_head_pct", "jaccard_mean_head_pct_std"]
         w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
@@ -217,7 +219,8 @@ def bar_plot(rows: Sequence[dict], path: Path) -> Path:
     labels = [f"{r['model']} ({r['token']})" for r in rows]
     fig = Figure(figsize=(6.4, 0.45 * len(rows) + 1.2), dpi=110)
     ax = fig.add_subplot()
-    ax.barh(range(len(rows)), [r["jaccard"] for r in rows], xerr=[r["jaccard_sem"] for r in rows], color="#3b7dd8")
+    ax.barh(range(len(rows)), [r["jaccard_pct"] for r in rows], xerr=[r["jaccard_pct_sem"] for r in rows],
+            color="#3b7dd8")
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("Jaccard index (%), PASCAL VOC 2012")

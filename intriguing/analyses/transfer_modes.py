@@ -61,6 +61,10 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
     records: List[dict] = []
     failed: Dict[str, str] = {}
     for bundle in bundles:
+        if config.mode == "per-block" and not is_vit(bundle.model):
+            failed[bundle.name] = "a per-block probe needs a ViT with token blocks"
+            _log(f"skipped {bundle.name}: {failed[bundle.name]}")
+            continue
         variants = _variants(config, bundle)
         base = {"model": bundle.name, "dataset": dataset, "mode": config.mode}
         todo = [v for v in variants if any(not _recorded(run_dir.records(), bundle.name, cond)

@@ -27,7 +27,8 @@ def bar_plot(rows: Sequence[dict], x: str, series: Sequence[str], y: str, err: s
     xs = list(dict.fromkeys(str(r[x]) for r in rows))
     names = list(dict.fromkeys(" / ".join(str(r[s]) for s in series) for r in rows))
     width = 0.8 / max(1, len(names))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(xs) * max(1, len(names)) ** 0.5 + 2), 4.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(xs) * max(1, len(names)) ** 0.5 + 2),
+                                    4.0 + 0.2 * len(names)), dpi=100)
     for i, name in enumerate(names):
         pts = {str(r[x]): r for r in rows if " / ".join(str(r[s]) for s in series) == name}
         pos = [k + (i - (len(names) - 1) / 2) * width for k, xv in enumerate(xs) if xv in pts]
@@ -38,9 +39,9 @@ def bar_plot(rows: Sequence[dict], x: str, series: Sequence[str], y: str, err: s
     ax.set_xticks(range(len(xs)), xs)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, 105)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(2, len(names)), frameon=False)
     fig.tight_layout()
     fig.savefig(out_path)
     plt.close(fig)
@@ -70,7 +71,7 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
             for r in rows:
                 r["series"] = f"{r['model']} {r['feature_set']}"
             p = bar_plot(rows, "dataset", ["series"], "top1", "top1_std", out / "transfer_linear.png",
-                         "test top-1 (%)", "Linear probe: accuracy per dataset for each block set")
+                         "test top-1 (%)", "Linear probe: test top-1 per dataset and block set")
             parts.append(f"plot: {p}")
     if fewshot:
         keys = ["model", "dataset", "feature_set", "classifier", "ways", "shots"]

@@ -41,7 +41,8 @@ def imagenet_c_folders(root: str | Path, corruptions: Sequence[str],
         for s in severities:
             folder = root / c / str(s)
             if not folder.is_dir():
-                raise UserError(f"ImageNet-C folder {folder} is missing (expected <root>/<corruption>/<severity>/<class>/).")
+                raise UserError(f"ImageNet-C folder {folder} is missing "
+                                "(expected <root>/<corruption>/<severity>/<class>/).")
             out.append((c, int(s), folder))
     return out
 

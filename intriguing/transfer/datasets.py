@@ -44,6 +44,9 @@ class TransferDataset:
             ds = self.splits[split](root, split, transform, download)
         except UserError:
             raise
+        except ImportError as err:  # e.g. Flowers102 reads .mat files with scipy
+            pkg = (err.name or str(err)).split(".")[0]
+            raise UserError(f"Dataset {self.name!r} needs the Python package {pkg} (pip install {pkg}).") from None
         except (RuntimeError, FileNotFoundError, NotADirectoryError, KeyError, ValueError) as err:
             # torchvision's own text suggests download=True; say what that is on the command line
             why = "not found" if "download=True" in str(err) else f"incomplete ({err})"
