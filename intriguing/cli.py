@@ -111,7 +111,8 @@ def _run(mod, analysis_name: str, args) -> int:
     print(f"{analysis_name}: {len(images)} images from {images.root} ({images.label_space}), "
           f"{len(specs)} model(s), device {device}, results in {run_dir.path}")
     prepare = (lambda b: mod.prepare_bundle(config, b)) if hasattr(mod, "prepare_bundle") else None
-    bundles, failed = load_bundles(specs, device, prepare, images)
+    # analyses that never compare predictions with labels (Fourier) may mix label spaces
+    bundles, failed = load_bundles(specs, device, prepare, images if getattr(mod, "USES_LABELS", True) else None)
     dataset = {"root": images.root, "images": len(images), "classes": len(images.classes),
                "label_space": images.label_space}
     run_dir.write_manifest(analysis=analysis_name, device=str(device), dataset=dataset,

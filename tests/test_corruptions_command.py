@@ -12,19 +12,11 @@ from PIL import Image
 
 from intriguing.cli import main
 from intriguing.corruptions import corrupt_batch
-from intriguing.metrics import METRICS
-from intriguing.metrics.calibration import Calibration
 from intriguing.records import read_records
-from vit_models.cifar_resnet import FILES, zoo_entries
-from vit_models.zoo import ZOO
+from vit_models.cifar_resnet import FILES
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "64"]
-for _e in zoo_entries():  # until vit_models wires the CIFAR ResNets in
-    if _e.name not in ZOO:
-        ZOO.register(_e.name, _e)
-if "calibration" not in METRICS:  # until intriguing.metrics registers it
-    METRICS.register("calibration", Calibration)
 
 
 def _cifar():

