@@ -33,8 +33,10 @@ class Sweep:
     def prepare(self, batch: Batch) -> None:
         """Per-batch state shared by all models (e.g. masks); called once per batch."""
 
-    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch: Batch) -> Iterator[Tuple[dict, torch.Tensor]]:
-        """Yield (condition, logits) for every condition of ``bundle`` on [0, 1] pixels ``x01``."""
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch: Batch) -> Iterator[tuple]:
+        """Yield (condition, logits) for every condition of ``bundle`` on [0, 1] pixels ``x01``, or
+        (condition, logits, extras) where extras maps a record column to per-image values (B,) that
+        the engine averages over the data set (e.g. a fraction dropped that varies per image)."""
         raise NotImplementedError
 
 
@@ -75,10 +77,12 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
     if not todo:
         return [], {}
     metrics = {(b.name, condition_id(b.name, c)): build_metrics(opts.metrics) for b in todo for c in plan[b.name]}
+    means: Dict[tuple, Dict[str, List[float]]] = {k: {} for k in metrics}  # extras: column -> [sum, count]
     n_done, bad = 0, []
     partial = run_dir.load_partial()
     if partial and partial.get("models") == [b.name for b in todo] and partial.get("n_total") == len(images):
         n_done, bad = partial["n_done"], partial["bad"]
+        means.update({tuple(k): v for k, v in partial.get("means", {}).items()})
         for key, states in partial["metrics"].items():
             for m, s in zip(metrics[tuple(key)], states):
                 m.load_state_dict(s)
@@ -89,7 +93,8 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
 
     def checkpoint() -> None:
         run_dir.save_partial({"models": [b.name for b in todo], "n_total": len(images), "n_done": n_done,
-                              "bad": bad, "metrics": {k: [m.state_dict() for m in ms] for k, ms in metrics.items()}})
+                              "bad": bad, "metrics": {k: [m.state_dict() for m in ms] for k, ms in metrics.items()},
+                              "means": means})
 
     bar = tqdm(loader, total=len(loader), disable=not opts.progress, desc=f"{len(active)} model(s)", unit="batch")
     try:
@@ -102,9 +107,14 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
                     try:
                         x = batch.views[b.geometry].to(opts.device, non_blocking=True).float().div_(255)
                         with torch.inference_mode(), autocast(opts.device, opts.precision):
-                            for cond, logits in sweep.evaluate(b, x, batch):
-                                for m in metrics[(b.name, condition_id(b.name, cond))]:
+                            for cond, logits, *extras in sweep.evaluate(b, x, batch):
+                                key = (b.name, condition_id(b.name, cond))
+                                for m in metrics[key]:
                                     m.update(logits.float(), labels)
+                                for col, v in (extras[0] if extras else {}).items():
+                                    acc = means[key].setdefault(col, [0.0, 0])
+                                    acc[0] += float(v.double().sum())
+                                    acc[1] += int(v.numel())
                     except (RuntimeError, ValueError) as e:  # one broken model must not sink the others
                         failed[b.name] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
                         active.remove(b)
@@ -122,7 +132,9 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
             if _recorded(existing, b.name, c):
                 continue
             row = {"model": b.name, **c}
-            for m in metrics[(b.name, condition_id(b.name, c))]:
+            key = (b.name, condition_id(b.name, c))
+            row.update({col: s / n for col, (s, n) in means[key].items() if n})
+            for m in metrics[key]:
                 row.update(m.result())
             records.append(row)
     run_dir.append_records(records)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from PIL import Image
 
 from intriguing.analyses.segmentation_cli import visualize_main
@@ -52,3 +53,18 @@ def test_missing_folder_and_wrong_token_exit_2(tmp_path, capsys):
     code = visualize_main(["--models", "test_tiny_vit", "--data-path", str(tmp_path / "a"), "--tokens", "dist",
                            "--out-dir", str(tmp_path / "o"), "--input-size", "32", *ARGS])
     assert code == 2 and "no distillation token" in capsys.readouterr().err
+
+
+def test_paper_compat_feeds_unnormalised_pixels(monkeypatch, tmp_path):
+    from intriguing.analyses import segmentation_vis
+    seen = []
+    real = segmentation_vis.token_attention
+    monkeypatch.setattr(segmentation_vis, "token_attention", lambda m, x, *a: seen.append(x.clone()) or real(m, x, *a))
+    (tmp_path / "a").mkdir()
+    Image.fromarray(np.full((32, 32, 3), 255, np.uint8)).save(tmp_path / "a" / "white.png")
+    for extra in ([], ["--paper-compat"]):
+        code = visualize_main(["--models", "test_tiny_vit", "--data-path", str(tmp_path / "a"), "--input-size", "32",
+                               "--out-dir", str(tmp_path / "o"), "--no-per-head", *extra, *ARGS])
+        assert code == 0
+    assert torch.allclose(seen[0][0, 0], torch.tensor((1 - 0.485) / 0.229))  # own (ImageNet) statistics
+    assert torch.allclose(seen[1], torch.ones_like(seen[1]))                # the original: raw [0, 1]

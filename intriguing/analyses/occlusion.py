@@ -10,7 +10,7 @@ tokens from ViTs instead of blacking pixels.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -24,9 +24,8 @@ from ..errors import UserError
 from ..perturb import drop_pixels, drop_tokens, n_dropped, parse_grid, random_drop_mask
 from ..seeding import generator, per_image_uniform
 from .reporting import report_curves
-from .saliency_drop import (MEASURED, SALIENCY_DROPS, SaliencyDropper, SaliencyOptions, add_saliency_arguments,
-                            load_saliency_bundle, make_saliency_options, register_metric, set_measured,
-                            write_dino_json)
+from .saliency_drop import (SALIENCY_DROPS, SaliencyDropper, SaliencyOptions, add_saliency_arguments,
+                            load_saliency_bundle, make_saliency_options, write_dino_json)
 
 CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
 DROPS = ("random", "random-offset") + SALIENCY_DROPS
@@ -76,8 +75,8 @@ def add_arguments(parser) -> None:
 
 
 def make_config(args) -> Config:
-    return Config(ratios=tuple(args.ratios), drop=tuple(args.drop), grid=args.grid, drop_mode=args.drop_mode, fill=args.fill,
-                  runs=args.runs, seed=args.seed, mask_per_batch=args.mask_per_batch or args.paper_compat,
+    return Config(ratios=tuple(args.ratios), drop=tuple(args.drop), grid=args.grid, drop_mode=args.drop_mode,
+                  fill=args.fill, runs=args.runs, seed=args.seed, mask_per_batch=args.mask_per_batch or args.paper_compat,
                   paper_compat=args.paper_compat, saliency=make_saliency_options(args))
 
 
@@ -120,7 +119,6 @@ class OcclusionSweep(Sweep):
     def __init__(self, config: Config, saliency: Optional[ModelBundle] = None) -> None:
         self.c = config
         self.masks: Dict[tuple, torch.Tensor] = {}
-        self.batch_start = 0
         if config.uses_saliency and saliency is None:
             raise UserError("salient / non-salient drop needs a saliency model (--saliency-model).")
         self.saliency = SaliencyDropper(config.saliency, saliency) if config.uses_saliency else None
@@ -174,7 +172,7 @@ class OcclusionSweep(Sweep):
         clean = None
         cell_px = x01.shape[-2] // grid[0]
         for cond in self.conditions(bundle):
-            set_measured(None)
+            extras = {}
             if cond.get("dropped") == 0:  # identity: one clean forward serves every run and condition
                 clean = bundle(x01) if clean is None else clean
                 yield cond, clean
@@ -183,15 +181,15 @@ class OcclusionSweep(Sweep):
                 sal_grid = tuple(int(v) for v in cond["grid"].split("x"))
                 masks = self.saliency.masks(bundle, x01, sal_grid, self.c.ratios)[cond["condition"]]
                 mask = masks[:, self.saliency.levels(self.c.ratios).index(cond["ratio"])]
-                if self.c.saliency.rule == "mass":
-                    set_measured(mask)
+                if self.c.saliency.rule == "mass":  # the count varies per image: record its mean
+                    extras = {"dropped": mask.flatten(1).float().mean(1)}
             else:
                 mask = self.mask(cond["condition"], grid, cond["ratio"], cond["run"]).to(x01.device)
             if mode == "tokens":
-                yield cond, forward_kept_tokens(bundle, x01, mask)
+                yield cond, forward_kept_tokens(bundle, x01, mask), extras
             else:
                 offset = cell_px // 2 if cond["condition"] == "random-offset" else 0
-                yield cond, bundle(drop_pixels(x01, mask, fill, offset=offset))
+                yield cond, bundle(drop_pixels(x01, mask, fill, offset=offset)), extras
 
 
 def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
@@ -200,9 +198,6 @@ def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
         saliency = load_saliency_bundle(config.saliency, opts.device)
         run_dir.write_manifest(saliency_model={"name": saliency.name, "source": saliency.source,
                                                "data_config": saliency.data_config})
-        if config.saliency.rule == "mass":  # the fraction dropped varies per image: measure it
-            register_metric()
-            opts = replace(opts, metrics=tuple(opts.metrics) + (MEASURED,))
     records, failed = run_sweep(OcclusionSweep(config, saliency), bundles, images, run_dir, opts)
     if config.paper_compat:
         write_paper_json(run_dir.records(), Path(run_dir.path))

@@ -15,7 +15,6 @@ for every level at once, and the masks are shared by every evaluated model with 
 """
 from __future__ import annotations
 
-import contextvars
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,18 +26,12 @@ import torch.nn.functional as F
 from vit_models import ModelBundle
 
 from ..errors import UserError
-from ..metrics import METRICS, Metric
 from ..saliency import RULES, SOURCES, SaliencySpec, drop_masks, parse_head, saliency_scores
 
 SALIENCY_DROPS = ("salient", "non-salient")
 DEFAULT_SALIENCY_MODEL = "vit_small_patch16_224.dino"
 PAPER_LEVELS = tuple(round(0.1 * i, 1) for i in range(1, 11))
 PAPER_HEAD = 1  # the original read `attentions[:, 1, 0, 1:]`: head index 1 only
-MEASURED = "dropped_fraction"  # metric that records the measured fraction under the mass rule
-
-# The fraction of cells the condition being yielded removed, per image; read by DroppedFraction.
-# The engine updates metrics synchronously right after each yield, so the value always matches.
-_CURRENT_FRACTION: contextvars.ContextVar[Optional[torch.Tensor]] = contextvars.ContextVar(MEASURED, default=None)
 
 
 @dataclass(frozen=True)
@@ -95,36 +88,12 @@ def make_saliency_options(args) -> SaliencyOptions:
                            stats=args.saliency_stats, grid="saliency" if args.saliency_rule == "mass" else "model")
 
 
-class DroppedFraction(Metric):
-    """Mean fraction of cells a saliency condition removed (only under the mass rule, where it varies)."""
-
-    def __init__(self) -> None:
-        self.total, self.n = 0.0, 0
-
-    def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
-        frac = _CURRENT_FRACTION.get()
-        if frac is not None:
-            self.total += float(frac.double().sum())
-            self.n += int(frac.numel())
-
-    def state_dict(self) -> dict:
-        return {"total": self.total, "n": self.n}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.total, self.n = float(state["total"]), int(state["n"])
-
-    def result(self) -> Dict[str, float]:
-        return {"dropped": self.total / self.n} if self.n else {}
-
-
-def register_metric() -> None:
-    if MEASURED not in METRICS:
-        METRICS.register(MEASURED, DroppedFraction)
-
-
 def load_saliency_bundle(opts: SaliencyOptions, device) -> ModelBundle:
     from vit_models import load_model
-    bundle = load_model(opts.model, device=device)
+    try:
+        bundle = load_model(opts.model, device=device)
+    except UserError as e:  # the zoo's advice names --models; here the option is --saliency-model
+        raise UserError(f"Saliency model: {str(e).replace('--models ', '--saliency-model ')}") from None
     if not bundle.is_vit:
         raise UserError(f"--saliency-model {opts.model} is not a ViT; saliency comes from attention "
                         f"(e.g. {DEFAULT_SALIENCY_MODEL}).")
@@ -154,7 +123,7 @@ class SaliencyDropper:
         out = []
         for lv in self.levels(ratios):
             cond = {"condition": drop, "grid": f"{gh}x{gw}", "drop_mode": drop_mode, "ratio": lv}
-            if self.o.rule == "rank":  # exact count; under 'mass' the DroppedFraction metric fills it in
+            if self.o.rule == "rank":  # exact count; under 'mass' it varies per image and is measured
                 cond["dropped"] = round(lv * gh * gw) / (gh * gw)
             out.append({**cond, "run": 0, "saliency": self.o.describe()})
         return out
@@ -188,11 +157,6 @@ class SaliencyDropper:
             masks = drop_masks(s.reshape(b, -1), self.levels(ratios), self.o.rule)
             self.cache[key] = {k: v.reshape(b, v.shape[1], *grid) for k, v in masks.items()}
         return self.cache[key]
-
-
-def set_measured(mask: Optional[torch.Tensor]) -> None:
-    """Publish the per-image fraction dropped by the condition about to be yielded (None: not measured)."""
-    _CURRENT_FRACTION.set(None if mask is None else mask.flatten(1).float().mean(1).cpu())
 
 
 def write_dino_json(records: List[dict], out_dir: Path) -> None:

@@ -1,8 +1,9 @@
 """Attention-mask figures: each head's attention and thresholded mask over the image, the mean-head map, a grid.
 
 Input is a folder of images (searched recursively) or a PASCAL VOC devkit (then the grid also
-shows the ground truth). Each model sees the pixels normalised with its own statistics (the
-original fed every model un-normalised pixels here). Figures go to
+shows the ground truth). Each model sees the pixels normalised with its own statistics; the
+original fed every model un-normalised [0, 1] pixels here, which ``--paper-compat`` reproduces.
+Figures go to
 ``OUT_DIR/<model>[_<token>]/<image>_{head<k>,mean,grid}.png``; everything runs on CPU too.
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Config:
     block: int = -1
     per_head: bool = True      # one PNG per head besides the mean map and the grid
     dpi: int = 100
+    normalize_input: bool = True  # False: the original's un-normalised [0, 1] input (--paper-compat)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -62,7 +64,7 @@ def add_arguments(parser) -> None:
 def make_config(args) -> Config:
     tokens = tuple(t.strip() for t in args.tokens.split(",") if t.strip())
     return Config(input_size=args.input_size, threshold=args.threshold, tokens=tokens, block=args.block,
-                  per_head=not args.no_per_head, dpi=args.dpi)
+                  per_head=not args.no_per_head, dpi=args.dpi, normalize_input=not args.paper_compat)
 
 
 class FolderImages(torch.utils.data.Dataset):
@@ -119,7 +121,7 @@ def run(config: Config, bundles: Sequence[ModelBundle], images: torch.utils.data
             tokens = [t for t in config.tokens if t == "cls" or getattr(b.model, "dist_token", None) is not None]
             if not tokens:
                 raise UserError(f"{b.name} has no distillation token; use --tokens cls.")
-            x = normalize(x01, b.data_config["mean"], b.data_config["std"])  # the model's own statistics
+            x = normalize(x01, b.data_config["mean"], b.data_config["std"]) if config.normalize_input else x01
             with torch.inference_mode():
                 maps = token_attention(b.model, x, tokens, config.block)
             for t in tokens:
