@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # PatchDrop occlusion sweep (random + offset drop) for the paper's DeiT-S vs ResNet-50 pair.
 # Usage: DATA_PATH=/path/to/imagenet/val ./scripts/evaluate_occlusion.sh [extra evaluate_occlusion.py args]
+# Salient / non-salient drop (DINO attention) in the same pass:
+#   ./scripts/evaluate_occlusion.sh --drop random salient non-salient --saliency-model vit_small_patch16_224.dino
+# (extra args come last, so a second --drop replaces this script's default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}"

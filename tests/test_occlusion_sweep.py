@@ -121,3 +121,9 @@ def test_one_bad_model_does_not_stop_the_others(tmp_path, image_folder, capsys):
     man = json.loads((out / "manifest.json").read_text())
     assert "deit_t_sin=/nonexistent.pth" in man["failed_models"]
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_paper_compat_refuses_fixed_size_vit_of_another_size(tmp_path, image_folder, capsys):
+    code, out = run(tmp_path, image_folder, "--paper-compat", "--limit", "3", models="test_tiny_vit,test_tiny_cnn")
+    assert code == 1 and {r["model"] for r in read_records(out)} == {"test_tiny_cnn"}
+    assert "takes (64, 64) px input only" in capsys.readouterr().err

@@ -84,6 +84,10 @@ def prepare_bundle(config: Config, bundle: ModelBundle) -> ModelBundle:
     """--paper-compat: every model gets the original preprocessing (bilinear 256 -> 224 crop)."""
     if config.paper_compat:
         size, crop_pct, interp, mode = PAPER_GEOMETRY
+        pe = getattr(bundle.model, "patch_embed", None)
+        if pe is not None and getattr(pe, "strict_img_size", False) and tuple(pe.img_size) != tuple(size[1:]):
+            raise UserError(f"--paper-compat evaluates every model at {size[1]} px (the original protocol), but "
+                            f"{bundle.name} takes {tuple(pe.img_size)} px input only.")
         bundle.data_config.update(input_size=size, crop_pct=crop_pct, interpolation=interp, crop_mode=mode)
     return bundle
 
