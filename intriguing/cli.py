@@ -41,10 +41,15 @@ def common_parser(description: str, default_models: str = DEFAULT_MODELS) -> arg
     return p
 
 
-def _load_images(args):
+COMMON_IDENTITY = ["data_path", "limit", "seed", "runs", "metrics", "paper_compat"]
+
+
+def load_image_folder(args, config=None):
+    """The default data of an analysis: an ImageNet-style folder (or Imagenette val), and its manifest entry."""
     from .data import imagenette_val, limit_samples, scan_folder
-    root = args.data_path or imagenette_val()
-    return limit_samples(scan_folder(root), args.limit)
+    images = limit_samples(scan_folder(args.data_path or imagenette_val()), args.limit)
+    return images, {"root": images.root, "images": len(images), "classes": len(images.classes),
+                    "label_space": images.label_space}
 
 
 def _check_labels(bundle, images) -> None:
@@ -74,11 +79,17 @@ def main(analysis_name: str, argv: Optional[List[str]] = None) -> int:
     """Parse, load data and models, run the analysis, write records/manifest/summary/plots.
 
     Exit status: 0 all good, 1 some model failed, 2 bad input, 130 interrupted (resumable).
+
+    Optional hooks of an analysis module: ``PARSER_DEFAULTS`` (dict), ``expand_models(str) -> str``
+    (presets), ``load_data(args, config) -> (data, manifest entry)`` (default: an ImageNet-style
+    folder), ``USES_LABELS = False`` (skip the class-count check), ``out_name(config)``,
+    ``config_identity(config)`` (keys that must match to resume), ``manifest_extras(config)``.
     """
     from .analyses import get_analysis
     try:
         mod = get_analysis(analysis_name)
         parser = common_parser(mod.__doc__.splitlines()[0], getattr(mod, "DEFAULT_MODELS", DEFAULT_MODELS))
+        parser.set_defaults(**getattr(mod, "PARSER_DEFAULTS", {}))
         mod.add_arguments(parser)
         args = parser.parse_args(argv)
         return _run(mod, analysis_name, args)
@@ -98,32 +109,35 @@ def _run(mod, analysis_name: str, args) -> int:
 
     if args.batch_size < 1 or args.runs < 1:
         raise UserError("--batch-size and --runs must be at least 1.")
+    from .data import ImageSet
+
     config = mod.make_config(args)
     device = resolve_device(args.device)
     torch.manual_seed(args.seed)  # random-init models are reproducible
-    specs = resolve_model_specs(args.models)
-    images = _load_images(args)
-    out_dir = args.out_dir or os.path.join("results", analysis_name)
+    specs = resolve_model_specs(mod.expand_models(args.models) if hasattr(mod, "expand_models") else args.models)
+    data, dataset = (mod.load_data if hasattr(mod, "load_data") else load_image_folder)(args, config)
+    out_dir = args.out_dir or os.path.join("results", mod.out_name(config) if hasattr(mod, "out_name")
+                                           else analysis_name)
     common = {k: getattr(args, k) for k in ("models", "data_path", "limit", "seed", "runs", "metrics",
                                              "paper_compat", "batch_size", "workers", "device", "precision")}
-    identity = [k for k in list(asdict(config)) + ["data_path", "limit", "seed", "runs", "metrics", "paper_compat"]]
-    run_dir = RunDir(out_dir, {**common, **asdict(config)}, identity=identity)
-    print(f"{analysis_name}: {len(images)} images from {images.root} ({images.label_space}), "
+    identity = (mod.config_identity(config) if hasattr(mod, "config_identity") else list(asdict(config)))
+    run_dir = RunDir(out_dir, {**common, **asdict(config)}, identity=identity + COMMON_IDENTITY)
+    print(f"{analysis_name}: {', '.join(f'{k} {v}' for k, v in dataset.items())}; "
           f"{len(specs)} model(s), device {device}, results in {run_dir.path}")
     prepare = (lambda b: mod.prepare_bundle(config, b)) if hasattr(mod, "prepare_bundle") else None
     # analyses that never compare predictions with labels (Fourier) may mix label spaces
-    bundles, failed = load_bundles(specs, device, prepare, images if getattr(mod, "USES_LABELS", True) else None)
-    dataset = {"root": images.root, "images": len(images), "classes": len(images.classes),
-               "label_space": images.label_space}
+    check = data if isinstance(data, ImageSet) and getattr(mod, "USES_LABELS", True) else None
+    bundles, failed = load_bundles(specs, device, prepare, check)
     run_dir.write_manifest(analysis=analysis_name, device=str(device), dataset=dataset,
                            models={**run_dir.manifest["models"],
-                                   **{b.name: {"source": b.source, "data_config": b.data_config} for b in bundles}})
+                                   **{b.name: {"source": b.source, "data_config": b.data_config} for b in bundles}},
+                           **(mod.manifest_extras(config) if hasattr(mod, "manifest_extras") else {}))
     opts = EngineOptions(batch_size=args.batch_size, workers=args.workers, device=device, precision=args.precision,
                          metrics=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
                          progress=not args.no_progress)
     started = time.time()
     try:
-        _, run_failed = mod.run(config, bundles, images, run_dir, opts) if bundles else ([], {})
+        _, run_failed = mod.run(config, bundles, data, run_dir, opts) if bundles else ([], {})
     except KeyboardInterrupt:
         run_dir.write_manifest(status="interrupted")
         print(f"\ninterrupted: progress saved in {run_dir.path}; rerun the same command to resume.", file=sys.stderr)

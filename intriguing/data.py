@@ -92,11 +92,16 @@ def imagenette_val() -> Path:
     return root / "imagenette2" / "val"
 
 
+def evenly_spaced(n: int, limit: Optional[int]) -> List[int]:
+    """All of range(n), or ``limit`` evenly spaced indices (deterministic, covers every class of a sorted set)."""
+    if not limit or limit >= n:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, num=limit).round().astype(int).tolist()))
+
+
 def limit_samples(images: ImageSet, limit: Optional[int]) -> ImageSet:
-    """Evenly spaced subset (covers every class, deterministic) for quick runs."""
-    if not limit or limit >= len(images):
-        return images
-    idx = np.linspace(0, len(images) - 1, num=limit).round().astype(int)
+    """Evenly spaced subset for quick runs."""
+    idx = evenly_spaced(len(images), limit)
     return ImageSet(images.root, [images.samples[i] for i in idx], images.classes, images.label_space,
                     images.num_classes)
 

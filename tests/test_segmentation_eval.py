@@ -11,7 +11,7 @@ import torchvision
 from torchvision import transforms
 
 from intriguing.analyses import segmentation
-from intriguing.analyses.segmentation_cli import eval_main
+from intriguing.cli import main
 from intriguing.attention import patch_attention
 from intriguing.records import read_records
 from vit_models import load_model
@@ -40,7 +40,7 @@ def voc():
 
 def run(tmp_path, voc, *extra, models="test_tiny_vit,test_tiny_deit_dist", name="out"):
     out = tmp_path / name
-    code = eval_main(["--models", models, "--data-path", str(voc), "--out-dir", str(out), *ARGS, *extra])
+    code = main("segmentation", ["--models", models, "--data-path", str(voc), "--out-dir", str(out), *ARGS, *extra])
     return code, out
 
 

@@ -7,8 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from intriguing.analyses.transfer_cli import main
+from intriguing.cli import main as cli_main
 from intriguing.records import read_records
+
+
+def main(argv):
+    return cli_main("transfer", argv)
 
 
 @pytest.fixture

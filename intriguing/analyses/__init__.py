@@ -18,7 +18,8 @@ ANALYSES.register("shuffle", "intriguing.analyses.shuffle")
 ANALYSES.register("fourier", "intriguing.analyses.fourier")
 ANALYSES.register("freq_noise", "intriguing.analyses.freq_noise")
 ANALYSES.register("corruption", "intriguing.analyses.corruption")
-ANALYSES.register("transfer", "intriguing.analyses.transfer")  # own CLI: analyses/transfer_cli.py
+ANALYSES.register("transfer", "intriguing.analyses.transfer")
+ANALYSES.register("segmentation", "intriguing.analyses.segmentation")
 
 
 def get_analysis(name: str) -> ModuleType:

@@ -145,9 +145,39 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
     return rows
 
 
-def run(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSegmentationSet, indices: Sequence[int],
-        run_dir, batch_size: int, workers: int, device, precision: str = "auto",
-        progress: bool = True) -> Tuple[List[dict], Dict[str, str]]:
+PARSER_DEFAULTS = {"batch_size": 16}
+
+
+def expand_models(models: str) -> str:
+    """'paper' (or any preset name in the comma list) -> its model specs."""
+    return ",".join(PRESETS.get(m.strip(), m.strip()) for m in models.split(",") if m.strip())
+
+
+def voc_root(args) -> str:
+    from ..data import default_data_root
+    return args.data_path or str(default_data_root())
+
+
+def load_data(args, config: Config):
+    """VOC (devkit layout) and the evenly spaced image indices to score, with the manifest entry."""
+    from ..data import evenly_spaced
+    dataset = VOCSegmentationSet(voc_root(args), image_set=config.image_set, size=config.input_size,
+                                 paper_compat=config.at_input_size)
+    indices = evenly_spaced(len(dataset), args.limit)
+    return (dataset, indices), {"root": str(dataset.voc.root), "image_set": config.image_set,
+                                "images": len(indices), "input_size": config.input_size}
+
+
+def run(config: Config, bundles: Sequence[ModelBundle], data, run_dir, opts) -> Tuple[List[dict], Dict[str, str]]:
+    """The analysis entry point (``cli.main('segmentation')``): ``data`` is ``load_data``'s (dataset, indices)."""
+    dataset, indices = data
+    return score_images(config, bundles, dataset, indices, run_dir, opts.batch_size, opts.workers, opts.device,
+                        opts.precision, opts.progress)
+
+
+def score_images(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSegmentationSet,
+                 indices: Sequence[int], run_dir, batch_size: int, workers: int, device, precision: str = "auto",
+                 progress: bool = True) -> Tuple[List[dict], Dict[str, str]]:
     """Score every (model, token) on ``indices``; images already in the records are not redone."""
     existing = run_dir.records()
     done: Dict[Tuple[str, str], set] = {}

@@ -27,7 +27,7 @@ from ..saliency import normalize
 from ..segmentation.masks import mean_head_mask, threshold_attention
 from ..segmentation.voc import VOCSegmentationSet, resolve_voc_root
 from ..visualize import save_attention_figures
-from .segmentation_cli import spaced_indices
+from ..data import evenly_spaced
 
 DEFAULT_MODELS = "deit_small_patch16_224"
 
@@ -96,7 +96,7 @@ def image_source(path: str, config: Config, limit: Optional[int]) -> torch.utils
         ds: torch.utils.data.Dataset = VOCSegmentationSet(path, size=config.input_size)
     except UserError:
         ds = FolderImages(path, config.input_size)
-    return torch.utils.data.Subset(ds, spaced_indices(len(ds), limit))
+    return torch.utils.data.Subset(ds, evenly_spaced(len(ds), limit))
 
 
 def _collate(items: List[Dict[str, Any]]) -> Dict[str, Any]:

@@ -114,10 +114,31 @@ def config_identity(config: Config) -> List[str]:
     return [f.name for f in fields(config) if f.name not in ("cache_dir", "download")]
 
 
-def run(config: Config, bundles, run_dir, opts, data_path: str | None, limit: int | None
-        ) -> Tuple[List[dict], Dict[str, str]]:
-    """Run the configured mode for every model and dataset; appends records to ``run_dir``."""
+def load_data(args, config: Config):
+    """Datasets are opened per mode inside ``run``; here only check a transfer dataset has a path."""
+    if not args.data_path and any(d != IMAGENET for d in config.datasets):
+        from .transfer_features import dataset_root
+        dataset_root(None, next(d for d in config.datasets if d != IMAGENET))  # raises: says what to pass
+    return (args.data_path, args.limit), {"names": list(config.datasets), "root": args.data_path,
+                                          "limit": args.limit, "feature_cache": config.cache_dir or "off"}
+
+
+def out_name(config: Config) -> str:
+    return f"transfer_{config.mode.replace('-', '_')}"
+
+
+def manifest_extras(config: Config) -> dict:
+    return {"mode": config.mode,
+            "protocol": "paper-compat: max test accuracy over epochs" if config.paper_compat else
+            "hyper-parameters and epoch chosen on a validation split of train; test evaluated once"}
+
+
+def run(config: Config, bundles, data, run_dir, opts) -> Tuple[List[dict], Dict[str, str]]:
+    """Run the configured mode for every model and dataset; appends records to ``run_dir``.
+
+    ``data`` is ``load_data``'s (data path, limit)."""
     from . import transfer_modes as modes
+    data_path, limit = data
     failed: Dict[str, str] = {}
     records: List[dict] = []
     for dataset in config.datasets:
