@@ -51,6 +51,21 @@ class EngineOptions:
     progress: bool = True
 
 
+MODEL_ERRORS = (RuntimeError, ValueError)  # a model that raises these is dropped; the others go on
+
+
+def describe_failure(e: BaseException) -> str:
+    """One line saying why a model failed: the exception type and its message's first line."""
+    return f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
+
+
+def drop_model(active: list, failed: Dict[str, str], bundle: ModelBundle, e: BaseException) -> None:
+    """One broken model must not sink the others: record why, take it out of the pass, say so."""
+    failed[bundle.name] = describe_failure(e)
+    active.remove(bundle)
+    tqdm.write(f"model {bundle.name} failed and is skipped: {failed[bundle.name]}")
+
+
 def _norm(v: object) -> str:
     """Compare record values across a CSV round trip (0 == 0.0, '0.1' == 0.1)."""
     try:
@@ -115,10 +130,8 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
                                     acc = means[key].setdefault(col, [0.0, 0])
                                     acc[0] += float(v.double().sum())
                                     acc[1] += int(v.numel())
-                    except (RuntimeError, ValueError) as e:  # one broken model must not sink the others
-                        failed[b.name] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
-                        active.remove(b)
-                        tqdm.write(f"model {b.name} failed and is skipped: {failed[b.name]}")
+                    except MODEL_ERRORS as e:
+                        drop_model(active, failed, b, e)
             n_done += len(batch) + len(batch.bad_paths)
             if time.monotonic() - last_save > opts.checkpoint_every:
                 checkpoint()

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from ..block_features import BlockFeatures, block_specs, normalized_depths
 from ..data import make_loader
 from ..device import autocast
-from ..engine import EngineOptions
+from ..engine import MODEL_ERRORS, EngineOptions, drop_model
 from ..errors import UserError
 from ..spectral import SpectrumAccumulator
 from .fourier_report import report  # noqa: F401  (the module's report)
@@ -95,10 +95,8 @@ def run(config: Config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[
                     with torch.inference_mode(), autocast(opts.device, opts.precision), \
                             BlockFeatures(b.model, on_feature=lambda s, f, acc=acc: acc.update(s.name, f.float())):
                         b(x)
-                except (RuntimeError, ValueError) as e:  # one broken model must not sink the others
-                    failed[b.name] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
-                    active.remove(b)
-                    tqdm.write(f"model {b.name} failed and is skipped: {failed[b.name]}")
+                except MODEL_ERRORS as e:
+                    drop_model(active, failed, b, e)
             n_done += len(batch) + len(batch.bad_paths)
             if time.monotonic() - last > opts.checkpoint_every:
                 checkpoint()

@@ -26,6 +26,7 @@ from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD
 
 from ..attention import TOKENS, patch_size, token_attention
 from ..device import autocast
+from ..engine import MODEL_ERRORS, drop_model
 from ..errors import UserError
 from ..records import format_table, summarize
 from ..saliency import normalize
@@ -202,10 +203,8 @@ def score_images(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSeg
         for b in list(active):
             try:
                 rows += score_batch(config, b, batch, device, precision, todo[b.name])
-            except (RuntimeError, ValueError) as e:  # one broken model must not sink the others
-                failed[b.name] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
-                active.remove(b)
-                tqdm.write(f"model {b.name} failed and is skipped: {failed[b.name]}")
+            except MODEL_ERRORS as e:
+                drop_model(active, failed, b, e)
         run_dir.append_records(rows)  # flushed per batch: an interrupted run resumes here
         new += rows
     return new, failed

@@ -15,7 +15,7 @@ import torch
 from vit_models import ModelBundle
 
 from ..data import imagenette_val, limit_samples, scan_folder
-from ..engine import EngineOptions, Sweep, run_sweep
+from ..engine import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, run_sweep
 from ..errors import UserError
 from ..transfer.features import is_vit, resolve_blocks
 from ..transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
@@ -77,8 +77,8 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
                                         views=config.train_views, need_train=config.mode != "fewshot")
         except UserError:
             raise  # bad data / options: one sentence for the whole run
-        except (RuntimeError, ValueError) as e:  # one broken model must not sink the others
-            failed[bundle.name] = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+        except MODEL_ERRORS as e:  # one broken model must not sink the others
+            failed[bundle.name] = describe_failure(e)
             continue
         hits = "hit" if all(feats["hits"]) else "miss" if not any(feats["hits"]) else "partial"
         _log(f"{bundle.name} / {dataset}: features {blocks_label(blocks)} ({hits}, {feats['seconds']:.1f}s)")
