@@ -56,13 +56,18 @@ class Config:
     paper_compat: bool = False
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold <= 1.0:
-            raise UserError(f"--threshold must be in (0, 1]; got {self.threshold}.")
+        check_threshold_tokens(self.threshold, self.tokens)
         if self.void not in VOID_MODES:
             raise UserError(f"--void must be one of {', '.join(VOID_MODES)}.")
-        bad = [t for t in self.tokens if t not in TOKENS]
-        if bad or not self.tokens:
-            raise UserError(f"--tokens takes {', '.join(TOKENS)}; got {', '.join(self.tokens) or 'nothing'}.")
+
+
+def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> None:
+    """The options segmentation and its figures share: a mass threshold and the query tokens."""
+    if not 0.0 < threshold <= 1.0:
+        raise UserError(f"--threshold must be in (0, 1]; got {threshold}.")
+    bad = [t for t in tokens if t not in TOKENS]
+    if bad or not tokens:
+        raise UserError(f"--tokens takes {', '.join(TOKENS)}; got {', '.join(tokens) or 'nothing'}.")
 
 
 def add_arguments(parser) -> None:

@@ -20,14 +20,14 @@ from tqdm.auto import tqdm
 
 from vit_models import ModelBundle
 
-from ..attention import TOKENS, token_attention
-from ..data import IMG_EXTENSIONS
+from ..attention import token_attention
+from ..data import IMG_EXTENSIONS, evenly_spaced
 from ..errors import UserError
 from ..saliency import normalize
 from ..segmentation.masks import mean_head_mask, threshold_attention
 from ..segmentation.voc import VOCSegmentationSet, resolve_voc_root
 from ..visualize import save_attention_figures
-from ..data import evenly_spaced
+from .segmentation import check_threshold_tokens
 
 DEFAULT_MODELS = "deit_small_patch16_224"
 
@@ -43,11 +43,7 @@ class Config:
     normalize_input: bool = True  # False: the original's un-normalised [0, 1] input (--paper-compat)
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold <= 1.0:
-            raise UserError(f"--threshold must be in (0, 1]; got {self.threshold}.")
-        bad = [t for t in self.tokens if t not in TOKENS]
-        if bad or not self.tokens:
-            raise UserError(f"--tokens takes {', '.join(TOKENS)}; got {', '.join(self.tokens) or 'nothing'}.")
+        check_threshold_tokens(self.threshold, self.tokens)
 
 
 def add_arguments(parser) -> None:
