@@ -78,7 +78,7 @@ def condition_id(model: str, cond: dict) -> str:
     return json.dumps([model, sorted((k, _norm(v)) for k, v in cond.items())])
 
 
-def _recorded(records: List[dict], model: str, cond: dict) -> bool:
+def is_recorded(records: List[dict], model: str, cond: dict) -> bool:
     return any(str(r.get("model")) == model and all(_norm(r.get(k)) == _norm(v) for k, v in cond.items())
                for r in records)
 
@@ -88,7 +88,7 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
     """Evaluate all models x conditions in one pass; returns (new records, failed models)."""
     existing = run_dir.records()
     plan = {b.name: sweep.conditions(b) for b in bundles}
-    todo = [b for b in bundles if not all(_recorded(existing, b.name, c) for c in plan[b.name])]
+    todo = [b for b in bundles if not all(is_recorded(existing, b.name, c) for c in plan[b.name])]
     if not todo:
         return [], {}
     metrics = {(b.name, condition_id(b.name, c)): build_metrics(opts.metrics) for b in todo for c in plan[b.name]}
@@ -142,7 +142,7 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
     records = []
     for b in active:
         for c in plan[b.name]:
-            if _recorded(existing, b.name, c):
+            if is_recorded(existing, b.name, c):
                 continue
             row = {"model": b.name, **c}
             key = (b.name, condition_id(b.name, c))

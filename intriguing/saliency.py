@@ -124,12 +124,6 @@ def to_pixels(patch_mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return up.reshape(*lead, *size).to(patch_mask.dtype)
 
 
-def apply_patch_drop(images: torch.Tensor, drop: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
-    """Pure: images ``[B, C, H, W]`` with the pixels of dropped patches (``drop [B, h, w]`` True) set to fill."""
-    keep = ~to_pixels(drop.bool(), images.shape[-2:]).unsqueeze(1)
-    return torch.where(keep, images, torch.as_tensor(fill, dtype=images.dtype, device=images.device))
-
-
 def normalize(images01: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     """``(x - mean) / std`` per channel for a [0, 1] batch ``[B, 3, H, W]``."""
     m = torch.as_tensor(mean, dtype=images01.dtype, device=images01.device).view(1, -1, 1, 1)

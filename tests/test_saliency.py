@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from intriguing.attention import patch_attention
 from intriguing.errors import UserError
-from intriguing.saliency import (SaliencySpec, apply_patch_drop, drop_masks, mass_masks, normalize, parse_head,
+from intriguing.perturb import drop_pixels
+from intriguing.saliency import (SaliencySpec, drop_masks, mass_masks, normalize, parse_head,
                                  patch_ranks, rank_masks, saliency_scores, select_heads, to_pixels)
 
 scores_st = st.integers(0, 2**31 - 1).map(
@@ -120,11 +121,11 @@ def test_select_heads_and_parse_head():
         parse_head("first")
 
 
-def test_apply_patch_drop_is_pure_and_exact():
+def test_saliency_drop_masks_apply_purely_and_exactly():
     img = torch.rand(2, 3, 8, 8)
     drop = torch.zeros(2, 2, 2, dtype=torch.bool)
     drop[0, 0, 1] = True
-    out = apply_patch_drop(img, drop)
+    out = drop_pixels(img, drop)
     assert torch.equal(img, img.clone()) and out is not img
     assert (out[0, :, :4, 4:] == 0).all()
     assert torch.equal(out[0, :, 4:], img[0, :, 4:]) and torch.equal(out[1], img[1])

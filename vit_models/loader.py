@@ -66,12 +66,11 @@ def _load_timm(name: str, source: Optional[str]) -> Tuple[torch.nn.Module, str]:
     local = source or find_local(name)
     if local is not None:
         path = fetch_url(name, local) if str(local).startswith(("http://", "https://")) else local
-        model = timm.create_model(name, pretrained=False)
-        sd = load_state_dict(path)
         try:  # timm's own filter converts original-repo checkpoints (DeiT, DINO, ...)
             model = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(path)))
-        except Exception:
-            load_into(model, sd, name, str(path))  # raises a one-sentence mismatch report
+        except Exception:  # unreadable or not fitting: our loader says which, in one sentence
+            model = timm.create_model(name, pretrained=False)
+            load_into(model, load_state_dict(path), name, str(path))
         return model, str(path)
     cfg = timm.create_model(name, pretrained=False).pretrained_cfg
     hf_id, url = cfg.get("hf_hub_id"), cfg.get("url")

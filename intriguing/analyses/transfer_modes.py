@@ -15,7 +15,7 @@ import torch
 from vit_models import ModelBundle
 
 from ..data import imagenette_val, limit_samples, scan_folder
-from ..engine import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, run_sweep
+from ..engine import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, is_recorded, run_sweep
 from ..errors import UserError
 from ..transfer.features import is_vit, resolve_blocks
 from ..transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
@@ -39,17 +39,6 @@ def _variants(config: Config, bundle: ModelBundle) -> List[Tuple[str, Tuple[int,
     return [(label, blocks, pm) for label, blocks in sets.items() for pm in pms]
 
 
-def _recorded(records: List[dict], model: str, cond: dict) -> bool:
-    """True when ``records`` already hold this condition (values compared across the CSV round trip)."""
-    def norm(v) -> str:
-        try:
-            return repr(float(v))
-        except (TypeError, ValueError):
-            return str(v)
-    return any(str(r.get("model")) == model and all(norm(r.get(k)) == norm(v) for k, v in cond.items())
-               for r in records)
-
-
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -67,7 +56,8 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
             continue
         variants = _variants(config, bundle)
         base = {"model": bundle.name, "dataset": dataset, "mode": config.mode}
-        todo = [v for v in variants if any(not _recorded(run_dir.records(), bundle.name, cond)
+        existing = run_dir.records()  # read once: conditions below are distinct, so new rows never re-match
+        todo = [v for v in variants if any(not is_recorded(existing, bundle.name, cond)
                                            for cond in _conditions(config, base, v))]
         if not todo:
             continue
@@ -84,7 +74,7 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
         _log(f"{bundle.name} / {dataset}: features {blocks_label(blocks)} ({hits}, {feats['seconds']:.1f}s)")
         for v in todo:
             for cond in _conditions(config, base, v):
-                if _recorded(run_dir.records(), bundle.name, cond):
+                if is_recorded(existing, bundle.name, cond):
                     continue
                 row = {**base, **cond, **_score(config, feats, v, cond, opts.device)}
                 row.update(extract_s=round(feats["seconds"], 2), cache=hits)
