@@ -6,28 +6,30 @@ import timm
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from original_code import original_dino_mask
 
 from intriguing.attention import patch_attention
 from intriguing.errors import UserError
 from intriguing.perturb import drop_pixels
-from intriguing.saliency import (SaliencySpec, drop_masks, mass_masks, normalize, parse_head,
-                                 patch_ranks, rank_masks, saliency_scores, select_heads, to_pixels)
+from intriguing.saliency import (
+    SaliencySpec,
+    drop_masks,
+    mass_masks,
+    normalize,
+    parse_head,
+    patch_ranks,
+    rank_masks,
+    saliency_scores,
+    select_heads,
+    to_pixels,
+)
 
 scores_st = st.integers(0, 2**31 - 1).map(
     lambda seed: torch.rand(3, 2, 30, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) ** 3)
 levels_st = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6)
 
 
-def original_rule(attentions: torch.Tensor, lam: float) -> torch.Tensor:
-    """IPViT evaluate.py's DINO mask, line for line (rows = images)."""
-    val, idx = torch.sort(attentions)
-    val /= torch.sum(val, dim=1, keepdim=True)
-    cumval = torch.cumsum(val, dim=1)
-    th_attn = cumval > (1 - lam)
-    idx2 = torch.argsort(idx)
-    for b in range(th_attn.shape[0]):
-        th_attn[b] = th_attn[b][idx2[b]]
-    return th_attn
+original_rule = original_dino_mask
 
 
 @settings(max_examples=60, deadline=None)

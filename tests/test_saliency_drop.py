@@ -6,6 +6,7 @@ import json
 import pytest
 import timm
 import torch
+from original_code import original_dino_mask
 
 from intriguing.analyses import occlusion
 from intriguing.analyses.saliency_drop import SaliencyDropper, SaliencyOptions
@@ -85,17 +86,9 @@ def test_rank_masks_follow_saliency_pooled_to_the_model_grid():
 
 def original_dino_drop(attentions, img, lam, drop_best):
     """IPViT evaluate.py's --dino branch, given its ``attentions[:, head_number=1, 0, 1:]``."""
-    attentions = attentions.clone()
     w = h = int(attentions.shape[-1] ** 0.5)
     scale = img.shape[2] // w
-    val, idx = torch.sort(attentions)
-    val /= torch.sum(val, dim=1, keepdim=True)
-    cumval = torch.cumsum(val, dim=1)
-    th_attn = cumval > (1 - lam)
-    idx2 = torch.argsort(idx)
-    for b in range(th_attn.shape[0]):
-        th_attn[b] = th_attn[b][idx2[b]]
-    th_attn = th_attn.reshape(-1, w, h).float()
+    th_attn = original_dino_mask(attentions.clone(), lam).reshape(-1, w, h).float()
     th_attn = torch.nn.functional.interpolate(th_attn.unsqueeze(1), scale_factor=scale, mode="nearest")
     return img * (1 - th_attn) if drop_best else img * th_attn
 
