@@ -2,7 +2,7 @@
 
     python visualize_segmentation.py --models deit_small_patch16_224 --data-path my_images/ --threshold 0.9
 """
-from intriguing.analyses.segmentation_cli import visualize_main
+from intriguing.experiments.segmentation_figures.cli import visualize_main
 
 if __name__ == "__main__":
     raise SystemExit(visualize_main())

@@ -21,14 +21,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from intriguing.analyses.occlusion import Config, OcclusionSweep, forward_kept_tokens  # noqa: E402
+from intriguing.experiments.occlusion.sweep import Config, OcclusionSweep, forward_kept_tokens  # noqa: E402
 from intriguing.data import limit_samples, make_loader, scan_folder  # noqa: E402
 from intriguing.device import autocast, resolve_device  # noqa: E402
-from intriguing.engine import EngineOptions, run_sweep  # noqa: E402
+from intriguing.engine.core import EngineOptions, run_sweep  # noqa: E402
 from intriguing.perturb import drop_pixels, random_drop_mask  # noqa: E402
 from intriguing.records import RunDir  # noqa: E402
 from intriguing.seeding import generator  # noqa: E402
-from vit_models import load_model  # noqa: E402
+from intriguing.zoo import load_model  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imagenette" / "val"
 

@@ -26,12 +26,12 @@ from torch.utils.data import DataLoader, Subset
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from intriguing.device import resolve_device  # noqa: E402
-from intriguing.transfer.cache import CacheKey, cached_features  # noqa: E402
-from intriguing.transfer.datasets import get_dataset  # noqa: E402
-from intriguing.transfer.features import extract_features, is_vit  # noqa: E402
-from intriguing.transfer.probe import ProbeConfig, _train  # noqa: E402
-from intriguing.transfer.views import build_view  # noqa: E402
-from vit_models import load_model  # noqa: E402
+from intriguing.experiments.transfer.cache import CacheKey, cached_features  # noqa: E402
+from intriguing.experiments.transfer.datasets import get_dataset  # noqa: E402
+from intriguing.experiments.transfer.features import extract_features, is_vit  # noqa: E402
+from intriguing.experiments.transfer.probe import ProbeConfig, _train  # noqa: E402
+from intriguing.experiments.transfer.views import build_view  # noqa: E402
+from intriguing.zoo import load_model  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imagenette"
 

@@ -24,11 +24,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from intriguing.analyses import segmentation as seg  # noqa: E402
+from intriguing.experiments.segmentation import sweep as seg  # noqa: E402
 from intriguing.device import resolve_device  # noqa: E402
-from intriguing.saliency import SaliencySpec, drop_masks, saliency_scores  # noqa: E402
+from intriguing.features.saliency import SaliencySpec, drop_masks, saliency_scores  # noqa: E402
 from intriguing.segmentation.voc import VOCSegmentationSet, collate  # noqa: E402
-from vit_models import load_model  # noqa: E402
+from intriguing.zoo import load_model  # noqa: E402
 
 SHARED_VOC = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "voc2012-samples"
 

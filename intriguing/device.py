@@ -5,7 +5,7 @@ import contextlib
 
 import torch
 
-from .errors import UserError
+from intriguing.errors import UserError
 
 
 def resolve_device(spec: str = "auto") -> torch.device:

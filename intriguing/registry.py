@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, Generic, Iterator, TypeVar
 
-from .errors import UserError, did_you_mean
+from intriguing.errors import UserError, did_you_mean
 
 T = TypeVar("T")
 

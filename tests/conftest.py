@@ -9,7 +9,7 @@ import timm
 import torch
 from PIL import Image
 
-from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
+from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -5,7 +5,7 @@ import pytest
 import timm
 import torch
 
-from intriguing.attention import (attention_rollout, patch_attention, patch_attention_blocks, patch_grid,
+from intriguing.features.attention import (attention_rollout, patch_attention, patch_attention_blocks, patch_grid,
                                   rollout_step)
 from intriguing.errors import UserError
 
@@ -175,7 +175,7 @@ def test_rollout_step_discard_keeps_rows_stochastic_and_protects_cls_and_diagona
 
 
 def test_token_attention_reads_cls_and_shape_token_in_one_forward():
-    from intriguing.attention import token_attention
+    from intriguing.features.attention import token_attention
     model = tiny("deit_tiny_distilled_patch16_224")
     x = torch.randn(2, 3, 64, 64)
     calls = []

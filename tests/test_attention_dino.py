@@ -4,8 +4,8 @@ from __future__ import annotations
 import timm
 import torch
 
-from intriguing.attention import patch_attention
-from vit_models import load_model
+from intriguing.features.attention import patch_attention
+from intriguing.zoo import load_model
 
 
 def test_official_dino_checkpoint_file_and_480px_attention(tmp_path):

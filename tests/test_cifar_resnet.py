@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from intriguing.errors import UserError
-from vit_models.cifar_resnet import FILES, CifarResNet, zoo_entries
+from intriguing.zoo.cifar_resnet import FILES, CifarResNet, zoo_entries
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 WEIGHTS = SHARED / "weights" / "cifar10-resnet"

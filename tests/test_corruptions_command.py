@@ -10,10 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from intriguing.cli import main
+from intriguing.cli.common import main
 from intriguing.corruptions import corrupt_batch
 from intriguing.records import read_records
-from vit_models.cifar_resnet import FILES
+from intriguing.zoo.cifar_resnet import FILES
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "64"]

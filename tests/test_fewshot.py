@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intriguing.errors import UserError
-from intriguing.transfer.fewshot import (CLASSIFIERS, episode_accuracies, logistic_regression, mean_ci95,
+from intriguing.experiments.transfer.fewshot import (CLASSIFIERS, episode_accuracies, logistic_regression, mean_ci95,
                                          nearest_centroid, sample_episodes)
 
 

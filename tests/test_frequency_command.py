@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from intriguing.analyses.freq_noise import with_drops
-from intriguing.cli import main
+from intriguing.experiments.freq_noise.sweep import with_drops
+from intriguing.cli.common import main
 from intriguing.records import read_records
-from vit_models.cifar_resnet import FILES
+from intriguing.zoo.cifar_resnet import FILES
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "64"]

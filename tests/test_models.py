@@ -5,27 +5,27 @@ import pytest
 import timm
 import torch
 
-import vit_models
+import intriguing.zoo
 from intriguing.errors import UserError
 
 
 def test_unknown_name_suggests_close_matches():
     with pytest.raises(UserError, match=r"Unknown model 'deit_smal_patch16_224'\. Did you mean deit_small_patch16_224"):
-        vit_models.resolve_model_specs("deit_smal_patch16_224")
+        intriguing.zoo.resolve_model_specs("deit_smal_patch16_224")
 
 
 def test_wildcards_expand_over_zoo_and_timm():
-    names = vit_models.resolve_model_specs("deit_t_sin*,deit_small_patch16*")
+    names = intriguing.zoo.resolve_model_specs("deit_t_sin*,deit_small_patch16*")
     assert names[:2] == ["deit_t_sin", "deit_t_sin_dist"]
     assert "deit_small_patch16_224.fb_in1k" in names
     with pytest.raises(UserError, match="No model matches"):
-        vit_models.resolve_model_specs("nonexistent_model_*")
+        intriguing.zoo.resolve_model_specs("nonexistent_model_*")
 
 
 def test_paper_models_are_registered_with_release_urls():
     for name in ["deit_t_sin", "deit_t_sin_dist", "deit_s_sin", "deit_s_sin_dist", "no_pos_deit_t",
                  "patch_22_deit_t", "patch_28_deit_t", "patch_32_deit_t", "patch_38_deit_t"]:
-        e = vit_models.ZOO.get(name)
+        e = intriguing.zoo.ZOO.get(name)
         assert e.url.endswith(f"/releases/download/v0/{name}.pth")
 
 
@@ -39,7 +39,7 @@ def test_architecture_is_inferred_from_tensors(tmp_path, arch, kwargs, expect):
     src = timm.create_model(arch, pretrained=False, depth=2, **kwargs).eval()
     path = tmp_path / "ckpt.pth"
     torch.save({"model": src.state_dict()}, path)  # the release format: weights under "model"
-    b = vit_models.load_model(f"deit_t_sin={path}")
+    b = intriguing.zoo.load_model(f"deit_t_sin={path}")
     m = b.model
     assert b.patch_size == expect["patch"] and m.num_prefix_tokens == expect["prefix"]
     assert m.blocks[0].attn.num_heads == expect["heads"] and len(m.blocks) == 2
@@ -53,7 +53,7 @@ def test_checkpoint_that_does_not_fit_is_one_sentence(tmp_path):
     path = tmp_path / "wrong.pth"
     torch.save(sd, path)
     with pytest.raises(UserError, match=r"does not fit model 'resnet18'.*missing key") as e:
-        vit_models.load_model(f"resnet18={path}")
+        intriguing.zoo.load_model(f"resnet18={path}")
     assert "\n" not in str(e.value)
 
 
@@ -61,9 +61,9 @@ def test_corrupt_and_missing_checkpoints(tmp_path):
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(UserError, match="Could not read checkpoint"):
-        vit_models.load_model(f"resnet18={bad}")
+        intriguing.zoo.load_model(f"resnet18={bad}")
     with pytest.raises(UserError, match="does not exist"):
-        vit_models.load_model(f"resnet18={tmp_path / 'missing.pth'}")
+        intriguing.zoo.load_model(f"resnet18={tmp_path / 'missing.pth'}")
 
 
 def test_offline_and_uncached_names_the_file_and_folder(monkeypatch, tmp_path):
@@ -71,23 +71,23 @@ def test_offline_and_uncached_names_the_file_and_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("INTRIGUING_PRETRAINED", str(tmp_path / "pre"))
     with pytest.raises(UserError, match=r"put it at .*pre/deit_small_patch16_224-cd65a155\.pth"):
-        vit_models.load_model("deit_small_patch16_224")
+        intriguing.zoo.load_model("deit_small_patch16_224")
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
     with pytest.raises(UserError, match=r"releases/download/v0/deit_t_sin\.pth.*put it at .*pre/deit_t_sin\.pth"):
-        vit_models.load_model("deit_t_sin")
+        intriguing.zoo.load_model("deit_t_sin")
 
 
 def test_pretrained_folder_is_used_before_any_download(monkeypatch, tmp_path):
     monkeypatch.setenv("INTRIGUING_PRETRAINED", str(tmp_path))
     src = timm.create_model("resnet10t", pretrained=False)
     torch.save(src.state_dict(), tmp_path / "resnet10t.pth")
-    b = vit_models.load_model("resnet10t")
+    b = intriguing.zoo.load_model("resnet10t")
     assert b.source.endswith("resnet10t.pth")
     assert torch.equal(b.model.fc.weight, src.fc.weight)
 
 
 def test_random_init_and_preprocessing_from_timm_config():
-    b = vit_models.load_model("deit_tiny_patch16_224=random")
+    b = intriguing.zoo.load_model("deit_tiny_patch16_224=random")
     assert b.name == "deit_tiny_patch16_224=random" and b.source == "random init"
     assert b.data_config["interpolation"] == "bicubic" and b.is_vit and b.patch_size == 16
     x = torch.full((1, 3, 2, 2), 0.485)

@@ -6,10 +6,10 @@ import json
 import pytest
 import torch
 
-from intriguing.analyses import occlusion
-from intriguing.cli import main
+from intriguing.experiments.occlusion import sweep as occlusion
+from intriguing.cli.common import main
 from intriguing.records import read_records
-from vit_models import load_model
+from intriguing.zoo import load_model
 
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "5"]
 

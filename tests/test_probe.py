@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intriguing.errors import UserError
-from intriguing.transfer.probe import PAPER_SELECTION, ProbeConfig, lr_at, train_probe
-from intriguing.transfer.splits import stratified_split
+from intriguing.experiments.transfer.probe import PAPER_SELECTION, ProbeConfig, lr_at, train_probe
+from intriguing.experiments.transfer.splits import stratified_split
 
 
 def blobs(n, classes=4, dim=12, spread=0.3, seed=0, shift=0):

@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from original_code import original_dino_mask
 
-from intriguing.attention import patch_attention
+from intriguing.features.attention import patch_attention
 from intriguing.errors import UserError
 from intriguing.perturb import drop_pixels
-from intriguing.saliency import (
+from intriguing.features.saliency import (
     SaliencySpec,
     drop_masks,
     mass_masks,

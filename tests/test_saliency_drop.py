@@ -8,16 +8,16 @@ import timm
 import torch
 from original_code import original_dino_mask
 
-from intriguing.analyses import occlusion
-from intriguing.analyses.saliency_drop import SaliencyDropper, SaliencyOptions
-from intriguing.attention import patch_attention
-from intriguing.cli import main
+from intriguing.experiments.occlusion import sweep as occlusion
+from intriguing.experiments.occlusion.saliency_drop import SaliencyDropper, SaliencyOptions
+from intriguing.features.attention import patch_attention
+from intriguing.cli.common import main
 from intriguing.errors import UserError
 from intriguing.perturb import drop_pixels
 from intriguing.records import read_records
-from intriguing.saliency import normalize, rank_masks
-from vit_models import load_model
-from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
+from intriguing.features.saliency import normalize, rank_masks
+from intriguing.zoo import load_model
+from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
 
 
 def _tiny_vit_224(checkpoint, pretrained):

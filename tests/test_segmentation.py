@@ -8,9 +8,9 @@ import pytest
 import timm
 import torch
 
-from intriguing.attention import patch_attention
+from intriguing.features.attention import patch_attention
 from intriguing.errors import UserError
-from intriguing.saliency import mass_masks, normalize
+from intriguing.features.saliency import mass_masks, normalize
 from intriguing.segmentation.jaccard import class_head_iou, image_jaccard, present_classes
 from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
 from intriguing.segmentation.voc import VOCSegmentationSet, collate, resolve_voc_root

@@ -10,12 +10,12 @@ import torch
 import torchvision
 from torchvision import transforms
 
-from intriguing.analyses import segmentation
-from intriguing.cli import main
-from intriguing.attention import patch_attention
+from intriguing.experiments.segmentation import sweep as segmentation
+from intriguing.cli.common import main
+from intriguing.features.attention import patch_attention
 from intriguing.records import read_records
-from vit_models import load_model
-from vit_models.zoo import ZOO, ZooEntry
+from intriguing.zoo import load_model
+from intriguing.zoo.bundle import ZOO, ZooEntry
 
 from conftest import TINY_CONFIG, shared_path
 

@@ -5,11 +5,11 @@ import pytest
 import timm
 import torch
 
-from intriguing.block_features import BlockFeatures, block_specs, normalized_depths, to_feature_map
+from intriguing.features.blocks import BlockFeatures, block_specs, normalized_depths, to_feature_map
 from intriguing.errors import UserError
-from intriguing.spectral import (EPS, SpectrumAccumulator, feature_variance, frequencies, log_amplitude_curve,
+from intriguing.features.spectral import (EPS, SpectrumAccumulator, feature_variance, frequencies, log_amplitude_curve,
                                  relative_log_amplitude)
-from vit_models.cifar_resnet import CifarResNet
+from intriguing.zoo.cifar_resnet import CifarResNet
 
 
 def test_constant_map_has_only_dc():

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from intriguing.cli import main
+from intriguing.cli.common import main
 from intriguing.records import read_records
-from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
+from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "16"]

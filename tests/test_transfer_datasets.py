@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from intriguing.errors import UserError
-from intriguing.transfer.datasets import DATASETS, get_dataset, limit_dataset
+from intriguing.experiments.transfer.datasets import DATASETS, get_dataset, limit_dataset
 
 
 def _img(path, color=(255, 0, 0)):
@@ -114,7 +114,7 @@ def test_limit_dataset_is_evenly_spaced():
 
 
 def test_missing_optional_package_is_one_sentence(tmp_path):
-    from intriguing.transfer.datasets import TransferDataset
+    from intriguing.experiments.transfer.datasets import TransferDataset
 
     def build(root, split, transform, download):
         raise ImportError("No module named 'scipy.io'", name="scipy.io")

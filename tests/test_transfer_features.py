@@ -6,9 +6,9 @@ import timm
 import torch
 
 from intriguing.errors import UserError
-from intriguing.transfer.cache import CacheKey, cached_features, checkpoint_id
-from intriguing.transfer.features import POOLED, FeatureSet, extract_features, resolve_blocks
-from intriguing.transfer.views import SeededView, build_view, view_geometry
+from intriguing.experiments.transfer.cache import CacheKey, cached_features, checkpoint_id
+from intriguing.experiments.transfer.features import POOLED, FeatureSet, extract_features, resolve_blocks
+from intriguing.experiments.transfer.views import SeededView, build_view, view_geometry
 
 
 def tiny_vit(**kw):

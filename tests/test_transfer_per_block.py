@@ -6,7 +6,7 @@ import timm
 import torch
 
 from intriguing.errors import UserError
-from intriguing.transfer.per_block import PerBlockTopK, per_block_logits
+from intriguing.experiments.transfer.per_block import PerBlockTopK, per_block_logits
 
 
 @pytest.mark.parametrize("name,kw", [

@@ -13,15 +13,15 @@ import timm
 import torch
 from torch.utils.data import DataLoader, Subset
 
-from intriguing.transfer.cache import CacheKey, cached_features
-from intriguing.transfer.datasets import get_dataset
-from intriguing.transfer.features import extract_features
-from intriguing.transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
-from intriguing.transfer.per_block import PerBlockTopK, per_block_logits
-from intriguing.transfer.probe import ProbeConfig, train_probe
-from intriguing.transfer.views import build_view
-from vit_models import ModelBundle, load_model
-from vit_models.zoo import IMAGENET_MEAN, IMAGENET_STD
+from intriguing.experiments.transfer.cache import CacheKey, cached_features
+from intriguing.experiments.transfer.datasets import get_dataset
+from intriguing.experiments.transfer.features import extract_features
+from intriguing.experiments.transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
+from intriguing.experiments.transfer.per_block import PerBlockTopK, per_block_logits
+from intriguing.experiments.transfer.probe import ProbeConfig, train_probe
+from intriguing.experiments.transfer.views import build_view
+from intriguing.zoo import ModelBundle, load_model
+from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IMAGENETTE = SHARED / "datasets" / "imagenette"

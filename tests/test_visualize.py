@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from intriguing.visualize import grid_figure, overlay_figure, save_attention_figures
+from intriguing.plots.attention_maps import grid_figure, overlay_figure, save_attention_figures
 
 
 def test_save_attention_figures_writes_head_mean_and_grid(tmp_path):

@@ -5,8 +5,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from intriguing.analyses.segmentation_cli import visualize_main
-from intriguing.analyses.segmentation_vis import folder_name
+from intriguing.experiments.segmentation_figures.cli import visualize_main
+from intriguing.experiments.segmentation_figures.figures import folder_name
 
 from conftest import shared_path
 
@@ -56,7 +56,7 @@ def test_missing_folder_and_wrong_token_exit_2(tmp_path, capsys):
 
 
 def test_paper_compat_feeds_unnormalised_pixels(monkeypatch, tmp_path):
-    from intriguing.analyses import segmentation_vis
+    from intriguing.experiments.segmentation_figures import figures as segmentation_vis
     seen = []
     real = segmentation_vis.token_attention
     monkeypatch.setattr(segmentation_vis, "token_attention", lambda m, x, *a: seen.append(x.clone()) or real(m, x, *a))

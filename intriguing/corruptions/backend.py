@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import UserError
+from intriguing.errors import UserError
 
 
 class _NumpyCompat(types.ModuleType):

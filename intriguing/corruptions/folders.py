@@ -14,7 +14,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..errors import UserError
+from intriguing.errors import UserError
 
 N_SEVERITIES = 5
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
-from ..errors import UserError
+from intriguing.errors import UserError
 
 SEVERITIES: Tuple[int, ...] = (1, 2, 3, 4, 5)
 

@@ -10,8 +10,8 @@ from typing import Dict, Sequence, Tuple
 
 import torch
 
-from ..errors import UserError, did_you_mean
-from .backend import corrupt_array
+from intriguing.errors import UserError, did_you_mean
+from intriguing.corruptions.backend import corrupt_array
 
 CORRUPTIONS: Tuple[str, ...] = (
     "gaussian_noise", "shot_noise", "impulse_noise",

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Callable, List, Sequence
 
-from ..registry import Registry
-from .base import Metric
-from .calibration import Calibration
-from .topk import TopK
+from intriguing.registry import Registry
+from intriguing.metrics.base import Metric
+from intriguing.metrics.calibration import Calibration
+from intriguing.metrics.topk import TopK
 
 METRICS: Registry[Callable[[], Metric]] = Registry("metric")
 METRICS.register("topk", TopK)

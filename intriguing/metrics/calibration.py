@@ -24,7 +24,7 @@ from typing import Dict, Optional
 import torch
 import torch.nn.functional as F
 
-from .base import Metric
+from intriguing.metrics.base import Metric
 
 
 class Calibration(Metric):

@@ -5,7 +5,7 @@ from typing import Dict, Sequence
 
 import torch
 
-from .base import Metric
+from intriguing.metrics.base import Metric
 
 
 class TopK(Metric):

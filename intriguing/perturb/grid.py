@@ -5,7 +5,7 @@ from typing import Tuple
 
 import torch
 
-from ..errors import UserError
+from intriguing.errors import UserError
 
 
 def parse_grid(text: str | Tuple[int, int]) -> Tuple[int, int]:

@@ -10,7 +10,7 @@ from typing import Tuple
 
 import torch
 
-from .grid import upsample_cells
+from intriguing.perturb.grid import upsample_cells
 
 
 def n_dropped(num_cells: int, ratio: float, rounding: str = "round") -> int:

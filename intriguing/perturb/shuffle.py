@@ -5,7 +5,7 @@ from typing import Tuple
 
 import torch
 
-from ..errors import UserError
+from intriguing.errors import UserError
 
 
 def random_permutations(batch: int, n: int, generator: torch.Generator, per_image: bool = True) -> torch.Tensor:

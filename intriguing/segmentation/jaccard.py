@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import UserError
+from intriguing.errors import UserError
 
 VOID = 255
 BACKGROUND = 0

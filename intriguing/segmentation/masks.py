@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from ..saliency import mass_masks, to_pixels
+from intriguing.features.saliency import mass_masks, to_pixels
 
 
 def threshold_attention(attn: torch.Tensor, threshold: float) -> torch.Tensor:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..errors import UserError
+from intriguing.errors import UserError
 
 DEVKIT = Path("VOCdevkit") / "VOC2012"
 

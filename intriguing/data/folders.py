@@ -1,0 +1,102 @@
+"""Image folders: ImageNet-style class folders (wnids score 1000-way), plain ImageFolders, the
+Imagenette default, and evenly spaced subsets for quick runs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import numpy as np
+from torchvision.transforms import v2 as T
+
+from intriguing.errors import UserError
+
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+INTERPOLATIONS = {"bilinear": T.InterpolationMode.BILINEAR, "bicubic": T.InterpolationMode.BICUBIC,
+                  "nearest": T.InterpolationMode.NEAREST, "lanczos": T.InterpolationMode.LANCZOS}
+# The original protocol for every model: PIL bilinear Resize(256) + CenterCrop(224).
+PAPER_GEOMETRY = ((3, 224, 224), 0.875, "bilinear", "center")
+
+
+@lru_cache(maxsize=1)
+def imagenet_wnids() -> Tuple[str, ...]:
+    """The 1000 ImageNet-1k wnids in index order (sorted, as timm's ImageNetInfo)."""
+    from timm.data import ImageNetInfo
+    return tuple(ImageNetInfo().label_names())
+
+
+@dataclass
+class ImageSet:
+    """A list of (path, label) with the label space it scores in."""
+
+    root: str
+    samples: List[Tuple[str, int]]
+    classes: List[str]
+    label_space: str  # "imagenet-1k" (wnid folders) or "folder"
+    num_classes: int
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+
+def scan_folder(root: str | Path) -> ImageSet:
+    """Read ``root/<class>/<image>``; wnid class folders map onto the 1000-way ImageNet index."""
+    root = Path(root)
+    if not root.is_dir():
+        raise UserError(f"Data folder {root} does not exist; pass --data-path to a folder of class sub-folders.")
+    classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    if not classes:
+        raise UserError(f"Data folder {root} has no class sub-folders (expected {root}/<class>/<image>.JPEG).")
+    wnids = imagenet_wnids()
+    index = {w: i for i, w in enumerate(wnids)}
+    imagenet = all(c in index for c in classes)
+    samples = []
+    for ci, c in enumerate(classes):
+        label = index[c] if imagenet else ci
+        for dirpath, _, files in sorted(os.walk(root / c)):
+            samples += [(os.path.join(dirpath, f), label) for f in sorted(files) if f.lower().endswith(IMG_EXTENSIONS)]
+    if not samples:
+        raise UserError(f"Data folder {root} has {len(classes)} class folder(s) but no images "
+                        f"({', '.join(IMG_EXTENSIONS[:3])}, ...).")
+    return ImageSet(str(root), samples, classes, "imagenet-1k" if imagenet else "folder",
+                    1000 if imagenet else len(classes))
+
+
+def default_data_root() -> Path:
+    """``$INTRIGUING_DATA``, else ``data/`` in the current directory (never a path inside the installed package)."""
+    env = os.environ.get("INTRIGUING_DATA")
+    return Path(env) if env else Path("data")
+
+
+def imagenette_val() -> Path:
+    """torchvision's Imagenette validation split (real ImageNet val images), downloaded once into data/."""
+    root = default_data_root()
+    for sub in ("imagenette2", "imagenette2-320", "imagenette2-160"):
+        if (root / sub / "val").is_dir():
+            return root / sub / "val"
+    from torchvision.datasets import Imagenette
+    try:
+        Imagenette(str(root), split="val", size="full", download=True)
+    except Exception as e:
+        raise UserError(f"No --data-path given and Imagenette could not be downloaded ({type(e).__name__}); "
+                        f"put its val split at {root / 'imagenette2' / 'val'} or pass --data-path.") from None
+    return root / "imagenette2" / "val"
+
+
+def evenly_spaced(n: int, limit: Optional[int]) -> List[int]:
+    """All of range(n), or ``limit`` evenly spaced indices (deterministic, covers every class of a sorted set)."""
+    if not limit or limit >= n:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, num=limit).round().astype(int).tolist()))
+
+
+def limit_samples(images: ImageSet, limit: Optional[int]) -> ImageSet:
+    """Evenly spaced subset for quick runs."""
+    idx = evenly_spaced(len(images), limit)
+    return ImageSet(images.root, [images.samples[i] for i in idx], images.classes, images.label_space,
+                    images.num_classes)
+
+

@@ -1,0 +1,87 @@
+"""Decode once, one uint8 view per model geometry: the dataset, batch and loader every pass uses.
+
+Each image is decoded once and cut into one view per distinct model geometry (input size, crop,
+interpolation); models that share a geometry share the pixels. Unreadable images are not dropped
+silently: the batch carries their paths, and the run reports them.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+from PIL import Image
+from torchvision.transforms import v2 as T
+
+from intriguing.data.folders import INTERPOLATIONS, ImageSet
+
+
+def eval_transform(geometry: tuple) -> T.Compose:
+    """timm's eval pipeline (resize to size/crop_pct, center crop) without normalisation, as uint8."""
+    (_, h, w), crop_pct, interp, crop_mode = geometry
+    mode = INTERPOLATIONS.get(interp, T.InterpolationMode.BICUBIC)
+    if crop_mode == "squash":
+        resize = T.Resize((math.floor(h / crop_pct), math.floor(w / crop_pct)), interpolation=mode, antialias=True)
+    else:
+        scale = math.floor(h / crop_pct) if h == w else (math.floor(h / crop_pct), math.floor(w / crop_pct))
+        resize = T.Resize(scale, interpolation=mode, antialias=True)
+    return T.Compose([resize, T.CenterCrop((h, w)), T.PILToTensor()])
+
+
+class MultiViewDataset(torch.utils.data.Dataset):
+    """Decodes each image once and returns one uint8 view per geometry; unreadable -> ``None``."""
+
+    def __init__(self, samples: Sequence[Tuple[str, int]], geometries: Sequence[tuple], offset: int = 0) -> None:
+        self.samples = list(samples)
+        self.geometries = list(dict.fromkeys(geometries))
+        self.transforms = [eval_transform(g) for g in self.geometries]
+        self.offset = offset  # global index of samples[0], so resumed runs keep their seeds
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int):
+        path, label = self.samples[i]
+        try:
+            with Image.open(path) as im:
+                im = im.convert("RGB")
+                views = [t(im) for t in self.transforms]
+        except Exception:  # corrupt / truncated / not an image: reported by the run, never silently dropped
+            return None, label, self.offset + i, path
+        return views, label, self.offset + i, path
+
+
+@dataclass
+class Batch:
+    """Decoded pixels per geometry (uint8, B x 3 x H x W), labels, global indices, unreadable paths."""
+
+    views: Dict[tuple, torch.Tensor]
+    labels: torch.Tensor
+    indices: torch.Tensor
+    bad_paths: List[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.labels.numel())
+
+
+def collate(geometries: Sequence[tuple]):
+    geometries = list(dict.fromkeys(geometries))
+
+    def _collate(items) -> Batch:
+        good = [it for it in items if it[0] is not None]
+        bad = [it[3] for it in items if it[0] is None]
+        views = {g: torch.stack([it[0][k] for it in good]) if good else torch.empty(0, 3, *g[0][1:], dtype=torch.uint8)
+                 for k, g in enumerate(geometries)}
+        return Batch(views, torch.tensor([it[1] for it in good], dtype=torch.long),
+                     torch.tensor([it[2] for it in good], dtype=torch.long), bad)
+    return _collate
+
+
+def make_loader(images: ImageSet, geometries: Sequence[tuple], batch_size: int, workers: int,
+                start: int = 0) -> torch.utils.data.DataLoader:
+    """In-order loader over ``images`` from sample ``start`` on (for resuming)."""
+    ds = MultiViewDataset(images.samples[start:], geometries, offset=start)
+    return torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=False, num_workers=workers,
+                                       collate_fn=collate(ds.geometries), pin_memory=torch.cuda.is_available(),
+                                       persistent_workers=False)

@@ -1,0 +1,200 @@
+"""Common corruptions (ImageNet-C, Hendrycks & Dietterich 2019): per-corruption error, mCE, relative mCE.
+
+Default: the 15 corruptions x 5 severities are generated on the fly from the clean ``--data-path``
+images (imagecorruptions, patched for today's libraries; see intriguing/corruptions/backend.py), in one
+pass: each batch is decoded once, corrupted once per (geometry, corruption, severity) -- in worker
+processes -- and every model is evaluated on clean and corrupted views. With ``--corrupted-path``
+the pre-rendered ImageNet-C folders or CIFAR-10-C arrays are read instead (the clean set is still
+``--data-path``). mCE / relative mCE are normalised by AlexNet's published errors (ImageNet only).
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Tuple
+
+import numpy as np
+import torch
+
+from intriguing.zoo import ModelBundle
+
+from intriguing.corruptions import CATEGORY, CORRUPTIONS, SEVERITIES, parse_corruptions, parse_severities
+from intriguing.corruptions.backend import corrupt_array, load
+from intriguing.corruptions.folders import cifar_c_arrays, detect_layout, imagenet_c_folders, iter_array_batches
+from intriguing.data import limit_samples, scan_folder
+from intriguing.device import autocast
+from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.metrics import build_metrics
+from intriguing.seeding import derive_seed
+from intriguing.experiments.corruption.report import report  # noqa: F401  (the module's report)
+
+
+@dataclass
+class Config:
+    corruptions: Tuple[str, ...] = CORRUPTIONS
+    severities: Tuple[int, ...] = SEVERITIES
+    corrupted_path: Optional[str] = None  # ImageNet-C / CIFAR-10-C folder instead of on-the-fly
+    limit: Optional[int] = None           # images per corrupted set (pre-rendered sets)
+    runs: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.corruptions = parse_corruptions(list(self.corruptions))
+        self.severities = parse_severities(list(self.severities))
+
+
+def add_arguments(parser) -> None:
+    g = parser.add_argument_group("corruptions")
+    g.add_argument("--corruptions", default="all", help="all | noise,blur,weather,digital | names (comma list)")
+    g.add_argument("--severities", default="1-5", help="e.g. 1-5 or 1,3,5")
+    g.add_argument("--corrupted-path", default=None,
+                   help="pre-rendered ImageNet-C (<c>/<s>/<class>/) or CIFAR-10-C (<c>.npy, labels.npy) folder")
+
+
+def make_config(args) -> Config:
+    return Config(corruptions=parse_corruptions(args.corruptions), severities=parse_severities(args.severities),
+                  corrupted_path=args.corrupted_path, limit=args.limit, runs=args.runs, seed=args.seed)
+
+
+def _clean_condition() -> dict:
+    return {"corruption": "clean", "category": "clean", "severity": 0, "run": 0}
+
+
+class CorruptionSweep(Sweep):
+    """Clean + every (corruption, severity, run); corrupted views are shared by models with one geometry."""
+
+    def __init__(self, config: Config, workers: int) -> None:
+        self.c = config
+        self.pool: Optional[ProcessPoolExecutor] = None
+        self.workers = workers
+        if workers > 0:
+            load()  # import-time patches happen once here, and fail early if the package is missing
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        self.jobs: Dict[tuple, object] = {}
+
+    def corrupt_conditions(self) -> List[dict]:
+        return [{"corruption": c, "category": CATEGORY[c], "severity": s, "run": r}
+                for c in self.c.corruptions for s in self.c.severities for r in range(self.c.runs)]
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        return [_clean_condition()] + self.corrupt_conditions()
+
+    def prepare(self, batch) -> None:
+        """Queue every corruption of this batch at once, so worker processes stay busy while models run.
+
+        Each (geometry, corruption, severity, run) is split into one chunk of images per worker: a slow
+        corruption (glass blur) then spreads over all workers instead of holding one.
+        """
+        self.jobs = {}
+        n = len(batch)
+        chunk = max(1, -(-n // self.workers)) if self.pool else n
+        for geometry, view in batch.views.items():
+            arr = view.permute(0, 2, 3, 1).numpy()
+            for cond in self.corrupt_conditions():
+                key = (geometry, cond["corruption"], cond["severity"], cond["run"])
+                seeds = [derive_seed(self.c.seed, *key[1:], int(i)) % (2 ** 31) for i in batch.indices.tolist()]
+                parts = [(arr[i:i + chunk], cond["corruption"], cond["severity"], seeds[i:i + chunk])
+                         for i in range(0, n, chunk)]
+                self.jobs[key] = [self.pool.submit(corrupt_array, *a) for a in parts] if self.pool else parts
+
+    def corrupted(self, geometry: tuple, cond: dict) -> torch.Tensor:
+        key = (geometry, cond["corruption"], cond["severity"], cond["run"])
+        job = self.jobs[key]
+        if isinstance(job, list):  # futures, or argument tuples when there is no worker pool
+            job = np.concatenate([j.result() if isinstance(j, Future) else corrupt_array(*j) for j in job])
+        self.jobs[key] = job  # resolved once, shared by every model with this geometry
+        return torch.from_numpy(job).permute(0, 3, 1, 2)
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
+        for cond in self.conditions(bundle):
+            if cond["corruption"] == "clean":
+                yield cond, bundle(x01)
+            else:
+                x = self.corrupted(bundle.geometry, cond).to(x01.device).float().div_(255)
+                yield cond, bundle(x)
+
+    def close(self) -> None:
+        if self.pool:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
+    if config.corrupted_path:
+        return _run_prerendered(config, bundles, images, run_dir, opts)
+    sweep = CorruptionSweep(config, opts.workers)
+    try:
+        return run_sweep(sweep, bundles, images, run_dir, opts)
+    finally:
+        sweep.close()
+
+
+class _FixedCondition(Sweep):
+    """One named condition evaluated on whatever images the engine is handed (a pre-rendered set)."""
+
+    def __init__(self, cond: dict) -> None:
+        self.cond = cond
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        return [self.cond]
+
+    def evaluate(self, bundle, x01, batch):
+        yield self.cond, bundle(x01)
+
+
+def _run_prerendered(config: Config, bundles, images, run_dir, opts: EngineOptions):
+    """Clean set, then each (corruption, severity) set; finished sets are skipped on a rerun."""
+    layout = detect_layout(config.corrupted_path)
+    run_dir.write_manifest(corrupted={"path": config.corrupted_path, "layout": layout})
+    records, failed = run_sweep(_FixedCondition(_clean_condition()), bundles, images, run_dir, opts)
+    sets = [(c, s) for c in config.corruptions for s in config.severities]
+    for c, s in sets:
+        live = [b for b in bundles if b.name not in failed]
+        cond = {"corruption": c, "category": CATEGORY[c], "severity": s, "run": 0}
+        if layout == "imagenet-c":
+            folder = imagenet_c_folders(config.corrupted_path, [c], [s])[0][2]
+            new, bad = run_sweep(_FixedCondition(cond), live, limit_samples(scan_folder(folder), config.limit),
+                                 run_dir, opts)
+        else:
+            new, bad = _run_arrays(config, cond, live, run_dir, opts)
+        records += new
+        failed.update(bad)
+    return records, failed
+
+
+def _fit(x: torch.Tensor, bundle: ModelBundle) -> torch.Tensor:
+    """Resize 32x32 CIFAR-10-C images to a model trained at another input size (e.g. a 224-px ViT)."""
+    size = tuple(bundle.input_size)
+    if tuple(x.shape[-2:]) == size:
+        return x
+    mode = "bicubic" if bundle.data_config.get("interpolation") == "bicubic" else "bilinear"
+    return torch.nn.functional.interpolate(x, size=size, mode=mode, antialias=True, align_corners=False).clamp(0, 1)
+
+
+def _run_arrays(config: Config, cond: dict, bundles, run_dir, opts: EngineOptions):
+    """CIFAR-10-C: one (corruption, severity) block of the .npy arrays through every model."""
+    done = {r["model"] for r in run_dir.records()
+            if r.get("corruption") == cond["corruption"] and int(r.get("severity", -1)) == cond["severity"]}
+    todo = [b for b in bundles if b.name not in done]
+    if not todo:
+        return [], {}
+    images, labels = cifar_c_arrays(config.corrupted_path, cond["corruption"], cond["severity"])
+    if config.limit:  # evenly spaced, like --limit on folders
+        idx = np.linspace(0, len(labels) - 1, num=min(config.limit, len(labels))).round().astype(int)
+        images, labels = images[idx], labels[idx]
+    metrics = {b.name: build_metrics(opts.metrics) for b in todo}
+    for x, y in iter_array_batches(images, labels, opts.batch_size):
+        x, y = x.to(opts.device), y.to(opts.device)
+        for b in todo:
+            with torch.inference_mode(), autocast(opts.device, opts.precision):
+                logits = b(_fit(x, b))
+            for m in metrics[b.name]:
+                m.update(logits.float(), y)
+    rows = []
+    for b in todo:
+        row = {"model": b.name, **cond}
+        for m in metrics[b.name]:
+            row.update(m.result())
+        rows.append(row)
+    run_dir.append_records(rows)
+    return rows, {}

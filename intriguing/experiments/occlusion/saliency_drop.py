@@ -1,0 +1,177 @@
+"""Salient / non-salient PatchDrop: remove the patches a ViT's attention finds (not) salient.
+
+Part of the occlusion sweep (``--drop salient non-salient random`` run in one pass). A saliency
+ViT (DINO ViT-S/16 by default) reads each decoded batch once; its patch scores become drop masks
+for every level at once, and the masks are shared by every evaluated model with the same pixels.
+
+* Default (``rule=rank``): level f drops exactly the top (salient) or bottom (non-salient) f of the
+  evaluated model's cells, the same cells and counts random PatchDrop uses, so the three curves
+  share their x axis. Saliency is pooled (attention mass per cell) onto that grid; the saliency
+  model sees the pixels normalised with its *own* statistics; heads are averaged.
+* ``--paper-compat`` (``rule=mass``): the original evaluate.py line for line: head index 1 of the
+  last block, DINO fed the *evaluated* model's normalisation, lambda = 0.1..1.0 of attention
+  mass on DINO's own patch grid (salient = "best" drops it, non-salient = "worst" keeps only it).
+  The number of patches removed then varies per image; the measured mean is the x value.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from intriguing.zoo import ModelBundle
+
+from intriguing.errors import UserError
+from intriguing.features.saliency import RULES, SOURCES, SaliencySpec, drop_masks, parse_head, saliency_scores
+
+SALIENCY_DROPS = ("salient", "non-salient")
+DEFAULT_SALIENCY_MODEL = "vit_small_patch16_224.dino"
+PAPER_LEVELS = tuple(round(0.1 * i, 1) for i in range(1, 11))
+PAPER_HEAD = 1  # the original read `attentions[:, 1, 0, 1:]`: head index 1 only
+
+
+@dataclass(frozen=True)
+class SaliencyOptions:
+    """Single home of the saliency defaults (the paper's values are set by --paper-compat)."""
+
+    model: str = DEFAULT_SALIENCY_MODEL
+    source: str = "attention"          # attention | rollout
+    block: int = -1
+    token: str = "cls"                 # cls | dist
+    head: str = "mean"                 # mean | an index ('1' is the paper's)
+    rule: str = "rank"                 # rank: level = fraction of cells; mass: level = attention mass
+    stats: str = "own"                 # own | evaluated (the original's normalisation quirk)
+    grid: str = "model"                # model: the evaluated model's cells; saliency: the saliency grid
+    levels: Optional[Tuple[float, ...]] = None  # None: the sweep's --ratios
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULES:
+            raise UserError(f"Unknown --saliency-rule {self.rule!r}; use one of {', '.join(RULES)}.")
+        if self.source not in SOURCES:
+            raise UserError(f"Unknown --saliency-source {self.source!r}; use one of {', '.join(SOURCES)}.")
+        if self.stats not in ("own", "evaluated"):
+            raise UserError("--saliency-stats must be own or evaluated.")
+        parse_head(str(self.head))
+
+    @property
+    def spec(self) -> SaliencySpec:
+        return SaliencySpec(source=self.source, block=self.block, token=self.token, head=parse_head(str(self.head)))
+
+    def describe(self) -> str:
+        return f"{self.model}:{self.source}:b{self.block}:{self.token}:h{self.head}:{self.rule}:{self.stats}"
+
+
+def add_saliency_arguments(parser) -> None:
+    g = parser.add_argument_group("salient / non-salient drop (--drop salient non-salient)")
+    d = SaliencyOptions()
+    g.add_argument("--saliency-model", default=d.model, help="ViT whose attention decides saliency (NAME[=PATH])")
+    g.add_argument("--saliency-source", default=d.source, choices=list(SOURCES))
+    g.add_argument("--saliency-block", type=int, default=d.block, help="block read (-1: last)")
+    g.add_argument("--saliency-token", default=d.token, choices=["cls", "dist"], help="query token")
+    g.add_argument("--saliency-head", default=d.head, help="mean or a head index (the paper: 1)")
+    g.add_argument("--saliency-rule", default=d.rule, choices=list(RULES),
+                   help="rank: level = fraction of cells; mass: level = fraction of attention mass")
+    g.add_argument("--saliency-stats", default=d.stats, choices=["own", "evaluated"],
+                   help="normalise the saliency model's input with its own or the evaluated model's statistics")
+
+
+def make_saliency_options(args) -> SaliencyOptions:
+    if args.paper_compat:
+        return SaliencyOptions(model=args.saliency_model, head=str(PAPER_HEAD), rule="mass", stats="evaluated",
+                               grid="saliency", levels=PAPER_LEVELS)
+    return SaliencyOptions(model=args.saliency_model, source=args.saliency_source, block=args.saliency_block,
+                           token=args.saliency_token, head=str(args.saliency_head), rule=args.saliency_rule,
+                           stats=args.saliency_stats, grid="saliency" if args.saliency_rule == "mass" else "model")
+
+
+def load_saliency_bundle(opts: SaliencyOptions, device) -> ModelBundle:
+    from intriguing.zoo import load_model
+    try:
+        bundle = load_model(opts.model, device=device)
+    except UserError as e:  # the zoo's advice names --models; here the option is --saliency-model
+        raise UserError(f"Saliency model: {str(e).replace('--models ', '--saliency-model ')}") from None
+    if not bundle.is_vit:
+        raise UserError(f"--saliency-model {opts.model} is not a ViT; saliency comes from attention "
+                        f"(e.g. {DEFAULT_SALIENCY_MODEL}).")
+    return bundle
+
+
+class SaliencyDropper:
+    """Per batch: saliency once per (pixels, statistics), then drop masks for every level and grid."""
+
+    def __init__(self, opts: SaliencyOptions, saliency: ModelBundle) -> None:
+        self.o, self.sal = opts, saliency
+        self.cache: Dict[tuple, Dict[str, torch.Tensor]] = {}
+
+    def levels(self, ratios: Sequence[float]) -> Tuple[float, ...]:
+        return tuple(self.o.levels) if self.o.levels is not None else tuple(ratios)
+
+    def saliency_grid(self, size: Tuple[int, int]) -> Tuple[int, int]:
+        p = self.sal.patch_size
+        return size[0] // p, size[1] // p
+
+    def grid(self, bundle: ModelBundle, model_grid: Tuple[int, int]) -> Tuple[int, int]:
+        return self.saliency_grid(bundle.input_size) if self.o.grid == "saliency" else model_grid
+
+    def conditions(self, drop: str, bundle: ModelBundle, model_grid: Tuple[int, int], ratios: Sequence[float],
+                   drop_mode: str) -> List[dict]:
+        gh, gw = self.grid(bundle, model_grid)
+        out = []
+        for lv in self.levels(ratios):
+            cond = {"condition": drop, "grid": f"{gh}x{gw}", "drop_mode": drop_mode, "ratio": lv}
+            if self.o.rule == "rank":  # exact count; under 'mass' it varies per image and is measured
+                cond["dropped"] = round(lv * gh * gw) / (gh * gw)
+            out.append({**cond, "run": 0, "saliency": self.o.describe()})
+        return out
+
+    def prepare(self) -> None:
+        self.cache = {}
+
+    def _scores(self, bundle: ModelBundle, x01: torch.Tensor) -> torch.Tensor:
+        stats = self.sal.data_config if self.o.stats == "own" else bundle.data_config
+        p = self.sal.patch_size
+        h, w = x01.shape[-2] // p * p, x01.shape[-1] // p * p
+        x = x01 if (h, w) == tuple(x01.shape[-2:]) else F.interpolate(x01, size=(h, w), mode="bilinear",
+                                                                      antialias=True, align_corners=False)
+        with torch.autocast(device_type=x.device.type, enabled=False):  # sorting needs fp32 scores
+            s = saliency_scores(self.sal.model, x.float(), stats["mean"], stats["std"], self.o.spec)
+        if s.dim() != 3:
+            raise UserError("Saliency drop needs one map per image: use --saliency-head mean or an index, not all.")
+        return s
+
+    def masks(self, bundle: ModelBundle, x01: torch.Tensor, grid: Tuple[int, int],
+              ratios: Sequence[float]) -> Dict[str, torch.Tensor]:
+        """{'salient'|'non-salient': bool [B, L, gh, gw] (True = dropped)} for this batch, cached."""
+        stats = tuple(map(tuple, (bundle.data_config["mean"], bundle.data_config["std"]))) \
+            if self.o.stats == "evaluated" else ()
+        key = (tuple(x01.shape[-2:]), bundle.geometry, stats, grid)
+        if key not in self.cache:
+            s = self._scores(bundle, x01)
+            if tuple(s.shape[-2:]) != tuple(grid):  # attention mass per cell of the evaluated model's grid
+                s = F.adaptive_avg_pool2d(s.unsqueeze(1), grid).squeeze(1)
+            b = s.shape[0]
+            masks = drop_masks(s.reshape(b, -1), self.levels(ratios), self.o.rule)
+            self.cache[key] = {k: v.reshape(b, v.shape[1], *grid) for k, v in masks.items()}
+        return self.cache[key]
+
+
+def write_dino_json(records: List[dict], out_dir: Path) -> None:
+    """The original's DINO report: {model}.json = {"best": {"1".."10": acc}, "worst": {...}}, acc in [0, 1].
+
+    As in the original, "worst" (background) is keyed by the lambda of mass *kept*.
+    """
+    rows = [r for r in records if r.get("condition") in SALIENCY_DROPS]
+    if not rows:
+        return
+    (out_dir / "paper_compat" / "dino").mkdir(parents=True, exist_ok=True)
+    for model in dict.fromkeys(r["model"] for r in rows):
+        out: Dict[str, Dict[str, float]] = {"best": {}, "worst": {}}
+        for r in rows:
+            if r["model"] == model:
+                key = "best" if r["condition"] == "salient" else "worst"
+                out[key][str(round(float(r["ratio"]) * 10))] = r["top1"] / 100
+        (out_dir / "paper_compat" / "dino" / f"{model}.json").write_text(json.dumps(out, indent=4))

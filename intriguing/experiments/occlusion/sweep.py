@@ -1,0 +1,228 @@
+"""Occlusion (PatchDrop) sweep: top-1 vs. the fraction of image patches dropped.
+
+Conditions: ``random`` (cells aligned with the model's patches), ``random-offset`` (grid shifted
+by half a cell, as in the paper), and ``salient`` / ``non-salient`` (the cells a saliency ViT's
+attention ranks highest / lowest; see :mod:`.saliency_drop`). Masks are drawn per image from seeds that depend only on
+(seed, condition, grid, ratio, run, image index) and are shared by every model with that grid, so
+models are compared on identical occlusions. ``--drop-mode tokens`` removes the dropped patch
+tokens from ViTs instead of blacking pixels.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Tuple
+
+import torch
+
+from intriguing.zoo import ModelBundle
+
+from intriguing.data import PAPER_GEOMETRY
+from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.errors import UserError
+from intriguing.perturb import drop_pixels, drop_tokens, n_dropped, parse_grid, random_drop_mask
+from intriguing.seeding import generator, per_image_uniform
+from intriguing.plots.curves import report_curves
+from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, SaliencyDropper, SaliencyOptions, add_saliency_arguments,
+                            load_saliency_bundle, make_saliency_options, write_dino_json)
+
+CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
+DROPS = ("random", "random-offset") + SALIENCY_DROPS
+
+
+@dataclass
+class Config:
+    ratios: Tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(10))
+    drop: Tuple[str, ...] = ("random",)
+    grid: Optional[str] = None        # None: the model's patch grid; '224x224' is pixel drop
+    drop_mode: str = "pixels"         # 'tokens': ViTs run on the kept tokens only
+    fill: str = "black"               # black | mean (normalises to 0) | a value in [0, 1]
+    runs: int = 1
+    seed: int = 0
+    mask_per_batch: bool = False      # the original's one mask for a whole batch
+    paper_compat: bool = False
+    saliency: SaliencyOptions = SaliencyOptions()  # used by the salient / non-salient conditions
+
+    def __post_init__(self) -> None:
+        bad = [r for r in self.ratios if not 0.0 <= r <= 1.0]
+        if bad:
+            raise UserError(f"Drop ratios must lie in [0, 1]; got {bad}.")
+        unknown = [d for d in self.drop if d not in DROPS]
+        if unknown:
+            raise UserError(f"Unknown --drop {unknown[0]!r}; choose from {', '.join(DROPS)}.")
+        if self.drop_mode not in ("pixels", "tokens"):
+            raise UserError("--drop-mode must be pixels or tokens.")
+        if self.drop_mode == "tokens" and "random-offset" in self.drop:
+            raise UserError("random-offset straddles patches, so it works with --drop-mode pixels only.")
+        if self.drop_mode == "tokens" and self.saliency.rule == "mass" and set(self.drop) & set(SALIENCY_DROPS):
+            raise UserError("The mass rule drops a different number of patches per image; use --drop-mode pixels.")
+
+    @property
+    def uses_saliency(self) -> bool:
+        return bool(set(self.drop) & set(SALIENCY_DROPS))
+
+
+def add_arguments(parser) -> None:
+    g = parser.add_argument_group("occlusion")
+    g.add_argument("--ratios", type=float, nargs="+", default=list(Config.ratios), help="fractions of cells to drop")
+    g.add_argument("--drop", nargs="+", default=list(Config.drop), help=f"conditions: {', '.join(DROPS)}")
+    g.add_argument("--grid", default=None, help="HxW cell grid (default: the model's patch grid; 224x224 = pixels)")
+    g.add_argument("--drop-mode", default="pixels", choices=["pixels", "tokens"])
+    g.add_argument("--fill", default="black", help="black | mean | value in [0,1] for dropped pixels")
+    g.add_argument("--mask-per-batch", action="store_true", help="one mask for the whole batch (the original)")
+    add_saliency_arguments(parser)
+
+
+def make_config(args) -> Config:
+    return Config(ratios=tuple(args.ratios), drop=tuple(args.drop), grid=args.grid, drop_mode=args.drop_mode,
+                  fill=args.fill, runs=args.runs, seed=args.seed, mask_per_batch=args.mask_per_batch or args.paper_compat,
+                  paper_compat=args.paper_compat, saliency=make_saliency_options(args))
+
+
+def prepare_bundle(config: Config, bundle: ModelBundle) -> ModelBundle:
+    """--paper-compat: every model gets the original preprocessing (bilinear 256 -> 224 crop)."""
+    if config.paper_compat:
+        size, crop_pct, interp, mode = PAPER_GEOMETRY
+        pe = getattr(bundle.model, "patch_embed", None)
+        if pe is not None and getattr(pe, "strict_img_size", False) and tuple(pe.img_size) != tuple(size[1:]):
+            raise UserError(f"--paper-compat evaluates every model at {size[1]} px (the original protocol), but "
+                            f"{bundle.name} takes {tuple(pe.img_size)} px input only.")
+        bundle.data_config.update(input_size=size, crop_pct=crop_pct, interpolation=interp, crop_mode=mode)
+    return bundle
+
+
+def model_grid(config: Config, bundle: ModelBundle) -> Tuple[int, int]:
+    if config.grid:
+        return parse_grid(config.grid)
+    h, w = bundle.input_size
+    p = bundle.patch_size or CNN_CELL
+    return h // p, w // p
+
+
+def fill_value(config: Config, bundle: ModelBundle):
+    if config.fill == "black":
+        return 0.0
+    if config.fill == "mean":
+        return torch.tensor(bundle.data_config["mean"])
+    try:
+        return float(config.fill)
+    except ValueError:
+        raise UserError(f"--fill must be black, mean or a number in [0, 1]; got {config.fill!r}.") from None
+
+
+def forward_kept_tokens(bundle: ModelBundle, x01: torch.Tensor, cell_mask: torch.Tensor) -> torch.Tensor:
+    """A timm ViT's forward with the dropped patch tokens removed after position embedding."""
+    m = bundle.model
+    x = m._pos_embed(m.patch_embed(bundle.normalize(x01)))
+    x = m.norm_pre(drop_tokens(x, cell_mask, m.num_prefix_tokens))
+    return m.forward_head(m.norm(m.blocks(x)))
+
+
+class OcclusionSweep(Sweep):
+    def __init__(self, config: Config, saliency: Optional[ModelBundle] = None) -> None:
+        self.c = config
+        self.masks: Dict[tuple, torch.Tensor] = {}
+        if config.uses_saliency and saliency is None:
+            raise UserError("salient / non-salient drop needs a saliency model (--saliency-model).")
+        self.saliency = SaliencyDropper(config.saliency, saliency) if config.uses_saliency else None
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        gh, gw = model_grid(self.c, bundle)
+        mode = self.mode(bundle)
+        rounding = "floor" if self.c.paper_compat else "round"
+        out = []
+        for d in self.c.drop:
+            if d in SALIENCY_DROPS:  # deterministic: one run
+                out += self.saliency.conditions(d, bundle, (gh, gw), self.c.ratios, mode)
+                continue
+            out += [{"condition": d, "grid": f"{gh}x{gw}", "drop_mode": mode, "ratio": r,
+                     "dropped": n_dropped(gh * gw, r, rounding) / (gh * gw), "run": run}
+                    for r in self.c.ratios for run in range(self.c.runs)]
+        return out
+
+    def mode(self, bundle: ModelBundle) -> str:
+        return "tokens" if self.c.drop_mode == "tokens" and bundle.is_vit else "pixels"
+
+    def prepare(self, batch) -> None:
+        self.masks = {}
+        self.batch = batch
+        if self.saliency is not None:
+            self.saliency.prepare()
+
+    def mask(self, drop: str, grid: Tuple[int, int], ratio: float, run: int) -> torch.Tensor:
+        key = (drop, grid, ratio, run)
+        if key not in self.masks:  # drawn once per batch, shared by every model with this grid
+            b, n = len(self.batch), grid[0] * grid[1]
+            k = n_dropped(n, ratio, "floor" if self.c.paper_compat else "round")
+            parts = (self.c.seed, drop, f"{grid[0]}x{grid[1]}", ratio, run)
+            if self.c.mask_per_batch:
+                gen = generator(*parts, "batch", int(self.batch.indices[0]))
+                self.masks[key] = random_drop_mask(b, grid, ratio, gen, per_image=False,
+                                                   rounding="floor" if self.c.paper_compat else "round")
+            else:
+                order = per_image_uniform(self.batch.indices, n, *parts).argsort(dim=1)
+                m = torch.zeros(b, n, dtype=torch.bool)
+                m.scatter_(1, order[:, :k], True)
+                self.masks[key] = m.reshape(b, *grid)
+        return self.masks[key]
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
+        grid = model_grid(self.c, bundle)
+        mode, fill = self.mode(bundle), fill_value(self.c, bundle)
+        if mode == "tokens" and grid != tuple(bundle.model.patch_embed.grid_size):
+            raise UserError(f"--drop-mode tokens needs the model's own patch grid "
+                            f"{bundle.model.patch_embed.grid_size}, not {grid}.")
+        clean = None
+        cell_px = x01.shape[-2] // grid[0]
+        for cond in self.conditions(bundle):
+            extras = {}
+            if cond.get("dropped") == 0:  # identity: one clean forward serves every run and condition
+                clean = bundle(x01) if clean is None else clean
+                yield cond, clean
+                continue
+            if cond["condition"] in SALIENCY_DROPS:
+                sal_grid = tuple(int(v) for v in cond["grid"].split("x"))
+                masks = self.saliency.masks(bundle, x01, sal_grid, self.c.ratios)[cond["condition"]]
+                mask = masks[:, self.saliency.levels(self.c.ratios).index(cond["ratio"])]
+                if self.c.saliency.rule == "mass":  # the count varies per image: record its mean
+                    extras = {"dropped": mask.flatten(1).float().mean(1)}
+            else:
+                mask = self.mask(cond["condition"], grid, cond["ratio"], cond["run"]).to(x01.device)
+            if mode == "tokens":
+                yield cond, forward_kept_tokens(bundle, x01, mask), extras
+            else:
+                offset = cell_px // 2 if cond["condition"] == "random-offset" else 0
+                yield cond, bundle(drop_pixels(x01, mask, fill, offset=offset)), extras
+
+
+def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
+    saliency = None
+    if config.uses_saliency:
+        saliency = load_saliency_bundle(config.saliency, opts.device)
+        run_dir.write_manifest(saliency_model={"name": saliency.name, "source": saliency.source,
+                                               "data_config": saliency.data_config})
+    records, failed = run_sweep(OcclusionSweep(config, saliency), bundles, images, run_dir, opts)
+    if config.paper_compat:
+        write_paper_json(run_dir.records(), Path(run_dir.path))
+        write_dino_json(run_dir.records(), Path(run_dir.path))
+    return records, failed
+
+
+def write_paper_json(records: List[dict], out_dir: Path) -> None:
+    """The original's report format: {model}.json = {"run_000": {"0": acc, ..., "9": acc}}, acc in [0, 1]."""
+    (out_dir / "paper_compat").mkdir(exist_ok=True)
+    for model in dict.fromkeys(r["model"] for r in records):
+        for drop in dict.fromkeys(r["condition"] for r in records if r["model"] == model
+                                  and r["condition"] not in SALIENCY_DROPS):  # those: write_dino_json
+            out: Dict[str, Dict[str, float]] = {}
+            for r in records:
+                if r["model"] == model and r["condition"] == drop:
+                    out.setdefault(f"run_{int(r['run']):03d}", {})[str(round(float(r["ratio"]) * 10))] = r["top1"] / 100
+            suffix = "" if drop == "random" else f"_{drop}"
+            (out_dir / "paper_compat" / f"{model}{suffix}.json").write_text(json.dumps(out, indent=4))
+
+
+def report(records: List[dict], out_dir, plot: bool = True) -> str:
+    return report_curves(records, out_dir, "dropped", ["model", "condition", "drop_mode"], "occlusion.png",
+                         "fraction of patches dropped", "PatchDrop", plot=plot)

@@ -1,0 +1,266 @@
+"""Unsupervised segmentation on PASCAL VOC 2012 val: Jaccard index of thresholded attention, per head.
+
+For each image every head's CLS (or shape-token) attention of the last block is turned into a mask
+holding the top ``threshold`` of the attention mass (0.9, the paper; DINO used 0.6). Per ground-
+truth class the best head's IoU counts; the image score averages the classes present, the model
+score averages the images. One pass: each batch is decoded once and every model and token reads it.
+
+Defaults score at the ground truth's own resolution with void (255) pixels excluded.
+``--paper-compat`` reproduces the original: ImageNet statistics for every model, target resized to
+the input size (512x512, nearest), void pixels counted in the union, masks cropped like the
+original when the input size does not divide by the patch size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from intriguing.zoo import ModelBundle
+from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
+
+from intriguing.features.attention import TOKENS, patch_size, token_attention
+from intriguing.device import autocast
+from intriguing.engine.core import MODEL_ERRORS, drop_model
+from intriguing.errors import UserError
+from intriguing.records import format_table, summarize
+from intriguing.features.saliency import normalize
+from intriguing.segmentation.jaccard import VOID_MODES, class_head_iou, jaccard_from_iou
+from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
+from intriguing.segmentation.voc import VOCSegmentationSet, collate
+
+DEFAULT_MODELS = "deit_small_patch16_224"
+# The paper's Table (Jaccard on VOC12 val) plus DINO ViT-S/16; distilled models are scored with both
+# their class and their shape token. Weights come through the model zoo like any other model.
+PAPER_MODELS = ("deit_tiny_patch16_224=random", "deit_small_patch16_224=random", "deit_tiny_patch16_224",
+                "deit_small_patch16_224", "deit_t_sin", "deit_s_sin", "deit_t_sin_dist", "deit_s_sin_dist",
+                "vit_small_patch16_224.dino")
+PRESETS = {"paper": ",".join(PAPER_MODELS)}
+
+
+@dataclass
+class Config:
+    input_size: int = 512             # images are resized to size x size (the paper: 512)
+    threshold: float = 0.9            # attention mass kept per head (the paper: 0.9; DINO: 0.6)
+    tokens: Tuple[str, ...] = ("cls", "dist")  # 'dist' only applies to distilled models
+    block: int = -1
+    void: str = "exclude"             # exclude | union (the original)
+    at_input_size: bool = False       # score on the resized target (the original) instead of the GT's own size
+    imagenet_stats: bool = False      # normalise every model with ImageNet statistics (the original)
+    image_set: str = "val"
+    paper_compat: bool = False
+
+    def __post_init__(self) -> None:
+        check_threshold_tokens(self.threshold, self.tokens)
+        if self.void not in VOID_MODES:
+            raise UserError(f"--void must be one of {', '.join(VOID_MODES)}.")
+
+
+def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> None:
+    """The options segmentation and its figures share: a mass threshold and the query tokens."""
+    if not 0.0 < threshold <= 1.0:
+        raise UserError(f"--threshold must be in (0, 1]; got {threshold}.")
+    bad = [t for t in tokens if t not in TOKENS]
+    if bad or not tokens:
+        raise UserError(f"--tokens takes {', '.join(TOKENS)}; got {', '.join(tokens) or 'nothing'}.")
+
+
+def add_arguments(parser) -> None:
+    g = parser.add_argument_group("segmentation")
+    d = Config()
+    g.add_argument("--input-size", type=int, default=d.input_size, help="images resized to N x N (the paper: 512)")
+    g.add_argument("--threshold", type=float, default=d.threshold, help="attention mass kept per head")
+    g.add_argument("--tokens", default=",".join(d.tokens), help="query tokens: cls,dist (dist: distilled models)")
+    g.add_argument("--block", type=int, default=d.block, help="block whose attention is read (-1: last)")
+    g.add_argument("--void", default=d.void, choices=list(VOID_MODES), help="void pixels: exclude or count in union")
+    g.add_argument("--image-set", default=d.image_set, help="VOC ImageSets/Segmentation split")
+
+
+def make_config(args) -> Config:
+    tokens = tuple(t.strip() for t in args.tokens.split(",") if t.strip())
+    if args.paper_compat:
+        return Config(input_size=args.input_size, threshold=args.threshold, tokens=tokens, block=-1, void="union",
+                      at_input_size=True, imagenet_stats=True, image_set=args.image_set, paper_compat=True)
+    return Config(input_size=args.input_size, threshold=args.threshold, tokens=tokens, block=args.block,
+                  void=args.void, image_set=args.image_set)
+
+
+def model_tokens(config: Config, bundle: ModelBundle) -> List[str]:
+    """The configured tokens this model has (the shape token only on distilled models)."""
+    has_dist = getattr(bundle.model, "dist_token", None) is not None
+    return [t for t in config.tokens if t == "cls" or has_dist]
+
+
+def _model_input(config: Config, bundle: ModelBundle, x01: torch.Tensor) -> Tuple[torch.Tensor, Optional[Tuple[int, int]]]:
+    """Normalised input whose size divides by the patch size, and the cropped extent (None: whole image)."""
+    mean, std = (IMAGENET_MEAN, IMAGENET_STD) if config.imagenet_stats else \
+        (bundle.data_config["mean"], bundle.data_config["std"])
+    ph, pw = patch_size(bundle.model)
+    h, w = x01.shape[-2] // ph * ph, x01.shape[-1] // pw * pw
+    if (h, w) == tuple(x01.shape[-2:]):
+        return normalize(x01, mean, std), None
+    if config.paper_compat:  # the original cropped image[:, :h, :w] and left the rest unmasked
+        return normalize(x01[..., :h, :w], mean, std), (h, w)
+    x01 = F.interpolate(x01, size=(h, w), mode="bilinear", antialias=True, align_corners=False)
+    return normalize(x01, mean, std), None  # resized: the masks cover the whole image
+
+
+def _full_masks(masks: torch.Tensor, extent: Optional[Tuple[int, int]], input_size: int,
+                size: Tuple[int, int]) -> torch.Tensor:
+    """Patch masks [heads, h, w] -> pixel masks at ``size``; a cropped extent is zero-padded first."""
+    if extent is None:
+        return masks_at(masks, size)  # nearest, as the original's scale_factor=patch_size
+    full = F.pad(masks_at(masks, extent).to(torch.uint8), (0, input_size - extent[1], 0, input_size - extent[0])).bool()
+    return full if tuple(full.shape[-2:]) == tuple(size) else masks_at(full, size)
+
+
+def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precision: str,
+                todo: Dict[str, set]) -> List[dict]:
+    """Per-image records for this model's tokens still to do on this batch."""
+    x01 = batch["image"].to(device, non_blocking=True)
+    x, extent = _model_input(config, bundle, x01)
+    tokens = [t for t in todo if any(i in todo[t] for i in batch["index"])]
+    if not tokens:
+        return []
+    # fp32 unless amp is asked for: bf16 attention ties change which patches the mass rule keeps
+    with torch.inference_mode(), autocast(device, "amp" if precision == "amp" else "fp32"):
+        maps = token_attention(bundle.model, x, tokens, config.block)
+    rows = []
+    for t in tokens:
+        masks = threshold_attention(maps[t], config.threshold)
+        mean_masks = mean_head_mask(maps[t], config.threshold)
+        for i, (idx, name, target) in enumerate(zip(batch["index"], batch["name"], batch["target"])):
+            if idx not in todo[t]:
+                continue
+            tgt = target.to(device)
+            size = tuple(tgt.shape[-2:])
+            # the mean-head mask rides along as one more "head": the class masks are built once
+            both = _full_masks(torch.cat([masks[i], mean_masks[i:i + 1]]), extent, config.input_size, size)
+            classes, iou = class_head_iou(both, tgt, config.void)
+            res, mean_res = jaccard_from_iou(classes, iou[:, :-1]), jaccard_from_iou(classes, iou[:, -1:])
+            rows.append({"model": bundle.name, "token": t, "index": idx, "image": name,
+                         "jaccard": res["jaccard"], "jaccard_mean_head": mean_res["jaccard"],
+                         "classes": " ".join(map(str, res["classes"])),
+                         "class_iou": " ".join(f"{v:.4f}" for v in res["class_iou"]),
+                         "best_head": " ".join(map(str, res["best_head"]))})
+    return rows
+
+
+PARSER_DEFAULTS = {"batch_size": 16}
+
+
+def expand_models(models: str) -> str:
+    """'paper' (or any preset name in the comma list) -> its model specs."""
+    return ",".join(PRESETS.get(m.strip(), m.strip()) for m in models.split(",") if m.strip())
+
+
+def voc_root(args) -> str:
+    from intriguing.data import default_data_root
+    return args.data_path or str(default_data_root())
+
+
+def load_data(args, config: Config):
+    """VOC (devkit layout) and the evenly spaced image indices to score, with the manifest entry."""
+    from intriguing.data import evenly_spaced
+    dataset = VOCSegmentationSet(voc_root(args), image_set=config.image_set, size=config.input_size,
+                                 paper_compat=config.at_input_size)
+    indices = evenly_spaced(len(dataset), args.limit)
+    return (dataset, indices), {"root": str(dataset.voc.root), "image_set": config.image_set,
+                                "images": len(indices), "input_size": config.input_size}
+
+
+def run(config: Config, bundles: Sequence[ModelBundle], data, run_dir, opts) -> Tuple[List[dict], Dict[str, str]]:
+    """The analysis entry point (``cli.main('segmentation')``): ``data`` is ``load_data``'s (dataset, indices)."""
+    dataset, indices = data
+    return score_images(config, bundles, dataset, indices, run_dir, opts.batch_size, opts.workers, opts.device,
+                        opts.precision, opts.progress)
+
+
+def score_images(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSegmentationSet,
+                 indices: Sequence[int], run_dir, batch_size: int, workers: int, device, precision: str = "auto",
+                 progress: bool = True) -> Tuple[List[dict], Dict[str, str]]:
+    """Score every (model, token) on ``indices``; images already in the records are not redone."""
+    existing = run_dir.records()
+    done: Dict[Tuple[str, str], set] = {}
+    for r in existing:
+        done.setdefault((str(r["model"]), str(r["token"])), set()).add(int(r["index"]))
+    todo = {b.name: {t: set(indices) - done.get((b.name, t), set()) for t in model_tokens(config, b)}
+            for b in bundles}
+    failed: Dict[str, str] = {}
+    for b in bundles:
+        if not todo[b.name]:  # e.g. --tokens dist on a model without a distillation token
+            failed[b.name] = f"{b.name} has none of the tokens {', '.join(config.tokens)}."
+    bundles = [b for b in bundles if b.name not in failed]
+    needed = sorted(set().union(*(s for d in todo.values() for s in d.values())) if todo else set())
+    new: List[dict] = []
+    if not needed:
+        return new, failed
+    loader = torch.utils.data.DataLoader(torch.utils.data.Subset(dataset, needed), batch_size=batch_size,
+                                         shuffle=False, num_workers=workers, collate_fn=collate)
+    active = list(bundles)
+    for batch in tqdm(loader, disable=not progress, desc=f"{len(active)} model(s)", unit="batch"):
+        rows = []
+        for b in list(active):
+            try:
+                rows += score_batch(config, b, batch, device, precision, todo[b.name])
+            except MODEL_ERRORS as e:
+                drop_model(active, failed, b, e)
+        run_dir.append_records(rows)  # flushed per batch: an interrupted run resumes here
+        new += rows
+    return new, failed
+
+
+def summary_rows(records: Sequence[dict]) -> List[dict]:
+    valid = [r for r in records if r.get("jaccard") not in (None, "") and not np.isnan(float(r["jaccard"]))]
+    rows = summarize(valid, ["model", "token"], ["jaccard", "jaccard_mean_head"])
+    for r in rows:
+        r["images"] = r.pop("runs")
+        r["jaccard_sem"] = r["jaccard_std"] / max(1, r["images"]) ** 0.5
+    return rows
+
+
+def report(records: Sequence[dict], out_dir, plot: bool = True) -> str:
+    """Per-model Jaccard table (mean ± std over images), summary.csv and a bar plot."""
+    import csv
+
+    rows = summary_rows(records)
+    for r in rows:  # the table and summary.csv give Jaccard in percent, as the paper's table
+        for k in ("jaccard", "jaccard_mean_head"):
+            for suffix in ("", "_std", "_sem"):
+                if k + suffix in r:
+                    r[f"{k}_pct{suffix}"] = 100 * r.pop(k + suffix)
+        r["runs"] = r["images"]
+    text = format_table(rows, ["model", "token", "images"], ["jaccard_pct", "jaccard_mean_head_pct"])
+    out = Path(out_dir)
+    with open(out / "summary.csv", "w", newline="") as f:
+        cols = ["model", "token", "images", "jaccard_pct", "jaccard_pct_std", "jaccard_pct_sem",
+                "jaccard_mean_head_pct", "jaccard_mean_head_pct_std"]
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    text += f"\nJaccard index (%) per model: best head per class, mean over classes then images.\nsummary: {out / 'summary.csv'}"
+    if plot and rows:
+        text += f"\nplot: {bar_plot(rows, out / 'segmentation.png')}"
+    return text
+
+
+def bar_plot(rows: Sequence[dict], path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    labels = [f"{r['model']} ({r['token']})" for r in rows]
+    fig = Figure(figsize=(6.4, 0.45 * len(rows) + 1.2), dpi=110)
+    ax = fig.add_subplot()
+    ax.barh(range(len(rows)), [r["jaccard_pct"] for r in rows], xerr=[r["jaccard_pct_sem"] for r in rows],
+            color="#3b7dd8")
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("Jaccard index (%), PASCAL VOC 2012 (bars: s.e.m. over images)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    return path

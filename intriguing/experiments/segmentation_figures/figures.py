@@ -1,0 +1,132 @@
+"""Attention-mask figures: each head's attention and thresholded mask over the image, the mean-head map, a grid.
+
+Input is a folder of images (searched recursively) or a PASCAL VOC devkit (then the grid also
+shows the ground truth). Each model sees the pixels normalised with its own statistics; the
+original fed every model un-normalised [0, 1] pixels here, which ``--paper-compat`` reproduces.
+Figures go to
+``OUT_DIR/<model>[_<token>]/<image>_{head<k>,mean,grid}.png``; everything runs on CPU too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm.auto import tqdm
+
+from intriguing.zoo import ModelBundle
+
+from intriguing.features.attention import token_attention
+from intriguing.data import IMG_EXTENSIONS, evenly_spaced
+from intriguing.errors import UserError
+from intriguing.features.saliency import normalize
+from intriguing.segmentation.masks import mean_head_mask, threshold_attention
+from intriguing.segmentation.voc import VOCSegmentationSet, resolve_voc_root
+from intriguing.plots.attention_maps import save_attention_figures
+from intriguing.experiments.segmentation.sweep import check_threshold_tokens
+
+DEFAULT_MODELS = "deit_small_patch16_224"
+
+
+@dataclass
+class Config:
+    input_size: int = 512      # the original generated its figures at 512 x 512
+    threshold: float = 0.9     # attention mass kept per head (DINO's figures: 0.6)
+    tokens: Tuple[str, ...] = ("cls",)
+    block: int = -1
+    per_head: bool = True      # one PNG per head besides the mean map and the grid
+    dpi: int = 100
+    normalize_input: bool = True  # False: the original's un-normalised [0, 1] input (--paper-compat)
+
+    def __post_init__(self) -> None:
+        check_threshold_tokens(self.threshold, self.tokens)
+
+
+def add_arguments(parser) -> None:
+    g = parser.add_argument_group("visualisation")
+    d = Config()
+    g.add_argument("--input-size", type=int, default=d.input_size, help="images resized to N x N")
+    g.add_argument("--threshold", type=float, default=d.threshold, help="attention mass kept per head")
+    g.add_argument("--tokens", default=",".join(d.tokens), help="query tokens: cls and/or dist (distilled models)")
+    g.add_argument("--block", type=int, default=d.block, help="block whose attention is drawn (-1: last)")
+    g.add_argument("--no-per-head", action="store_true", help="only the mean map and the grid per image")
+    g.add_argument("--dpi", type=int, default=d.dpi)
+
+
+def make_config(args) -> Config:
+    tokens = tuple(t.strip() for t in args.tokens.split(",") if t.strip())
+    return Config(input_size=args.input_size, threshold=args.threshold, tokens=tokens, block=args.block,
+                  per_head=not args.no_per_head, dpi=args.dpi, normalize_input=not args.paper_compat)
+
+
+class FolderImages(torch.utils.data.Dataset):
+    """Every image under a folder (recursive, sorted), resized to size x size, in [0, 1]."""
+
+    def __init__(self, root: str | Path, size: int) -> None:
+        root = Path(root)
+        if not root.is_dir():
+            raise UserError(f"Image folder {root} does not exist; pass --data-path to a folder of images or a VOC devkit.")
+        self.paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMG_EXTENSIONS)
+        if not self.paths:
+            raise UserError(f"No images ({', '.join(IMG_EXTENSIONS[:3])}, ...) under {root}.")
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> Dict[str, Any]:
+        with Image.open(self.paths[i]) as im:
+            arr = np.asarray(im.convert("RGB").resize((self.size, self.size), Image.BILINEAR), dtype=np.uint8)
+        return {"image": torch.from_numpy(arr.copy()).permute(2, 0, 1).float().div_(255.0),
+                "target": None, "name": self.paths[i].stem, "index": i}
+
+
+def image_source(path: str, config: Config, limit: Optional[int]) -> torch.utils.data.Dataset:
+    """A VOC devkit (with ground truth) when ``path`` holds one, else a folder of images."""
+    try:
+        resolve_voc_root(path)
+        ds: torch.utils.data.Dataset = VOCSegmentationSet(path, size=config.input_size)
+    except UserError:
+        ds = FolderImages(path, config.input_size)
+    return torch.utils.data.Subset(ds, evenly_spaced(len(ds), limit))
+
+
+def _collate(items: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {"image": torch.stack([it["image"] for it in items]), "target": [it["target"] for it in items],
+            "name": [it["name"] for it in items]}
+
+
+def folder_name(model: str, token: str, tokens: Sequence[str]) -> str:
+    """A file-system-safe folder per model (and token when several are drawn)."""
+    safe = re.sub(r"[^\w.-]+", "_", model).strip("_")
+    return f"{safe}_{token}" if len(tokens) > 1 else safe
+
+
+def run(config: Config, bundles: Sequence[ModelBundle], images: torch.utils.data.Dataset, out_dir: str | Path,
+        batch_size: int, device, progress: bool = True) -> List[Path]:
+    """Write every figure; returns their paths."""
+    loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=False, collate_fn=_collate)
+    written: List[Path] = []
+    for batch in tqdm(loader, disable=not progress, unit="batch"):
+        x01 = batch["image"].to(device)
+        for b in bundles:
+            tokens = [t for t in config.tokens if t == "cls" or getattr(b.model, "dist_token", None) is not None]
+            if not tokens:
+                raise UserError(f"{b.name} has no distillation token; use --tokens cls.")
+            x = normalize(x01, b.data_config["mean"], b.data_config["std"]) if config.normalize_input else x01
+            with torch.inference_mode():
+                maps = token_attention(b.model, x, tokens, config.block)
+            for t in tokens:
+                masks = threshold_attention(maps[t], config.threshold).cpu()
+                mean_masks = mean_head_mask(maps[t], config.threshold).cpu()
+                sub = Path(out_dir) / folder_name(b.name, t, config.tokens)
+                for i, name in enumerate(batch["name"]):
+                    written += save_attention_figures(
+                        sub, name, batch["image"][i], maps[t][i].cpu(), masks[i], mean_masks[i],
+                        title=f"{name}: {b.name} ({t} token, block {config.block}, top {config.threshold:.0%} mass)",
+                        per_head=config.per_head, dpi=config.dpi, target=batch["target"][i])
+    return written

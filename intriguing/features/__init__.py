@@ -1,0 +1,1 @@
+"""Model internals shared by experiments: attention maps, per-block features, spectra, saliency."""

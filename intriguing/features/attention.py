@@ -1,0 +1,264 @@
+"""Read a timm ViT's self-attention: any block, any head, CLS or distillation-token query, any input size.
+
+timm's fused attention (``F.scaled_dot_product_attention``) never materialises the attention matrix,
+so the blocks we read are switched to the unfused path inside a context manager and restored after.
+The softmaxed matrix is captured by a forward hook on ``blocks[i].attn.attn_drop`` (the module the
+unfused path feeds the probabilities through); no ViT is forked. Only the query rows we need are
+kept, so a 512 px image with 1025 tokens costs ``heads x tokens`` floats per block, not ``tokens^2``.
+
+Inputs of any size (divisible by the patch size) run through the model's own token path with
+``dynamic_img_size`` switched on temporarily: timm then interpolates the position embeddings
+(bicubic, :func:`timm.layers.resample_abs_pos_embed`), as DINO does for its 480 px visualisations.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, Sequence
+
+import torch
+from torch import nn
+
+from intriguing.errors import UserError
+
+#: query tokens: "cls" is the class token, "dist" the distillation ("shape") token of distilled DeiTs
+TOKENS = ("cls", "dist")
+
+
+def query_index(model: nn.Module, token: str = "cls") -> int:
+    """Sequence position of the query token; 'dist' exists only on distilled models."""
+    if token == "cls":
+        if getattr(model, "cls_token", None) is None:
+            raise UserError(f"{type(model).__name__} has no class token, so there is no CLS attention to read.")
+        return 0
+    if token == "dist":
+        if getattr(model, "dist_token", None) is None:
+            raise UserError("The distillation ('shape') token exists only on distilled models "
+                            "(e.g. deit_small_distilled_patch16_224); use --token cls for this model.")
+        return 1
+    raise UserError(f"Unknown query token {token!r}; use one of {', '.join(TOKENS)}.")
+
+
+def patch_size(model: nn.Module) -> tuple[int, int]:
+    """(height, width) of one patch in pixels."""
+    ps = model.patch_embed.patch_size
+    return (ps, ps) if isinstance(ps, int) else tuple(ps)
+
+
+def patch_grid(model: nn.Module, height: int, width: int) -> tuple[int, int]:
+    """Patch grid (rows, cols) for an input of ``height x width``; sizes must divide by the patch size."""
+    ph, pw = patch_size(model)
+    if height % ph or width % pw:
+        raise UserError(f"Input size {height}x{width} is not divisible by the patch size {ph}x{pw}; "
+                        f"pick an input size that is a multiple of {ph}.")
+    return height // ph, width // pw
+
+
+def _vit_parts(model: nn.Module) -> None:
+    if not (hasattr(model, "blocks") and hasattr(model, "patch_embed") and hasattr(model, "num_prefix_tokens")):
+        raise UserError(f"{type(model).__name__} is not a timm VisionTransformer (it needs blocks, patch_embed "
+                        "and num_prefix_tokens), so its attention cannot be read.")
+
+
+@contextlib.contextmanager
+def any_input_size(model: nn.Module) -> Iterator[nn.Module]:
+    """Let the model take inputs of any (patch-divisible) size, interpolating position embeddings.
+
+    Switches timm's own ``dynamic_img_size`` path on (the same flags ``create_model(...,
+    dynamic_img_size=True)`` sets) and restores every flag afterwards, even on error.
+    """
+    _vit_parts(model)
+    pe = model.patch_embed
+    if getattr(model, "dynamic_img_size", False):
+        yield model
+        return
+    from timm.layers import Format  # local: keep import of this module cheap
+
+    saved = (model.dynamic_img_size, pe.strict_img_size, pe.flatten, pe.output_fmt)
+    try:
+        model.dynamic_img_size = True
+        pe.strict_img_size, pe.flatten, pe.output_fmt = False, False, Format.NHWC
+        yield model
+    finally:
+        model.dynamic_img_size, pe.strict_img_size, pe.flatten, pe.output_fmt = saved
+
+
+def resolve_blocks(model: nn.Module, blocks: int | Sequence[int]) -> list[int]:
+    """Non-negative block indices (negative ones count from the end); out of range is a UserError."""
+    _vit_parts(model)
+    depth = len(model.blocks)
+    out = []
+    for b in ([blocks] if isinstance(blocks, int) else list(blocks)):
+        if not -depth <= b < depth:
+            raise UserError(f"Block {b} does not exist: the model has {depth} blocks (0..{depth - 1}, or -1 for the last).")
+        out.append(b % depth)
+    return out
+
+
+def _attn_module(model: nn.Module, i: int) -> nn.Module:
+    attn = getattr(model.blocks[i], "attn", None)
+    if attn is None or not hasattr(attn, "fused_attn") or not isinstance(getattr(attn, "attn_drop", None), nn.Module):
+        raise UserError(f"Block {i} of {type(model).__name__} has no timm Attention module "
+                        "(with fused_attn and attn_drop), so its attention cannot be read.")
+    return attn
+
+
+@contextlib.contextmanager
+def unfused_attention(modules: Sequence[nn.Module]) -> Iterator[None]:
+    """Switch timm Attention modules to the unfused (matrix-materialising) path; restore on exit."""
+    saved = [m.fused_attn for m in modules]
+    try:
+        for m in modules:
+            m.fused_attn = False
+        yield
+    finally:
+        for m, f in zip(modules, saved):
+            m.fused_attn = f
+
+
+@contextlib.contextmanager
+def capture_attention(model: nn.Module, blocks: Sequence[int], reduce) -> Iterator[dict]:
+    """Hook the given blocks; ``reduce(block, probs[B, heads, N, N])`` decides what is stored per block.
+
+    Yields a dict filled during the forward pass (block index -> whatever ``reduce`` returned).
+    """
+    store: dict[int, torch.Tensor] = {}
+    modules = [_attn_module(model, b) for b in blocks]
+    handles = []
+
+    def make_hook(b: int):
+        def hook(_mod, args, _out):
+            store[b] = reduce(b, args[0])  # args[0]: softmax probabilities before dropout
+        return hook
+
+    try:
+        for b, m in zip(blocks, modules):
+            handles.append(m.attn_drop.register_forward_hook(make_hook(b)))
+        with unfused_attention(modules):
+            yield store
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def _run_tokens(model: nn.Module, images: torch.Tensor, last_block: int) -> None:
+    """Run the token path up to ``last_block`` only (timm's forward_intermediates with stop_early)."""
+    if hasattr(model, "forward_intermediates"):
+        model.forward_intermediates(images, indices=[last_block], stop_early=True,
+                                    intermediates_only=True, output_fmt="NLC")
+    else:  # pragma: no cover - every timm ViT has forward_intermediates; kept for ViT-like forks
+        model.forward_features(images)
+
+
+def _check_fired(store: dict, blocks: Sequence[int], model: nn.Module) -> None:
+    missing = [b for b in blocks if b not in store]
+    if missing:
+        raise UserError(f"No attention was captured from block(s) {missing} of {type(model).__name__}: its "
+                        "Attention module does not route probabilities through attn_drop.")
+
+
+@torch.no_grad()
+def token_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Sequence[int],
+                           tokens: Sequence[str] = ("cls",)) -> dict[int, dict[str, torch.Tensor]]:
+    """Attention from each query token to every patch token, for each requested block, in one forward.
+
+    Args:
+        images: normalised batch ``[B, 3, H, W]``; H and W any multiple of the patch size.
+        blocks: block indices (negative count from the end).
+        tokens: query tokens, "cls" and/or "dist" (distilled models).
+    Returns:
+        block -> token -> ``[B, heads, h, w]`` float32 softmax rows restricted to the patch tokens
+        (not renormalised).
+    """
+    qs = [query_index(model, t) for t in tokens]
+    idx = resolve_blocks(model, blocks)
+    h, w = patch_grid(model, images.shape[-2], images.shape[-1])
+    npre = model.num_prefix_tokens
+
+    def reduce(_b, probs):
+        rows = probs[:, :, qs, npre:].float()  # [B, heads, Q, P]: only the query rows are kept
+        return {t: rows[:, :, i].reshape(probs.shape[0], probs.shape[1], h, w) for i, t in enumerate(tokens)}
+
+    with any_input_size(model), capture_attention(model, idx, reduce) as store:
+        _run_tokens(model, images, max(idx))
+    _check_fired(store, idx, model)
+    return {b: store[b] for b in idx}
+
+
+def patch_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Sequence[int],
+                           token: str = "cls") -> dict[int, torch.Tensor]:
+    """block -> ``[B, heads, h, w]`` attention from one query token ("cls" or "dist") to the patches."""
+    return {b: d[token] for b, d in token_attention_blocks(model, images, blocks, (token,)).items()}
+
+
+def token_attention(model: nn.Module, images: torch.Tensor, tokens: Sequence[str] = ("cls",),
+                    block: int = -1) -> dict[str, torch.Tensor]:
+    """token -> ``[B, heads, h, w]`` for one block: CLS and shape-token maps from a single forward."""
+    (b,) = resolve_blocks(model, block)
+    return token_attention_blocks(model, images, [b], tokens)[b]
+
+
+def patch_attention(model: nn.Module, images: torch.Tensor, block: int = -1, token: str = "cls") -> torch.Tensor:
+    """``[B, heads, h, w]`` attention from the CLS (or distillation) token to the patches of one block."""
+    return token_attention(model, images, (token,), block)[token]
+
+
+def fuse_heads(probs: torch.Tensor, how: str = "mean") -> torch.Tensor:
+    """Fuse the head axis (dim 1) of ``[B, heads, N, N]`` attention by mean, max or min."""
+    if how == "mean":
+        return probs.mean(1)
+    if how == "max":
+        return probs.amax(1)
+    if how == "min":
+        return probs.amin(1)
+    raise UserError(f"Unknown head fusion {how!r}; use mean, max or min.")
+
+
+def rollout_step(rollout: torch.Tensor | None, attn: torch.Tensor, discard_ratio: float = 0.0) -> torch.Tensor:
+    """One step of attention rollout: ``R <- norm(0.5 A + 0.5 I) @ R`` for head-fused ``A [B, N, N]``.
+
+    ``discard_ratio`` zeroes that fraction of the smallest entries of each row (never the diagonal
+    or column 0) before adding the identity, as in common rollout implementations.
+    """
+    a = attn.float()
+    if discard_ratio > 0:
+        n = a.shape[-1]
+        k = min(int(n * discard_ratio), n - 2)  # never more than the unprotected entries
+        if k:
+            protect = torch.zeros(n, n, dtype=torch.bool, device=a.device)
+            protect[:, 0] = True
+            protect.fill_diagonal_(True)
+            low = a.masked_fill(protect, float("inf")).topk(k, dim=-1, largest=False).indices
+            a = a.scatter(-1, low, 0.0)
+    eye = torch.eye(a.shape[-1], device=a.device, dtype=a.dtype)
+    a = 0.5 * a + 0.5 * eye
+    a = a / a.sum(-1, keepdim=True)
+    return a if rollout is None else a @ rollout
+
+
+@torch.no_grad()
+def attention_rollout(model: nn.Module, images: torch.Tensor, token: str = "cls", head_fusion: str = "mean",
+                      discard_ratio: float = 0.0, last_block: int = -1) -> torch.Tensor:
+    """Attention rollout (Abnar & Zuidema, 2020) from the query token to the patches: ``[B, h, w]``.
+
+    Accounts for residual connections by ``0.5 A + 0.5 I`` per block and multiplies blocks
+    ``0..last_block`` in order. The rollout is accumulated inside the hooks, so only one
+    ``[B, N, N]`` matrix is alive at a time.
+    """
+    if not 0.0 <= discard_ratio < 1.0:
+        raise UserError(f"discard_ratio must be in [0, 1); got {discard_ratio}.")
+    fuse_heads(torch.zeros(1, 1, 1, 1), head_fusion)  # validate the name before any work
+    q = query_index(model, token)
+    (last,) = resolve_blocks(model, last_block)
+    idx = list(range(last + 1))
+    h, w = patch_grid(model, images.shape[-2], images.shape[-1])
+    state: dict[str, torch.Tensor | None] = {"R": None}
+
+    def reduce(_b, probs):
+        state["R"] = rollout_step(state["R"], fuse_heads(probs.float(), head_fusion), discard_ratio)
+        return torch.empty(0)  # marker that the hook fired
+
+    with any_input_size(model), capture_attention(model, idx, reduce) as store:
+        _run_tokens(model, images, last)
+    _check_fired(store, idx, model)
+    rollout = state["R"]
+    return rollout[:, q, model.num_prefix_tokens:].reshape(images.shape[0], h, w)

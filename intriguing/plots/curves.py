@@ -1,0 +1,21 @@
+"""Summary table and accuracy-curve plot shared by the classification sweeps."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from intriguing.plots.lines import line_plot
+from intriguing.records import format_table, summarize
+
+
+def report_curves(records: Sequence[dict], out_dir: str | Path, x: str, series: Sequence[str], plot_name: str,
+                  xlabel: str, title: str, categorical: bool = False, plot: bool = True) -> str:
+    """Print-ready 'mean ± std over runs' table of top-1/top-5 and a top-1 vs ``x`` plot."""
+    metrics = [m for m in ("top1", "top5", "ece", "nll") if any(m in r for r in records)]
+    rows = summarize(records, list(series) + [x], metrics)
+    text = format_table(rows, list(series) + [x, "runs"], metrics)
+    if plot:
+        path = line_plot(records, x, "top1", series, Path(out_dir) / plot_name, xlabel=xlabel,
+                         ylabel="top-1 accuracy (%)", title=title, categorical=categorical)
+        text += f"\nplot: {path}"
+    return text

@@ -1,0 +1,49 @@
+"""Plots drawn from records (never from in-memory state), so a finished or resumed run can be
+re-plotted with ``python -m intriguing.cli.report OUT_DIR``."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence
+
+from intriguing.records import summarize
+
+
+def line_plot(records: Sequence[dict], x: str, y: str, series: Sequence[str], out_path: str | Path,
+              xlabel: Optional[str] = None, ylabel: Optional[str] = None, title: Optional[str] = None,
+              categorical: bool = False) -> Path:
+    """One line per ``series`` combination, mean ± std over runs as a band; categorical x keeps order."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = summarize(records, list(series) + [x], [y])
+    lines: dict = {}
+    for r in rows:
+        lines.setdefault(" / ".join(str(r[s]) for s in series), []).append(r)
+    xcats = list(dict.fromkeys(str(r[x]) for r in rows)) if categorical else None
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
+    for label, pts in lines.items():
+        if categorical:
+            pts = sorted(pts, key=lambda r: xcats.index(str(r[x])))
+            xs = [xcats.index(str(r[x])) for r in pts]
+        else:
+            pts = sorted(pts, key=lambda r: float(r[x]))
+            xs = [float(r[x]) for r in pts]
+        ys = [r[y] for r in pts]
+        sd = [r[f"{y}_std"] for r in pts]
+        ax.plot(xs, ys, marker="o", ms=3.5, label=label)
+        if any(sd):
+            ax.fill_between(xs, [a - b for a, b in zip(ys, sd)], [a + b for a, b in zip(ys, sd)], alpha=0.2)
+    if categorical:
+        ax.set_xticks(range(len(xcats)), xcats)
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out_path = Path(out_path)
+    fig.savefig(out_path)
+    plt.close(fig)
+    return out_path

@@ -1,0 +1,43 @@
+"""Reliability diagrams drawn from records' ``calibration_bins`` column (``--metrics calibration``).
+
+One column per model (up to 6): its clean evaluation on top and its hardest condition (lowest top-1)
+below, so over-confidence under perturbation is visible next to the clean calibration.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from intriguing.metrics.calibration import bins_from_record, reliability_diagram
+
+MAX_MODELS = 6
+
+
+def _label(r: dict, keys: Sequence[str]) -> str:
+    return ", ".join(f"{k}={r[k]}" for k in keys if r.get(k) not in (None, ""))
+
+
+def reliability_figure(records: List[dict], out_path: str | Path, keys: Sequence[str]) -> Optional[Path]:
+    """Write a grid of reliability diagrams; returns the path, or None when no record has bins."""
+    rows = [r for r in records if isinstance(r.get("calibration_bins"), str) and r["calibration_bins"].startswith("{")]
+    if not rows:
+        return None
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = list(dict.fromkeys(r["model"] for r in rows))[:MAX_MODELS]
+    fig, axes = plt.subplots(2, len(models), figsize=(3.0 * len(models), 6.6), dpi=100, squeeze=False)
+    for j, model in enumerate(models):
+        mine = [r for r in rows if r["model"] == model]
+        clean = next((r for r in mine if r.get("condition") == "clean" or r.get("corruption") == "clean"), mine[0])
+        worst = min(mine, key=lambda r: float(r["top1"]))
+        for i, r in enumerate((clean, worst)):
+            title = f"{model}\n{_label(r, keys) or 'clean'}\nECE {float(r['ece']):.1f}%, acc {float(r['top1']):.1f}%"
+            reliability_diagram(bins_from_record(r["calibration_bins"]), ax=axes[i][j], title=title,
+                                legend=i == 0 and j == 0)
+    fig.tight_layout()
+    out_path = Path(out_path)
+    fig.savefig(out_path)
+    plt.close(fig)
+    return out_path

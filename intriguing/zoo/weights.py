@@ -1,0 +1,111 @@
+"""Where weights come from, in order: explicit path/URL, ``pretrained/``, cache, download.
+
+Offline and not cached, every path ends in one sentence naming the file to fetch and where to put it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlparse
+
+import torch
+
+from intriguing.errors import UserError
+
+WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".pth.tar", ".th")
+
+
+def pretrained_dir() -> Path:
+    """``$INTRIGUING_WEIGHTS`` (``$INTRIGUING_PRETRAINED`` is still read), else ``pretrained/`` in the current
+    directory (never a path inside the installed package)."""
+    env = os.environ.get("INTRIGUING_WEIGHTS") or os.environ.get("INTRIGUING_PRETRAINED")
+    return Path(env) if env else Path("pretrained")
+
+
+def find_local(name: str, filename: Optional[str] = None) -> Optional[Path]:
+    """A weights file for ``name`` in pretrained/ (``<filename>`` or ``<name>.<any weight suffix>``)."""
+    root = pretrained_dir()
+    candidates = [root / filename] if filename else []
+    candidates += [root / f"{name}{s}" for s in WEIGHT_SUFFIXES]
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def host_reachable(url: str, timeout: float = 3.0) -> bool:
+    """Cheap DNS + TCP probe so an offline machine fails in milliseconds, not after a minute of retries."""
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        return False
+    host = urlparse(url).hostname or url
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def offline_message(name: str, source: str, filename: str) -> str:
+    return (f"Weights for {name!r} are not cached and {source} cannot be reached (offline?): download it and put "
+            f"it at {pretrained_dir() / filename}, or pass --models {name}=PATH.")
+
+
+def fetch_url(name: str, url: str) -> Path:
+    """Return the cached copy of ``url`` (torch hub cache), downloading it when reachable."""
+    filename = os.path.basename(urlparse(url).path)
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / filename
+    if cached.is_file():
+        return cached
+    if not host_reachable(url):
+        raise UserError(offline_message(name, url, filename))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    torch.hub.download_url_to_file(url, str(cached), progress=True)
+    return cached
+
+
+def load_state_dict(path: str | Path) -> dict:
+    """Read a checkpoint file or URL into a flat state dict (``model``/``state_dict`` keys and
+    ``module.`` prefixes are unwrapped); unreadable files are one clear error."""
+    path_s = str(path)
+    if path_s.startswith(("http://", "https://")):
+        path = fetch_url(Path(urlparse(path_s).path).stem, path_s)
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"Checkpoint {path} does not exist.")
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+            sd = load_file(str(path))
+        else:
+            sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # corrupt, truncated, or not a checkpoint at all
+        reason = str(e).splitlines()[0][:200] if str(e) else ""
+        raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {reason}") from None
+    for key in ("model", "state_dict", "model_ema"):
+        if isinstance(sd, dict) and key in sd and isinstance(sd[key], dict):
+            sd = sd[key]
+            break
+    if not isinstance(sd, dict) or not sd:
+        raise UserError(f"Checkpoint {path} holds no state dict.")
+    if all(k.startswith("module.") for k in sd):
+        sd = {k[len("module."):]: v for k, v in sd.items()}
+    return sd
+
+
+def load_into(model: torch.nn.Module, state_dict: dict, name: str, source: str) -> None:
+    """``load_state_dict(strict=True)`` whose failure names the first mismatches in one sentence."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own]
+    shape = [k for k in own if k in state_dict and tuple(own[k].shape) != tuple(state_dict[k].shape)]
+    if missing or unexpected or shape:
+        parts = []
+        if shape:
+            k = shape[0]
+            parts.append(f"{len(shape)} shape mismatch(es), e.g. {k}: checkpoint "
+                         f"{tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}")
+        if missing:
+            parts.append(f"{len(missing)} missing key(s), e.g. {missing[0]}")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected key(s), e.g. {unexpected[0]}")
+        raise UserError(f"Checkpoint {source} does not fit model {name!r}: {'; '.join(parts)}.")
+    model.load_state_dict(state_dict, strict=True)
