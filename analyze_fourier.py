@@ -2,7 +2,7 @@
 
     python analyze_fourier.py --models vit_tiny_patch16_224,resnet50 --data-path data/imagenet/val --limit 1000
 """
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 
 if __name__ == "__main__":
     raise SystemExit(main("fourier"))

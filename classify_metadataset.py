@@ -4,7 +4,7 @@
     python classify_metadataset.py --models deit_small_patch16_224 --dataset cub --mode fewshot --shots 1 5
     python classify_metadataset.py --models deit_small_patch16_224 --mode per-block --data-path /data/imagenet/val
 """
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 
 if __name__ == "__main__":
     raise SystemExit(main("transfer"))

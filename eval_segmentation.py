@@ -3,7 +3,7 @@
     python eval_segmentation.py --models paper --data-path /path/to/VOC --input-size 512
     python eval_segmentation.py --models vit_small_patch16_224.dino --threshold 0.6 --paper-compat
 """
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 
 if __name__ == "__main__":
     raise SystemExit(main("segmentation"))

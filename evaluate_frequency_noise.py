@@ -3,7 +3,7 @@
     python evaluate_frequency_noise.py --models deit_small_patch16_224,resnet50 --data-path data/imagenet/val \
         --eps 0.7 --width 0.2 --metrics topk,calibration
 """
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 
 if __name__ == "__main__":
-    raise SystemExit(main("freq_noise"))
+    raise SystemExit(main("freq-noise"))

@@ -2,7 +2,7 @@
 
     python evaluate_occlusion.py --models deit_small_patch16_224,resnet50 --data-path data/imagenet/val --runs 5
 """
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 
 if __name__ == "__main__":
     raise SystemExit(main("occlusion"))

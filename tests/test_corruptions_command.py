@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 from intriguing.corruptions import corrupt_batch
 from intriguing.records import read_records
 from intriguing.zoo.cifar_resnet import FILES

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 from intriguing.data import imagenet_wnids, limit_samples, scan_folder
 from intriguing.errors import UserError
 from intriguing.records import read_records

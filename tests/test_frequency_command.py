@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from intriguing.experiments.freq_noise.sweep import with_drops
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 from intriguing.records import read_records
 from intriguing.zoo.cifar_resnet import FILES
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from intriguing.experiments.occlusion import sweep as occlusion
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 from intriguing.records import read_records
 from intriguing.zoo import load_model
 
@@ -29,7 +29,8 @@ def test_records_cover_every_condition(tmp_path, image_folder):
     assert {r["n"] for r in recs} == {12}
     clean = {r["model"]: r["top1"] for r in recs if r["ratio"] == 0}
     assert all(r["top1"] == clean[r["model"]] for r in recs if r["ratio"] == 0)
-    assert {r["grid"] for r in recs} == {"4x4"}  # 64 px: CNNs get the 16-px grid too
+    grids = {r["model"]: r["grid"] for r in recs}
+    assert grids == {"test_tiny_vit": "4x4", "test_tiny_cnn": "8x8"}  # ViT: its patches; CNN: >= 8 cells a side
     man = json.loads((out / "manifest.json").read_text())
     assert man["status"] == "complete" and man["analysis"] == "occlusion"
     assert {"config", "versions", "git_commit", "seed", "device", "skipped_images", "failed_models"} <= set(man)

@@ -11,7 +11,7 @@ from original_code import original_dino_mask
 from intriguing.experiments.occlusion import sweep as occlusion
 from intriguing.experiments.occlusion.saliency_drop import SaliencyDropper, SaliencyOptions
 from intriguing.features.attention import patch_attention
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 from intriguing.errors import UserError
 from intriguing.perturb import drop_pixels
 from intriguing.records import read_records

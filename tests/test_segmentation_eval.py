@@ -11,7 +11,7 @@ import torchvision
 from torchvision import transforms
 
 from intriguing.experiments.segmentation import sweep as segmentation
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 from intriguing.features.attention import patch_attention
 from intriguing.records import read_records
 from intriguing.zoo import load_model

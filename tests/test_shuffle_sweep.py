@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 from intriguing.records import read_records
 
 

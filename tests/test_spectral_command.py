@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from intriguing.cli.common import main
+from intriguing.cli import run_command as main
 from intriguing.records import read_records
 from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
 

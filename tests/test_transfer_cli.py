@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from intriguing.cli.common import main as cli_main
+from intriguing.cli import run_command as cli_main
 from intriguing.records import read_records
 
 

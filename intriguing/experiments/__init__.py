@@ -1,26 +1,42 @@
-"""Analysis registry: name -> module, imported only when that analysis runs.
+"""The experiment registry: command name -> ``"module:Class"``, imported only when that experiment runs.
 
-An analysis module provides ``Config`` (a dataclass, the single home of its defaults),
-``add_arguments(parser)``, ``make_config(args)``, ``run(config, bundles, images, run_dir, opts)``
-returning new records, and ``report(records, out_dir)`` that prints a summary and draws plots.
-Optional: ``DEFAULT_MODELS``, ``prepare_bundle(config, bundle)`` (e.g. paper-compat preprocessing).
+Registering checks the ``"module:Class"`` form; loading checks the class (see
+:func:`intriguing.experiments.base.check_experiment`). To add an experiment: create
+``intriguing/experiments/<name>/`` with its config dataclass and :class:`~.base.Experiment` subclass, then add
+one line below.
 """
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+import re
+from functools import lru_cache
+from typing import Type
 
 from intriguing.registry import Registry
 
-ANALYSES: Registry[str] = Registry("analysis")
-ANALYSES.register("occlusion", "intriguing.experiments.occlusion.sweep")
-ANALYSES.register("shuffle", "intriguing.experiments.shuffle.sweep")
-ANALYSES.register("fourier", "intriguing.experiments.fourier.sweep")
-ANALYSES.register("freq_noise", "intriguing.experiments.freq_noise.sweep")
-ANALYSES.register("corruption", "intriguing.experiments.corruption.sweep")
-ANALYSES.register("transfer", "intriguing.experiments.transfer.config")
-ANALYSES.register("segmentation", "intriguing.experiments.segmentation.sweep")
+EXPERIMENTS: Registry[str] = Registry("experiment")
+_TARGET = re.compile(r"^[a-z_][\w.]*:[A-Z]\w*$")
 
 
-def get_analysis(name: str) -> ModuleType:
-    return importlib.import_module(ANALYSES.get(name))
+def register(name: str, target: str) -> None:
+    if not _TARGET.match(target):
+        raise ValueError(f"experiment {name!r}: target {target!r} is not 'package.module:Class'")
+    EXPERIMENTS.register(name, target)
+
+
+register("occlusion", "intriguing.experiments.occlusion:OcclusionExperiment")
+register("shuffle", "intriguing.experiments.shuffle:ShuffleExperiment")
+register("fourier", "intriguing.experiments.fourier:FourierExperiment")
+register("freq-noise", "intriguing.experiments.freq_noise:FreqNoiseExperiment")
+register("corruption", "intriguing.experiments.corruption:CorruptionExperiment")
+register("transfer", "intriguing.experiments.transfer:TransferExperiment")
+register("segmentation", "intriguing.experiments.segmentation:SegmentationExperiment")
+register("segmentation-figures", "intriguing.experiments.segmentation_figures:SegmentationFiguresExperiment")
+
+
+@lru_cache(maxsize=None)
+def get_experiment(name: str) -> Type:
+    """The experiment class registered as ``name`` (imported now, checked once)."""
+    from intriguing.experiments.base import check_experiment
+    module, _, cls = EXPERIMENTS.get(name).partition(":")
+    return check_experiment(getattr(importlib.import_module(module), cls), name)

@@ -51,6 +51,15 @@ def read_records(path: str | Path) -> List[dict]:
         return [{k: _parse(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
+def read_manifest(out_dir: str | Path) -> dict:
+    """A folder's manifest.json as a dict ({} when it is absent or unreadable)."""
+    p = Path(out_dir) / MANIFEST
+    try:
+        return json.loads(p.read_text()) if p.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,

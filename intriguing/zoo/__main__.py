@@ -1,19 +1,37 @@
-"""``python -m intriguing.zoo list``: the registered zoo models with their release URLs."""
+"""``intriguing list-models [PATTERN]`` (also ``python -m vit_models list``): the zoo, and timm names matching."""
 from __future__ import annotations
 
+import fnmatch
 import sys
+from typing import Optional
 
-from intriguing.zoo import ZOO
+
+def list_models(pattern: Optional[str] = None) -> int:
+    """Print the registered zoo models (filtered by ``pattern``), then timm's pretrained names matching it."""
+    import timm
+
+    from intriguing.zoo import ZOO
+    names = [n for n in ZOO.names() if not n.startswith("test_") and (pattern is None or fnmatch.fnmatch(n, pattern))]
+    for name in names:
+        e = ZOO.get(name)
+        print(f"{name:22s} {e.description}" + (f"\n{'':22s} {e.url}" if e.url else ""))
+    if pattern is not None:
+        timm_names = timm.list_models(pattern, pretrained=True)
+        print(f"\ntimm ({len(timm_names)} pretrained matching {pattern!r}):")
+        print("\n".join(f"  {n}" for n in timm_names))
+        if not names and not timm_names:
+            print(f"no model matches {pattern!r}", file=sys.stderr)
+            return 2
+    else:
+        print("\nany timm model name works too: `intriguing list-models 'deit*'` lists timm's matching names.")
+    return 0
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] not in (["list"], []):
-        print("usage: python -m intriguing.zoo list")
+    if argv[:1] not in (["list"], []) or len(argv) > 2:
+        print("usage: python -m vit_models list [PATTERN]", file=sys.stderr)
         return 2
-    for name in ZOO.names():
-        e = ZOO.get(name)
-        print(f"{name:22s} {e.description}" + (f"\n{'':22s} {e.url}" if e.url else ""))
-    return 0
+    return list_models(argv[1] if len(argv) == 2 else None)
 
 
 if __name__ == "__main__":

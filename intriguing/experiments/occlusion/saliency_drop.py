@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from intriguing.zoo import ModelBundle
 
 from intriguing.errors import UserError
+from intriguing.options import option
 from intriguing.features.saliency import RULES, SOURCES, SaliencySpec, drop_masks, parse_head, saliency_scores
 
 SALIENCY_DROPS = ("salient", "non-salient")
@@ -38,14 +39,17 @@ PAPER_HEAD = 1  # the original read `attentions[:, 1, 0, 1:]`: head index 1 only
 class SaliencyOptions:
     """Single home of the saliency defaults (the paper's values are set by --paper-compat)."""
 
-    model: str = DEFAULT_SALIENCY_MODEL
-    source: str = "attention"          # attention | rollout
-    block: int = -1
-    token: str = "cls"                 # cls | dist
-    head: str = "mean"                 # mean | an index ('1' is the paper's)
-    rule: str = "rank"                 # rank: level = fraction of cells; mass: level = attention mass
-    stats: str = "own"                 # own | evaluated (the original's normalisation quirk)
-    grid: str = "model"                # model: the evaluated model's cells; saliency: the saliency grid
+    model: str = option(DEFAULT_SALIENCY_MODEL, "ViT whose attention decides saliency (NAME[=PATH])",
+                        flag="--saliency-model")
+    source: str = option("attention", "attention map or attention rollout", choices=SOURCES, flag="--saliency-source")
+    block: int = option(-1, "block read (-1: last)", flag="--saliency-block")
+    token: str = option("cls", "query token", choices=("cls", "dist"), flag="--saliency-token")
+    head: str = option("mean", "mean or a head index (the paper: 1)", flag="--saliency-head")
+    rule: str = option("rank", "rank: level = fraction of cells; mass: level = fraction of attention mass",
+                       choices=RULES, flag="--saliency-rule")
+    stats: str = option("own", "normalise the saliency model's input with its own or the evaluated model's "
+                               "statistics", choices=("own", "evaluated"), flag="--saliency-stats")
+    grid: Optional[str] = None                  # model: the evaluated model's cells; saliency: the saliency grid
     levels: Optional[Tuple[float, ...]] = None  # None: the sweep's --ratios
 
     def __post_init__(self) -> None:
@@ -56,6 +60,13 @@ class SaliencyOptions:
         if self.stats not in ("own", "evaluated"):
             raise UserError("--saliency-stats must be own or evaluated.")
         parse_head(str(self.head))
+        if self.grid is None:  # the mass rule's levels live on the saliency model's own grid
+            object.__setattr__(self, "grid", "saliency" if self.rule == "mass" else "model")
+
+    def paper(self) -> "SaliencyOptions":
+        """The original evaluate.py's settings: head 1, mass rule, the evaluated model's statistics."""
+        return SaliencyOptions(model=self.model, head=str(PAPER_HEAD), rule="mass", stats="evaluated",
+                               grid="saliency", levels=PAPER_LEVELS)
 
     @property
     def spec(self) -> SaliencySpec:
@@ -63,29 +74,6 @@ class SaliencyOptions:
 
     def describe(self) -> str:
         return f"{self.model}:{self.source}:b{self.block}:{self.token}:h{self.head}:{self.rule}:{self.stats}"
-
-
-def add_saliency_arguments(parser) -> None:
-    g = parser.add_argument_group("salient / non-salient drop (--drop salient non-salient)")
-    d = SaliencyOptions()
-    g.add_argument("--saliency-model", default=d.model, help="ViT whose attention decides saliency (NAME[=PATH])")
-    g.add_argument("--saliency-source", default=d.source, choices=list(SOURCES))
-    g.add_argument("--saliency-block", type=int, default=d.block, help="block read (-1: last)")
-    g.add_argument("--saliency-token", default=d.token, choices=["cls", "dist"], help="query token")
-    g.add_argument("--saliency-head", default=d.head, help="mean or a head index (the paper: 1)")
-    g.add_argument("--saliency-rule", default=d.rule, choices=list(RULES),
-                   help="rank: level = fraction of cells; mass: level = fraction of attention mass")
-    g.add_argument("--saliency-stats", default=d.stats, choices=["own", "evaluated"],
-                   help="normalise the saliency model's input with its own or the evaluated model's statistics")
-
-
-def make_saliency_options(args) -> SaliencyOptions:
-    if args.paper_compat:
-        return SaliencyOptions(model=args.saliency_model, head=str(PAPER_HEAD), rule="mass", stats="evaluated",
-                               grid="saliency", levels=PAPER_LEVELS)
-    return SaliencyOptions(model=args.saliency_model, source=args.saliency_source, block=args.saliency_block,
-                           token=args.saliency_token, head=str(args.saliency_head), rule=args.saliency_rule,
-                           stats=args.saliency_stats, grid="saliency" if args.saliency_rule == "mass" else "model")
 
 
 def load_saliency_bundle(opts: SaliencyOptions, device) -> ModelBundle:

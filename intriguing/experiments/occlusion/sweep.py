@@ -10,7 +10,6 @@ tokens from ViTs instead of blacking pixels.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -24,63 +23,15 @@ from intriguing.errors import UserError
 from intriguing.perturb import drop_pixels, drop_tokens, n_dropped, parse_grid, random_drop_mask
 from intriguing.seeding import generator, per_image_uniform
 from intriguing.plots.curves import report_curves
-from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, SaliencyDropper, SaliencyOptions, add_saliency_arguments,
-                            load_saliency_bundle, make_saliency_options, write_dino_json)
+from intriguing.experiments.occlusion.config import Config
+from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, SaliencyDropper, load_saliency_bundle,
+                                                            write_dino_json)
 
 CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
-DROPS = ("random", "random-offset") + SALIENCY_DROPS
+MIN_GRID = 8  # ...or smaller cells so the grid has 8 a side: 16-px cells would cut a 32-px CIFAR image 2x2
 
 
-@dataclass
-class Config:
-    ratios: Tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(10))
-    drop: Tuple[str, ...] = ("random",)
-    grid: Optional[str] = None        # None: the model's patch grid; '224x224' is pixel drop
-    drop_mode: str = "pixels"         # 'tokens': ViTs run on the kept tokens only
-    fill: str = "black"               # black | mean (normalises to 0) | a value in [0, 1]
-    runs: int = 1
-    seed: int = 0
-    mask_per_batch: bool = False      # the original's one mask for a whole batch
-    paper_compat: bool = False
-    saliency: SaliencyOptions = SaliencyOptions()  # used by the salient / non-salient conditions
-
-    def __post_init__(self) -> None:
-        bad = [r for r in self.ratios if not 0.0 <= r <= 1.0]
-        if bad:
-            raise UserError(f"Drop ratios must lie in [0, 1]; got {bad}.")
-        unknown = [d for d in self.drop if d not in DROPS]
-        if unknown:
-            raise UserError(f"Unknown --drop {unknown[0]!r}; choose from {', '.join(DROPS)}.")
-        if self.drop_mode not in ("pixels", "tokens"):
-            raise UserError("--drop-mode must be pixels or tokens.")
-        if self.drop_mode == "tokens" and "random-offset" in self.drop:
-            raise UserError("random-offset straddles patches, so it works with --drop-mode pixels only.")
-        if self.drop_mode == "tokens" and self.saliency.rule == "mass" and set(self.drop) & set(SALIENCY_DROPS):
-            raise UserError("The mass rule drops a different number of patches per image; use --drop-mode pixels.")
-
-    @property
-    def uses_saliency(self) -> bool:
-        return bool(set(self.drop) & set(SALIENCY_DROPS))
-
-
-def add_arguments(parser) -> None:
-    g = parser.add_argument_group("occlusion")
-    g.add_argument("--ratios", type=float, nargs="+", default=list(Config.ratios), help="fractions of cells to drop")
-    g.add_argument("--drop", nargs="+", default=list(Config.drop), help=f"conditions: {', '.join(DROPS)}")
-    g.add_argument("--grid", default=None, help="HxW cell grid (default: the model's patch grid; 224x224 = pixels)")
-    g.add_argument("--drop-mode", default="pixels", choices=["pixels", "tokens"])
-    g.add_argument("--fill", default="black", help="black | mean | value in [0,1] for dropped pixels")
-    g.add_argument("--mask-per-batch", action="store_true", help="one mask for the whole batch (the original)")
-    add_saliency_arguments(parser)
-
-
-def make_config(args) -> Config:
-    return Config(ratios=tuple(args.ratios), drop=tuple(args.drop), grid=args.grid, drop_mode=args.drop_mode,
-                  fill=args.fill, runs=args.runs, seed=args.seed, mask_per_batch=args.mask_per_batch or args.paper_compat,
-                  paper_compat=args.paper_compat, saliency=make_saliency_options(args))
-
-
-def prepare_bundle(config: Config, bundle: ModelBundle) -> ModelBundle:
+def paper_preprocessing(config, bundle: ModelBundle) -> ModelBundle:
     """--paper-compat: every model gets the original preprocessing (bilinear 256 -> 224 crop)."""
     if config.paper_compat:
         size, crop_pct, interp, mode = PAPER_GEOMETRY
@@ -93,11 +44,17 @@ def prepare_bundle(config: Config, bundle: ModelBundle) -> ModelBundle:
 
 
 def model_grid(config: Config, bundle: ModelBundle) -> Tuple[int, int]:
-    if config.grid:
-        return parse_grid(config.grid)
+    """--grid, else the ViT's patch grid, else (CNNs) 16-px cells, smaller on small inputs (8x8 on CIFAR's 32 px)."""
     h, w = bundle.input_size
-    p = bundle.patch_size or CNN_CELL
-    return h // p, w // p
+    if config.grid:
+        gh, gw = parse_grid(config.grid)
+    else:
+        p = bundle.patch_size or max(1, min(CNN_CELL, min(h, w) // MIN_GRID))
+        gh, gw = h // p, w // p
+    if gh > h or gw > w or h % gh or w % gw:
+        raise UserError(f"Grid {gh}x{gw} does not split {bundle.name}'s {h}x{w} input into equal cells; pick a grid "
+                        f"whose sides divide {h}x{w} (e.g. {h // 16 or 1}x{w // 16 or 1} or {h}x{w} for pixels).")
+    return gh, gw
 
 
 def fill_value(config: Config, bundle: ModelBundle):
@@ -224,5 +181,6 @@ def write_paper_json(records: List[dict], out_dir: Path) -> None:
 
 
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
+    """Summary table and the accuracy-vs-fraction-dropped plot."""
     return report_curves(records, out_dir, "dropped", ["model", "condition", "drop_mode"], "occlusion.png",
                          "fraction of patches dropped", "PatchDrop", plot=plot)

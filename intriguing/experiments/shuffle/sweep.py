@@ -6,7 +6,6 @@ Each image gets its own permutation (the original used one per batch; ``--paper-
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
@@ -17,38 +16,8 @@ from intriguing.zoo import ModelBundle
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.perturb import parse_grid, random_permutations, shuffle_patches
 from intriguing.seeding import generator, per_image_uniform
-from intriguing.experiments.occlusion.sweep import prepare_bundle as _paper_preprocessing
+from intriguing.experiments.shuffle.config import Config
 from intriguing.plots.curves import report_curves
-
-PAPER_GRIDS = ("1x1", "2x2", "2x4", "4x4", "4x8", "8x8", "14x14", "16x16")
-
-
-@dataclass
-class Config:
-    grids: Tuple[str, ...] = PAPER_GRIDS
-    runs: int = 1
-    seed: int = 0
-    perm_per_batch: bool = False
-    paper_compat: bool = False
-
-    def __post_init__(self) -> None:
-        self.grids = tuple("{}x{}".format(*parse_grid(g)) for g in self.grids)
-
-
-def add_arguments(parser) -> None:
-    g = parser.add_argument_group("shuffle")
-    g.add_argument("--grids", nargs="+", default=list(PAPER_GRIDS), help="HxW grids; 1x1 = no shuffle")
-    g.add_argument("--perm-per-batch", action="store_true", help="one permutation for the whole batch (the original)")
-
-
-def make_config(args) -> Config:
-    return Config(grids=tuple(args.grids), runs=args.runs, seed=args.seed,
-                  perm_per_batch=args.perm_per_batch or args.paper_compat, paper_compat=args.paper_compat)
-
-
-def prepare_bundle(config: Config, bundle: ModelBundle) -> ModelBundle:
-    return _paper_preprocessing(config, bundle)  # same original preprocessing under --paper-compat
-
 
 class ShuffleSweep(Sweep):
     def __init__(self, config: Config) -> None:

@@ -1,0 +1,3 @@
+import sys
+from intriguing.cli.main import main
+raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""The typed experiment protocol every ``intriguing <command>`` implements.
+
+An experiment is a sub-package ``intriguing/experiments/<name>/`` with a config dataclass (the single
+home of its defaults; its :func:`~intriguing.options.option` fields are the command's flags) and an
+:class:`Experiment` subclass. The runner (:mod:`intriguing.runner`) calls, in order::
+
+    expand_models -> load_data -> out_name / identity -> models loaded, prepare_model each
+    -> run(bundles, data, run_dir, opts) -> report(records, out_dir)
+
+Only ``run`` and ``report`` must be written; every other hook is a method with a default here, so a
+misspelled override is caught when the class is loaded (:func:`check_experiment`) instead of being
+silently ignored.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import inspect
+from typing import Any, ClassVar, Dict, FrozenSet, Generic, List, Sequence, Tuple, TypeVar
+
+from intriguing.options import COMMON_ALL, CommonOptions
+
+C = TypeVar("C")
+
+Records = List[dict]
+Failed = Dict[str, str]
+
+
+class Experiment(Generic[C]):
+    """Base class: subclasses set ``name``, ``summary``, ``Config`` and write ``run`` and ``report``."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    Config: ClassVar[type]
+    #: the common options this command takes; any other is refused by the parser and by ``intriguing.run``
+    accepts: ClassVar[FrozenSet[str]] = COMMON_ALL
+    #: False for analyses that never compare predictions with labels (they may mix label spaces)
+    uses_labels: ClassVar[bool] = True
+
+    def __init__(self, config: C, common: CommonOptions) -> None:
+        self.config = config
+        self.common = common
+
+    # ---- optional hooks -------------------------------------------------------------------------
+    @classmethod
+    def parser_defaults(cls) -> Dict[str, Any]:
+        """Common-option defaults of this command (e.g. its default ``models``)."""
+        return {}
+
+    def expand_models(self, models: str) -> str:
+        """Expand presets in ``--models`` (e.g. ``paper``) into model specs."""
+        return models
+
+    def load_data(self) -> Tuple[Any, Dict[str, Any]]:
+        """(data handed to ``run``, its manifest entry); default: an ImageNet-style folder."""
+        from intriguing.data import imagenette_val, limit_samples, scan_folder
+        images = limit_samples(scan_folder(self.common.data_path or imagenette_val()), self.common.limit)
+        return images, {"root": images.root, "images": len(images), "classes": len(images.classes),
+                        "label_space": images.label_space}
+
+    def out_name(self) -> str:
+        """Default results folder name under ``results/``."""
+        return self.name
+
+    def identity(self) -> List[str]:
+        """Config keys that must match for a rerun to resume into the same folder."""
+        return [f.name for f in dataclasses.fields(self.config)]  # type: ignore[arg-type]
+
+    def manifest_extras(self) -> Dict[str, Any]:
+        """Extra entries for ``manifest.json``."""
+        return {}
+
+    def prepare_model(self, bundle: Any) -> Any:
+        """Adjust a loaded model bundle (e.g. the paper's preprocessing); raise UserError to refuse it."""
+        return bundle
+
+    # ---- required -------------------------------------------------------------------------------
+    def run(self, bundles: Sequence[Any], data: Any, run_dir: Any, opts: Any) -> Tuple[Records, Failed]:
+        """Evaluate ``bundles`` on ``data`` through the engine; return (new records, failed models)."""
+        raise NotImplementedError
+
+    @classmethod
+    def report(cls, records: Records, out_dir: Any, plot: bool = True) -> str:
+        """Summary text of ``records``; draws plots into ``out_dir`` when ``plot``."""
+        raise NotImplementedError
+
+
+HOOKS = frozenset(n for n, v in vars(Experiment).items() if not n.startswith("_") and callable(v)
+                  or isinstance(v, classmethod))
+
+
+def check_experiment(cls: type, name: str) -> type:
+    """Refuse a class that is not a complete Experiment, or that defines a near-miss of a hook name."""
+    if not (inspect.isclass(cls) and issubclass(cls, Experiment)):
+        raise TypeError(f"experiment {name!r}: {cls!r} is not an Experiment subclass")
+    if not dataclasses.is_dataclass(getattr(cls, "Config", None)):
+        raise TypeError(f"experiment {name!r}: {cls.__name__}.Config must be a dataclass")
+    if cls.name != name:
+        raise TypeError(f"experiment {name!r}: {cls.__name__}.name is {cls.name!r}")
+    for hook in ("run", "report"):
+        if getattr(cls, hook) is getattr(Experiment, hook):
+            raise TypeError(f"experiment {name!r}: {cls.__name__} does not define {hook}()")
+    for attr in vars(cls):
+        if attr.startswith("_") or attr in HOOKS:
+            continue
+        near = difflib.get_close_matches(attr, HOOKS, n=1, cutoff=0.8)
+        if near:
+            raise TypeError(f"experiment {name!r}: {cls.__name__}.{attr} looks like a misspelled hook {near[0]!r}")
+    unknown = cls.accepts - COMMON_ALL
+    if unknown:
+        raise TypeError(f"experiment {name!r}: accepts unknown common options {sorted(unknown)}")
+    return cls

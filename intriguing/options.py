@@ -1,0 +1,170 @@
+"""Options declared once: config dataclasses whose fields become command-line flags.
+
+A field made with :func:`option` carries its help text (and optional choices / flag name); its type
+annotation decides the flag's parsing: ``bool`` is a switch, ``int`` / ``float`` / ``str`` take a value,
+``Optional[T]`` may stay unset, ``Tuple[T, ...]`` takes one or more values, and a nested dataclass
+contributes its own fields (flattened; names must be unique). The same dataclass is what
+``intriguing.run(...)`` fills from keyword arguments, so the CLI and the library cannot drift apart.
+
+Written by hand rather than with jsonargparse / tyro: those add a dependency and their own help and
+error formats, while what we need (flat flags, one-sentence errors, refusing options that a command
+does not take) is about a hundred lines on top of argparse.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, Iterator, Optional, Sequence, Tuple, Type
+
+from intriguing.errors import UserError, did_you_mean
+
+_NONE = object()
+
+
+def option(default: Any, help: str, *, choices: Optional[Sequence[Any]] = None, flag: Optional[str] = None,
+           metavar: Optional[str] = None, cli: bool = True) -> Any:
+    """A config field that is also a command-line option (``--field-name`` unless ``flag`` says otherwise)."""
+    meta = {"help": help, "choices": choices, "flag": flag, "metavar": metavar, "cli": cli}
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    if dataclasses.is_dataclass(default):
+        return field(default_factory=lambda: dataclasses.replace(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _unwrap(tp: Any) -> Tuple[Any, bool, bool]:
+    """type annotation -> (element type, optional?, many?)."""
+    optional = many = False
+    origin = typing.get_origin(tp)
+    if origin is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        optional, tp, origin = True, args[0], typing.get_origin(args[0])
+    if origin in (tuple, list, Sequence):
+        many, tp = True, typing.get_args(tp)[0]
+    if typing.get_origin(tp) is typing.Literal:
+        tp = type(typing.get_args(tp)[0])
+    return tp, optional, many
+
+
+def dest(f: dataclasses.Field) -> str:
+    """The option's name in parsed values: its flag's (``--saliency-model`` -> saliency_model) or the field's."""
+    flag = f.metadata.get("flag")
+    return flag.lstrip("-").replace("-", "_") if flag else f.name
+
+
+def fields_of(cls: Type) -> Iterator[Tuple[dataclasses.Field, Any]]:
+    """(field, resolved type) of a config dataclass, nested dataclasses flattened."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            yield from fields_of(tp)
+        elif f.metadata.get("cli", False):
+            yield f, tp
+
+
+def _default(f: dataclasses.Field) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory()  # type: ignore[misc]
+
+
+def add_options(parser: argparse.ArgumentParser, cls: Type, title: str, only: Optional[FrozenSet[str]] = None,
+                defaults: Optional[Dict[str, Any]] = None) -> None:
+    """Add a flag per option field of ``cls`` (those in ``only``, if given) to ``parser``."""
+    group = parser.add_argument_group(title)
+    defaults = defaults or {}
+    for f, tp in fields_of(cls):
+        if only is not None and dest(f) not in only:
+            continue
+        el, optional, many = _unwrap(tp)
+        meta = f.metadata
+        flag = meta["flag"] or "--" + f.name.replace("_", "-")
+        default = defaults.get(dest(f), _default(f))
+        kw: Dict[str, Any] = {"dest": dest(f), "help": meta["help"], "default": default}
+        if el is bool and not many:
+            kw["action"] = "store_false" if default else "store_true"
+            if default:
+                flag = "--no-" + f.name.replace("_", "-")
+        else:
+            kw["type"] = el
+            if many:
+                kw["nargs"] = "+"
+                kw["default"] = list(default) if default is not None else None
+            if meta["choices"]:
+                kw["choices"] = list(meta["choices"])
+            if meta["metavar"]:
+                kw["metavar"] = meta["metavar"]
+        group.add_argument(flag, **kw)
+
+
+def build(cls: Type, values: Dict[str, Any]) -> Any:
+    """Instantiate ``cls`` (nested dataclasses too) from a flat name -> value mapping; lists become tuples."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            kwargs[f.name] = build(tp, values)
+        elif dest(f) in values:
+            v = values[dest(f)]
+            kwargs[f.name] = tuple(v) if isinstance(v, list) else v
+    return cls(**kwargs)
+
+
+def option_names(cls: Type) -> FrozenSet[str]:
+    return frozenset(dest(f) for f, _ in fields_of(cls))
+
+
+def split_kwargs(kwargs: Dict[str, Any], *classes: Type) -> list:
+    """Library calls: route each keyword to the dataclass that declares it; unknown keywords are one sentence."""
+    names = [option_names(c) for c in classes]
+    known = frozenset().union(*names)
+    for k in kwargs:
+        if k not in known:
+            raise UserError(f"Unknown option {k!r}.{did_you_mean(k, sorted(known))}")
+    return [{k: v for k, v in kwargs.items() if k in n} for n in names]
+
+
+COMMON_ALL = frozenset(["models", "data_path", "limit", "batch_size", "workers", "device", "precision", "seed",
+                        "runs", "out_dir", "metrics", "paper_compat", "per_image", "overwrite", "no_progress",
+                        "no_plot"])
+
+
+@dataclass
+class CommonOptions:
+    """Options every experiment understands (each experiment says which of them it takes)."""
+
+    models: str = option("deit_small_patch16_224,resnet50.tv_in1k",
+                         "comma list of model names or wildcards; NAME=PATH|URL|random picks the weights")
+    data_path: Optional[str] = option(None, "folder of class sub-folders (ImageNet wnids score 1000-way); "
+                                            "default: $DATA_PATH, else Imagenette val in data/")
+    limit: Optional[int] = option(None, "evaluate N evenly spaced images (quick runs)")
+    batch_size: int = option(64, "images per batch (halved automatically on CUDA out-of-memory)")
+    workers: int = option(min(4, os.cpu_count() or 1), "data-loading processes (0: load in the main process)")
+    device: str = option("auto", "auto | cpu | cuda | cuda:N | mps")
+    precision: str = option("auto", "auto/amp: bf16/fp16 autocast on GPU (fp32 on CPU); fp32: always fp32",
+                            choices=("auto", "amp", "fp32"))
+    seed: int = option(0, "seed of every random draw (masks, permutations, random-init weights)")
+    runs: int = option(1, "repeat random conditions N times (the paper used 5)")
+    out_dir: Optional[str] = option(None, "results folder (default results/<experiment>); rerun to resume")
+    metrics: str = option("topk", "comma list of metric accumulators (topk always; calibration adds ECE/NLL)")
+    paper_compat: bool = option(False, "reproduce the original code's protocol exactly (see README)")
+    per_image: bool = option(False, "also write per-image outcomes (per_image.csv.gz) for paired tests")
+    overwrite: bool = option(False, "delete this folder's earlier results and start fresh")
+    no_progress: bool = option(False, "hide progress bars")
+    no_plot: bool = option(False, "skip drawing plots")
+
+    def __post_init__(self) -> None:
+        if self.data_path is not None:
+            self.data_path = os.path.normpath(str(self.data_path))  # 'val/' and 'val' are one configuration
+        checks = [("--limit", self.limit, 1), ("--batch-size", self.batch_size, 1), ("--workers", self.workers, 0),
+                  ("--runs", self.runs, 1)]
+        for flag, value, low in checks:
+            if value is not None and value < low:
+                raise UserError(f"{flag} must be at least {low}; got {value}.")
+        if isinstance(self.models, (list, tuple)):
+            self.models = ",".join(self.models)

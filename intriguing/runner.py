@@ -1,0 +1,147 @@
+"""Run one experiment end to end: the library call behind every command.
+
+    import intriguing
+    records = intriguing.run("occlusion", models="deit_tiny_patch16_224,efficientnet_lite0",
+                             data_path="imagenet/val", limit=100, ratios=(0.0, 0.5))
+
+parses nothing: keyword arguments fill the experiment's config dataclass and :class:`CommonOptions`.
+The CLI (:mod:`intriguing.cli.main`) is a thin layer that builds the same two objects from flags.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from intriguing.errors import UserError
+from intriguing.experiments.base import Experiment
+from intriguing.options import CommonOptions
+
+#: configuration keys of the common options that must match to resume a folder
+COMMON_IDENTITY = ["data_path", "limit", "seed", "runs", "metrics", "paper_compat"]
+
+
+@dataclass
+class RunResult:
+    """What a run returns: every record of its folder, the models that failed, where it wrote."""
+
+    records: List[dict]
+    failed: Dict[str, str]
+    out_dir: str
+    summary: str = ""
+    new_records: List[dict] = field(default_factory=list)
+
+
+def _check_labels(bundle: Any, images: Any) -> None:
+    n = getattr(bundle.model, "num_classes", None)
+    if n is not None and n != images.num_classes:
+        raise UserError(f"Model {bundle.name} predicts {n} classes but {images.root} is scored "
+                        f"{images.num_classes}-way ({images.label_space}).")
+
+
+def load_bundles(specs: Sequence[str], device: Any, prepare: Any = None,
+                 images: Any = None) -> Tuple[list, Dict[str, str]]:
+    """Load each model once; a model that cannot be loaded is reported and the rest still run."""
+    from intriguing.zoo import load_model
+    bundles, failed = [], {}
+    for spec in specs:
+        try:
+            b = load_model(spec, device=device)
+            if images is not None:
+                _check_labels(b, images)
+            bundles.append(prepare(b) if prepare else b)
+        except UserError as e:
+            failed[spec] = str(e)
+            print(f"error: {e}", file=sys.stderr)
+    return bundles, failed
+
+
+def make_experiment(name: str, common: Dict[str, Any], config: Dict[str, Any]) -> Experiment:
+    """Build the experiment ``name`` from option values (flat name -> value mappings)."""
+    from intriguing.experiments import get_experiment
+    from intriguing.options import build
+    cls = get_experiment(name)
+    refused = sorted(k for k in common if k not in cls.accepts)
+    if refused:
+        flags = ", ".join("--" + k.replace("_", "-") for k in refused)
+        raise UserError(f"`intriguing {name}` does not take {flags}.")
+    values = {**cls.parser_defaults(), **common}
+    return cls(build(cls.Config, {**values, **config}), build(CommonOptions, values))
+
+
+def execute(exp: Experiment) -> RunResult:
+    """Load data and models, run, write records / manifest / summary / plots. Raises UserError on bad input."""
+    import torch
+
+    from intriguing.data import ImageSet
+    from intriguing.device import resolve_device
+    from intriguing.engine import EngineOptions
+    from intriguing.records import RunDir
+    from intriguing.zoo import resolve_model_specs
+
+    c = exp.common
+    device = resolve_device(c.device)
+    torch.manual_seed(c.seed)
+    specs = resolve_model_specs(exp.expand_models(c.models))
+    data, dataset = exp.load_data()
+    out_dir = c.out_dir or os.path.join("results", exp.out_name())
+    common = {k: getattr(c, k) for k in ("models", "data_path", "limit", "seed", "runs", "metrics", "paper_compat",
+                                         "batch_size", "workers", "device", "precision")}
+    run_dir = RunDir(out_dir, {**common, **asdict(exp.config)}, identity=exp.identity() + COMMON_IDENTITY)
+    print(f"{exp.name}: {', '.join(f'{k} {v}' for k, v in dataset.items())}; "
+          f"{len(specs)} model(s), device {device}, results in {run_dir.path}")
+    check = data if isinstance(data, ImageSet) and exp.uses_labels else None
+    bundles, failed = load_bundles(specs, device, exp.prepare_model, check)
+    run_dir.write_manifest(analysis=exp.name, device=str(device), dataset=dataset,
+                           models={**run_dir.manifest["models"],
+                                   **{b.name: {"source": b.source, "data_config": b.data_config} for b in bundles}},
+                           **exp.manifest_extras())
+    opts = EngineOptions(batch_size=c.batch_size, workers=c.workers, device=device, precision=c.precision,
+                         metrics=tuple(m.strip() for m in c.metrics.split(",") if m.strip()),
+                         progress=not c.no_progress)
+    started = time.time()
+    try:
+        new, run_failed = exp.run(bundles, data, run_dir, opts) if bundles else ([], {})
+    except KeyboardInterrupt:
+        run_dir.write_manifest(status="interrupted")
+        raise
+    failed.update(run_failed)
+    records = run_dir.records()
+    summary = type(exp).report(records, run_dir.path, plot=not c.no_plot) if records else ""
+    run_dir.write_manifest(status="failed" if failed else "complete", failed_models=failed,
+                           seconds=round(time.time() - started, 1), finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    return RunResult(records, failed, str(run_dir.path), summary, new)
+
+
+def run(experiment: str, **options: Any) -> List[dict]:
+    """Library entry: run ``experiment`` with keyword options; returns all records of its results folder.
+
+    Raises :class:`~intriguing.errors.UserError` for bad input and ``RuntimeError`` if any model failed.
+    """
+    result = run_result(experiment, **options)
+    if result.failed:
+        raise RuntimeError("; ".join(f"{k}: {v}" for k, v in result.failed.items()))
+    return result.records
+
+
+def run_result(experiment: str, **options: Any) -> RunResult:
+    """As :func:`run`, but returns the :class:`RunResult` (failed models included) instead of raising."""
+    from intriguing.experiments import get_experiment
+    from intriguing.options import split_kwargs
+    cls = get_experiment(experiment)
+    common, config = split_kwargs(options, CommonOptions, cls.Config)
+    options.setdefault("no_progress", True)
+    return execute(make_experiment(experiment, {**common, "no_progress": options["no_progress"]}, config))
+
+
+def describe(result: RunResult, skipped: Optional[List[str]] = None) -> None:
+    """Print a finished run's summary and failures (the CLI's output)."""
+    if result.summary:
+        print(result.summary)
+    if skipped:
+        print(f"warning: {len(skipped)} unreadable image(s) were not scored (listed in manifest.json), e.g. "
+              f"{skipped[0]}", file=sys.stderr)
+    for name, msg in result.failed.items():
+        print(f"failed: {name}: {msg}", file=sys.stderr)
