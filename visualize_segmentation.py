@@ -1,8 +1,8 @@
-"""Figures of each head's attention and attention mask over the image (Naseer et al. 2021, Fig. 7).
+"""Attention maps and masks per image (Naseer et al. 2021, Fig. 5 style), from VOC or any image folder.
 
-    python visualize_segmentation.py --models deit_small_patch16_224 --data-path my_images/ --threshold 0.9
+    python visualize_segmentation.py --models deit_small_patch16_224 --data-path data/VOCdevkit --limit 8
 """
-from intriguing.experiments.segmentation_figures.cli import visualize_main
+from intriguing.cli import run_command
 
 if __name__ == "__main__":
-    raise SystemExit(visualize_main())
+    raise SystemExit(run_command("segmentation-figures"))

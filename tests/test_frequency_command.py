@@ -17,7 +17,7 @@ ARGS = ["--workers", "0", "--no-progress", "--batch-size", "64"]
 
 def test_tiny_models_one_pass_with_calibration(tmp_path, image_folder):
     out = tmp_path / "n"
-    code = main("freq_noise", ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(image_folder),
+    code = main("freq-noise", ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(image_folder),
                                "--out-dir", str(out), "--freqs", "0.1", "0.9", "--runs", "2",
                                "--metrics", "topk,calibration", *ARGS])
     assert code == 0
@@ -28,7 +28,7 @@ def test_tiny_models_one_pass_with_calibration(tmp_path, image_folder):
     assert (out / "freq_noise.png").stat().st_size > 5000 and (out / "reliability.png").stat().st_size > 5000
     man = json.loads((out / "manifest.json").read_text())
     assert man["config"]["eps"] == 0.7 and man["config"]["width"] == 0.2 and man["status"] == "complete"
-    code = main("freq_noise", ["--models", "test_tiny_vit", "--data-path", str(image_folder), "--out-dir",
+    code = main("freq-noise", ["--models", "test_tiny_vit", "--data-path", str(image_folder), "--out-dir",
                                str(tmp_path / "bad"), "--freqs", "3", *ARGS])
     assert code == 2  # out-of-range frequency: one clear error, exit 2
 
@@ -40,7 +40,7 @@ def test_real_cifar_resnets_lose_more_to_high_frequency_noise(tmp_path):
         pytest.skip("../shared CIFAR-10 data absent")
     models = ",".join(f"cifar10_resnet{d}={root / FILES[d]}" for d in (20, 32))
     out = tmp_path / "c"
-    assert main("freq_noise", ["--models", models, "--data-path", str(data), "--limit", "96", "--out-dir", str(out),
+    assert main("freq-noise", ["--models", models, "--data-path", str(data), "--limit", "96", "--out-dir", str(out),
                                "--freqs", "0.1", "0.9", "--no-plot", *ARGS]) == 0
     recs = read_records(out)
     for model in ("cifar10_resnet20", "cifar10_resnet32"):

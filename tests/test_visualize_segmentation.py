@@ -5,7 +5,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from intriguing.experiments.segmentation_figures.cli import visualize_main
+from intriguing.cli import run_command
+
+
+def visualize_main(argv):
+    return run_command("segmentation-figures", argv)
 from intriguing.experiments.segmentation_figures.figures import folder_name
 
 from conftest import shared_path
@@ -64,7 +68,7 @@ def test_paper_compat_feeds_unnormalised_pixels(monkeypatch, tmp_path):
     Image.fromarray(np.full((32, 32, 3), 255, np.uint8)).save(tmp_path / "a" / "white.png")
     for extra in ([], ["--paper-compat"]):
         code = visualize_main(["--models", "test_tiny_vit", "--data-path", str(tmp_path / "a"), "--input-size", "32",
-                               "--out-dir", str(tmp_path / "o"), "--no-per-head", *extra, *ARGS])
+                               "--out-dir", str(tmp_path / f"o{len(extra)}"), "--no-per-head", *extra, *ARGS])
         assert code == 0
     assert torch.allclose(seen[0][0, 0], torch.tensor((1 - 0.485) / 0.229))  # own (ImageNet) statistics
     assert torch.allclose(seen[1], torch.ones_like(seen[1]))                # the original: raw [0, 1]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -19,7 +18,8 @@ import torch
 
 from intriguing.zoo import ModelBundle
 
-from intriguing.corruptions import CATEGORY, CORRUPTIONS, SEVERITIES, parse_corruptions, parse_severities
+from intriguing.corruptions import CATEGORY
+from intriguing.experiments.corruption.config import Config
 from intriguing.corruptions.backend import corrupt_array, load
 from intriguing.corruptions.folders import cifar_c_arrays, detect_layout, imagenet_c_folders, iter_array_batches
 from intriguing.data import limit_samples, scan_folder
@@ -28,33 +28,6 @@ from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.metrics import build_metrics
 from intriguing.seeding import derive_seed
 from intriguing.experiments.corruption.report import report  # noqa: F401  (the module's report)
-
-
-@dataclass
-class Config:
-    corruptions: Tuple[str, ...] = CORRUPTIONS
-    severities: Tuple[int, ...] = SEVERITIES
-    corrupted_path: Optional[str] = None  # ImageNet-C / CIFAR-10-C folder instead of on-the-fly
-    limit: Optional[int] = None           # images per corrupted set (pre-rendered sets)
-    runs: int = 1
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        self.corruptions = parse_corruptions(list(self.corruptions))
-        self.severities = parse_severities(list(self.severities))
-
-
-def add_arguments(parser) -> None:
-    g = parser.add_argument_group("corruptions")
-    g.add_argument("--corruptions", default="all", help="all | noise,blur,weather,digital | names (comma list)")
-    g.add_argument("--severities", default="1-5", help="e.g. 1-5 or 1,3,5")
-    g.add_argument("--corrupted-path", default=None,
-                   help="pre-rendered ImageNet-C (<c>/<s>/<class>/) or CIFAR-10-C (<c>.npy, labels.npy) folder")
-
-
-def make_config(args) -> Config:
-    return Config(corruptions=parse_corruptions(args.corruptions), severities=parse_severities(args.severities),
-                  corrupted_path=args.corrupted_path, limit=args.limit, runs=args.runs, seed=args.seed)
 
 
 def _clean_condition() -> dict:

@@ -13,7 +13,6 @@ Records (one row per model x block x frequency): block, kind (stem/attn/mlp/bloc
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 import torch
@@ -27,21 +26,6 @@ from intriguing.errors import UserError
 from intriguing.features.spectral import SpectrumAccumulator
 from intriguing.experiments.fourier.report import report  # noqa: F401  (the module's report)
 
-DEFAULT_MODELS = "vit_tiny_patch16_224,resnet50"  # Park & Kim's ViT-Ti vs ResNet-50
-USES_LABELS = False  # spectra need no labels: a 1000-class model may run on a 10-class folder
-
-
-@dataclass
-class Config:
-    paper_compat: bool = False
-
-
-def add_arguments(parser) -> None:
-    """No options beyond the shared ones: --limit sets how many images are averaged."""
-
-
-def make_config(args) -> Config:
-    return Config(paper_compat=args.paper_compat)
 
 
 def _records(name: str, model, acc: SpectrumAccumulator) -> List[dict]:
@@ -57,7 +41,7 @@ def _records(name: str, model, acc: SpectrumAccumulator) -> List[dict]:
     return rows
 
 
-def run(config: Config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
+def run(config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
     """One pass: every batch through every model with block hooks; rows written when the pass ends."""
     done = {r["model"] for r in run_dir.records()}
     todo = [b for b in bundles if b.name not in done]

@@ -9,7 +9,6 @@ models with the same input geometry see identical noise.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
@@ -25,40 +24,7 @@ from intriguing.records import format_table, summarize
 from intriguing.seeding import generator
 from intriguing.plots.reliability import reliability_figure
 
-SPACES = ("normalized", "pixel")
-
-
-@dataclass
-class Config:
-    freqs: Tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))  # 0 .. pi
-    width: float = 0.2
-    eps: float = 0.7
-    noise_space: str = "normalized"
-    runs: int = 1
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if not self.freqs or any(not 0.0 <= f <= 1.5 for f in self.freqs):
-            raise UserError(f"--freqs must lie in [0, 1.5] (units of pi; corners reach 1.41), got {list(self.freqs)}.")
-        if self.width <= 0 or self.eps < 0:
-            raise UserError("--width must be positive and --eps non-negative.")
-        if self.noise_space not in SPACES:
-            raise UserError(f"--noise-space must be one of {', '.join(SPACES)}.")
-
-
-def add_arguments(parser) -> None:
-    g = parser.add_argument_group("frequency noise")
-    g.add_argument("--freqs", type=float, nargs="+", default=list(Config.freqs),
-                   help="band centres, radial frequency in units of pi (1.0 = Nyquist)")
-    g.add_argument("--width", type=float, default=Config.width, help="band width (units of pi)")
-    g.add_argument("--eps", type=float, default=Config.eps, help="noise RMS per image")
-    g.add_argument("--noise-space", default=Config.noise_space, choices=SPACES,
-                   help="add noise to normalised model input (the authors') or to [0,1] pixels (clipped)")
-
-
-def make_config(args) -> Config:
-    return Config(freqs=tuple(args.freqs), width=args.width, eps=args.eps, noise_space=args.noise_space,
-                  runs=args.runs, seed=args.seed)
+from intriguing.experiments.freq_noise.config import Config
 
 
 class FrequencyNoiseSweep(Sweep):

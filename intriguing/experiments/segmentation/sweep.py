@@ -33,61 +33,8 @@ from intriguing.features.saliency import normalize
 from intriguing.segmentation.jaccard import VOID_MODES, class_head_iou, jaccard_from_iou
 from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
 from intriguing.segmentation.voc import VOCSegmentationSet, collate
+from intriguing.experiments.segmentation.config import Config
 
-DEFAULT_MODELS = "deit_small_patch16_224"
-# The paper's Table (Jaccard on VOC12 val) plus DINO ViT-S/16; distilled models are scored with both
-# their class and their shape token. Weights come through the model zoo like any other model.
-PAPER_MODELS = ("deit_tiny_patch16_224=random", "deit_small_patch16_224=random", "deit_tiny_patch16_224",
-                "deit_small_patch16_224", "deit_t_sin", "deit_s_sin", "deit_t_sin_dist", "deit_s_sin_dist",
-                "vit_small_patch16_224.dino")
-PRESETS = {"paper": ",".join(PAPER_MODELS)}
-
-
-@dataclass
-class Config:
-    input_size: int = 512             # images are resized to size x size (the paper: 512)
-    threshold: float = 0.9            # attention mass kept per head (the paper: 0.9; DINO: 0.6)
-    tokens: Tuple[str, ...] = ("cls", "dist")  # 'dist' only applies to distilled models
-    block: int = -1
-    void: str = "exclude"             # exclude | union (the original)
-    at_input_size: bool = False       # score on the resized target (the original) instead of the GT's own size
-    imagenet_stats: bool = False      # normalise every model with ImageNet statistics (the original)
-    image_set: str = "val"
-    paper_compat: bool = False
-
-    def __post_init__(self) -> None:
-        check_threshold_tokens(self.threshold, self.tokens)
-        if self.void not in VOID_MODES:
-            raise UserError(f"--void must be one of {', '.join(VOID_MODES)}.")
-
-
-def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> None:
-    """The options segmentation and its figures share: a mass threshold and the query tokens."""
-    if not 0.0 < threshold <= 1.0:
-        raise UserError(f"--threshold must be in (0, 1]; got {threshold}.")
-    bad = [t for t in tokens if t not in TOKENS]
-    if bad or not tokens:
-        raise UserError(f"--tokens takes {', '.join(TOKENS)}; got {', '.join(tokens) or 'nothing'}.")
-
-
-def add_arguments(parser) -> None:
-    g = parser.add_argument_group("segmentation")
-    d = Config()
-    g.add_argument("--input-size", type=int, default=d.input_size, help="images resized to N x N (the paper: 512)")
-    g.add_argument("--threshold", type=float, default=d.threshold, help="attention mass kept per head")
-    g.add_argument("--tokens", default=",".join(d.tokens), help="query tokens: cls,dist (dist: distilled models)")
-    g.add_argument("--block", type=int, default=d.block, help="block whose attention is read (-1: last)")
-    g.add_argument("--void", default=d.void, choices=list(VOID_MODES), help="void pixels: exclude or count in union")
-    g.add_argument("--image-set", default=d.image_set, help="VOC ImageSets/Segmentation split")
-
-
-def make_config(args) -> Config:
-    tokens = tuple(t.strip() for t in args.tokens.split(",") if t.strip())
-    if args.paper_compat:
-        return Config(input_size=args.input_size, threshold=args.threshold, tokens=tokens, block=-1, void="union",
-                      at_input_size=True, imagenet_stats=True, image_set=args.image_set, paper_compat=True)
-    return Config(input_size=args.input_size, threshold=args.threshold, tokens=tokens, block=args.block,
-                  void=args.void, image_set=args.image_set)
 
 
 def model_tokens(config: Config, bundle: ModelBundle) -> List[str]:
@@ -149,36 +96,6 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
                          "class_iou": " ".join(f"{v:.4f}" for v in res["class_iou"]),
                          "best_head": " ".join(map(str, res["best_head"]))})
     return rows
-
-
-PARSER_DEFAULTS = {"batch_size": 16}
-
-
-def expand_models(models: str) -> str:
-    """'paper' (or any preset name in the comma list) -> its model specs."""
-    return ",".join(PRESETS.get(m.strip(), m.strip()) for m in models.split(",") if m.strip())
-
-
-def voc_root(args) -> str:
-    from intriguing.data import default_data_root
-    return args.data_path or str(default_data_root())
-
-
-def load_data(args, config: Config):
-    """VOC (devkit layout) and the evenly spaced image indices to score, with the manifest entry."""
-    from intriguing.data import evenly_spaced
-    dataset = VOCSegmentationSet(voc_root(args), image_set=config.image_set, size=config.input_size,
-                                 paper_compat=config.at_input_size)
-    indices = evenly_spaced(len(dataset), args.limit)
-    return (dataset, indices), {"root": str(dataset.voc.root), "image_set": config.image_set,
-                                "images": len(indices), "input_size": config.input_size}
-
-
-def run(config: Config, bundles: Sequence[ModelBundle], data, run_dir, opts) -> Tuple[List[dict], Dict[str, str]]:
-    """The analysis entry point (``cli.main('segmentation')``): ``data`` is ``load_data``'s (dataset, indices)."""
-    dataset, indices = data
-    return score_images(config, bundles, dataset, indices, run_dir, opts.batch_size, opts.workers, opts.device,
-                        opts.precision, opts.progress)
 
 
 def score_images(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSegmentationSet,

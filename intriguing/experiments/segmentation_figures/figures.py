@@ -9,7 +9,6 @@ Figures go to
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -27,41 +26,7 @@ from intriguing.features.saliency import normalize
 from intriguing.segmentation.masks import mean_head_mask, threshold_attention
 from intriguing.segmentation.voc import VOCSegmentationSet, resolve_voc_root
 from intriguing.plots.attention_maps import save_attention_figures
-from intriguing.experiments.segmentation.sweep import check_threshold_tokens
-
-DEFAULT_MODELS = "deit_small_patch16_224"
-
-
-@dataclass
-class Config:
-    input_size: int = 512      # the original generated its figures at 512 x 512
-    threshold: float = 0.9     # attention mass kept per head (DINO's figures: 0.6)
-    tokens: Tuple[str, ...] = ("cls",)
-    block: int = -1
-    per_head: bool = True      # one PNG per head besides the mean map and the grid
-    dpi: int = 100
-    normalize_input: bool = True  # False: the original's un-normalised [0, 1] input (--paper-compat)
-
-    def __post_init__(self) -> None:
-        check_threshold_tokens(self.threshold, self.tokens)
-
-
-def add_arguments(parser) -> None:
-    g = parser.add_argument_group("visualisation")
-    d = Config()
-    g.add_argument("--input-size", type=int, default=d.input_size, help="images resized to N x N")
-    g.add_argument("--threshold", type=float, default=d.threshold, help="attention mass kept per head")
-    g.add_argument("--tokens", default=",".join(d.tokens), help="query tokens: cls and/or dist (distilled models)")
-    g.add_argument("--block", type=int, default=d.block, help="block whose attention is drawn (-1: last)")
-    g.add_argument("--no-per-head", action="store_true", help="only the mean map and the grid per image")
-    g.add_argument("--dpi", type=int, default=d.dpi)
-
-
-def make_config(args) -> Config:
-    tokens = tuple(t.strip() for t in args.tokens.split(",") if t.strip())
-    return Config(input_size=args.input_size, threshold=args.threshold, tokens=tokens, block=args.block,
-                  per_head=not args.no_per_head, dpi=args.dpi, normalize_input=not args.paper_compat)
-
+from intriguing.experiments.segmentation_figures.config import Config
 
 class FolderImages(torch.utils.data.Dataset):
     """Every image under a folder (recursive, sorted), resized to size x size, in [0, 1]."""
@@ -107,10 +72,10 @@ def folder_name(model: str, token: str, tokens: Sequence[str]) -> str:
 
 
 def run(config: Config, bundles: Sequence[ModelBundle], images: torch.utils.data.Dataset, out_dir: str | Path,
-        batch_size: int, device, progress: bool = True) -> List[Path]:
-    """Write every figure; returns their paths."""
+        batch_size: int, device, progress: bool = True) -> List[dict]:
+    """Write every figure; returns one record per (model, token, image) naming its figures."""
     loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=False, collate_fn=_collate)
-    written: List[Path] = []
+    written: List[dict] = []
     for batch in tqdm(loader, disable=not progress, unit="batch"):
         x01 = batch["image"].to(device)
         for b in bundles:
@@ -125,8 +90,10 @@ def run(config: Config, bundles: Sequence[ModelBundle], images: torch.utils.data
                 mean_masks = mean_head_mask(maps[t], config.threshold).cpu()
                 sub = Path(out_dir) / folder_name(b.name, t, config.tokens)
                 for i, name in enumerate(batch["name"]):
-                    written += save_attention_figures(
+                    paths = save_attention_figures(
                         sub, name, batch["image"][i], maps[t][i].cpu(), masks[i], mean_masks[i],
                         title=f"{name}: {b.name} ({t} token, block {config.block}, top {config.threshold:.0%} mass)",
                         per_head=config.per_head, dpi=config.dpi, target=batch["target"][i])
+                    written.append({"model": b.name, "token": t, "image": name, "figures": len(paths),
+                                    "folder": str(sub.relative_to(out_dir))})
     return written

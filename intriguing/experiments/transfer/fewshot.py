@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from intriguing.errors import UserError
+from intriguing.options import option
 from intriguing.registry import Registry
 
 
@@ -24,11 +25,11 @@ from intriguing.registry import Registry
 class FewShotConfig:
     """Single home of the few-shot defaults (5-way 1- and 5-shot, 15 queries, 600 episodes)."""
 
-    ways: int = 5
-    shots: tuple[int, ...] = (1, 5)
-    queries: int = 15
-    episodes: int = 600
-    classifiers: tuple[str, ...] = ("centroid", "logreg")
+    ways: int = option(5, "classes per episode")
+    shots: tuple[int, ...] = option((1, 5), "labelled images per class (one score per value)")
+    queries: int = option(15, "query images per class")
+    episodes: int = option(600, "episodes per score")
+    classifiers: tuple[str, ...] = option(("centroid", "logreg"), "centroid logreg")
     split: str = "test"  # episodes are drawn from this split's features
 
     def __post_init__(self) -> None:

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from intriguing.errors import UserError
+from intriguing.options import option
 from intriguing.experiments.transfer.splits import stratified_split
 
 FINAL_POLICIES = ("refit", "keep")
@@ -39,19 +40,20 @@ HONEST_SELECTION = "lr, weight decay and epoch chosen on a validation split of t
 class ProbeConfig:
     """Single home of the probe's defaults."""
 
-    epochs: int = 50
-    batch_size: int = 256
-    lrs: tuple[float, ...] = (3e-3, 1e-3, 3e-4)
-    weight_decays: tuple[float, ...] = (1e-4, 0.1)
+    epochs: int = option(50, "probe epochs (paper-compat: --paper-epochs)")
+    batch_size: int = option(256, "probe batch size", flag="--probe-batch-size")
+    lrs: tuple[float, ...] = option((3e-3, 1e-3, 3e-4), "AdamW learning rates to try")
+    weight_decays: tuple[float, ...] = option((1e-4, 0.1), "weight decays to try")
     warmup_epochs: float = 2.0
     min_lr: float = 0.0
-    val_fraction: float = 0.1
-    final: str = "refit"
+    val_fraction: float = option(0.1, "validation share of train")
+    final: str = option("refit", "refit on train+val with the chosen settings, or keep the selection run's weights",
+                        choices=FINAL_POLICIES)
     seed: int = 0
     paper_compat: bool = False
     paper_lr: float = 5e-4
     paper_weight_decay: float = 0.05
-    paper_epochs: int = 10
+    paper_epochs: int = option(10, "epochs of the original protocol (--paper-compat)")
 
     def __post_init__(self) -> None:
         if self.final not in FINAL_POLICIES:

@@ -1,0 +1,43 @@
+"""Options of ``intriguing segmentation`` (and the checks its figures share): the single home of their defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence, Tuple
+
+from intriguing.errors import UserError
+from intriguing.features.attention import TOKENS
+from intriguing.options import option
+from intriguing.segmentation.jaccard import VOID_MODES
+
+
+
+def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> Tuple[str, ...]:
+    """The options segmentation and its figures share: a mass threshold and the query tokens (comma lists split)."""
+    tokens = tuple(t.strip() for item in tokens for t in str(item).split(",") if t.strip())
+    if not 0.0 < threshold <= 1.0:
+        raise UserError(f"--threshold must be in (0, 1]; got {threshold}.")
+    bad = [t for t in tokens if t not in TOKENS]
+    if bad or not tokens:
+        raise UserError(f"--tokens takes {', '.join(TOKENS)}; got {', '.join(tokens) or 'nothing'}.")
+    return tokens
+
+
+@dataclass
+class Config:
+    input_size: int = option(512, "images resized to N x N (the paper: 512)")
+    threshold: float = option(0.9, "attention mass kept per head (the paper: 0.9; DINO: 0.6)")
+    tokens: Tuple[str, ...] = option(("cls", "dist"), "query tokens: cls dist (dist only on distilled models)")
+    block: int = option(-1, "block whose attention is read (-1: last)")
+    void: str = option("exclude", "void pixels: exclude, or count in the union (the original)", choices=VOID_MODES)
+    image_set: str = option("val", "VOC ImageSets/Segmentation split")
+    at_input_size: bool = False   # score on the resized target (the original) instead of the GT's own size
+    imagenet_stats: bool = False  # normalise every model with ImageNet statistics (the original)
+    # filled from the common options
+    paper_compat: bool = False
+
+    def __post_init__(self) -> None:
+        self.tokens = check_threshold_tokens(self.threshold, self.tokens)
+        if self.void not in VOID_MODES:
+            raise UserError(f"--void must be one of {', '.join(VOID_MODES)}.")
+        if self.paper_compat:  # the original: last block, void in the union, resized target, ImageNet stats
+            self.block, self.void, self.at_input_size, self.imagenet_stats = -1, "union", True, True
