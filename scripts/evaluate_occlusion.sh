@@ -5,10 +5,9 @@
 #   ./scripts/evaluate_occlusion.sh --drop random salient non-salient --saliency-model vit_small_patch16_224.dino
 # (extra args come last, so a second --drop replaces this script's default)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}"
-DATA_PATH="${DATA_PATH:-}"            # empty: Imagenette val, downloaded once into data/
-MODELS="${MODELS:-deit_small_patch16_224,resnet50}"
+source "$(dirname "$0")/_env.sh"
+# DATA_PATH empty: Imagenette val, downloaded once into data/
+MODELS="${MODELS:-deit_small_patch16_224,resnet50.tv_in1k}"
 RUNS="${RUNS:-5}"                     # the paper averaged 5 random runs
-"$PYTHON" evaluate_occlusion.py --models "$MODELS" ${DATA_PATH:+--data-path "$DATA_PATH"} \
+"$PYTHON" -m intriguing occlusion --models "$MODELS" ${DATA_PATH:+--data-path "$DATA_PATH"} \
   --drop random random-offset --runs "$RUNS" "$@"
