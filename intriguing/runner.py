@@ -84,7 +84,7 @@ def execute(exp: Experiment) -> RunResult:
     c = exp.common
     device = resolve_device(c.device)
     torch.manual_seed(c.seed)
-    specs = resolve_model_specs(exp.expand_models(c.models))
+    specs = resolve_model_specs(exp.expand_models(c.models)) if exp.uses_models else []
     data, dataset = exp.load_data()
     out_dir = c.out_dir or os.path.join("results", exp.out_name())
     common = {k: getattr(c, k) for k in ("models", "data_path", "limit", "seed", "runs", "metrics", "paper_compat",
@@ -103,7 +103,7 @@ def execute(exp: Experiment) -> RunResult:
                          progress=not c.no_progress)
     started = time.time()
     try:
-        new, run_failed = exp.run(bundles, data, run_dir, opts) if bundles else ([], {})
+        new, run_failed = exp.run(bundles, data, run_dir, opts) if bundles or not exp.uses_models else ([], {})
     except KeyboardInterrupt:
         run_dir.write_manifest(status="interrupted")
         raise

@@ -36,6 +36,8 @@ class Experiment(Generic[C]):
     accepts: ClassVar[FrozenSet[str]] = COMMON_ALL
     #: False for analyses that never compare predictions with labels (they may mix label spaces)
     uses_labels: ClassVar[bool] = True
+    #: False for commands that load no model through --models (e.g. stylization)
+    uses_models: ClassVar[bool] = True
 
     def __init__(self, config: C, common: CommonOptions) -> None:
         self.config = config
@@ -106,6 +108,8 @@ def check_experiment(cls: type, name: str) -> type:
         near = difflib.get_close_matches(attr, HOOKS, n=1, cutoff=0.8)
         if near:
             raise TypeError(f"experiment {name!r}: {cls.__name__}.{attr} looks like a misspelled hook {near[0]!r}")
+    if not cls.uses_models and "models" in cls.accepts:
+        raise TypeError(f"experiment {name!r}: uses no models but accepts --models")
     unknown = cls.accepts - COMMON_ALL
     if unknown:
         raise TypeError(f"experiment {name!r}: accepts unknown common options {sorted(unknown)}")

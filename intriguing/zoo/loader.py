@@ -17,6 +17,7 @@ from intriguing.errors import UserError, did_you_mean
 
 from intriguing.zoo.weights import fetch_url, find_local, host_reachable, load_into, load_state_dict, offline_message
 from intriguing.zoo.bundle import ZOO, ModelBundle
+from intriguing.zoo.trained import build_trained, read_trained, registered
 
 HF_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "open_clip_pytorch_model.bin")
 
@@ -44,7 +45,7 @@ def resolve_model_specs(specs: str | List[str]) -> List[str]:
                 raise UserError(f"No model matches {name!r}.{did_you_mean(name.strip('*?'), all_names())}")
             out += [m + (f"={source}" if source else "") for m in matches]
         else:
-            if name not in ZOO and not _timm_exists(name):
+            if name not in ZOO and not _timm_exists(name) and registered(name) is None:
                 raise UserError(f"Unknown model {name!r}.{did_you_mean(name, all_names())} "
                                 f"See `python -m intriguing.zoo list` for the zoo and timm.list_models() for timm.")
             out.append(item.strip())
@@ -89,7 +90,11 @@ def _load_timm(name: str, source: Optional[str]) -> Tuple[torch.nn.Module, str]:
 def load_model(spec: str, device: str | torch.device = "cpu") -> ModelBundle:
     """Load one model spec in eval mode on ``device`` with its data config."""
     name, source = parse_spec(spec)
-    if name in ZOO:
+    trained = read_trained(source) if source not in (None, "random") else read_trained(registered(name) or "")
+    if trained is not None:  # a model trained by `intriguing train`, by path or registered name
+        model, data_config = build_trained(trained)
+        origin = str(source or registered(name))
+    elif name in ZOO:
         entry = ZOO.get(name)
         pretrained = source != "random"
         model = entry.build(None if source == "random" else source, pretrained)

@@ -1,0 +1,124 @@
+"""``intriguing stylize``'s pass: every content image styled by one seeded random painting, written to ``--target``
+under the same relative path; images already written are skipped, so an interrupted run resumes."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torchvision.transforms.functional as TF
+from PIL import Image
+from tqdm.auto import tqdm
+
+from intriguing.data import IMG_EXTENSIONS, ImageSet
+from intriguing.errors import UserError
+from intriguing.experiments.stylize.adain import AdaIN, decoder, vgg_normalised
+from intriguing.experiments.stylize.config import Config
+from intriguing.seeding import derive_seed
+
+RELEASE = "https://github.com/naoto0804/pytorch-AdaIN/releases (the files bethgelab/stylize-datasets uses)"
+INDEX = "stylize_index.csv"
+
+
+def load_adain(config: Config, device: torch.device) -> AdaIN:
+    """The AdaIN networks from their weight files (strict, weights_only); missing files are one sentence."""
+    from intriguing.zoo.weights import pretrained_dir
+    paths = {"vgg_normalised.pth": config.vgg, "decoder.pth": config.decoder}
+    nets = {"vgg_normalised.pth": vgg_normalised(), "decoder.pth": decoder()}
+    for name, net in nets.items():
+        path = Path(paths[name] or pretrained_dir() / name)
+        if not path.is_file():
+            raise UserError(f"AdaIN weights {path} not found: download {name} from {RELEASE} into "
+                            f"{pretrained_dir()}/ (or pass --{'vgg' if name.startswith('vgg') else 'decoder'} PATH).")
+        try:
+            net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
+        except (RuntimeError, ValueError, OSError) as e:
+            raise UserError(f"{path} is not the AdaIN {name} release file: {str(e).splitlines()[0]}") from None
+    return AdaIN(nets["vgg_normalised.pth"], nets["decoder.pth"]).eval().to(device)
+
+
+def style_files(folder: str) -> List[Path]:
+    root = Path(folder)
+    if not root.is_dir():
+        raise UserError(f"Style folder {root} does not exist; pass --style-path to a folder of paintings.")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMG_EXTENSIONS)
+    if not files:
+        raise UserError(f"Style folder {root} has no images ({', '.join(IMG_EXTENSIONS[:3])}, ...).")
+    return files
+
+
+def _read(path: Path, size: int, crop: bool) -> torch.Tensor:
+    with Image.open(path) as im:
+        img = im.convert("RGB")
+    if size:
+        img = TF.resize(img, size, antialias=True)
+        if crop:
+            img = TF.center_crop(img, [size, size])
+    return TF.pil_to_tensor(img).float().div_(255)
+
+
+def stylize(config: Config, images: ImageSet, device: torch.device, batch_size: int,
+            progress: bool) -> Tuple[int, int, List[str]]:
+    """Write every image not yet written; returns (written, skipped as done, unreadable paths)."""
+    net = load_adain(config, device)
+    styles = style_files(config.style_path)
+    root, target = Path(images.root), Path(config.target)
+    todo = [(i, Path(p)) for i, (p, _) in enumerate(images.samples)
+            if not (target / Path(p).relative_to(root)).is_file()]
+    bad: List[str] = []
+    step = batch_size if config.content_size else 1  # images of different sizes cannot share a batch
+    index = target / INDEX
+    target.mkdir(parents=True, exist_ok=True)
+    with open(index, "a", newline="") as f:
+        writer = csv.writer(f)
+        for start in tqdm(range(0, len(todo), step), disable=not progress, unit="batch"):
+            chunk, contents, style_imgs = [], [], []
+            for i, path in todo[start:start + step]:
+                style = styles[derive_seed(config.seed, "style", i) % len(styles)]
+                try:
+                    contents.append(_read(path, config.content_size, crop=True))
+                    style_imgs.append(_read(style, config.style_size, crop=False))
+                except (OSError, ValueError, Image.DecompressionBombError) as e:
+                    bad.append(f"{path}: {type(e).__name__}")
+                    continue
+                chunk.append((path, style))
+            if not chunk:
+                continue
+            outs = _forward(net, contents, style_imgs, config.alpha, device)
+            for (path, style), out in zip(chunk, outs):
+                dest = target / path.relative_to(root)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                _save(out, dest)
+                writer.writerow([str(path.relative_to(root)), str(style)])
+            f.flush()
+    return len(todo) - len(bad), len(images.samples) - len(todo), bad
+
+
+def _forward(net: AdaIN, contents: List[torch.Tensor], styles: List[torch.Tensor], alpha: float,
+             device: torch.device) -> List[torch.Tensor]:
+    """Styles differ in size, so each content's style statistics come from its own painting."""
+    if len({tuple(c.shape) for c in contents}) == 1 and len({tuple(s.shape) for s in styles}) == 1:
+        return list(net(torch.stack(contents).to(device), torch.stack(styles).to(device), alpha).cpu())
+    return [net(c[None].to(device), s[None].to(device), alpha)[0].cpu() for c, s in zip(contents, styles)]
+
+
+def _save(image: torch.Tensor, dest: Path) -> None:
+    img = TF.to_pil_image(image)
+    if dest.suffix.lower() in (".jpg", ".jpeg"):
+        img.save(dest, quality=95)
+    else:
+        img.save(dest)
+
+
+def summary(written: int, done: int, bad: List[str], config: Config) -> Dict[str, object]:
+    return {"model": "adain", "target": config.target, "alpha": config.alpha, "written": written,
+            "already_done": done, "unreadable": len(bad)}
+
+
+def report(records: List[dict], out_dir, plot: bool = True) -> str:
+    last: Optional[dict] = records[-1] if records else None
+    if last is None:
+        return ""
+    return (f"stylized {last['written']} image(s) into {last['target']} ({last['already_done']} already there, "
+            f"{last['unreadable']} unreadable); painting per image in {Path(str(last['target'])) / INDEX}")
