@@ -28,16 +28,18 @@ def train(tmp_path, image_folder, out: str, *extra: str) -> int:
                                  *TINY, *extra])
 
 
-def test_one_step_lowers_the_loss(image_folder, tmp_path):
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_step_lowers_the_loss(image_folder, tmp_path, seed):
+    torch.manual_seed(seed)
     images = folder_labels(str(image_folder))
-    config = Config(epochs=1, no_aug=True, lr=3e-4, warmup_epochs=0, img_size=32, drop_path=0.0)
+    config = Config(epochs=1, no_aug=True, lr=5e-5, warmup_epochs=0, img_size=32, drop_path=0.0)
     bundle = make_student(load_model(f"{VIT}=random"), images.num_classes, config)
     trainer = loop.Trainer(config, bundle, images, tmp_path, torch.device("cpu"), "fp32", 12, 0)
     x, y = next(iter(trainer.loader(0)))
     before = F.cross_entropy(trainer.model.eval()(x), y).item()
     trainer.model.train()
     assert trainer.step(x, y, trainer.criterion()) == pytest.approx(before, rel=1e-5)  # the loss it stepped on
-    assert F.cross_entropy(trainer.model.eval()(x), y).item() < before - 1e-3
+    assert F.cross_entropy(trainer.model.eval()(x), y).item() < before - 1e-4
 
 
 def test_interrupted_run_resumes_to_bit_identical_weights(image_folder, tmp_path, monkeypatch):

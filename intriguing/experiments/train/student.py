@@ -23,12 +23,12 @@ def make_student(bundle: ModelBundle, num_classes: int, config: Config) -> Model
         build = {"builder": "zoo", "arch": name, "kwargs": {}}
     else:
         kwargs = {"num_classes": num_classes, "drop_path_rate": config.drop_path}
-        if config.img_size:
-            kwargs["img_size"] = config.img_size
-        try:
+        try:  # ViTs are built for --img-size; CNNs take any input size and have no such argument
+            model = timm.create_model(name, pretrained=False, **kwargs,
+                                      **({"img_size": config.img_size} if config.img_size else {}))
+            kwargs.update({"img_size": config.img_size} if config.img_size else {})
+        except TypeError:
             model = timm.create_model(name, pretrained=False, **kwargs)
-        except TypeError as e:  # e.g. img_size for a CNN
-            raise UserError(f"{name} cannot be built with {kwargs}: {e}") from None
         if source != "random":  # start from the checkpoint, classifier excluded (its class count differs)
             own = model.state_dict()
             weights = {k: v for k, v in bundle.model.state_dict().items() if k in own and own[k].shape == v.shape}
