@@ -130,8 +130,8 @@ def split_kwargs(kwargs: Dict[str, Any], *classes: Type) -> list:
 
 
 COMMON_ALL = frozenset(["models", "data_path", "limit", "batch_size", "workers", "device", "precision", "seed",
-                        "runs", "out_dir", "metrics", "paper_compat", "per_image", "overwrite", "no_progress",
-                        "no_plot"])
+                        "runs", "out_dir", "metrics", "paper_compat", "compile", "per_image", "overwrite",
+                        "no_progress", "no_plot"])
 
 
 @dataclass
@@ -153,6 +153,7 @@ class CommonOptions:
     out_dir: Optional[str] = option(None, "results folder (default results/<experiment>); rerun to resume")
     metrics: str = option("topk", "comma list of metric accumulators (topk always; calibration adds ECE/NLL)")
     paper_compat: bool = option(False, "reproduce the original code's protocol exactly (see README)")
+    compile: bool = option(False, "torch.compile each model (GPU runs of many conditions; the first batch compiles)")
     per_image: bool = option(False, "also write per-image outcomes (per_image.csv.gz) for paired tests")
     overwrite: bool = option(False, "delete this folder's earlier results and start fresh")
     no_progress: bool = option(False, "hide progress bars")

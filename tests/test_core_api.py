@@ -180,3 +180,19 @@ def test_vit_models_import_still_works():
     from intriguing.zoo import load_model
     assert vit_models.load_model is load_model
     assert Path(vit_models.__file__).parent.name == "vit_models"
+
+
+def test_fast_path_puts_cnns_in_channels_last_on_cuda_without_changing_logits():
+    import torch
+
+    from intriguing.runner import fast_path
+    from intriguing.zoo import load_model
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 64, 64)
+    cnn = load_model("test_tiny_cnn")
+    ref = cnn(x)
+    fast = fast_path(cnn, torch.device("cuda"))  # the decision only; the tensors stay on the CPU here
+    assert fast.channels_last and fast.model.conv1[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(fast(x), ref, atol=1e-5)
+    vit = fast_path(load_model("test_tiny_vit"), torch.device("cuda"))
+    assert not vit.channels_last  # ViTs have no convolutions to gain from it

@@ -42,6 +42,7 @@ class ModelBundle:
     data_config: dict
     source: str = ""
     extras: dict = field(default_factory=dict)
+    channels_last: bool = False  # CNNs on CUDA: inputs are handed over in the weights' memory format
 
     @property
     def input_size(self) -> Tuple[int, int]:
@@ -75,4 +76,5 @@ class ModelBundle:
 
     def __call__(self, x01: torch.Tensor) -> torch.Tensor:
         """Logits for [0, 1] pixel input."""
-        return self.model(self.normalize(x01))
+        x = self.normalize(x01)
+        return self.model(x.contiguous(memory_format=torch.channels_last) if self.channels_last else x)

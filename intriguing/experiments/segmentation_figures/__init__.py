@@ -16,7 +16,7 @@ class SegmentationFiguresExperiment(Experiment[Config]):
     name = "segmentation-figures"
     summary = "attention maps and thresholded masks drawn per image (VOC or any image folder)"
     Config = Config
-    accepts = COMMON_ALL - {"runs", "metrics", "per_image", "no_plot"}  # it only draws
+    accepts = COMMON_ALL - {"runs", "metrics", "per_image", "no_plot", "compile"}  # it only draws
     uses_labels = False
 
     @classmethod

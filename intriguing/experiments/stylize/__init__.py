@@ -17,7 +17,7 @@ class StylizeExperiment(Experiment[Config]):
     name = "stylize"
     summary = "make a Stylized-ImageNet folder with AdaIN style transfer (one random painting per image)"
     Config = Config
-    accepts = COMMON_ALL - {"models", "runs", "metrics", "paper_compat", "per_image", "no_plot"}
+    accepts = COMMON_ALL - {"models", "runs", "metrics", "paper_compat", "per_image", "no_plot", "compile"}
     uses_models = False
     uses_labels = False
 

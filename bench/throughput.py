@@ -1,0 +1,116 @@
+"""Throughput of the random PatchDrop sweep against the forward-pass limit. Prints measured figures only.
+
+On the same model and images:
+(a) timm-style bare forward passes on pre-decoded, pre-normalised tensors (the limit), images/s;
+(b) our full random sweep (--ratios x --runs through the engine: decode once, every condition), counted in forward
+    passes per second; the ratio (b)/(a) is how close the sweep runs to the limit;
+(c) the original protocol: for every ratio and run, reload the model and the data loader, re-decode every image,
+    one fp32 pass; the ratio (b)/(c) is our speed-up over it;
+(d) for a ViT, --drop-mode tokens vs pixel drop at 50%.
+
+    python bench/throughput.py --images 256 --model deit_small_patch16_224=random --runs 5 --device cuda
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from intriguing.data import limit_samples, make_loader, scan_folder
+from intriguing.device import autocast, resolve_device
+from intriguing.experiments.occlusion.config import Config
+from intriguing.experiments.occlusion.sweep import OcclusionSweep, forward_kept_tokens
+from intriguing.engine import EngineOptions, run_sweep
+from intriguing.perturb import drop_pixels, random_drop_mask
+from intriguing.records import RunDir
+from intriguing.runner import fast_path
+from intriguing.seeding import generator
+from intriguing.zoo import load_model
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imagenette" / "val"
+
+
+def timed(fn) -> float:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    t = time.perf_counter()
+    fn()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - t
+
+
+def original(spec, images, ratios, runs, bs, workers, device) -> None:
+    """The original's structure: per ratio and run, a fresh model, a fresh loader, a full decode, fp32."""
+    for r in ratios:
+        for _ in range(runs if r > 0 else 1):
+            b = load_model(spec, device=device)
+            for batch in make_loader(images, [b.geometry], bs, workers):
+                x = batch.views[b.geometry].to(device).float().div_(255)
+                g = x.shape[-1] // (b.patch_size or 16)
+                with torch.inference_mode():
+                    b(drop_pixels(x, random_drop_mask(len(batch), (g, g), r, generator(0), per_image=False).to(device)))
+
+
+def ours(bundle, images, ratios, runs, bs, workers, device, precision) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        run_sweep(OcclusionSweep(Config(ratios=tuple(ratios), runs=runs)), [bundle], images, RunDir(tmp, {}),
+                  EngineOptions(batch_size=bs, workers=workers, device=device, precision=precision, progress=False))
+
+
+def bare(model, decoded, n_forwards, device, precision) -> None:
+    with torch.inference_mode(), autocast(device, precision):
+        for _ in range(n_forwards):
+            for x in decoded:
+                model(x)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="deit_small_patch16_224=random")
+    p.add_argument("--data-path", default=str(DEFAULT_DATA))
+    p.add_argument("--images", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--ratios", type=float, nargs="+", default=[round(0.1 * i, 1) for i in range(10)])
+    p.add_argument("--runs", type=int, default=1)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--precision", default="auto", choices=["auto", "amp", "fp32"])
+    p.add_argument("--compile", action="store_true", help="torch.compile the model for (a) and (b)")
+    p.add_argument("--skip-original", action="store_true", help="skip (c), the slowest part")
+    a = p.parse_args()
+    device = resolve_device(a.device)
+    torch.set_grad_enabled(False)
+    images = limit_samples(scan_folder(a.data_path), a.images)
+    bundle = fast_path(load_model(a.model, device=device), device, a.compile)
+    decoded = [bundle.normalize(batch.views[bundle.geometry].to(device).float().div_(255))
+               for batch in make_loader(images, [bundle.geometry], a.batch_size, a.workers)]
+    bare(bundle.model, decoded[:1], 2, device, a.precision)  # warm-up (and compilation)
+    n_fwd = len([r for r in a.ratios if r > 0]) * a.runs + (1 if 0 in a.ratios else 0)
+    print(f"model {a.model}, {len(images)} images, {len(a.ratios)} ratios x {a.runs} run(s) = {n_fwd} forwards per "
+          f"image, device {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
+          f"precision {a.precision}, compile {a.compile}, threads {torch.get_num_threads()}")
+    t_bare = timed(lambda: bare(bundle.model, decoded, n_fwd, device, a.precision))
+    t_ours = timed(lambda: ours(bundle, images, a.ratios, a.runs, a.batch_size, a.workers, device, a.precision))
+    total = n_fwd * len(images)
+    print(f"(a) bare forwards: {total / t_bare:.1f} img/s")
+    print(f"(b) our sweep: {total / t_ours:.1f} forwards/s = {100 * t_bare / t_ours:.1f}% of the bare-forward limit")
+    if not a.skip_original:
+        t_orig = timed(lambda: original(a.model, images, a.ratios, a.runs, a.batch_size, a.workers, device))
+        print(f"(c) original protocol: {total / t_orig:.1f} forwards/s; our sweep is {t_orig / t_ours:.2f}x faster")
+    if bundle.is_vit:
+        g = tuple(bundle.model.patch_embed.grid_size)
+        x01 = [batch.views[bundle.geometry].to(device).float().div_(255)
+               for batch in make_loader(images, [bundle.geometry], a.batch_size, a.workers)]
+        masks = [random_drop_mask(len(x), g, 0.5, generator(i)).to(device) for i, x in enumerate(x01)]
+        with torch.inference_mode(), autocast(device, a.precision):
+            t_pix = timed(lambda: [bundle(drop_pixels(x, m)) for x, m in zip(x01, masks)])
+            t_tok = timed(lambda: [forward_kept_tokens(bundle, x, m) for x, m in zip(x01, masks)])
+        print(f"(d) 50% drop: pixels {t_pix:.2f} s, tokens {t_tok:.2f} s: tokens {t_pix / t_tok:.2f}x faster")
+
+
+if __name__ == "__main__":
+    main()
