@@ -70,3 +70,19 @@ def test_class_count_mismatch_is_reported(tmp_path, image_folder, capsys):
     code = main("shuffle", ["--models", "test_tiny_cnn", "--data-path", str(image_folder),
                             "--out-dir", str(tmp_path / "o"), "--no-progress", "--workers", "0"])
     assert code == 1 and "predicts 1000 classes" in capsys.readouterr().err
+
+
+def test_non_square_eval_crop_keeps_the_aspect_ratio():
+    """timm's eval pipeline: a non-square input size resizes keeping the aspect ratio, then centre-crops (the old
+    hand-written transform squashed it): squares of a checkerboard stay square."""
+    import numpy as np
+    from PIL import Image
+
+    from intriguing.data import eval_transform
+    yy, xx = np.mgrid[0:300, 0:400]
+    board = (((yy // 30) + (xx // 30)) % 2 * 255).astype(np.uint8)
+    out = eval_transform(((3, 224, 160), 0.875, "bilinear", "center"))(Image.fromarray(board).convert("RGB"))
+    assert tuple(out.shape) == (3, 224, 160)
+    row, col = out[0, 112].float(), out[0, :, 80].float()
+    period = [int(np.diff(np.flatnonzero(np.diff((v > 127).numpy().astype(int)))).mean().round()) for v in (row, col)]
+    assert period[0] == period[1]  # squashing 400 -> 182 wide and 300 -> 256 high would make them differ

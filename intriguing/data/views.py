@@ -6,27 +6,22 @@ silently: the batch carries their paths, and the run reports them.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Dict, List, Sequence, Tuple
 
 import torch
 from PIL import Image
-from torchvision.transforms import v2 as T
+from timm.data.transforms_factory import transforms_imagenet_eval
 
-from intriguing.data.folders import INTERPOLATIONS, ImageSet
+from intriguing.data.folders import ImageSet
 
 
-def eval_transform(geometry: tuple) -> T.Compose:
-    """timm's eval pipeline (resize to size/crop_pct, center crop) without normalisation, as uint8."""
+def eval_transform(geometry: tuple):
+    """timm's own eval pipeline for this geometry (resize to size / crop_pct keeping the aspect ratio, centre crop),
+    without normalisation: uint8 tensors, normalised later by each model (``ModelBundle.normalize``)."""
     (_, h, w), crop_pct, interp, crop_mode = geometry
-    mode = INTERPOLATIONS.get(interp, T.InterpolationMode.BICUBIC)
-    if crop_mode == "squash":
-        resize = T.Resize((math.floor(h / crop_pct), math.floor(w / crop_pct)), interpolation=mode, antialias=True)
-    else:
-        scale = math.floor(h / crop_pct) if h == w else (math.floor(h / crop_pct), math.floor(w / crop_pct))
-        resize = T.Resize(scale, interpolation=mode, antialias=True)
-    return T.Compose([resize, T.CenterCrop((h, w)), T.PILToTensor()])
+    return transforms_imagenet_eval(img_size=(h, w), crop_pct=crop_pct, crop_mode=crop_mode, interpolation=interp,
+                                    normalize=False)
 
 
 class MultiViewDataset(torch.utils.data.Dataset):

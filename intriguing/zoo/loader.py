@@ -73,7 +73,7 @@ def _load_timm(name: str, source: Optional[str]) -> Tuple[torch.nn.Module, str]:
             model = timm.create_model(name, pretrained=False)
             load_into(model, load_state_dict(path), name, str(path))
         return model, str(path)
-    cfg = timm.create_model(name, pretrained=False).pretrained_cfg
+    cfg = timm.models.get_pretrained_cfg(name).to_dict()  # the release's config, without building the model
     hf_id, url = cfg.get("hf_hub_id"), cfg.get("url")
     cached = bool(hf_id) and _hf_cached(hf_id)
     reachable = cached or host_reachable("https://huggingface.co" if hf_id else (url or ""))
