@@ -147,8 +147,8 @@ def run_result(experiment: str, **options: Any) -> RunResult:
     from intriguing.options import split_kwargs
     cls = get_experiment(experiment)
     common, config = split_kwargs(options, CommonOptions, cls.Config)
-    options.setdefault("no_progress", True)
-    return execute(make_experiment(experiment, {**common, "no_progress": options["no_progress"]}, config))
+    common.setdefault("no_progress", True)  # a library call prints no progress bars unless asked
+    return execute(make_experiment(experiment, common, config))
 
 
 def describe(result: RunResult, skipped: Optional[List[str]] = None) -> None:
