@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -46,28 +47,73 @@ def test_rerun_resumes_without_recomputing(tmp_path, image_folder, monkeypatch):
     assert code == 0 and not calls and read_records(out) == before
 
 
-def test_interrupted_run_resumes_to_identical_records(tmp_path, image_folder, monkeypatch):
+@pytest.mark.parametrize("model, after", [("test_tiny_vit", 0), ("test_tiny_cnn", 1)])
+def test_interrupted_run_resumes_to_identical_records(tmp_path, image_folder, monkeypatch, model, after):
+    """Ctrl-C inside a batch, between conditions of the second model (after the first model counted that batch):
+    the resumed records equal an uninterrupted run, n included (the old engine counted that batch twice)."""
     _, ref = run(tmp_path, image_folder, "--ratios", "0", "0.7", name="ref")
     real_evaluate = occlusion.OcclusionSweep.evaluate
     seen = {"batches": 0}
 
     def flaky(self, bundle, x, batch):
-        if bundle.name == "test_tiny_vit":
+        if bundle.name == model:
             seen["batches"] += 1
             if seen["batches"] == 2:
+                gen = real_evaluate(self, bundle, x, batch)
+                for _ in range(after):
+                    yield next(gen)
                 raise KeyboardInterrupt
-        return real_evaluate(self, bundle, x, batch)
+        yield from real_evaluate(self, bundle, x, batch)
 
     monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", flaky)
-    from intriguing import engine
-    monkeypatch.setattr(engine.EngineOptions, "checkpoint_every", 0.0)
-    code, out = run(tmp_path, image_folder, "--ratios", "0", "0.7")
-    assert code == 130 and (out / "partial.pt").is_file() and not read_records(out)
+    code, out = run(tmp_path, image_folder, "--ratios", "0", "0.7", "--batch-size", "5")
+    assert code == 130 and (out / "partial.json").is_file() and not read_records(out)
     monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", real_evaluate)
-    code, out = run(tmp_path, image_folder, "--ratios", "0", "0.7")
-    assert code == 0 and not (out / "partial.pt").exists()
+    code, out = run(tmp_path, image_folder, "--ratios", "0", "0.7", "--batch-size", "5")
+    assert code == 0 and not (out / "partial.json").exists() and not (out / "partial.npz").exists()
     strip = lambda rs: sorted((r["model"], r["ratio"], r["top1"], r["top5"], r["n"]) for r in rs)  # noqa: E731
     assert strip(read_records(out)) == strip(read_records(ref))
+    assert {r["n"] for r in read_records(out)} == {12}
+
+
+def test_pass_state_is_checkpointed_on_the_clock(tmp_path, image_folder, monkeypatch):
+    from intriguing.engine import core
+    from intriguing.records import RunDir
+    monkeypatch.setattr(core, "CHECKPOINT_EVERY", 0.0)  # what the engine reads when the run builds its options
+    saves = []
+    real = RunDir.save_partial
+    monkeypatch.setattr(RunDir, "save_partial", lambda self, state, prefix="partial": saves.append(state["n_done"])
+                        or real(self, state, prefix))
+    code, _ = run(tmp_path, image_folder, "--ratios", "0", "--batch-size", "4")
+    assert code == 0 and saves == [4, 8, 12]  # after every whole batch, never mid-batch
+
+
+def test_crafted_pickle_in_the_results_folder_is_never_loaded(tmp_path, image_folder, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    marker = tmp_path / "executed"
+
+    class Evil:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    import pickle
+    (out / "partial.pt").write_bytes(pickle.dumps(Evil()))
+    code, _ = run(tmp_path, image_folder, "--ratios", "0")
+    assert code == 0 and not marker.exists() and "never loaded" in capsys.readouterr().err
+
+
+def test_truncated_pass_state_restarts_cleanly(tmp_path, image_folder, monkeypatch, capsys):
+    _, ref = run(tmp_path, image_folder, "--ratios", "0", name="ref")
+    monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    code, out = run(tmp_path, image_folder, "--ratios", "0")
+    assert code == 130
+    text = (out / "partial.json").read_text()
+    (out / "partial.json").write_text(text[: len(text) // 2])
+    monkeypatch.undo()
+    code, out = run(tmp_path, image_folder, "--ratios", "0")
+    assert code == 0 and "unreadable" in capsys.readouterr().err
+    assert [r["top1"] for r in read_records(out)] == [r["top1"] for r in read_records(ref)]
 
 
 def test_batch_size_does_not_change_results(tmp_path, image_folder):

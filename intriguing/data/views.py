@@ -7,7 +7,7 @@ silently: the batch carries their paths, and the run reports them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from PIL import Image
@@ -59,6 +59,12 @@ class Batch:
     def __len__(self) -> int:
         return int(self.labels.numel())
 
+    def halves(self) -> List["Batch"]:
+        """The batch split in two (CUDA out-of-memory back-off); global indices keep every per-image draw."""
+        m = len(self) // 2
+        return [Batch({g: v[s] for g, v in self.views.items()}, self.labels[s], self.indices[s])
+                for s in (slice(0, m), slice(m, None))]
+
 
 def collate(geometries: Sequence[tuple]):
     geometries = list(dict.fromkeys(geometries))
@@ -74,9 +80,9 @@ def collate(geometries: Sequence[tuple]):
 
 
 def make_loader(images: ImageSet, geometries: Sequence[tuple], batch_size: int, workers: int,
-                start: int = 0) -> torch.utils.data.DataLoader:
-    """In-order loader over ``images`` from sample ``start`` on (for resuming)."""
-    ds = MultiViewDataset(images.samples[start:], geometries, offset=start)
+                start: int = 0, stop: Optional[int] = None) -> torch.utils.data.DataLoader:
+    """In-order loader over samples [start, stop) of ``images`` (resuming; one torchrun rank's block)."""
+    ds = MultiViewDataset(images.samples[start:stop], geometries, offset=start)
     return torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=False, num_workers=workers,
                                        collate_fn=collate(ds.geometries), pin_memory=torch.cuda.is_available(),
                                        persistent_workers=False)

@@ -1,43 +1,53 @@
-"""The one-pass evaluation engine shared by every classification analysis.
+"""The one-pass evaluation engine shared by every classification experiment.
 
-Each batch is decoded once (one view per model geometry), moved to the device once, and every
-model evaluates every condition of the analysis on it. Metric totals are checkpointed to the run
-folder as the pass goes; an interrupted or crashed run resumes from the last checkpoint, and
-models whose records are already complete are not evaluated again.
+Each batch is decoded once (one view per model geometry), moved to the device once, and every model evaluates
+every condition of the sweep on it. Guarantees:
+
+* whole batches only: a batch's results are merged into the totals when every model finished it, so an
+  interrupted run (Ctrl-C, a crash, kill -9 after a checkpoint) resumes without counting any image twice;
+* the pass state is checkpointed (``partial.json`` + ``partial.npz``, never pickled) every ``checkpoint_every``
+  seconds and on any interruption; a rerun resumes from it, and models whose records exist are not run again;
+* records are matched on (model, weights identity, condition): other weights under the same name are new work;
+* an error inside one model's evaluation drops that model (reported in ``failed``), never the others;
+* CUDA out of memory halves the batch for that model and retries (per-image draws keep their seeds);
+* under torchrun every rank evaluates one contiguous block of images and rank 0 merges the states in rank order.
 """
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass
-from typing import Dict, Iterator, List, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 from tqdm.auto import tqdm
 
-from intriguing.zoo import ModelBundle
-
 from intriguing.data import Batch, ImageSet, make_loader
 from intriguing.device import autocast
-from intriguing.metrics import build_metrics
-from intriguing.records import RunDir
+from intriguing.distributed import Context, gather, shard
+from intriguing.engine.accumulate import Accumulator, Key, norm
+from intriguing.errors import UserError
+from intriguing.seeding import derive_seed
+from intriguing.zoo import ModelBundle
 
 
 class Sweep:
-    """What an analysis hands the engine: its conditions and how to evaluate them on a batch."""
+    """What an experiment hands the engine: its conditions and how to evaluate them on a batch."""
 
     def conditions(self, bundle: ModelBundle) -> List[dict]:
         """Record fields naming each condition this model is evaluated under (model excluded)."""
         raise NotImplementedError
 
     def prepare(self, batch: Batch) -> None:
-        """Per-batch state shared by all models (e.g. masks); called once per batch."""
+        """Per-batch state shared by all models (e.g. masks); called once per batch (and per half on OOM)."""
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch: Batch) -> Iterator[tuple]:
         """Yield (condition, logits) for every condition of ``bundle`` on [0, 1] pixels ``x01``, or
         (condition, logits, extras) where extras maps a record column to per-image values (B,) that
         the engine averages over the data set (e.g. a fraction dropped that varies per image)."""
         raise NotImplementedError
+
+
+CHECKPOINT_EVERY = 60.0  # seconds between saves of the pass state (read when EngineOptions is built)
 
 
 @dataclass
@@ -47,112 +57,168 @@ class EngineOptions:
     device: torch.device = torch.device("cpu")
     precision: str = "auto"
     metrics: Tuple[str, ...] = ("topk",)
-    checkpoint_every: float = 60.0  # seconds between partial-state saves
+    checkpoint_every: float = field(default_factory=lambda: CHECKPOINT_EVERY)
     progress: bool = True
+    per_image: bool = False         # also write per_image.csv.gz
+    paper_compat: bool = False      # the original's calibration binning
+    dist: Context = field(default_factory=Context)
 
 
-MODEL_ERRORS = (RuntimeError, ValueError)  # a model that raises these is dropped; the others go on
+# An error of one model's evaluation: that model is dropped, the others go on (CUDA OOM is handled before).
+MODEL_ERRORS = (RuntimeError, ValueError, AssertionError, IndexError, KeyError, TypeError, UserError)
 
 
 def describe_failure(e: BaseException) -> str:
-    """One line saying why a model failed: the exception type and its message's first line."""
-    return f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
+    """Why a model failed: the exception type and its message (torch's explanation included, not cut short)."""
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def drop_model(active: list, failed: Dict[str, str], bundle: ModelBundle, e: BaseException) -> None:
     """One broken model must not sink the others: record why, take it out of the pass, say so."""
     failed[bundle.name] = describe_failure(e)
     active.remove(bundle)
-    tqdm.write(f"model {bundle.name} failed and is skipped: {failed[bundle.name]}")
+    tqdm.write(f"model {bundle.name} failed and is skipped: {failed[bundle.name].splitlines()[0]}")
 
 
-def _norm(v: object) -> str:
-    """Compare record values across a CSV round trip (0 == 0.0, '0.1' == 0.1)."""
+def is_recorded(records: List[dict], model: str, cond: dict, weights: Optional[str] = None) -> bool:
+    """Whether ``records`` hold (model, weights, condition); ``weights=None`` ignores the weights column."""
+    return any(str(r.get("model")) == model and (weights is None or str(r.get("weights", "")) == weights)
+               and all(norm(r.get(k)) == norm(v) for k, v in cond.items()) for r in records)
+
+
+def _evaluate(sweep: Sweep, b: ModelBundle, batch: Batch, opts: EngineOptions) -> List[tuple]:
+    """(condition, logits, extras) of one model on one batch; on CUDA OOM, halves of the batch, concatenated."""
     try:
-        return repr(float(v))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(v)
+        x = batch.views[b.geometry].to(opts.device, non_blocking=True).float().div_(255)
+        with torch.inference_mode(), autocast(opts.device, opts.precision):
+            return [(c, logits.float(), extras[0] if extras else {}) for c, logits, *extras in sweep.evaluate(b, x, batch)]
+    except torch.cuda.OutOfMemoryError:
+        if len(batch) < 2:
+            raise
+        torch.cuda.empty_cache()
+        parts = []
+        for half in batch.halves():
+            sweep.prepare(half)
+            parts.append(_evaluate(sweep, b, half, opts))
+        sweep.prepare(batch)
+        return [(c, torch.cat([l1, l2]), {k: torch.cat([e1[k], e2[k]]) for k in e1})
+                for (c, l1, e1), (_, l2, e2) in zip(*parts)]
 
 
-def condition_id(model: str, cond: dict) -> str:
-    return json.dumps([model, sorted((k, _norm(v)) for k, v in cond.items())])
-
-
-def is_recorded(records: List[dict], model: str, cond: dict) -> bool:
-    return any(str(r.get("model")) == model and all(_norm(r.get(k)) == _norm(v) for k, v in cond.items())
-               for r in records)
-
-
-def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, run_dir: RunDir,
+def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, run_dir,
               opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
     """Evaluate all models x conditions in one pass; returns (new records, failed models)."""
     existing = run_dir.records()
-    plan = {b.name: sweep.conditions(b) for b in bundles}
-    todo = [b for b in bundles if not all(is_recorded(existing, b.name, c) for c in plan[b.name])]
+    plan = {b.name: [Key.of(b.name, b.weights_id, c) for c in sweep.conditions(b)] for b in bundles}
+    todo = [b for b in bundles if not all(is_recorded(existing, b.name, k.fields, b.weights_id) for k in plan[b.name])]
     if not todo:
         return [], {}
-    metrics = {(b.name, condition_id(b.name, c)): build_metrics(opts.metrics) for b in todo for c in plan[b.name]}
-    means: Dict[tuple, Dict[str, List[float]]] = {k: {} for k in metrics}  # extras: column -> [sum, count]
-    n_done, bad = 0, []
-    partial = run_dir.load_partial()
-    if partial and partial.get("models") == [b.name for b in todo] and partial.get("n_total") == len(images):
-        n_done, bad = partial["n_done"], partial["bad"]
-        means.update({tuple(k): v for k, v in partial.get("means", {}).items()})
-        for key, states in partial["metrics"].items():
-            for m, s in zip(metrics[tuple(key)], states):
-                m.load_state_dict(s)
+    keys = [k for b in todo for k in plan[b.name]]
+    totals = {k: Accumulator.new(opts.metrics, opts.paper_compat) for k in keys}
+    start, stop = shard(len(images), opts.dist)
+    prefix = "partial" if not opts.dist.active else f"partial.rank{opts.dist.rank}"
+    n_done, bad, flushed = start, [], {k: 0 for k in keys}
+    s = run_dir.load_partial(prefix)
+    if s and s.get("keys") == [k.text for k in keys] and s.get("span") == [start, stop, len(images)]:
+        n_done, bad = s["n_done"], s["bad"]
+        for i, k in enumerate(keys):
+            for m, st in zip(totals[k].metrics, s["metrics"][i]):
+                m.load_state_dict(st)
+            totals[k].means = {c: list(v) for c, v in s["means"][i].items()}
+            totals[k].outcomes.add(s["outcomes"][i])
+            flushed[k] = s["flushed"][i]
     failed: Dict[str, str] = {}
     active = list(todo)
-    loader = make_loader(images, [b.geometry for b in todo], opts.batch_size, opts.workers, start=n_done)
+    loader = make_loader(images, [b.geometry for b in todo], opts.batch_size, opts.workers, start=n_done, stop=stop)
     last_save = time.monotonic()
 
-    def checkpoint() -> None:
-        run_dir.save_partial({"models": [b.name for b in todo], "n_total": len(images), "n_done": n_done,
-                              "bad": bad, "metrics": {k: [m.state_dict() for m in ms] for k, ms in metrics.items()},
-                              "means": means})
+    def flush_per_image() -> None:
+        if opts.per_image and not opts.dist.active:
+            rows = [r for k in keys for r in _image_rows(k, totals[k], images, flushed[k])]
+            run_dir.append_per_image(rows)
+            flushed.update({k: len(totals[k].outcomes) for k in keys})
 
-    bar = tqdm(loader, total=len(loader), disable=not opts.progress, desc=f"{len(active)} model(s)", unit="batch")
+    def checkpoint() -> None:
+        flush_per_image()
+        run_dir.save_partial({
+            "keys": [k.text for k in keys], "span": [start, stop, len(images)], "n_done": n_done, "bad": bad,
+            "metrics": [[m.state_dict() for m in totals[k].metrics] for k in keys],
+            "means": [totals[k].means for k in keys], "outcomes": [totals[k].outcomes.arrays() for k in keys],
+            "flushed": [flushed[k] for k in keys]}, prefix)
+
+    bar = tqdm(loader, total=len(loader), disable=not opts.progress or not opts.dist.is_main,
+               desc=f"{len(active)} model(s)", unit="batch")
     try:
         for batch in bar:
-            bad += batch.bad_paths
+            pending: Dict[Key, Accumulator] = {}
             if len(batch):
                 sweep.prepare(batch)
                 labels = batch.labels.to(opts.device, non_blocking=True)
                 for b in list(active):
                     try:
-                        x = batch.views[b.geometry].to(opts.device, non_blocking=True).float().div_(255)
-                        with torch.inference_mode(), autocast(opts.device, opts.precision):
-                            for cond, logits, *extras in sweep.evaluate(b, x, batch):
-                                key = (b.name, condition_id(b.name, cond))
-                                for m in metrics[key]:
-                                    m.update(logits.float(), labels)
-                                for col, v in (extras[0] if extras else {}).items():
-                                    acc = means[key].setdefault(col, [0.0, 0])
-                                    acc[0] += float(v.double().sum())
-                                    acc[1] += int(v.numel())
+                        for cond, logits, extras in _evaluate(sweep, b, batch, opts):
+                            k = Key.of(b.name, b.weights_id, cond)
+                            pending.setdefault(k, Accumulator.new(opts.metrics, opts.paper_compat)).update(
+                                logits, labels, batch.indices, extras)
                     except MODEL_ERRORS as e:
                         drop_model(active, failed, b, e)
+                        pending = {k: v for k, v in pending.items() if k.model != b.name}
+            for k, acc in pending.items():  # the whole batch is in: commit it
+                totals[k].merge(acc)
+            bad += batch.bad_paths
             n_done += len(batch) + len(batch.bad_paths)
             if time.monotonic() - last_save > opts.checkpoint_every:
                 checkpoint()
                 last_save = time.monotonic()
     except BaseException:
-        checkpoint()  # Ctrl-C or a crash: keep everything counted so far
+        checkpoint()  # Ctrl-C or a crash: keep every whole batch counted so far
         raise
-    records = []
-    for b in active:
-        for c in plan[b.name]:
-            if is_recorded(existing, b.name, c):
-                continue
-            row = {"model": b.name, **c}
-            key = (b.name, condition_id(b.name, c))
-            row.update({col: s / n for col, (s, n) in means[key].items() if n})
-            for m in metrics[key]:
-                row.update(m.result())
-            records.append(row)
+    return _finish(keys, totals, active, failed, bad, images, run_dir, opts, flush_per_image, prefix)
+
+
+def _finish(keys, totals, active, failed, bad, images, run_dir, opts, flush_per_image, prefix):
+    """Merge torchrun ranks on rank 0, write the records (and per-image rows), clear the pass state."""
+    parts = gather(({k.text: (totals[k].metrics, totals[k].means, totals[k].outcomes) for k in keys}, failed, bad),
+                   opts.dist)
+    if opts.dist.active:
+        run_dir.clear_partial(prefix)
+        if not opts.dist.is_main:
+            return [], failed
+        for part_totals, part_failed, part_bad in parts[1:]:
+            failed.update(part_failed)
+            bad += part_bad
+            for k in keys:
+                metrics, means, outcomes = part_totals[k.text]
+                totals[k].merge(Accumulator(metrics, means, outcomes))
+        if opts.per_image:
+            run_dir.append_per_image([r for k in keys for r in _image_rows(k, totals[k], images, 0)])
+    else:
+        flush_per_image()
+    live = {b.name for b in active} - set(failed)
+    existing = run_dir.records()
+    records = [totals[k].row(k, derive_seed("bootstrap", k.text)) for k in keys
+               if k.model in live and not is_recorded(existing, k.model, k.fields, k.weights)]
     run_dir.append_records(records)
-    run_dir.clear_partial()
+    run_dir.clear_partial(prefix)
     skipped = sorted(set(run_dir.manifest.get("skipped_images", [])) | set(bad))
     run_dir.write_manifest(skipped_images=skipped)
     return records, failed
 
+
+def _image_rows(key: Key, acc: Accumulator, images: ImageSet, start: int) -> List[dict]:
+    """Per-image rows of ``acc``'s outcomes from chunk-row ``start`` on."""
+    arrays = acc.outcomes.arrays()
+    root = images.root.rstrip("/") + "/"
+    out = []
+    for j in range(start, len(arrays["image"])):
+        i = int(arrays["image"][j])
+        path, label = images.samples[i]
+        out.append({"image": i, "path": path[len(root):] if path.startswith(root) else path, "label": label,
+                    "model": key.model, "weights": key.weights, **key.fields,
+                    "correct1": int(arrays["correct1"][j]), "correct5": int(arrays["correct5"][j]),
+                    "pred": int(arrays["pred"][j]), "conf": round(float(arrays["conf"][j]), 6)})
+    return out
+
+
+__all__ = ["Sweep", "EngineOptions", "MODEL_ERRORS", "describe_failure", "drop_model", "is_recorded", "run_sweep"]

@@ -13,10 +13,11 @@ METRICS.register("topk", TopK)
 METRICS.register("calibration", Calibration)
 
 
-def build_metrics(names: Sequence[str]) -> List[Metric]:
-    """Instantiate the named metrics; 'topk' is always first since every record needs top1/top5."""
+def build_metrics(names: Sequence[str], paper_compat: bool = False) -> List[Metric]:
+    """Instantiate the named metrics; 'topk' is always first since every record needs top1/top5.
+    ``paper_compat`` selects the original code's calibration binning (10 bins, strict > 0.9)."""
     names = ["topk"] + [n for n in names if n != "topk"]
-    return [METRICS.get(n)() for n in names]
+    return [Calibration(paper_compat=True) if n == "calibration" and paper_compat else METRICS.get(n)() for n in names]
 
 
 __all__ = ["METRICS", "Metric", "TopK", "Calibration", "build_metrics"]

@@ -5,13 +5,31 @@ resume exactly, and records are computed once at the end from ``result()``.
 """
 from __future__ import annotations
 
-from typing import Dict
+from typing import Any, Dict, Tuple
 
 import torch
 
 
+def add_states(a: Any, b: Any, keep: Tuple[str, ...] = ()) -> Any:
+    """Add two additive states: numbers add, lists elementwise, dicts by key; ``keep`` keys are configuration."""
+    if isinstance(a, dict):
+        return {k: a[k] if k in keep else add_states(a[k], b[k]) for k in a}
+    if isinstance(a, list):
+        return [add_states(x, y) for x, y in zip(a, b)]
+    if isinstance(a, bool) or not isinstance(a, (int, float)):
+        return a
+    return a + b
+
+
 class Metric:
     """Accumulates over batches of (logits, labels); ``result`` gives record columns."""
+
+    #: state keys that configure the metric rather than count: kept, not added, when states merge
+    config_keys: Tuple[str, ...] = ()
+
+    def merge(self, other: "Metric") -> None:
+        """Add ``other``'s counts to this metric's (a batch committed to the totals, a torchrun rank's part)."""
+        self.load_state_dict(add_states(self.state_dict(), other.state_dict(), self.config_keys))
 
     def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
         raise NotImplementedError

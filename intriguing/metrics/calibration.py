@@ -30,6 +30,8 @@ from intriguing.metrics.base import Metric
 class Calibration(Metric):
     """Accumulates per-bin count / sum-confidence / sum-correct plus NLL, Brier and 90%-cut counts."""
 
+    config_keys = ("n_bins", "threshold", "paper_compat")
+
     def __init__(self, n_bins: int = 15, threshold: float = 0.9, paper_compat: bool = False) -> None:
         if paper_compat:
             n_bins = 10

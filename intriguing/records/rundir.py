@@ -21,10 +21,11 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 import torch
 
 from intriguing.errors import UserError
+from intriguing.records import partial, per_image
 
 RECORDS = "records.csv"
 MANIFEST = "manifest.json"
-PARTIAL = "partial.pt"
+PARTIAL = "partial.json"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -140,6 +141,12 @@ class RunDir:
             f.flush()
             os.fsync(f.fileno())
 
+    def append_per_image(self, rows: List[dict]) -> None:
+        """Append per-image outcome rows to ``per_image.csv.gz``: one complete gzip member per call, so an
+        interrupted append never damages what was written before (readers de-duplicate)."""
+        if rows:
+            per_image.append(self.path / per_image.FILE, rows)
+
     def _rewrite(self, rows: List[dict], header: List[str]) -> None:
         from io import StringIO
         buf = StringIO()
@@ -149,15 +156,13 @@ class RunDir:
         _atomic_write(self.path / RECORDS, buf.getvalue().encode())
 
     # partial pass state
-    def save_partial(self, state: dict) -> None:
-        tmp = self.path / (PARTIAL + ".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, self.path / PARTIAL)
+    def save_partial(self, state: Any, prefix: str = "partial") -> None:
+        """Checkpoint a pass state (nested dicts / lists / numbers / tensors; never pickled)."""
+        partial.save(self.path, prefix, state)
 
-    def load_partial(self) -> Optional[dict]:
-        p = self.path / PARTIAL
-        return torch.load(p, weights_only=False) if p.is_file() else None
+    def load_partial(self, prefix: str = "partial") -> Optional[Any]:
+        return partial.load(self.path, prefix)
 
-    def clear_partial(self) -> None:
-        (self.path / PARTIAL).unlink(missing_ok=True)
+    def clear_partial(self, prefix: str = "partial") -> None:
+        partial.clear(self.path, prefix)
 

@@ -6,6 +6,8 @@ A :class:`ModelBundle` is a loaded model plus the preprocessing it was trained w
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
@@ -33,6 +35,13 @@ class ZooEntry:
 ZOO: Registry[ZooEntry] = Registry("model")
 
 
+def file_identity(path: str) -> str:
+    """name:size:sha256 of the first MiB (cheap for multi-GB checkpoints, and changes when the file does)."""
+    with open(path, "rb") as f:
+        head = hashlib.sha256(f.read(1 << 20)).hexdigest()[:16]
+    return f"{os.path.basename(path)}:{os.path.getsize(path)}:{head}"
+
+
 @dataclass
 class ModelBundle:
     """A loaded model with its own preprocessing (timm's data config) and provenance."""
@@ -43,6 +52,15 @@ class ModelBundle:
     source: str = ""
     extras: dict = field(default_factory=dict)
     channels_last: bool = False  # CNNs on CUDA: inputs are handed over in the weights' memory format
+
+    @property
+    def weights_id(self) -> str:
+        """Which weights these are: a checkpoint file by name, size and a hash of its first MiB; otherwise the
+        source (hub id, URL, package, random init). Records are keyed by it, so other weights under the same
+        model name are never mistaken for results already computed."""
+        if "weights_id" not in self.extras:
+            self.extras["weights_id"] = file_identity(self.source) if os.path.isfile(self.source) else self.source
+        return self.extras["weights_id"]
 
     @property
     def input_size(self) -> Tuple[int, int]:

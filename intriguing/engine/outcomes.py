@@ -1,0 +1,61 @@
+"""Per-image outcomes of one (model, condition) and the uncertainty drawn from them.
+
+Every image's correct@1 / correct@5 / predicted class / confidence is kept (a few bytes per image), so records
+carry a 95% bootstrap confidence interval over images and ``--per-image`` can write the outcomes for paired tests.
+For a 0/1 outcome the bootstrap has a closed form: resampling n images with replacement from k correct ones gives
+Binomial(n, k/n) correct, so the percentile interval is drawn from that binomial (exact, O(resamples), any n).
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+import numpy as np
+import torch
+
+FIELDS = ("image", "correct1", "correct5", "pred", "conf")
+DTYPES = {"image": np.int64, "correct1": np.bool_, "correct5": np.bool_, "pred": np.int32, "conf": np.float32}
+RESAMPLES = 1000
+
+
+def batch_outcomes(logits: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor) -> Dict[str, np.ndarray]:
+    """The per-image outcome arrays of one batch."""
+    logits = logits.detach().float()
+    k = min(5, logits.shape[-1])
+    top = logits.topk(k, dim=-1).indices
+    hit = top.eq(labels.view(-1, 1))
+    conf = torch.softmax(logits, dim=-1).max(dim=-1).values
+    return {"image": indices.cpu().numpy().astype(np.int64), "correct1": hit[:, 0].cpu().numpy(),
+            "correct5": hit.any(dim=1).cpu().numpy(), "pred": top[:, 0].cpu().numpy().astype(np.int32),
+            "conf": conf.cpu().numpy().astype(np.float32)}
+
+
+class Outcomes:
+    """Outcome arrays grown batch by batch (kept as chunks; concatenated when read)."""
+
+    def __init__(self) -> None:
+        self.chunks: List[Dict[str, np.ndarray]] = []
+
+    def add(self, chunk: Dict[str, np.ndarray]) -> None:
+        self.chunks.append(chunk)
+
+    def extend(self, other: "Outcomes") -> None:
+        self.chunks += other.chunks
+
+    def arrays(self) -> Dict[str, np.ndarray]:
+        if not self.chunks:
+            return {f: np.zeros(0, DTYPES[f]) for f in FIELDS}
+        return {f: np.concatenate([c[f] for c in self.chunks]).astype(DTYPES[f]) for f in FIELDS}
+
+    def __len__(self) -> int:
+        return sum(len(c["image"]) for c in self.chunks)
+
+
+def bootstrap_ci(correct: np.ndarray, seed: int, level: float = 0.95) -> Tuple[float, float]:
+    """Percentile bootstrap interval (in %) of the mean of a 0/1 array, drawn exactly as Binomial(n, mean)."""
+    n = int(correct.size)
+    if n == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    draws = rng.binomial(n, float(correct.mean()), size=RESAMPLES) / n
+    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
+    return 100.0 * float(lo), 100.0 * float(hi)

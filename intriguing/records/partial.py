@@ -1,0 +1,92 @@
+"""A pass state on disk, without pickle: ``<prefix>.json`` (the nested state, JSON) + ``<prefix>.npz`` (its tensors
+and arrays, loaded with ``allow_pickle=False``); the prefix is ``partial`` (``partial.rankN`` under torchrun).
+
+A file in a results folder is never executed: an old ``partial.pt`` (pickle) is ignored, and a truncated or
+mismatched pair is reported and the pass starts over.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import numpy as np
+import torch
+
+LEGACY = "partial.pt"
+
+
+def _split(obj: Any, arrays: Dict[str, np.ndarray]) -> Any:
+    """JSON-able copy of ``obj`` with every tensor / array replaced by a reference into ``arrays``."""
+    if isinstance(obj, dict):
+        return {str(k): _split(v, arrays) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_split(v, arrays) for v in obj]
+    if isinstance(obj, torch.Tensor):
+        name = f"a{len(arrays)}"
+        t = obj.detach().cpu()
+        arrays[name] = (t.float() if t.dtype == torch.bfloat16 else t).numpy()
+        return {"__tensor__": name}
+    if isinstance(obj, np.ndarray):
+        name = f"a{len(arrays)}"
+        arrays[name] = obj
+        return {"__array__": name}
+    return obj
+
+
+def _join(obj: Any, arrays: Dict[str, np.ndarray]) -> Any:
+    if isinstance(obj, dict):
+        if "__tensor__" in obj:
+            return torch.from_numpy(arrays[obj["__tensor__"]])
+        if "__array__" in obj:
+            return arrays[obj["__array__"]]
+        return {k: _join(v, arrays) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_join(v, arrays) for v in obj]
+    return obj
+
+
+def save(folder: Path, prefix: str, state: Any) -> None:
+    """Write ``<prefix>.npz``, then the ``<prefix>.json`` naming it (the JSON is the commit point); both atomic."""
+    folder, arrays = Path(folder), {}
+    tree = _split(state, arrays)
+    token = secrets.token_hex(8)
+    tmp = folder / f"{prefix}.npz.tmp"
+    with open(tmp, "wb") as f:
+        np.savez(f, __token__=np.frombuffer(token.encode(), dtype=np.uint8), **arrays)
+    os.replace(tmp, folder / f"{prefix}.npz")
+    tmp = folder / f"{prefix}.json.tmp"
+    tmp.write_text(json.dumps({"token": token, "state": tree}))
+    os.replace(tmp, folder / f"{prefix}.json")
+
+
+def load(folder: Path, prefix: str) -> Optional[Any]:
+    """The saved state, or None when there is none or it cannot be trusted (then a warning and a fresh start)."""
+    folder = Path(folder)
+    if (folder / LEGACY).is_file():
+        print(f"warning: ignoring {folder / LEGACY} (an older, pickle-based pass state is never loaded); "
+              f"the pass starts from the beginning.", file=sys.stderr)
+        (folder / LEGACY).unlink()
+    path = folder / f"{prefix}.json"
+    if not path.is_file():
+        return None
+    try:
+        saved = json.loads(path.read_text())
+        with np.load(folder / f"{prefix}.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        if bytes(arrays.pop("__token__")).decode() != saved["token"]:
+            raise ValueError(f"{prefix}.json and {prefix}.npz come from different checkpoints")
+        return _join(saved["state"], arrays)
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError, EOFError) as e:
+        print(f"warning: the saved pass state {path} is unreadable ({type(e).__name__}: {e}); "
+              f"the pass starts from the beginning.", file=sys.stderr)
+        clear(folder, prefix)
+        return None
+
+
+def clear(folder: Path, prefix: str) -> None:
+    for suffix in (".json", ".npz", ".json.tmp", ".npz.tmp"):
+        (Path(folder) / f"{prefix}{suffix}").unlink(missing_ok=True)
