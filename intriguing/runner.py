@@ -41,14 +41,14 @@ def _check_labels(bundle: Any, images: Any) -> None:
                         f"{images.num_classes}-way ({images.label_space}).")
 
 
-def load_bundles(specs: Sequence[str], device: Any, prepare: Any = None,
-                 images: Any = None) -> Tuple[list, Dict[str, str]]:
+def load_bundles(specs: Sequence[str], device: Any, prepare: Any = None, images: Any = None,
+                 seed: int = 0) -> Tuple[list, Dict[str, str]]:
     """Load each model once; a model that cannot be loaded is reported and the rest still run."""
     from intriguing.zoo import load_model
     bundles, failed = [], {}
     for spec in specs:
         try:
-            b = load_model(spec, device=device)
+            b = load_model(spec, device=device, seed=seed)
             if images is not None:
                 _check_labels(b, images)
             bundles.append(prepare(b) if prepare else b)
@@ -85,9 +85,12 @@ def make_experiment(name: str, common: Dict[str, Any], config: Dict[str, Any]) -
 
 
 def execute(exp: Experiment) -> RunResult:
-    """Load data and models, run, write records / manifest / summary / plots. Raises UserError on bad input."""
+    """Load data and models, run, write records / manifest / summary / plots. Raises UserError on bad input.
+
+    Under torchrun every rank runs this; rank 0 owns the results folder, the others only read it."""
     import torch
 
+    from intriguing import distributed
     from intriguing.data import ImageSet
     from intriguing.device import resolve_device
     from intriguing.engine import EngineOptions
@@ -95,27 +98,48 @@ def execute(exp: Experiment) -> RunResult:
     from intriguing.zoo import resolve_model_specs
 
     c = exp.common
-    device = resolve_device(c.device)
+    ctx = distributed.from_env()
+    device = distributed.setup(ctx, resolve_device(c.device))
     torch.manual_seed(c.seed)
     specs = resolve_model_specs(exp.expand_models(c.models)) if exp.uses_models else []
     data, dataset = exp.load_data()
     out_dir = c.out_dir or os.path.join("results", exp.out_name())
     common = {k: getattr(c, k) for k in ("models", "data_path", "limit", "seed", "runs", "metrics", "paper_compat",
                                          "batch_size", "workers", "device", "precision")}
-    run_dir = RunDir(out_dir, {**common, **asdict(exp.config)}, identity=exp.identity() + COMMON_IDENTITY)
-    print(f"{exp.name}: {', '.join(f'{k} {v}' for k, v in dataset.items())}; "
-          f"{len(specs)} model(s), device {device}, results in {run_dir.path}")
+    config = {**common, **asdict(exp.config)}
+    identity = exp.identity() + COMMON_IDENTITY
+    if ctx.is_main:
+        run_dir = RunDir(out_dir, config, identity=identity, overwrite=c.overwrite)
+    distributed.barrier(ctx)  # rank 0 has checked and opened the folder
+    if not ctx.is_main:
+        run_dir = RunDir(out_dir, config, identity=identity, follower=True)
+    try:
+        return _execute(exp, ctx, device, specs, data, dataset, run_dir)
+    finally:
+        run_dir.close()
+        distributed.teardown(ctx)
+
+
+def _execute(exp: Experiment, ctx: Any, device: Any, specs: List[str], data: Any, dataset: Dict[str, Any],
+             run_dir: Any) -> RunResult:
+    from intriguing.data import ImageSet
+    from intriguing.engine import EngineOptions
+    c = exp.common
+    if ctx.is_main:
+        print(f"{exp.name}: {', '.join(f'{k} {v}' for k, v in dataset.items())}; {len(specs)} model(s), device "
+              f"{device}" + (f" x {ctx.world} ranks" if ctx.active else "") + f", results in {run_dir.path}")
     check = data if isinstance(data, ImageSet) and exp.uses_labels else None
     prepare = (lambda b: fast_path(exp.prepare_model(b), device, c.compile)) if "compile" in exp.accepts \
         else exp.prepare_model
-    bundles, failed = load_bundles(specs, device, prepare, check)
-    run_dir.write_manifest(analysis=exp.name, device=str(device), dataset=dataset,
-                           models={**run_dir.manifest["models"],
-                                   **{b.name: {"source": b.source, "data_config": b.data_config} for b in bundles}},
+    bundles, failed = load_bundles(specs, device, prepare, check, c.seed)
+    run_dir.write_manifest(analysis=exp.name, device=str(device), dataset=dataset, ranks=ctx.world,
+                           models={**run_dir.manifest.get("models", {}),
+                                   **{b.name: {"source": b.source, "weights": b.weights_id,
+                                               "data_config": b.data_config} for b in bundles}},
                            **exp.manifest_extras())
     opts = EngineOptions(batch_size=c.batch_size, workers=c.workers, device=device, precision=c.precision,
                          metrics=tuple(m.strip() for m in c.metrics.split(",") if m.strip()),
-                         progress=not c.no_progress)
+                         progress=not c.no_progress, per_image=c.per_image, paper_compat=c.paper_compat, dist=ctx)
     started = time.time()
     try:
         new, run_failed = exp.run(bundles, data, run_dir, opts) if bundles or not exp.uses_models else ([], {})
@@ -123,10 +147,17 @@ def execute(exp: Experiment) -> RunResult:
         run_dir.write_manifest(status="interrupted")
         raise
     failed.update(run_failed)
+    if not ctx.is_main:
+        return RunResult([], failed, str(run_dir.path))
     records = run_dir.records()
-    summary = type(exp).report(records, run_dir.path, plot=not c.no_plot) if records else ""
-    run_dir.write_manifest(status="failed" if failed else "complete", failed_models=failed,
-                           seconds=round(time.time() - started, 1), finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    summary, status = "", "failed" if failed else "complete"
+    try:
+        summary = type(exp).report(records, run_dir.path, plot=not c.no_plot) if records else ""
+    except (OSError, RuntimeError, ValueError) as e:  # e.g. a full disk while plotting: the records are whole
+        status = f"report failed: {type(e).__name__}: {e}"
+        failed["report"] = f"{type(e).__name__}: {e} (records.csv is complete; `intriguing report` redraws it)"
+    run_dir.write_manifest(status=status, failed_models=failed, seconds=round(time.time() - started, 1),
+                           finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     return RunResult(records, failed, str(run_dir.path), summary, new)
 
 

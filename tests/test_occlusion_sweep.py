@@ -126,7 +126,8 @@ def test_batch_size_does_not_change_results(tmp_path, image_folder):
 def test_different_config_in_same_folder_is_refused(tmp_path, image_folder, capsys):
     run(tmp_path, image_folder, "--ratios", "0")
     code, _ = run(tmp_path, image_folder, "--ratios", "0.5")
-    assert code == 2 and "different configuration" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "another configuration (ratios [0.0] -> [0.5])" in err and "--overwrite" in err
 
 
 def test_token_mode_matches_clean_at_zero_and_runs_fewer_tokens():

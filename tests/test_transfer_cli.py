@@ -59,7 +59,7 @@ def test_linear_probe_records_manifest_plot_and_resume(tmp_path, split_folder, c
     assert {r["cache"] for r in read_records(out2)} == {"hit"}
     # a different configuration refuses to mix into the folder
     assert main(_args(tmp_path, split_folder, "--out-dir", str(out), "--epochs", "5")) == 2
-    assert "different configuration" in capsys.readouterr().err
+    assert "another configuration" in capsys.readouterr().err
 
 
 def test_paper_compat_is_labelled(tmp_path, split_folder, capsys):

@@ -1,55 +1,38 @@
-"""A run's output folder: records CSV, manifest.json, partial state for resuming, summary tables.
+"""A run's output folder: records CSV, manifest.json, partial state for resuming, per-image outcomes.
 
-Records are tidy: one row per (model, condition, parameter, run) with metric columns. Rows are
-appended and flushed as soon as they exist; the pass's running totals are checkpointed to
-``partial.pt`` so an interrupted run resumes where it stopped.
+Records are tidy: one row per (model, weights, condition, run) with metric columns. Rows are appended whole and
+fsynced as soon as they exist (:mod:`.store`); the pass's running totals are checkpointed (:mod:`.partial`, never
+pickled) so an interrupted run resumes where it stopped; one run at a time holds the folder (:mod:`.lock`).
 """
 from __future__ import annotations
 
-import csv
 import json
-import math
 import os
 import platform
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 import torch
 
 from intriguing.errors import UserError
-from intriguing.records import partial, per_image
+from intriguing.records import partial, per_image, store
+from intriguing.records.lock import FolderLock
+from intriguing.records.store import RECORDS
 
-RECORDS = "records.csv"
 MANIFEST = "manifest.json"
 PARTIAL = "partial.json"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _parse(v: str) -> Any:
-    try:
-        f = float(v)
-    except ValueError:
-        return v
-    return int(f) if f.is_integer() and "." not in v and "e" not in v.lower() else f
+# what a run writes at the top of its folder (and what --overwrite removes; nothing else is touched)
+RUN_FILES = (RECORDS, MANIFEST, per_image.FILE, "summary.md", "summary.tex", "per_class.csv")
+RUN_PATTERNS = ("partial*.json", "partial*.npz", "partial*.tmp", "*.png", "paper_compat/*.json",
+                "paper_compat/dino/*.json")
 
 
 def read_records(path: str | Path) -> List[dict]:
-    path = Path(path)
-    if path.is_dir():
-        path = path / RECORDS
-    if not path.is_file():
-        return []
-    with open(path, newline="") as f:
-        return [{k: _parse(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    """The whole, distinct rows of ``records.csv`` in a folder (or at a path)."""
+    return store.read(path)
 
 
 def read_manifest(out_dir: str | Path) -> dict:
@@ -78,82 +61,97 @@ def versions() -> Dict[str, str]:
 
 
 class RunDir:
-    """Owns ``out_dir``; refuses to mix results of a different configuration into it."""
+    """Owns ``out_dir`` for one run: locks it, refuses to mix in results of another configuration, appends records.
 
-    def __init__(self, out_dir: str | Path, config: Dict[str, Any], identity: Sequence[str] = ()) -> None:
+    A folder without records accepts any configuration (a failed or mistyped run never locks it); one with records
+    refuses another configuration in one sentence naming each key that differs, unless ``overwrite``. ``follower``
+    (torchrun ranks other than 0) reads the folder but never writes records or the manifest, and takes no lock.
+    """
+
+    def __init__(self, out_dir: str | Path, config: Dict[str, Any], identity: Sequence[str] = (),
+                 overwrite: bool = False, follower: bool = False) -> None:
         self.path = Path(out_dir)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.config = config
+        self.config, self.follower = config, follower
+        self.lock = FolderLock(self.path)
+        if follower:
+            self.manifest = read_manifest(self.path)
+            return
+        _make_folder(self.path)
+        self.lock.acquire()
+        try:
+            self._open(config, identity, overwrite)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _open(self, config: Dict[str, Any], identity: Sequence[str], overwrite: bool) -> None:
+        if overwrite:
+            self._remove_run_files()
         old = self._read_manifest()
-        if old:
+        if self.records():
+            if old is None:
+                raise UserError(f"{self.path} holds records but its {MANIFEST} is missing or unreadable, so their "
+                                f"configuration cannot be checked; rerun with --overwrite to start fresh, or choose "
+                                f"another --out-dir.")
             keys = identity or [k for k in config if k not in ("models", "out_dir", "workers", "device",
                                                               "batch_size", "progress")]
-            diff = [k for k in keys if old.get("config", {}).get(k) != json.loads(json.dumps(config.get(k)))]
+            new = json.loads(json.dumps({k: config.get(k) for k in keys}, default=str))
+            diff = [f"{k} {old.get('config', {}).get(k)!r} -> {new[k]!r}" for k in keys
+                    if old.get("config", {}).get(k) != new[k]]
             if diff:
-                raise UserError(f"{self.path} holds results of a different configuration ({', '.join(diff)} "
-                                f"differ); choose another --out-dir or delete that folder.")
+                raise UserError(f"{self.path} holds results of another configuration ({'; '.join(diff)}); rerun with "
+                                f"--overwrite to replace them, or choose another --out-dir.")
         self.manifest: Dict[str, Any] = {
             "config": config, "versions": versions(), "git_commit": git_commit(), "seed": config.get("seed"),
             "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": "running",
             "skipped_images": [], "failed_models": {}, "models": {},
         }
-        if old:  # a resume keeps what the earlier attempt learned
+        if old and self.records():  # a resume keeps what the earlier attempt learned
             self.manifest["skipped_images"] = old.get("skipped_images", [])
             self.manifest["models"] = old.get("models", {})
             self.manifest["resumed_from"] = old.get("started")
         self.write_manifest()
 
+    def _remove_run_files(self) -> None:
+        for name in RUN_FILES:
+            (self.path / name).unlink(missing_ok=True)
+        for pattern in RUN_PATTERNS:
+            for p in self.path.glob(pattern):
+                p.unlink()
+
+    def close(self) -> None:
+        """Release the folder (the OS does it too when the process ends)."""
+        self.lock.release()
+
     def _read_manifest(self) -> Optional[dict]:
         p = self.path / MANIFEST
         try:
             return json.loads(p.read_text()) if p.is_file() else None
-        except json.JSONDecodeError:
+        except (OSError, json.JSONDecodeError):
             return None
 
     def write_manifest(self, **updates: Any) -> None:
         self.manifest.update(updates)
-        _atomic_write(self.path / MANIFEST, json.dumps(self.manifest, indent=2, default=str).encode())
+        if not self.follower:
+            _write(lambda: store.atomic_write(self.path / MANIFEST,
+                                              json.dumps(self.manifest, indent=2, default=str).encode()), self.path)
 
     # records
     def records(self) -> List[dict]:
-        return read_records(self.path / RECORDS)
+        return store.read(self.path / RECORDS)
 
     def append_records(self, rows: Iterable[dict]) -> None:
-        """Append rows (flushed to disk); a new column rewrites the file with the union header."""
+        """Append whole rows (flushed and fsynced); a new column rewrites the file with the union header."""
         rows = list(rows)
-        if not rows:
-            return
-        path = self.path / RECORDS
-        existing = self.records()
-        header = list(existing[0].keys()) if existing else []
-        for r in rows:
-            header += [k for k in r if k not in header]
-        if existing and header != list(existing[0].keys()):
-            self._rewrite(existing + rows, header)
-            return
-        new = not path.is_file()
-        with open(path, "a", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=header, restval="")
-            if new:
-                w.writeheader()
-            w.writerows(rows)
-            f.flush()
-            os.fsync(f.fileno())
+        if rows and not self.follower:
+            _write(lambda: store.append(self.path / RECORDS, rows), self.path)
 
     def append_per_image(self, rows: List[dict]) -> None:
         """Append per-image outcome rows to ``per_image.csv.gz``: one complete gzip member per call, so an
         interrupted append never damages what was written before (readers de-duplicate)."""
-        if rows:
-            per_image.append(self.path / per_image.FILE, rows)
-
-    def _rewrite(self, rows: List[dict], header: List[str]) -> None:
-        from io import StringIO
-        buf = StringIO()
-        w = csv.DictWriter(buf, fieldnames=header, restval="")
-        w.writeheader()
-        w.writerows(rows)
-        _atomic_write(self.path / RECORDS, buf.getvalue().encode())
+        if rows and not self.follower:
+            _write(lambda: per_image.append(self.path / per_image.FILE, rows), self.path)
 
     # partial pass state
     def save_partial(self, state: Any, prefix: str = "partial") -> None:
@@ -166,3 +164,24 @@ class RunDir:
     def clear_partial(self, prefix: str = "partial") -> None:
         partial.clear(self.path, prefix)
 
+
+
+def _make_folder(path: Path) -> None:
+    """Create the results folder, or say in one sentence why it cannot be used (before anything runs)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UserError(f"--out-dir {path} is a file (or under one), not a folder; choose another --out-dir.") from None
+    except OSError as e:
+        raise UserError(f"Cannot create the results folder {path} ({e.strerror}); choose another --out-dir.") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(f"The results folder {path} is not writable; choose another --out-dir.")
+
+
+def _write(action: Callable[[], None], folder: Path) -> None:
+    """Run a write; a failing disk (full, read-only, gone) is one sentence, and what was written stays whole."""
+    try:
+        action()
+    except OSError as e:
+        raise UserError(f"Could not write to {folder} ({e.strerror or e}); the results written before are intact "
+                        f"— free space or fix the folder and rerun the same command to resume.") from None

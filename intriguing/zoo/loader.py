@@ -14,6 +14,7 @@ import torch
 from timm.data import resolve_data_config
 
 from intriguing.errors import UserError, did_you_mean
+from intriguing.seeding import derive_seed
 
 from intriguing.zoo.weights import fetch_url, find_local, host_reachable, load_into, load_state_dict, offline_message
 from intriguing.zoo.bundle import ZOO, ModelBundle
@@ -87,8 +88,15 @@ def _load_timm(name: str, source: Optional[str]) -> Tuple[torch.nn.Module, str]:
         raise UserError(f"Could not load pretrained weights for {name!r}: {str(e).splitlines()[0][:200]}") from None
 
 
-def load_model(spec: str, device: str | torch.device = "cpu") -> ModelBundle:
-    """Load one model spec in eval mode on ``device`` with its data config."""
+def load_model(spec: str, device: str | torch.device = "cpu", seed: int = 0) -> ModelBundle:
+    """Load one model spec in eval mode on ``device`` with its data config. Random initialisation draws from a
+    generator seeded by (seed, spec) alone, so ``NAME=random`` weights never depend on the other models loaded."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(seed, "init", spec) % (1 << 63))
+        return _load_model(spec, device)
+
+
+def _load_model(spec: str, device: str | torch.device) -> ModelBundle:
     name, source = parse_spec(spec)
     trained = read_trained(source) if source not in (None, "random") else read_trained(registered(name) or "")
     if trained is not None:  # a model trained by `intriguing train`, by path or registered name
