@@ -1,0 +1,107 @@
+"""The engine's guarantees, by fault injection: CUDA out-of-memory back-off, one failing model never sinks the
+others, per-image outcomes and bootstrap CIs, and torchrun (gloo, 2 processes) records equal to one process."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import REPO
+from intriguing.cli import run_command
+from intriguing.engine.outcomes import bootstrap_ci
+from intriguing.experiments.occlusion import sweep as occlusion
+from intriguing.records import read_manifest, read_records
+from intriguing.records.per_image import read as read_per_image
+from intriguing.zoo.bundle import ModelBundle
+
+ARGS = ["--workers", "0", "--no-progress", "--no-plot", "--ratios", "0", "0.5", "--runs", "2"]
+
+
+def run(tmp_path, image_folder, *extra, models="test_tiny_vit,test_tiny_cnn", out="out"):
+    return run_command("occlusion", ["--models", models, "--data-path", str(image_folder),
+                                     "--out-dir", str(tmp_path / out), *ARGS, *extra])
+
+
+def metric_view(rows):
+    return sorted((r["model"], r["ratio"], r["run"], r["n"], r["top1"], r["top5"]) for r in rows)
+
+
+def test_cuda_out_of_memory_halves_the_batch_with_identical_records(tmp_path, image_folder, monkeypatch):
+    assert run(tmp_path, image_folder, "--batch-size", "6", out="ref") == 0
+    real, sizes = ModelBundle.__call__, []
+
+    def tight(self, x01):
+        sizes.append(len(x01))
+        if len(x01) > 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")
+        return real(self, x01)
+
+    monkeypatch.setattr(ModelBundle, "__call__", tight)
+    assert run(tmp_path, image_folder, "--batch-size", "6") == 0
+    assert max(sizes) == 6 and 2 in sizes  # tried the whole batch, then halves of halves
+    assert metric_view(read_records(tmp_path / "out")) == metric_view(read_records(tmp_path / "ref"))
+
+
+@pytest.mark.parametrize("error", [AssertionError("shape assert"), IndexError("index"), RuntimeError("size mismatch")])
+def test_an_error_in_one_model_drops_that_model_only(tmp_path, image_folder, monkeypatch, capsys, error):
+    real = occlusion.OcclusionSweep.evaluate
+
+    def broken(self, bundle, x, batch):
+        if bundle.name == "test_tiny_vit":
+            raise error
+        yield from real(self, bundle, x, batch)
+
+    monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", broken)
+    assert run(tmp_path, image_folder, "--batch-size", "6") == 1
+    assert {r["model"] for r in read_records(tmp_path / "out")} == {"test_tiny_cnn"}
+    assert f"failed: test_tiny_vit: {type(error).__name__}: {error}" in capsys.readouterr().err
+
+
+def test_per_image_outcomes_match_the_records_and_carry_a_ci(tmp_path, image_folder):
+    assert run(tmp_path, image_folder, "--batch-size", "5", "--per-image") == 0
+    records, rows = read_records(tmp_path / "out"), read_per_image(tmp_path / "out")
+    assert len(rows) == 12 * len(records)  # every image under every (model, condition, run)
+    for r in records:
+        mine = [x for x in rows if x["model"] == r["model"] and float(x["ratio"]) == r["ratio"]
+                and int(x["run"]) == r["run"]]
+        assert sorted(int(x["image"]) for x in mine) == list(range(12))
+        assert 100 * np.mean([int(x["correct1"]) for x in mine]) == pytest.approx(r["top1"])
+        assert r["top1_ci_low"] <= r["top1"] <= r["top1_ci_high"]
+        assert {x["path"].split("/")[0] for x in mine} == {"n01440764", "n02102040", "n02979186"}
+
+
+def test_bootstrap_ci_matches_resampling_images():
+    rng = np.random.default_rng(0)
+    correct = rng.random(400) < 0.7
+    lo, hi = bootstrap_ci(correct, seed=1)
+    draws = correct[rng.integers(0, 400, size=(4000, 400))].mean(1) * 100  # the textbook bootstrap
+    assert lo == pytest.approx(np.quantile(draws, 0.025), abs=0.6)
+    assert hi == pytest.approx(np.quantile(draws, 0.975), abs=0.6)
+    assert bootstrap_ci(np.ones(50, bool), seed=0) == (100.0, 100.0)
+
+
+def test_torchrun_with_two_processes_gives_the_records_of_one(tmp_path, image_folder):
+    args = ["--models", "resnet10t=random", "--data-path", str(image_folder), "--workers", "0", "--no-progress",
+            "--no-plot", "--ratios", "0", "0.5", "--runs", "2", "--batch-size", "4", "--device", "cpu",
+            "--per-image"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    single = subprocess.run([sys.executable, "-m", "intriguing", "occlusion", *args, "--out-dir", str(tmp_path / "one")],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert single.returncode == 0, single.stderr[-2000:]
+    multi = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+                            "--master-port", "29533", "-m", "intriguing", "occlusion", *args,
+                            "--out-dir", str(tmp_path / "two")], env=env, capture_output=True, text=True, timeout=300)
+    assert multi.returncode == 0, multi.stderr[-3000:]
+    one, two = read_records(tmp_path / "one"), read_records(tmp_path / "two")
+    drop = ("top1_ci_low", "top1_ci_high")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in one] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in two]
+    assert [(r["top1_ci_low"], r["top1_ci_high"]) for r in one] == [(r["top1_ci_low"], r["top1_ci_high"]) for r in two]
+    key = lambda rows: sorted((x["image"], x["ratio"], x["run"], x["correct1"], x["pred"]) for x in rows)  # noqa: E731
+    assert key(read_per_image(tmp_path / "one")) == key(read_per_image(tmp_path / "two"))
+    assert not list((tmp_path / "two").glob("partial*"))
+    assert read_manifest(tmp_path / "two")["ranks"] == 2 and read_manifest(tmp_path / "one")["ranks"] == 1
