@@ -1,34 +1,100 @@
-"""``python -m intriguing.cli.report OUT_DIR``: reprint the summary and redraw the plots of a run from
-its records (e.g. after merging runs or tweaking a plot)."""
+"""``intriguing report DIR [DIR ...]``: redraw plots and tables from one or several results folders.
+
+Each folder's manifest names its experiment; that experiment's own report draws the plots (from the records, as
+during the run). With several folders of one experiment the records are combined into one plot and table (a model
+present in several folders is labelled ``folder/model``). Writes ``summary.md`` and ``summary.tex`` (top-1 / top-5
+mean ± std over runs and the 95% CI over images), and with ``--per-class`` ``per_class.csv`` from the per-image
+records.
+"""
 from __future__ import annotations
 
-import json
-import sys
+import argparse
+import csv
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Dict, List, Sequence
 
-from intriguing.experiments import get_analysis
 from intriguing.errors import UserError
-from intriguing.records import MANIFEST, read_records
+from intriguing.records import MANIFEST, read_manifest, read_records
+from intriguing.records.per_image import read as read_per_image
+from intriguing.records.summary import latex_table, markdown_table, summarize
+
+LEGACY_NAMES = {"freq_noise": "freq-noise"}
+METRIC_COLUMNS = {"n", "top1", "top5", "top1_ci_low", "top1_ci_high", "run", "runs", "nll", "brier", "ece",
+                  "ece_signed", "acc90", "unc90", "freq90", "calibration_bins"}
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m intriguing.cli.report OUT_DIR", file=sys.stderr)
-        return 2
-    out = Path(argv[0])
-    try:
-        if not (out / MANIFEST).is_file():
-            raise UserError(f"{out} is not a results folder (no {MANIFEST}).")
-        analysis = json.loads((out / MANIFEST).read_text()).get("analysis")
-        records = read_records(out)
-        if not analysis or not records:
-            raise UserError(f"{out} has no records to report.")
-        print(get_analysis(analysis).report(records, out))
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def load_folders(folders: Sequence[str]) -> tuple:
+    """(experiment name, combined records) of one or several results folders; bad input is one sentence."""
+    names, combined, per_folder = set(), [], []
+    for f in folders:
+        path = Path(f)
+        if not (path / MANIFEST).is_file():
+            raise UserError(f"{path} is not a results folder (no {MANIFEST}).")
+        name = read_manifest(path).get("analysis")
+        records = read_records(path)
+        if not name or not records:
+            raise UserError(f"{path} has no records to report.")
+        names.add(LEGACY_NAMES.get(name, name))
+        per_folder.append((path, records))
+    if len(names) > 1:
+        raise UserError(f"The folders hold different experiments ({', '.join(sorted(names))}); report them "
+                        f"separately.")
+    counts = Counter(r["model"] for _, records in per_folder for r in {r2["model"]: r2 for r2 in records}.values())
+    for path, records in per_folder:
+        for r in records:
+            if len(per_folder) > 1 and counts[r["model"]] > 1:
+                r = {**r, "model": f"{path.name}/{r['model']}"}
+            combined.append(r)
+    return names.pop(), combined
+
+
+def write_tables(records: List[dict], out: Path) -> List[Path]:
+    """summary.md / summary.tex over every non-metric column (runs averaged); classification records only."""
+    if not any("top1" in r for r in records):
+        return []
+    columns = [c for c in dict.fromkeys(k for r in records for k in r) if c not in METRIC_COLUMNS
+               and c != "weights" and not c.endswith("_std")]
+    rows = summarize([r for r in records if "top1" in r], columns, ["top1", "top5"])
+    (out / "summary.md").write_text(markdown_table(rows, columns, ["top1", "top5"]))
+    (out / "summary.tex").write_text(latex_table(rows, columns, ["top1", "top5"]))
+    return [out / "summary.md", out / "summary.tex"]
+
+
+def per_class(folders: Sequence[str], out: Path) -> Path:
+    """Accuracy per (model, condition, class) from the per-image records."""
+    rows = [{"folder": Path(f).name, **r} for f in folders for r in read_per_image(f)]
+    if not rows:
+        raise UserError("--per-class needs per-image records; rerun the experiment with --per-image.")
+    keys = [k for k in rows[0] if k not in ("image", "path", "correct1", "correct5", "pred", "conf", "label")
+            and (k != "folder" or len(folders) > 1)]
+    acc: Dict[tuple, List[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        cls = r["path"].split("/")[0] if "/" in r["path"] else r["label"]
+        a = acc[tuple(r[k] for k in keys) + (cls,)]
+        a[0] += int(r["correct1"])
+        a[1] += 1
+    path = out / "per_class.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(keys + ["class", "n", "top1"])
+        for key, (c, n) in sorted(acc.items()):
+            w.writerow(list(key) + [n, round(100.0 * c / n, 4)])
+    return path
+
+
+def main(argv: List[str]) -> int:
+    p = argparse.ArgumentParser(prog="intriguing report", description=__doc__.splitlines()[0])
+    p.add_argument("folders", nargs="+", help="results folders (of one experiment)")
+    p.add_argument("--out", default=None, help="where combined plots and tables go (default: the first folder)")
+    p.add_argument("--per-class", action="store_true", help="also write per_class.csv (needs --per-image runs)")
+    p.add_argument("--no-plot", action="store_true", help="tables only")
+    args = p.parse_args(argv)
+    from intriguing.experiments import get_experiment
+    name, records = load_folders(args.folders)
+    out = Path(args.out or args.folders[0])
+    out.mkdir(parents=True, exist_ok=True)
+    print(get_experiment(name).report(records, out, plot=not args.no_plot))
+    for path in write_tables(records, out) + ([per_class(args.folders, out)] if args.per_class else []):
+        print(f"table: {path}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
