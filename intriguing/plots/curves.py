@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from intriguing.plots.lines import line_plot
+from intriguing.plots.lines import describe_data, line_plot
 from intriguing.records import format_table, summarize
 
 
@@ -15,7 +15,10 @@ def report_curves(records: Sequence[dict], out_dir: str | Path, x: str, series: 
     rows = summarize(records, list(series) + [x], metrics)
     text = format_table(rows, list(series) + [x, "runs"], metrics)
     if plot:
+        grids = sorted({str(r["grid"]) for r in records if r.get("grid") not in (None, "")})
+        what = describe_data(records, out_dir, f"grid {'/'.join(grids)}" if grids and not categorical else "")
         path = line_plot(records, x, "top1", series, Path(out_dir) / plot_name, xlabel=xlabel,
-                         ylabel="top-1 accuracy (%)", title=title, categorical=categorical)
+                         ylabel="top-1 accuracy (%)", title=f"{title}\n{what}" if what else title,
+                         categorical=categorical)
         text += f"\nplot: {path}"
     return text

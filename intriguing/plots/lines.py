@@ -1,5 +1,6 @@
 """Plots drawn from records (never from in-memory state), so a finished or resumed run can be
-re-plotted with ``python -m intriguing.cli.report OUT_DIR``."""
+re-plotted with ``intriguing report OUT_DIR``. Accuracy axes span 0-100 (never below 0); titles say what was
+measured on which data (:func:`describe_data`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,12 +39,23 @@ def line_plot(records: Sequence[dict], x: str, y: str, series: Sequence[str], ou
         ax.set_xticks(range(len(xcats)), xcats)
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
+    if y.startswith("top") or "accuracy" in (ylabel or ""):  # accuracies: 0-100, the band never below 0
+        ax.set_ylim(0, 100)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
     out_path = Path(out_path)
-    fig.savefig(out_path)
+    fig.savefig(out_path, bbox_inches="tight")  # no clipped labels or legends
     plt.close(fig)
     return out_path
+
+
+def describe_data(records: Sequence[dict], out_dir: str | Path, extra: str = "") -> str:
+    """'<dataset folder>, N images[, extra]' for plot titles, from the run's manifest and records."""
+    from intriguing.records import read_manifest
+    root = read_manifest(out_dir).get("dataset", {}).get("root") or ""
+    ns = sorted({int(r["n"]) for r in records if str(r.get("n", "")).isdigit()})
+    parts = ["/".join(Path(str(root)).parts[-2:])] if root else []  # e.g. imagenette/val
+    parts += [f"{ns[0]} images" if len(ns) == 1 else f"{ns[0]}-{ns[-1]} images"] if ns else []
+    return ", ".join(parts + ([extra] if extra else []))
