@@ -48,7 +48,7 @@ def test_corrupt_image_is_reported_not_silently_dropped(tmp_path, image_folder, 
                               "--out-dir", str(out), "--workers", "0", "--no-progress"])
     assert code == 0
     assert read_records(out)[0]["n"] == 12  # 13 files, 12 readable
-    assert json.loads((out / "manifest.json").read_text())["skipped_images"] == [str(bad)]
+    assert json.loads((out / "manifest.json").read_text())["skipped_images"] == [f"{bad}: truncated"]
     assert "1 unreadable image(s)" in capsys.readouterr().err
 
 

@@ -47,22 +47,40 @@ def scan_folder(root: str | Path) -> ImageSet:
     root = Path(root)
     if not root.is_dir():
         raise UserError(f"Data folder {root} does not exist; pass --data-path to a folder of class sub-folders.")
-    classes = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    classes = _class_folders(root)
     if not classes:
         raise UserError(f"Data folder {root} has no class sub-folders (expected {root}/<class>/<image>.JPEG).")
     wnids = imagenet_wnids()
     index = {w: i for i, w in enumerate(wnids)}
     imagenet = all(c in index for c in classes)
-    samples = []
+    samples, seen = [], set()
     for ci, c in enumerate(classes):
         label = index[c] if imagenet else ci
-        for dirpath, _, files in sorted(os.walk(root / c)):
-            samples += [(os.path.join(dirpath, f), label) for f in sorted(files) if f.lower().endswith(IMG_EXTENSIONS)]
+        for dirpath, _, files in sorted(os.walk(root / c)):  # nested folder links are not followed (os.walk)
+            for f in sorted(files):
+                path = os.path.join(dirpath, f)
+                if f.lower().endswith(IMG_EXTENSIONS) and os.path.realpath(path) not in seen:  # each file once
+                    seen.add(os.path.realpath(path))
+                    samples.append((path, label))
     if not samples:
         raise UserError(f"Data folder {root} has {len(classes)} class folder(s) but no images "
                         f"({', '.join(IMG_EXTENSIONS[:3])}, ...).")
     return ImageSet(str(root), samples, classes, "imagenet-1k" if imagenet else "folder",
                     1000 if imagenet else len(classes))
+
+
+def _class_folders(root: Path) -> List[str]:
+    """Class sub-folders; a link back to the root (or above it) or to a folder already listed is not a class."""
+    real_root, taken, out = root.resolve(), set(), []
+    for d in sorted(root.iterdir()):
+        if not d.is_dir() or d.name.startswith("."):
+            continue
+        real = d.resolve()
+        if real == real_root or real in real_root.parents or real in taken:
+            continue
+        taken.add(real)
+        out.append(d.name)
+    return out
 
 
 def default_data_root() -> Path:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-from PIL import Image
 from timm.data.transforms_factory import transforms_imagenet_eval
 
+from intriguing.data.decode import Unreadable, open_rgb
 from intriguing.data.folders import ImageSet
 
 
@@ -39,12 +39,10 @@ class MultiViewDataset(torch.utils.data.Dataset):
     def __getitem__(self, i: int):
         path, label = self.samples[i]
         try:
-            with Image.open(path) as im:
-                im = im.convert("RGB")
-                views = [t(im) for t in self.transforms]
-        except Exception:  # corrupt / truncated / not an image: reported by the run, never silently dropped
-            return None, label, self.offset + i, path
-        return views, label, self.offset + i, path
+            im = open_rgb(path)
+        except Unreadable as e:  # reported by the run (path and reason), never silently dropped
+            return None, label, self.offset + i, str(e)
+        return [t(im) for t in self.transforms], label, self.offset + i, path
 
 
 @dataclass

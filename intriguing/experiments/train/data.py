@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
-from PIL import Image
 from timm.data import create_transform
 
 from intriguing.data import ImageSet, imagenet_wnids, limit_samples, scan_folder
+from intriguing.data.decode import Unreadable, open_rgb
 from intriguing.errors import UserError
 
 
@@ -54,8 +54,7 @@ class TrainSet(torch.utils.data.Dataset):
     def __getitem__(self, i: int):
         path, label = self.samples[i]
         try:
-            with Image.open(path) as im:
-                img = im.convert("RGB")
-        except Exception as e:  # noqa: BLE001 - any decoder failure is the same user-facing problem
-            raise UserError(f"Training image {path} cannot be read ({type(e).__name__}); remove or replace it.") from None
+            img = open_rgb(path)
+        except Unreadable as e:  # training must not skip silently: the user removes or replaces the file
+            raise UserError(f"Training image {e}; remove or replace it.") from None
         return self.transform(img), label

@@ -7,12 +7,14 @@ a folder holding one sub-folder per dataset name (``DATA_PATH/aircraft``, ``DATA
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from torch.utils.data import DataLoader
+import torch
+from torch.utils.data import DataLoader, default_collate
 
 from intriguing.zoo import ModelBundle
 
@@ -93,15 +95,29 @@ def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequen
         if view:
             ds = SeededView(ds, transform, view, ex.seed)
         loader = DataLoader(ds, batch_size=opts.batch_size, shuffle=False, num_workers=opts.workers,
-                            pin_memory=opts.device.type == "cuda")
+                            pin_memory=opts.device.type == "cuda", collate_fn=readable)
         fs = extract_features(bundle.model, loader, blocks if vit else None, ex.patch_mean and vit, opts.device,
                               opts.precision, opts.progress, preprocess=lambda x: bundle.normalize(x.float().div_(255)))
         fs.meta.update(dataset=spec.name, split=split, view=view, model=bundle.name)
+        skipped = fs.meta.get("skipped", [])
+        if skipped:
+            print(f"warning: {len(skipped)} unreadable image(s) in {spec.name}/{split} were skipped, e.g. "
+                  f"{skipped[0]}", file=sys.stderr)
         return fs
 
     t0 = time.perf_counter()
     fs, hit = cached_features(key, ex.cache_dir or None, compute)
     return fs, hit, time.perf_counter() - t0
+
+
+def readable(items: list) -> tuple:
+    """(images, labels, reasons): the decodable items collated; unreadable ones (image None, the reason in the
+    label slot) become reasons, which travel with the batch (collation may run in a worker process)."""
+    good = [it for it in items if it[0] is not None]
+    reasons = [it[1] for it in items if it[0] is None]
+    if not good:
+        return torch.empty(0, 3, 1, 1, dtype=torch.uint8), torch.empty(0, dtype=torch.long), reasons
+    return (*default_collate(good), reasons)
 
 
 def train_test_features(bundle: ModelBundle, dataset: str, blocks: Sequence[int], ex: ExtractOptions,

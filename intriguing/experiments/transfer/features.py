@@ -130,12 +130,15 @@ def extract_features(model: nn.Module, loader: Iterable, blocks: str | Sequence[
     picked = resolve_blocks(blocks, len(model.blocks)) if vit else (POOLED,)
     if patch_mean and not vit:
         raise UserError("--patch-mean needs a ViT (a model with patch tokens).")
-    toks, pms, labs = [], [], []
+    toks, pms, labs, skipped = [], [], [], []
     batches = loader
     if progress:
         from tqdm import tqdm
         batches = tqdm(loader, desc="features", leave=False)
-    for images, labels in batches:
+    for images, labels, *reasons in batches:  # a third item lists the batch's unreadable files
+        skipped += reasons[0] if reasons else []
+        if len(images) == 0:
+            continue
         x = images.to(device, non_blocking=True)
         x = preprocess(x) if preprocess is not None else x
         with autocast(device, precision):
@@ -146,5 +149,5 @@ def extract_features(model: nn.Module, loader: Iterable, blocks: str | Sequence[
             pms.append(pm.to("cpu", torch.float16))
     if not toks:
         raise UserError("The dataset gave no images to extract features from.")
-    meta = {"token": ("cls" if has_cls_token(model) else "avg") if vit else "pooled", "vit": vit}
+    meta = {"token": ("cls" if has_cls_token(model) else "avg") if vit else "pooled", "vit": vit, "skipped": skipped}
     return FeatureSet(torch.cat(toks), torch.cat(labs), picked, torch.cat(pms) if pms else None, meta)

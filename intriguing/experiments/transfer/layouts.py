@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from torchvision.datasets import VisionDataset
-from torchvision.datasets.folder import IMG_EXTENSIONS, default_loader
+from torchvision.datasets.folder import IMG_EXTENSIONS
+
+from intriguing.data.decode import Unreadable, open_rgb
 
 from intriguing.errors import UserError
 
@@ -30,7 +32,10 @@ class ListDataset(VisionDataset):
 
     def __getitem__(self, index: int):
         path, label = self.samples[index]
-        image = default_loader(path)
+        try:
+            image = open_rgb(path)
+        except Unreadable as e:  # skipped and reported by the extraction, never a crash
+            return None, str(e)
         return (self.transform(image) if self.transform is not None else image), label
 
 

@@ -54,6 +54,8 @@ class SeededView(Dataset):
 
     def __getitem__(self, i: int):
         image, label = self.dataset[i]
+        if image is None:  # unreadable: ``label`` holds the reason, passed on to the extraction's report
+            return image, label
         with torch.random.fork_rng(devices=[]):  # keep the caller's global RNG untouched
             torch.manual_seed((self.seed * 1_000_003 + self.view) * 10_000_019 + i)
             return self.transform(image), label

@@ -1,0 +1,82 @@
+"""Bad and unusual input: 16-bit PNGs, unreadable files with their reason, symlink loops, --limit 0, VOC masks,
+offline checkpoint paths, figure names, error messages (one sentence each, the rest of the run unharmed)."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from intriguing.cli import run_command
+from intriguing.data import scan_folder
+from intriguing.data.decode import Unreadable, open_rgb
+from intriguing.records import read_manifest, read_records
+
+
+def test_sixteen_bit_png_is_scaled_not_clipped_to_white(tmp_path):
+    ramp = (np.linspace(0, 65535, 64 * 64).reshape(64, 64)).astype(np.uint16)
+    path = tmp_path / "deep.png"
+    Image.fromarray(ramp).save(path)
+    assert Image.open(path).mode.startswith("I;16")
+    rgb = np.asarray(open_rgb(path))
+    assert rgb.shape == (64, 64, 3) and rgb.min() == 0 and rgb.max() == 255
+    assert abs(int(rgb[32, 0, 0]) - 128) <= 2  # mid-ramp stays mid-grey (convert("RGB") gives 255 here)
+
+
+@pytest.mark.parametrize("content, reason", [(b"not an image at all", "not an image"),
+                                             (b"\xff\xd8\xff\xe0 truncated jpeg", "truncated")])
+def test_unreadable_files_name_their_reason(tmp_path, content, reason):
+    path = tmp_path / "x.jpg"
+    path.write_bytes(content)
+    with pytest.raises(Unreadable, match=f"x.jpg: {reason}"):
+        open_rgb(path)
+
+
+def test_too_large_image_is_reported_as_such(tmp_path, monkeypatch):
+    path = tmp_path / "big.png"
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 4096 pixels is over twice the limit: a "bomb"
+    with pytest.raises(Unreadable, match="too large"):
+        open_rgb(path)
+
+
+def test_a_symlink_loop_does_not_duplicate_images(image_folder):
+    before = scan_folder(image_folder)
+    os.symlink(image_folder, image_folder / "loop")  # a "class folder" that is the root again
+    os.symlink(image_folder / "n02102040", image_folder / "n09999999")  # a second name for a class
+    os.symlink(image_folder, image_folder / "n01440764" / "up")  # a nested link back up
+    images = scan_folder(image_folder)
+    assert images.samples == before.samples and images.classes == before.classes
+    assert images.label_space == "imagenet-1k"  # the link did not turn the folder into a 4-class plain folder
+
+
+def test_limit_zero_is_refused_before_any_folder_is_made(tmp_path, image_folder, capsys):
+    for limit in ("0", "-3"):
+        code = run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--limit",
+                                         limit, "--out-dir", str(tmp_path / "o"), "--no-progress"])
+        assert code == 2 and "--limit must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_unreadable_images_in_the_transfer_folder_are_skipped_and_reported(tmp_path, image_folder, capsys):
+    import shutil
+    root = tmp_path / "t"
+    for split in ("train", "test"):
+        shutil.copytree(image_folder, root / split)
+    (root / "test" / "n01440764" / "broken.JPEG").write_bytes(b"garbage")
+    code = run_command("transfer", ["--models", "test_tiny_cnn", "--dataset", "folder", "--data-path", str(root),
+                                    "--epochs", "1", "--lrs", "1e-3", "--weight-decays", "0.1", "--val-fraction",
+                                    "0.5", "--cache-dir", "", "--out-dir", str(tmp_path / "o"), "--workers", "0",
+                                    "--no-progress", "--no-plot"])
+    err = capsys.readouterr().err
+    assert code == 0 and "1 unreadable image(s) in folder/test were skipped" in err and "broken.JPEG: not an image" in err
+    assert read_records(tmp_path / "o")
+
+
+def test_trailing_slash_on_data_path_is_the_same_configuration(tmp_path, image_folder):
+    args = ["--models", "test_tiny_cnn", "--ratios", "0", "--out-dir", str(tmp_path / "o"), "--workers", "0",
+            "--no-progress", "--no-plot"]
+    assert run_command("occlusion", ["--data-path", str(image_folder), *args]) == 0
+    assert run_command("occlusion", ["--data-path", str(image_folder) + "/", *args]) == 0
+    assert len(read_records(tmp_path / "o")) == 1 and read_manifest(tmp_path / "o")["status"] == "complete"
