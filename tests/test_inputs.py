@@ -80,3 +80,56 @@ def test_trailing_slash_on_data_path_is_the_same_configuration(tmp_path, image_f
     assert run_command("occlusion", ["--data-path", str(image_folder), *args]) == 0
     assert run_command("occlusion", ["--data-path", str(image_folder) + "/", *args]) == 0
     assert len(read_records(tmp_path / "o")) == 1 and read_manifest(tmp_path / "o")["status"] == "complete"
+
+
+@pytest.fixture
+def voc(tmp_path):
+    """A two-image devkit copied from the shared VOC samples."""
+    import shutil
+
+    from conftest import shared_path
+    src = shared_path("datasets", "voc2012-samples", "VOCdevkit", "VOC2012")
+    dst = tmp_path / "VOCdevkit" / "VOC2012"
+    names = (src / "ImageSets" / "Segmentation" / "val.txt").read_text().split()[:2]
+    for sub, ext in (("JPEGImages", ".jpg"), ("SegmentationClass", ".png")):
+        (dst / sub).mkdir(parents=True)
+        for n in names:
+            shutil.copy(src / sub / f"{n}{ext}", dst / sub / f"{n}{ext}")
+    (dst / "ImageSets" / "Segmentation").mkdir(parents=True)
+    (dst / "ImageSets" / "Segmentation" / "val.txt").write_text("\n".join(names) + "\n")
+    return tmp_path, dst, names
+
+
+def _segment(root, out, capsys):
+    code = run_command("segmentation", ["--models", "test_tiny_vit", "--data-path", str(root), "--input-size", "64",
+                                        "--out-dir", str(out), "--workers", "0", "--no-progress", "--no-plot"])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("missing-folder", "SegmentationClass is missing"),
+    ("missing-mask", "is missing (listed in the split file)"),
+    ("rgb-mask", "is RGB, not a palette"),
+    ("wrong-size", "but its image is"),
+])
+def test_voc_problems_are_one_sentence(voc, capsys, damage, message):
+    import shutil
+    root, dst, names = voc
+    mask = dst / "SegmentationClass" / f"{names[0]}.png"
+    if damage == "missing-folder":
+        shutil.rmtree(dst / "SegmentationClass")
+    elif damage == "missing-mask":
+        mask.unlink()
+    elif damage == "rgb-mask":
+        Image.open(mask).convert("RGB").save(mask)
+    else:
+        Image.open(mask).resize((50, 40), Image.NEAREST).save(mask)
+    code, err = _segment(root, root / "out", capsys)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (root / "out").exists() or not read_records(root / "out")
+
+
+def test_intact_voc_copy_is_scored(voc, capsys):
+    root, _, names = voc
+    code, _ = _segment(root, root / "out", capsys)
+    assert code == 0 and {r["image"] for r in read_records(root / "out")} == set(names)

@@ -40,10 +40,14 @@ class VOCSegmentationSet(torch.utils.data.Dataset):
         if size <= 0:
             raise UserError(f"Input size must be positive; got {size}.")
         root = resolve_voc_root(root)
+        masks = root / DEVKIT / "SegmentationClass"
+        if not masks.is_dir():
+            raise UserError(f"{masks} is missing: the VOC devkit needs its ground-truth masks there.")
         try:
             self.voc = torchvision.datasets.VOCSegmentation(str(root), year="2012", image_set=image_set)
         except (RuntimeError, ValueError, FileNotFoundError) as e:
             raise UserError(f"Cannot read VOC 2012 split {image_set!r} under {root}: {e}") from None
+        check_pairs(self.voc.images, self.voc.masks)
         self.size, self.paper_compat = size, paper_compat
         n = len(self.voc)
         self.count = n if limit is None else max(0, min(n, limit))
@@ -63,6 +67,25 @@ class VOCSegmentationSet(torch.utils.data.Dataset):
         return {"image": image.permute(2, 0, 1).float().div_(255.0),
                 "target": torch.from_numpy(np.asarray(target, dtype=np.uint8).copy()).long(),
                 "orig_size": (img.height, img.width), "index": index, "name": self.name(index)}
+
+
+def check_pairs(images: list, masks: list) -> None:
+    """Every image has a readable single-channel mask of its own size (headers only: no decoding)."""
+    for img_path, mask_path in zip(images, masks):
+        if not Path(mask_path).is_file():
+            raise UserError(f"VOC mask {mask_path} is missing (listed in the split file); restore it or remove "
+                            f"{Path(img_path).stem} from the split.")
+        try:
+            with Image.open(mask_path) as m, Image.open(img_path) as im:
+                mode, msize, isize = m.mode, m.size, im.size
+        except OSError as e:
+            raise UserError(f"VOC file {mask_path} or {img_path} cannot be read ({e}).") from None
+        if mode not in ("P", "L"):
+            raise UserError(f"VOC mask {mask_path} is {mode}, not a palette / class-index PNG (0 = background, "
+                            f"1-20 classes, 255 = void); colour-rendered masks cannot be scored.")
+        if msize != isize:
+            raise UserError(f"VOC mask {mask_path} is {msize[0]}x{msize[1]} but its image is {isize[0]}x{isize[1]}; "
+                            f"a mask must match its image.")
 
 
 def collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
