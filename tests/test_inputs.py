@@ -133,3 +133,59 @@ def test_intact_voc_copy_is_scored(voc, capsys):
     root, _, names = voc
     code, _ = _segment(root, root / "out", capsys)
     assert code == 0 and {r["image"] for r in read_records(root / "out")} == set(names)
+
+
+def test_the_offline_message_names_a_path_the_loader_reads(tmp_path, monkeypatch):
+    import torch
+
+    from intriguing.errors import UserError
+    from intriguing.zoo import load_model
+    from intriguing.zoo.loader import release_filename
+    monkeypatch.setenv("INTRIGUING_WEIGHTS", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    with pytest.raises(UserError) as e:
+        load_model("resnet18.tv_in1k")
+    where = tmp_path / release_filename("resnet18.tv_in1k")
+    assert str(where) in str(e.value)
+    torch.save(load_model("resnet18.tv_in1k=random").model.state_dict(), where)  # put it where we were told
+    assert load_model("resnet18.tv_in1k").source == str(where)
+
+
+def test_checkpoint_errors_keep_torchs_explanation(tmp_path):
+    import torch
+
+    from intriguing.errors import UserError
+    from intriguing.zoo import load_model
+    path = tmp_path / "wrong.pth"
+    torch.save({"conv1.weight": torch.zeros(3, 3, 3, 3)}, path)
+    with pytest.raises(UserError) as e:
+        load_model(f"resnet18={path}")
+    assert "does not fit model 'resnet18'" in str(e.value) and "(3, 3, 3, 3)" in str(e.value)
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 300)  # a broken zip archive: torch explains at length
+    with pytest.raises(UserError) as e:
+        load_model(f"resnet18={path}")
+    assert str(e.value).startswith(f"Could not read checkpoint {path}")
+    assert "was transferred incorrectly, or the file was modified after saving" in str(e.value)  # not cut at 200
+
+
+def test_did_you_mean_suggests_the_family_of_a_typo(tmp_path, capsys):
+    code = run_command("occlusion", ["--models", "deit_tinyy", "--out-dir", str(tmp_path / "o")])
+    assert code == 2 and "Did you mean deit_tiny_" in capsys.readouterr().err
+
+
+def test_figures_of_same_named_images_in_different_folders_do_not_overwrite(tmp_path, capsys):
+    for folder in ("a", "b"):
+        (tmp_path / "imgs" / folder).mkdir(parents=True)
+        Image.fromarray(np.full((32, 32, 3), 60 if folder == "a" else 200, np.uint8)).save(
+            tmp_path / "imgs" / folder / "cat.jpg")
+    (tmp_path / "imgs" / "a" / "broken.jpg").write_bytes(b"nope")
+    code = run_command("segmentation-figures", ["--models", "test_tiny_vit", "--data-path", str(tmp_path / "imgs"),
+                                                "--input-size", "32", "--no-per-head", "--out-dir",
+                                                str(tmp_path / "o"), "--workers", "0", "--no-progress"])
+    assert code == 0
+    names = sorted(p.name for p in (tmp_path / "o").rglob("*_grid.png"))
+    assert names == ["a__cat_grid.png", "b__cat_grid.png"]
+    assert any("broken.jpg: not an image" in s for s in read_manifest(tmp_path / "o")["skipped_images"])
+    assert "1 unreadable image(s)" in capsys.readouterr().err

@@ -45,7 +45,7 @@ def test_image_folder_and_no_per_head(tmp_path):
     assert code == 0
     sub = out / folder_name("test_tiny_vit=random", "cls", ("cls",))
     assert sub.name == "test_tiny_vit_random"
-    assert sorted(p.name for p in sub.iterdir()) == sorted(f"{s}_{k}.png" for s in ("gray", "im0", "im1", "im2")
+    assert sorted(p.name for p in sub.iterdir()) == sorted(f"sub__{s}_{k}.png" for s in ("gray", "im0", "im1", "im2")
                                                              for k in ("mean", "grid"))
 
 

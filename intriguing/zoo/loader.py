@@ -16,7 +16,8 @@ from timm.data import resolve_data_config
 from intriguing.errors import UserError, did_you_mean
 from intriguing.seeding import derive_seed
 
-from intriguing.zoo.weights import fetch_url, find_local, host_reachable, load_into, load_state_dict, offline_message
+from intriguing.zoo.weights import (fetch_url, find_local, first_paragraph, host_reachable, load_into, load_state_dict,
+                                    offline_message)
 from intriguing.zoo.bundle import ZOO, ModelBundle
 from intriguing.zoo.trained import build_trained, read_trained, registered
 
@@ -48,7 +49,8 @@ def resolve_model_specs(specs: str | List[str]) -> List[str]:
         else:
             if name not in ZOO and not _timm_exists(name) and registered(name) is None:
                 raise UserError(f"Unknown model {name!r}.{did_you_mean(name, all_names())} "
-                                f"See `python -m intriguing.zoo list` for the zoo and timm.list_models() for timm.")
+                                f"`intriguing list-models` lists the zoo (`intriguing list-models 'PATTERN'` adds "
+                                f"timm names).")
             out.append(item.strip())
     return list(dict.fromkeys(out))  # keep order, drop repeats
 
@@ -65,7 +67,7 @@ def _hf_cached(hf_hub_id: str) -> bool:
 def _load_timm(name: str, source: Optional[str]) -> Tuple[torch.nn.Module, str]:
     if source == "random":
         return timm.create_model(name, pretrained=False), "random init"
-    local = source or find_local(name)
+    local = source or find_local(name, release_filename(name))
     if local is not None:
         path = fetch_url(name, local) if str(local).startswith(("http://", "https://")) else local
         try:  # timm's own filter converts original-repo checkpoints (DeiT, DINO, ...)
@@ -79,13 +81,20 @@ def _load_timm(name: str, source: Optional[str]) -> Tuple[torch.nn.Module, str]:
     cached = bool(hf_id) and _hf_cached(hf_id)
     reachable = cached or host_reachable("https://huggingface.co" if hf_id else (url or ""))
     if not reachable:
-        filename = f"{name}.pth" if not url else url.rsplit("/", 1)[-1]
         raise UserError(offline_message(name, f"the Hugging Face hub ({hf_id})" if hf_id else url or "its host",
-                                        filename))
+                                        release_filename(name)))
     try:
         return timm.create_model(name, pretrained=True), f"hf-hub:{hf_id}" if hf_id else url
     except RuntimeError as e:
-        raise UserError(f"Could not load pretrained weights for {name!r}: {str(e).splitlines()[0][:200]}") from None
+        raise UserError(f"Could not load pretrained weights for {name!r}: {first_paragraph(e)}") from None
+
+
+def release_filename(name: str) -> str:
+    """The file name the offline message asks for in pretrained/ (and the loader looks for there): the
+    release URL's file name, or ``<name>.pth`` for hub-only weights."""
+    cfg = timm.models.get_pretrained_cfg(name)
+    url = cfg.to_dict().get("url") if cfg is not None else None
+    return url.rsplit("/", 1)[-1] if url else f"{name}.pth"
 
 
 def load_model(spec: str, device: str | torch.device = "cpu", seed: int = 0) -> ModelBundle:

@@ -52,14 +52,19 @@ def offline_message(name: str, source: str, filename: str) -> str:
 def fetch_url(name: str, url: str) -> Path:
     """Return the cached copy of ``url`` (torch hub cache), downloading it when reachable."""
     filename = os.path.basename(urlparse(url).path)
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / filename
-    if cached.is_file():
-        return cached
+    for cached in (pretrained_dir() / filename, Path(torch.hub.get_dir()) / "checkpoints" / filename):
+        if cached.is_file():  # pretrained/ first: the place the offline message names
+            return cached
     if not host_reachable(url):
         raise UserError(offline_message(name, url, filename))
     cached.parent.mkdir(parents=True, exist_ok=True)
     torch.hub.download_url_to_file(url, str(cached), progress=True)
     return cached
+
+
+def first_paragraph(e: BaseException) -> str:
+    """The explanation torch gives (its first paragraph, whole), without the traceback-like tail."""
+    return str(e).strip().split("\n\n")[0].strip()
 
 
 def load_state_dict(path: str | Path) -> dict:
@@ -78,8 +83,7 @@ def load_state_dict(path: str | Path) -> dict:
         else:
             sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # corrupt, truncated, or not a checkpoint at all
-        reason = str(e).splitlines()[0][:200] if str(e) else ""
-        raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {reason}") from None
+        raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {first_paragraph(e)}") from None
     for key in ("model", "state_dict", "model_ema"):
         if isinstance(sd, dict) and key in sd and isinstance(sd[key], dict):
             sd = sd[key]

@@ -35,8 +35,11 @@ class SegmentationFiguresExperiment(Experiment[Config]):
 
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.segmentation_figures.figures import run
-        rows = run(self.config, bundles, data, run_dir.path, opts.batch_size, opts.device, progress=opts.progress)
+        skipped: List[str] = []
+        rows = run(self.config, bundles, data, run_dir.path, opts.batch_size, opts.device, opts.progress, skipped)
         run_dir.append_records(rows)
+        if skipped:
+            run_dir.write_manifest(skipped_images=sorted(set(run_dir.manifest.get("skipped_images", [])) | set(skipped)))
         return rows, {}
 
     @classmethod

@@ -21,6 +21,7 @@ from intriguing.zoo import ModelBundle
 
 from intriguing.features.attention import token_attention
 from intriguing.data import IMG_EXTENSIONS, evenly_spaced
+from intriguing.data.decode import Unreadable, open_rgb
 from intriguing.errors import UserError
 from intriguing.features.saliency import normalize
 from intriguing.segmentation.masks import mean_head_mask, threshold_attention
@@ -32,7 +33,7 @@ class FolderImages(torch.utils.data.Dataset):
     """Every image under a folder (recursive, sorted), resized to size x size, in [0, 1]."""
 
     def __init__(self, root: str | Path, size: int) -> None:
-        root = Path(root)
+        root = self.root = Path(root)
         if not root.is_dir():
             raise UserError(f"Image folder {root} does not exist; pass --data-path to a folder of images or a VOC devkit.")
         self.paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMG_EXTENSIONS)
@@ -43,26 +44,37 @@ class FolderImages(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
+    def name(self, i: int) -> str:
+        """The relative path without suffix ('a/cat.jpg' -> 'a__cat'): images sharing a file name in different
+        folders get different figures."""
+        return "__".join(self.paths[i].relative_to(self.root).with_suffix("").parts)
+
     def __getitem__(self, i: int) -> Dict[str, Any]:
-        with Image.open(self.paths[i]) as im:
-            arr = np.asarray(im.convert("RGB").resize((self.size, self.size), Image.BILINEAR), dtype=np.uint8)
+        try:
+            img = open_rgb(self.paths[i])
+        except Unreadable as e:  # skipped and reported, the other images still drawn
+            return {"image": None, "target": None, "name": self.name(i), "index": i, "reason": str(e)}
+        arr = np.asarray(img.resize((self.size, self.size), Image.BILINEAR), dtype=np.uint8)
         return {"image": torch.from_numpy(arr.copy()).permute(2, 0, 1).float().div_(255.0),
-                "target": None, "name": self.paths[i].stem, "index": i}
+                "target": None, "name": self.name(i), "index": i}
 
 
 def image_source(path: str, config: Config, limit: Optional[int]) -> torch.utils.data.Dataset:
     """A VOC devkit (with ground truth) when ``path`` holds one, else a folder of images."""
     try:
         resolve_voc_root(path)
-        ds: torch.utils.data.Dataset = VOCSegmentationSet(path, size=config.input_size)
-    except UserError:
-        ds = FolderImages(path, config.input_size)
+    except UserError:  # no devkit there: any folder of images (a broken devkit is its own error)
+        ds: torch.utils.data.Dataset = FolderImages(path, config.input_size)
+    else:
+        ds = VOCSegmentationSet(path, size=config.input_size)
     return torch.utils.data.Subset(ds, evenly_spaced(len(ds), limit))
 
 
 def _collate(items: List[Dict[str, Any]]) -> Dict[str, Any]:
-    return {"image": torch.stack([it["image"] for it in items]), "target": [it["target"] for it in items],
-            "name": [it["name"] for it in items]}
+    good = [it for it in items if it["image"] is not None]
+    return {"image": torch.stack([it["image"] for it in good]) if good else torch.empty(0, 3, 1, 1),
+            "target": [it["target"] for it in good], "name": [it["name"] for it in good],
+            "skipped": [it["reason"] for it in items if it["image"] is None]}
 
 
 def folder_name(model: str, token: str, tokens: Sequence[str]) -> str:
@@ -72,11 +84,16 @@ def folder_name(model: str, token: str, tokens: Sequence[str]) -> str:
 
 
 def run(config: Config, bundles: Sequence[ModelBundle], images: torch.utils.data.Dataset, out_dir: str | Path,
-        batch_size: int, device, progress: bool = True) -> List[dict]:
-    """Write every figure; returns one record per (model, token, image) naming its figures."""
+        batch_size: int, device, progress: bool = True, skipped: Optional[List[str]] = None) -> List[dict]:
+    """Write every figure; returns one record per (model, token, image) naming its figures. Unreadable images
+    are appended to ``skipped`` as 'path: reason'."""
+    skipped = [] if skipped is None else skipped
     loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=False, collate_fn=_collate)
     written: List[dict] = []
     for batch in tqdm(loader, disable=not progress, unit="batch"):
+        skipped += batch["skipped"]
+        if not batch["name"]:
+            continue
         x01 = batch["image"].to(device)
         for b in bundles:
             tokens = [t for t in config.tokens if t == "cls" or getattr(b.model, "dist_token", None) is not None]
