@@ -189,3 +189,34 @@ def test_figures_of_same_named_images_in_different_folders_do_not_overwrite(tmp_
     assert names == ["a__cat_grid.png", "b__cat_grid.png"]
     assert any("broken.jpg: not an image" in s for s in read_manifest(tmp_path / "o")["skipped_images"])
     assert "1 unreadable image(s)" in capsys.readouterr().err
+
+
+def test_transfer_feature_cache_misses_when_images_are_deleted(tmp_path, image_folder, capsys):
+    import shutil
+    root = tmp_path / "t"
+    for split in ("train", "test"):
+        shutil.copytree(image_folder, root / split)
+    args = ["--models", "test_tiny_cnn", "--dataset", "folder", "--data-path", str(root), "--epochs", "1", "--lrs",
+            "1e-3", "--weight-decays", "0.1", "--val-fraction", "0.5", "--cache-dir", str(tmp_path / "cache"),
+            "--workers", "0", "--no-progress", "--no-plot"]
+    assert run_command("transfer", [*args, "--out-dir", str(tmp_path / "a")]) == 0
+    for f in sorted((root / "test" / "n01440764").iterdir())[:2]:
+        f.unlink()
+    assert run_command("transfer", [*args, "--out-dir", str(tmp_path / "b")]) == 0
+    second = capsys.readouterr()
+    assert "(miss" in (second.out + second.err).split("results in")[-1]  # the second run extracted again
+    assert {r["n_test"] for r in read_records(tmp_path / "b")} == {10}  # 12 images minus the 2 deleted
+
+
+def test_calibration_columns_do_not_depend_on_the_batch_size_beyond_float64_rounding(tmp_path, image_folder):
+    cols = ("top1", "top5", "nll", "brier", "ece", "ece_signed", "acc90", "unc90", "freq90")
+    rows = []
+    for bs in ("3", "12"):
+        assert run_command("occlusion", ["--models", "test_tiny_vit", "--data-path", str(image_folder), "--ratios",
+                                         "0", "0.5", "--metrics", "topk,calibration", "--batch-size", bs,
+                                         "--out-dir", str(tmp_path / bs), "--workers", "0", "--no-progress",
+                                         "--no-plot"]) == 0
+        rows.append(read_records(tmp_path / bs))
+    for a, b in zip(*rows):
+        assert a["top1"] == b["top1"] and a["top5"] == b["top5"]
+        assert all(abs(float(a[c]) - float(b[c])) < 1e-12 for c in cols)  # the README's stated tolerance

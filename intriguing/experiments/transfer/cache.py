@@ -18,7 +18,7 @@ import torch
 
 from intriguing.experiments.transfer.features import FeatureSet
 
-FORMAT_VERSION = 1  # bump when what extraction stores changes
+FORMAT_VERSION = 2  # bump when what extraction stores changes (2: the key holds the file list)
 
 
 def checkpoint_id(path: str | Path | None) -> str:
@@ -28,6 +28,18 @@ def checkpoint_id(path: str | Path | None) -> str:
     p = Path(path).expanduser().resolve()
     st = p.stat()
     return f"{p}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def files_digest(root: str) -> str:
+    """Digest of every file under ``root`` (relative name, size, mtime): adding, deleting, replacing or touching
+    an image is a cache miss, never a stale hit (stat only: far cheaper than the extraction it guards)."""
+    h = hashlib.sha1()
+    for dirpath, dirnames, files in os.walk(root):
+        dirnames.sort()
+        for f in sorted(files):
+            st = os.stat(os.path.join(dirpath, f))
+            h.update(f"{os.path.relpath(os.path.join(dirpath, f), root)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class CacheKey:
     preprocess: str
     checkpoint: str = ""
     data_root: str = ""
+    files: str = ""  # files_digest(data_root)
     patch_mean: bool = False
     view: int = 0  # 0 = the deterministic eval view, k > 0 = seeded augmented view k
     limit: int | None = None

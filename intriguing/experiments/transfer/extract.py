@@ -20,7 +20,7 @@ from intriguing.zoo import ModelBundle
 
 from intriguing.engine.core import EngineOptions
 from intriguing.errors import UserError
-from intriguing.experiments.transfer.cache import CacheKey, cached_features, checkpoint_id
+from intriguing.experiments.transfer.cache import CacheKey, cached_features, checkpoint_id, files_digest
 from intriguing.experiments.transfer.datasets import get_dataset, limit_dataset
 from intriguing.experiments.transfer.features import POOLED, FeatureSet, extract_features, is_vit, resolve_blocks
 from intriguing.experiments.transfer.views import SeededView, build_view, view_geometry
@@ -87,6 +87,7 @@ def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequen
     key = CacheKey(model=bundle.name, dataset=spec.name, split=split, blocks=blocks_label(blocks) if vit else "pooled",
                    preprocess=desc + f"|mean={list(bundle.data_config['mean'])}|std={list(bundle.data_config['std'])}",
                    checkpoint=_model_identity(bundle, ex.seed), data_root=str(root.resolve()),
+                   files=files_digest(str(root.resolve())),
                    patch_mean=ex.patch_mean and vit, view=view, limit=ex.limit, seed=ex.seed)
 
     def compute() -> FeatureSet:
