@@ -37,14 +37,25 @@ def _splitmix64(z: torch.Tensor) -> torch.Tensor:
     return z ^ _shr(z, 31)
 
 
-def per_image_uniform(indices: torch.Tensor, n: int, *parts: object) -> torch.Tensor:
-    """(B, n) uniform draws in [0, 1); row b depends only on (parts, indices[b]), so an image's draw
-    does not depend on the batch size, its neighbours, or where a resumed run restarted.
+def per_image_keys(indices: torch.Tensor, n: int, *parts: object) -> torch.Tensor:
+    """(B, n) random int64 keys; row b depends only on (parts, indices[b]), so an image's draw does not depend
+    on the batch size, its neighbours, or where a resumed run restarted.
 
-    A counter-based generator (SplitMix64 over (image key + j)), vectorised so that drawing masks
-    for dozens of conditions per batch costs microseconds, on CPU or GPU alike."""
+    A counter-based generator (SplitMix64 over (image key + j)), vectorised so that drawing masks for dozens of
+    conditions per batch costs microseconds, on CPU or GPU alike. Sort these keys (not float32 uniforms, whose
+    24-bit mantissas tie) to draw permutations and subsets: distinct 64-bit outputs never tie."""
     base = derive_seed(*parts)
     idx = indices.to(torch.int64).view(-1, 1)
     keys = _splitmix64(idx * _signed(_GOLDEN) + base)  # one stream per image
     counters = keys + (torch.arange(1, n + 1, dtype=torch.int64, device=idx.device) * _signed(_GOLDEN))
-    return _shr(_splitmix64(counters), 11).to(torch.float64).div_(float(1 << 53)).to(torch.float32)
+    return _shr(_splitmix64(counters), 1)  # 63-bit non-negative keys
+
+
+def per_image_permutation(indices: torch.Tensor, n: int, *parts: object) -> torch.Tensor:
+    """(B, n) permutations of range(n), one per image, from :func:`per_image_keys` (ties impossible)."""
+    return per_image_keys(indices, n, *parts).argsort(dim=1)
+
+
+def per_image_uniform(indices: torch.Tensor, n: int, *parts: object) -> torch.Tensor:
+    """(B, n) uniform draws in [0, 1) in float64 (53 bits), keyed as :func:`per_image_keys`."""
+    return _shr(per_image_keys(indices, n, *parts), 10).to(torch.float64).div_(float(1 << 53))

@@ -175,3 +175,9 @@ def test_paper_compat_refuses_fixed_size_vit_of_another_size(tmp_path, image_fol
     code, out = run(tmp_path, image_folder, "--paper-compat", "--limit", "3", models="test_tiny_vit,test_tiny_cnn")
     assert code == 1 and {r["model"] for r in read_records(out)} == {"test_tiny_cnn"}
     assert "takes (64, 64) px input only" in capsys.readouterr().err
+
+
+def test_paper_json_fractions_are_exact():
+    from intriguing.records.summary import top1_fraction
+    assert 22.4 / 100 != 0.224 and top1_fraction({"top1": 22.4, "n": 1000}) == 0.224
+    assert top1_fraction({"top1": 100 * 7 / 12, "n": 12}) == 7 / 12

@@ -105,3 +105,17 @@ def test_per_image_draws_do_not_depend_on_batch():
     full = per_image_uniform(idx, 10, "s")
     assert torch.equal(full[2:], per_image_uniform(idx[2:], 10, "s"))
     assert not torch.equal(full, per_image_uniform(idx, 10, "other"))
+
+
+@given(st.lists(st.integers(0, 10**9), min_size=1, max_size=16, unique=True), st.integers(1, 400),
+       st.integers(0, 2**31))
+def test_per_image_permutations_are_valid_tie_free_and_keyed_by_image(indices, n, seed):
+    from intriguing.seeding import per_image_keys, per_image_permutation
+    idx = torch.tensor(indices)
+    keys = per_image_keys(idx, n, seed, "cond")
+    assert keys.dtype == torch.int64 and bool((keys >= 0).all())
+    assert all(len(set(row.tolist())) == n for row in keys)  # distinct keys: argsort has no ties to break
+    perm = per_image_permutation(idx, n, seed, "cond")
+    assert all(sorted(row.tolist()) == list(range(n)) for row in perm)
+    alone = per_image_permutation(idx[-1:], n, seed, "cond")  # the same image in another batch
+    assert torch.equal(alone[0], perm[-1])

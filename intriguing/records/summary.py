@@ -78,3 +78,10 @@ def latex_table(rows: Sequence[dict], columns: Sequence[str], metrics: Sequence[
              " & ".join(esc(h) for h in head) + r" \\", r"\midrule"]
     lines += [" & ".join(esc(c) if r"$\pm$" not in c else c for c in b) + r" \\" for b in body]
     return "\n".join(lines + [r"\bottomrule", r"\end{tabular}"]) + "\n"
+
+
+def top1_fraction(record: dict) -> float:
+    """Top-1 as the original code's fraction, exactly: the correct count divided once by n (``top1 / 100``
+    would give 0.22399999999999998 for 22.4%)."""
+    n = int(record["n"])
+    return round(float(record["top1"]) * n / 100) / n

@@ -28,6 +28,7 @@ from intriguing.zoo import ModelBundle
 from intriguing.errors import UserError
 from intriguing.options import option
 from intriguing.features.saliency import RULES, SOURCES, SaliencySpec, drop_masks, parse_head, saliency_scores
+from intriguing.records.summary import top1_fraction
 
 SALIENCY_DROPS = ("salient", "non-salient")
 DEFAULT_SALIENCY_MODEL = "vit_small_patch16_224.dino"
@@ -161,5 +162,5 @@ def write_dino_json(records: List[dict], out_dir: Path) -> None:
         for r in rows:
             if r["model"] == model:
                 key = "best" if r["condition"] == "salient" else "worst"
-                out[key][str(round(float(r["ratio"]) * 10))] = r["top1"] / 100
+                out[key][str(round(float(r["ratio"]) * 10))] = top1_fraction(r)
         (out_dir / "paper_compat" / "dino" / f"{model}.json").write_text(json.dumps(out, indent=4))

@@ -21,10 +21,11 @@ from intriguing.data import PAPER_GEOMETRY
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
 from intriguing.perturb import drop_pixels, drop_tokens, n_dropped, parse_grid, random_drop_mask
-from intriguing.seeding import generator, per_image_uniform
+from intriguing.seeding import generator, per_image_permutation
 from intriguing.plots.curves import report_curves
 from intriguing.experiments.occlusion.config import Config
 from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, SaliencyDropper, load_saliency_bundle,
+from intriguing.records.summary import top1_fraction
                                                             write_dino_json)
 
 CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
@@ -118,7 +119,7 @@ class OcclusionSweep(Sweep):
                 self.masks[key] = random_drop_mask(b, grid, ratio, gen, per_image=False,
                                                    rounding="floor" if self.c.paper_compat else "round")
             else:
-                order = per_image_uniform(self.batch.indices, n, *parts).argsort(dim=1)
+                order = per_image_permutation(self.batch.indices, n, *parts)
                 m = torch.zeros(b, n, dtype=torch.bool)
                 m.scatter_(1, order[:, :k], True)
                 self.masks[key] = m.reshape(b, *grid)
@@ -175,7 +176,7 @@ def write_paper_json(records: List[dict], out_dir: Path) -> None:
             out: Dict[str, Dict[str, float]] = {}
             for r in records:
                 if r["model"] == model and r["condition"] == drop:
-                    out.setdefault(f"run_{int(r['run']):03d}", {})[str(round(float(r["ratio"]) * 10))] = r["top1"] / 100
+                    out.setdefault(f"run_{int(r['run']):03d}", {})[str(round(float(r["ratio"]) * 10))] = top1_fraction(r)
             suffix = "" if drop == "random" else f"_{drop}"
             (out_dir / "paper_compat" / f"{model}{suffix}.json").write_text(json.dumps(out, indent=4))
 

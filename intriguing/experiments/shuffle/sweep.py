@@ -15,9 +15,10 @@ from intriguing.zoo import ModelBundle
 
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.perturb import parse_grid, random_permutations, shuffle_patches
-from intriguing.seeding import generator, per_image_uniform
+from intriguing.seeding import generator, per_image_permutation
 from intriguing.experiments.shuffle.config import Config
 from intriguing.plots.curves import report_curves
+from intriguing.records.summary import top1_fraction
 
 class ShuffleSweep(Sweep):
     def __init__(self, config: Config) -> None:
@@ -39,7 +40,7 @@ class ShuffleSweep(Sweep):
                 self.perms[key] = random_permutations(b, n, generator(*parts, "batch", int(self.batch.indices[0])),
                                                       per_image=False)
             else:
-                self.perms[key] = per_image_uniform(self.batch.indices, n, *parts).argsort(dim=1)
+                self.perms[key] = per_image_permutation(self.batch.indices, n, *parts)
         return self.perms[key]
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
@@ -67,7 +68,7 @@ def write_paper_json(records: List[dict], out_dir: Path) -> None:
         out: Dict[str, Dict[str, float]] = {}
         for r in records:
             if r["model"] == model and int(r["cells"]) > 1:
-                out.setdefault(f"run_{int(r['run']):03d}", {})[str(int(r["cells"]))] = r["top1"] / 100
+                out.setdefault(f"run_{int(r['run']):03d}", {})[str(int(r["cells"]))] = top1_fraction(r)
         (out_dir / "paper_compat" / f"{model}.json").write_text(json.dumps(out, indent=4))
 
 
