@@ -25,8 +25,8 @@ from intriguing.seeding import generator, per_image_permutation
 from intriguing.plots.curves import report_curves
 from intriguing.experiments.occlusion.config import Config
 from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, SaliencyDropper, load_saliency_bundle,
-from intriguing.records.summary import top1_fraction
                                                             write_dino_json)
+from intriguing.records.summary import top1_fraction
 
 CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
 MIN_GRID = 8  # ...or smaller cells so the grid has 8 a side: 16-px cells would cut a 32-px CIFAR image 2x2
