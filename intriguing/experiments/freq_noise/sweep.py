@@ -2,10 +2,10 @@
 
 Gaussian noise band-passed to [f - width/2, f + width/2) (radial frequency in units of pi), scaled to
 RMS ``eps`` per image, is added to every image; one pass over the data evaluates the clean images and
-every frequency for every model. By default the noise is added in the model's input space (after
-mean/std normalisation, as the authors' pipeline did, eps = 0.7, width = 0.2); ``--noise-space
-pixel`` adds it to [0, 1] pixels and clips. Noise depends only on (seed, f, run, image index), so all
-models with the same input geometry see identical noise.
+every frequency for every model. By default the noise is added to [0, 1] pixels (clipped; eps 0.16), so every
+model receives the same perturbed pixels whatever its normalisation; ``--noise-space normalized`` (and
+``--paper-compat``) adds it to each model's normalised input as the authors' pipeline did (eps 0.7, width 0.2).
+Noise depends only on (seed, f, run, image index); records carry ``eps`` and ``space``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from intriguing.zoo import ModelBundle
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
 from intriguing.perturb.frequency import shape_noise
-from intriguing.plots.lines import line_plot
+from intriguing.plots.lines import describe_data, line_plot
 from intriguing.records import format_table, summarize
 from intriguing.seeding import generator
 from intriguing.plots.reliability import reliability_figure
@@ -33,8 +33,8 @@ class FrequencyNoiseSweep(Sweep):
         self.cache: Dict[tuple, torch.Tensor] = {}
 
     def conditions(self, bundle: ModelBundle) -> List[dict]:
-        clean = [{"condition": "clean", "freq": "", "run": 0}]  # freq empty: not applicable
-        return clean + [{"condition": "band_noise", "freq": f, "run": r}
+        clean = [{"condition": "clean", "freq": "", "run": 0, "eps": 0.0, "space": self.c.noise_space}]
+        return clean + [{"condition": "band_noise", "freq": f, "run": r, "eps": self.c.eps, "space": self.c.noise_space}
                         for f in self.c.freqs for r in range(self.c.runs)]
 
     def prepare(self, batch) -> None:
@@ -72,6 +72,12 @@ def with_drops(records: List[dict]) -> List[dict]:
             for r in records if r["condition"] != "clean" and r["model"] in clean]
 
 
+def _noise(records: List[dict]) -> str:
+    eps = sorted({float(r["eps"]) for r in records if r.get("eps") not in (None, "")})
+    spaces = sorted({str(r["space"]) for r in records if r.get("space")})
+    return f"eps {'/'.join(f'{e:g}' for e in eps)} in {'/'.join(spaces)} space" if eps else ""
+
+
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
     out_dir = Path(out_dir)
     noisy = with_drops(records)
@@ -84,7 +90,7 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     if plot and noisy:
         p = line_plot(noisy, "freq", "top1_drop", ["model"], out_dir / "freq_noise.png",
                       xlabel="noise frequency (×π)", ylabel="top-1 drop (percentage points)",
-                      title="Accuracy drop under band-limited noise")
+                      title=f"Accuracy drop under band-limited noise\n{describe_data(records, out_dir, _noise(noisy))}")
         text += f"\nplot: {p}"
         rel = reliability_figure(records, out_dir / "reliability.png", ["condition", "freq"])
         if rel:
