@@ -141,18 +141,20 @@ def per_block_head(config: Config, bundles: Sequence[ModelBundle], run_dir, opts
     """Top-1/top-5 of each block's class token read by the model's own head, over an ImageNet-style folder."""
     images = limit_samples(scan_folder(data_path or imagenette_val()), limit)
     failed: Dict[str, str] = {}
-    ok = []
+    ok, not_applicable = [], {}
     for b in bundles:
         n = getattr(b.model, "num_classes", 0)
-        if not is_vit(b.model):
-            failed[b.name] = "per-block accuracy with the model's own head needs a ViT with token blocks"
+        if not is_vit(b.model):  # a CNN has no class token per block: not a failure of the run
+            not_applicable[b.name] = "no class token per block (not a ViT)"
         elif n != images.num_classes:
             failed[b.name] = (f"its head predicts {n} classes but {images.root} is scored {images.num_classes}-way "
                               f"({images.label_space})")
         else:
             ok.append(b)
-    for name, msg in failed.items():
-        _log(f"skipped {name}: {msg}")
+    for name, msg in {**not_applicable, **failed}.items():
+        _log(f"skipped {name}: {msg}" + (" (not applicable)" if name in not_applicable else ""))
+    if not_applicable:
+        run_dir.write_manifest(not_applicable=not_applicable)
     _log(f"per-block: {len(images)} images from {images.root} ({images.label_space})")
     records, bad = run_sweep(PerBlockSweep(config.blocks), ok, images, run_dir, opts) if ok else ([], {})
     failed.update(bad)
