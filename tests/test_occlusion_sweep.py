@@ -181,3 +181,20 @@ def test_paper_json_fractions_are_exact():
     from intriguing.records.summary import top1_fraction
     assert 22.4 / 100 != 0.224 and top1_fraction({"top1": 22.4, "n": 1000}) == 0.224
     assert top1_fraction({"top1": 100 * 7 / 12, "n": 12}) == 7 / 12
+
+
+def test_paper_compat_reaches_calibration_binning(tmp_path, image_folder):
+    from intriguing.metrics.calibration import bins_from_record
+    bins = {}
+    for flag in ([], ["--paper-compat"]):
+        code, out = run(tmp_path, image_folder, "--ratios", "0", "--metrics", "topk,calibration", *flag,
+                        models="test_tiny_cnn", name=f"cal{len(flag)}")
+        assert code == 0
+        bins[bool(flag)] = bins_from_record(read_records(out)[0]["calibration_bins"])
+    assert len(bins[False]["count"]) == 15 and len(bins[True]["count"]) == 10  # the original's 10 bins
+
+
+def test_paper_compat_salient_drop_refuses_custom_ratios(tmp_path, image_folder, capsys):
+    code, _ = run(tmp_path, image_folder, "--drop", "salient", "--paper-compat", "--ratios", "0.3")
+    err = capsys.readouterr().err
+    assert code == 2 and "attention-mass levels 0.1..1.0; drop --ratios" in err
