@@ -142,3 +142,25 @@ def test_pipeline_on_real_voc_with_tiny_random_vit():
     assert len(scores["exclude"]) == 14
     # a 90%-mass mask of a random ViT covers most of the image: IoU near the object's area share
     assert 0.05 < sum(scores["exclude"]) / 14 < 0.9
+
+
+def test_paper_compat_resizes_position_embeddings_as_the_original():
+    """At 512 px the original's interpolation (no antialias, scale factors with +0.1) and timm's differ in the
+    head masks; --paper-compat uses the original's, pinned against a reference written from DINO's code."""
+    import timm
+
+    from intriguing.features.attention import dino_pos_embed, original_input_size, token_attention
+    from intriguing.segmentation.masks import threshold_attention
+    from original_code import dino_interpolate_pos_encoding
+    torch.manual_seed(0)
+    model = timm.create_model("vit_small_patch16_224", pretrained=False).eval()
+    ref = dino_interpolate_pos_encoding(model.pos_embed.detach(), 32, 32)
+    assert torch.equal(dino_pos_embed(model.pos_embed.detach(), 1, (32, 32)), ref)
+    x = torch.randn(1, 3, 512, 512)
+    with original_input_size(model, 512, 512):
+        assert torch.equal(model.pos_embed, ref)
+    assert model.pos_embed.shape[1] == 197  # restored
+    ours = threshold_attention(token_attention(model, x, ("cls",), original_pos=True)["cls"], 0.9)
+    timms = threshold_attention(token_attention(model, x, ("cls",))["cls"], 0.9)
+    assert ours.shape == timms.shape == (1, 6, 32, 32)
+    assert int((ours != timms).sum()) > 0  # the two interpolations disagree on some cells

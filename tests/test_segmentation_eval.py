@@ -12,7 +12,7 @@ from torchvision import transforms
 
 from intriguing.experiments.segmentation import sweep as segmentation
 from intriguing.cli import run_command as main
-from intriguing.features.attention import patch_attention
+from intriguing.features.attention import token_attention
 from intriguing.records import read_records
 from intriguing.zoo import load_model
 from intriguing.zoo.bundle import ZOO, ZooEntry
@@ -75,7 +75,9 @@ def original_scores(model, voc, indices):
     ds = torchvision.datasets.VOCSegmentation(str(voc), image_set="val", transform=tf, target_transform=ttf)
     out = []
     for sample, target in (ds[i] for i in indices):
-        att = patch_attention(model, sample[None])[0].reshape(model.blocks[0].attn.num_heads, -1)
+        # the original's ViT resized its position embeddings with DINO's interpolate_pos_encoding (no antialias)
+        att = token_attention(model, sample[None], ("cls",), original_pos=True)["cls"][0]
+        att = att.reshape(model.blocks[0].attn.num_heads, -1)
         val, idx = torch.sort(att)
         val /= torch.sum(val, dim=1, keepdim=True)
         th = torch.cumsum(val, dim=1) > (1 - 0.9)

@@ -63,7 +63,7 @@ def test_paper_compat_feeds_unnormalised_pixels(monkeypatch, tmp_path):
     from intriguing.experiments.segmentation_figures import figures as segmentation_vis
     seen = []
     real = segmentation_vis.token_attention
-    monkeypatch.setattr(segmentation_vis, "token_attention", lambda m, x, *a: seen.append(x.clone()) or real(m, x, *a))
+    monkeypatch.setattr(segmentation_vis, "token_attention", lambda m, x, *a, **k: seen.append(x.clone()) or real(m, x, *a, **k))
     (tmp_path / "a").mkdir()
     Image.fromarray(np.full((32, 32, 3), 255, np.uint8)).save(tmp_path / "a" / "white.png")
     for extra in ([], ["--paper-compat"]):

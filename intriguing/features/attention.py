@@ -13,9 +13,11 @@ Inputs of any size (divisible by the patch size) run through the model's own tok
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator, Sequence
+import math
+from typing import Iterator, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from intriguing.errors import UserError
@@ -80,6 +82,38 @@ def any_input_size(model: nn.Module) -> Iterator[nn.Module]:
         yield model
     finally:
         model.dynamic_img_size, pe.strict_img_size, pe.flatten, pe.output_fmt = saved
+
+
+def dino_pos_embed(pos_embed: torch.Tensor, num_prefix: int, grid: Tuple[int, int]) -> torch.Tensor:
+    """The position embeddings resized as the original code did (DINO's ``interpolate_pos_encoding``): bicubic by
+    ``scale_factor = (n + 0.1) / N0`` per side and without antialiasing, whereas timm's ``resample_abs_pos_embed``
+    resizes to a size with antialiasing; at 512 px the two move a few hundred head-mask cells."""
+    prefix, patch = pos_embed[:, :num_prefix], pos_embed[:, num_prefix:]
+    n0, dim = int(math.sqrt(patch.shape[1])), patch.shape[-1]
+    grid0 = patch.float().reshape(1, n0, n0, dim).permute(0, 3, 1, 2)
+    resized = F.interpolate(grid0, scale_factor=((grid[0] + 0.1) / n0, (grid[1] + 0.1) / n0), mode="bicubic")
+    return torch.cat([prefix.float(), resized.permute(0, 2, 3, 1).reshape(1, -1, dim)], dim=1).to(pos_embed.dtype)
+
+
+@contextlib.contextmanager
+def original_input_size(model: nn.Module, height: int, width: int) -> Iterator[nn.Module]:
+    """Like :func:`any_input_size`, with the original code's position-embedding interpolation (--paper-compat):
+    the model temporarily holds the resized embeddings and runs timm's own fixed-size path."""
+    _vit_parts(model)
+    pe = model.patch_embed
+    grid = patch_grid(model, height, width)
+    if grid == tuple(pe.grid_size):
+        yield model
+        return
+    saved = (model.pos_embed, pe.strict_img_size)
+    try:
+        with torch.no_grad():
+            model.pos_embed = nn.Parameter(dino_pos_embed(model.pos_embed, model.num_prefix_tokens, grid),
+                                           requires_grad=False)
+        pe.strict_img_size = False
+        yield model
+    finally:
+        model.pos_embed, pe.strict_img_size = saved
 
 
 def resolve_blocks(model: nn.Module, blocks: int | Sequence[int]) -> list[int]:
@@ -158,13 +192,15 @@ def _check_fired(store: dict, blocks: Sequence[int], model: nn.Module) -> None:
 
 @torch.no_grad()
 def token_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Sequence[int],
-                           tokens: Sequence[str] = ("cls",)) -> dict[int, dict[str, torch.Tensor]]:
+                           tokens: Sequence[str] = ("cls",), original_pos: bool = False
+                           ) -> dict[int, dict[str, torch.Tensor]]:
     """Attention from each query token to every patch token, for each requested block, in one forward.
 
     Args:
         images: normalised batch ``[B, 3, H, W]``; H and W any multiple of the patch size.
         blocks: block indices (negative count from the end).
         tokens: query tokens, "cls" and/or "dist" (distilled models).
+        original_pos: resize position embeddings as the original code did (:func:`dino_pos_embed`).
     Returns:
         block -> token -> ``[B, heads, h, w]`` float32 softmax rows restricted to the patch tokens
         (not renormalised).
@@ -178,7 +214,8 @@ def token_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Seque
         rows = probs[:, :, qs, npre:].float()  # [B, heads, Q, P]: only the query rows are kept
         return {t: rows[:, :, i].reshape(probs.shape[0], probs.shape[1], h, w) for i, t in enumerate(tokens)}
 
-    with any_input_size(model), capture_attention(model, idx, reduce) as store:
+    sized = original_input_size(model, *images.shape[-2:]) if original_pos else any_input_size(model)
+    with sized, capture_attention(model, idx, reduce) as store:
         _run_tokens(model, images, max(idx))
     _check_fired(store, idx, model)
     return {b: store[b] for b in idx}
@@ -191,10 +228,10 @@ def patch_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Seque
 
 
 def token_attention(model: nn.Module, images: torch.Tensor, tokens: Sequence[str] = ("cls",),
-                    block: int = -1) -> dict[str, torch.Tensor]:
+                    block: int = -1, original_pos: bool = False) -> dict[str, torch.Tensor]:
     """token -> ``[B, heads, h, w]`` for one block: CLS and shape-token maps from a single forward."""
     (b,) = resolve_blocks(model, block)
-    return token_attention_blocks(model, images, [b], tokens)[b]
+    return token_attention_blocks(model, images, [b], tokens, original_pos)[b]
 
 
 def patch_attention(model: nn.Module, images: torch.Tensor, block: int = -1, token: str = "cls") -> torch.Tensor:

@@ -76,7 +76,7 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
         return []
     # fp32 unless amp is asked for: bf16 attention ties change which patches the mass rule keeps
     with torch.inference_mode(), autocast(device, "amp" if precision == "amp" else "fp32"):
-        maps = token_attention(bundle.model, x, tokens, config.block)
+        maps = token_attention(bundle.model, x, tokens, config.block, original_pos=config.paper_compat)
     rows = []
     for t in tokens:
         masks = threshold_attention(maps[t], config.threshold)

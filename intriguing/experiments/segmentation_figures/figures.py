@@ -101,7 +101,7 @@ def run(config: Config, bundles: Sequence[ModelBundle], images: torch.utils.data
                 raise UserError(f"{b.name} has no distillation token; use --tokens cls.")
             x = normalize(x01, b.data_config["mean"], b.data_config["std"]) if config.normalize_input else x01
             with torch.inference_mode():
-                maps = token_attention(b.model, x, tokens, config.block)
+                maps = token_attention(b.model, x, tokens, config.block, original_pos=config.paper_compat)
             for t in tokens:
                 masks = threshold_attention(maps[t], config.threshold).cpu()
                 mean_masks = mean_head_mask(maps[t], config.threshold).cpu()
