@@ -9,7 +9,7 @@ from PIL import Image
 from intriguing.errors import UserError
 from intriguing.zoo.cifar_resnet import FILES, CifarResNet, zoo_entries
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
 WEIGHTS = SHARED / "weights" / "cifar10-resnet"
 CIFAR = SHARED / "datasets" / "cifar10" / "test"
 needs_shared = pytest.mark.skipif(not WEIGHTS.is_dir() or not CIFAR.is_dir(), reason="../shared CIFAR-10 data absent")

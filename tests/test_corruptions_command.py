@@ -15,7 +15,7 @@ from intriguing.corruptions import corrupt_batch
 from intriguing.records import read_records
 from intriguing.zoo.cifar_resnet import FILES
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "64"]
 
 

@@ -75,13 +75,25 @@ def test_validation_never_touches_test():
     assert a.test_acc != b.test_acc
 
 
-def test_keep_and_refit_policies_differ_only_in_final_model():
+def test_keep_and_refit_policies_differ_only_in_final_model(monkeypatch):
+    from intriguing.experiments.transfer import probe
     xtr, ytr = blobs(300, spread=2.0)
     xte, yte = blobs(100, spread=2.0, seed=1)
+    calls = []
+    real = probe._train
+
+    def spy(views, y, *a, stop_after=None, **k):
+        calls.append((len(y), stop_after))
+        return real(views, y, *a, stop_after=stop_after, **k)
+
+    monkeypatch.setattr(probe, "_train", spy)
     keep = train_probe(xtr, ytr, xte, yte, ProbeConfig(**FAST, final="keep"))
+    keep_calls, calls[:] = list(calls), []
     refit = train_probe(xtr, ytr, xte, yte, ProbeConfig(**FAST, final="refit"))
-    assert (keep.lr, keep.epoch, keep.val_acc) == (refit.lr, refit.epoch, refit.val_acc)
-    assert "keep" in keep.selection and 0 <= keep.test_acc <= 100
+    assert (keep.lr, keep.epoch, keep.val_acc) == (refit.lr, refit.epoch, refit.val_acc)  # same selection
+    assert all(n < 300 for n, _ in keep_calls)  # keep: only the selection runs, on train minus validation
+    assert calls[:-1] == keep_calls and calls[-1] == (300, refit.epoch)  # refit: once more, on all, to that epoch
+    assert "keep" in keep.selection and "refit" in refit.selection
 
 
 def test_paper_compat_reports_max_over_epochs_on_test_and_says_so():
@@ -98,9 +110,12 @@ def test_paper_compat_reports_max_over_epochs_on_test_and_says_so():
 def test_augmented_views_are_used_per_epoch():
     xtr, ytr = blobs(200)
     xte, yte = blobs(100, seed=1)
-    noisy = xtr + 0.1 * torch.randn_like(xtr)
-    r = train_probe([xtr, noisy], ytr, xte, yte, ProbeConfig(**FAST))
-    assert r.test_acc == 100.0
+    one = train_probe([xtr], ytr, xte, yte, ProbeConfig(**FAST))
+    two = train_probe([xtr, torch.zeros_like(xtr)], ytr, xte, yte, ProbeConfig(**FAST))  # view 1: epochs 2, 4, ...
+    curve = lambda r: [row["train_loss"] for row in r.curves if row["lr"] == r.curves[0]["lr"]  # noqa: E731
+                       and row["weight_decay"] == r.curves[0]["weight_decay"]]
+    assert curve(one)[0] == curve(two)[0]  # epoch 1 trains on view 0 in both
+    assert curve(one) != curve(two)  # later epochs saw the (empty) second view
     with pytest.raises(UserError, match="same-shaped"):
         train_probe([xtr, xtr[:10]], ytr, xte, yte, ProbeConfig(**FAST))
 

@@ -15,7 +15,7 @@ from intriguing.segmentation.jaccard import class_head_iou, image_jaccard, prese
 from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
 from intriguing.segmentation.voc import VOCSegmentationSet, collate, resolve_voc_root
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
 VOC = SHARED / "datasets" / "voc2012-samples"
 needs_voc = pytest.mark.skipif(not (VOC / "VOCdevkit").is_dir(), reason="../shared VOC 2012 samples not present")
 

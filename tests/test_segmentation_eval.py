@@ -123,9 +123,20 @@ def test_batch_size_and_limit(tmp_path, voc):
     assert [r["jaccard"] for r in ra] == [r["jaccard"] for r in rb]
 
 
-def test_input_size_not_divisible_is_resized_not_cropped(tmp_path, voc):
+def test_input_size_not_divisible_is_resized_not_cropped(tmp_path, voc, monkeypatch):
+    """At 100 px (not a multiple of 16) the default resizes the whole image to 96 px for the model, so the masks
+    cover it all; --paper-compat crops to 96 and leaves the rest unmasked, as the original."""
+    from intriguing.experiments.segmentation import sweep
+    seen = []
+    real = sweep.token_attention
+    monkeypatch.setattr(sweep, "token_attention", lambda m, x, *a, **k: seen.append(tuple(x.shape)) or real(m, x, *a, **k))
     code, out = run(tmp_path, voc, "--input-size", "100", "--limit", "2", models="test_tiny_vit")
-    assert code == 0 and len(read_records(out)) == 2
+    assert code == 0 and seen[0][-2:] == (96, 96)
+    resized = [float(r["jaccard"]) for r in read_records(out)]
+    assert len(resized) == 2 and all(0 < j <= 1 for j in resized)
+    code, out = run(tmp_path, voc, "--input-size", "100", "--limit", "2", "--paper-compat", models="test_tiny_vit",
+                    name="crop")
+    assert code == 0 and [float(r["jaccard"]) for r in read_records(out)] != resized
 
 
 def test_bad_input_exits_2(tmp_path, voc, capsys):

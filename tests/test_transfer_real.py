@@ -23,7 +23,7 @@ from intriguing.experiments.transfer.views import build_view
 from intriguing.zoo import ModelBundle, load_model
 from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
 IMAGENETTE = SHARED / "datasets" / "imagenette"
 pytestmark = pytest.mark.skipif(not (IMAGENETTE / "train").is_dir(),
                                 reason=f"real images not found at {IMAGENETTE} (../shared is absent)")
