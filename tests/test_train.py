@@ -107,3 +107,22 @@ def test_trained_model_loads_by_path_and_registered_name(image_folder, tmp_path,
 def test_distillation_needs_teacher_and_kind(image_folder, tmp_path, capsys):
     assert train(tmp_path, image_folder, "x", "--distillation", "soft") == 2
     assert "Distillation needs both --teacher MODEL and --distillation" in capsys.readouterr().err
+
+
+def test_torchrun_ddp_training_writes_one_checkpoint_and_loads(image_folder, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    out = tmp_path / "ddp"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    p = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port",
+                        "29541", "-m", "intriguing", "train", "--models", VIT, "--data-path", str(image_folder),
+                        "--val-path", str(image_folder), "--out-dir", str(out), "--epochs", "2", "--device", "cpu",
+                        *TINY], env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    rows = read_records(out)
+    assert [r["epoch"] for r in rows if r["split"] == "train"] == [1, 2]  # written once, by rank 0
+    assert {r["n"] for r in rows if r["split"] == "val"} == {12}  # validation sharded over both ranks, merged
+    assert load_model(f"{VIT}={out / f'{VIT}_random' / 'model.pth'}")(torch.rand(1, 3, 32, 32)).shape == (1, 1000)

@@ -155,14 +155,17 @@ class RunDir:
 
     # partial pass state
     def save_partial(self, state: Any, prefix: str = "partial") -> None:
-        """Checkpoint a pass state (nested dicts / lists / numbers / tensors; never pickled)."""
-        partial.save(self.path, prefix, state)
+        """Checkpoint a pass state (nested dicts / lists / numbers / tensors; never pickled). A torchrun follower
+        writes only its own rank's state (``partial.rankN``), never the shared one."""
+        if not (self.follower and prefix == "partial"):
+            partial.save(self.path, prefix, state)
 
     def load_partial(self, prefix: str = "partial") -> Optional[Any]:
         return partial.load(self.path, prefix)
 
     def clear_partial(self, prefix: str = "partial") -> None:
-        partial.clear(self.path, prefix)
+        if not (self.follower and prefix == "partial"):
+            partial.clear(self.path, prefix)
 
 
 

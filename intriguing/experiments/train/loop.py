@@ -21,7 +21,11 @@ from timm.scheduler import create_scheduler_v2
 from timm.utils import ModelEmaV3, dispatch_clip_grad
 from tqdm.auto import tqdm
 
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DistributedSampler
+
 from intriguing.data import ImageSet
+from intriguing.distributed import Context
 from intriguing.device import autocast
 from intriguing.experiments.train.config import Config
 from intriguing.experiments.train.data import TrainSet, train_transform
@@ -55,10 +59,13 @@ class Trainer:
 
     def __init__(self, config: Config, bundle: ModelBundle, train: ImageSet, folder: Path, device: torch.device,
                  precision: str, batch_size: int, workers: int, teacher: Optional[ModelBundle] = None,
-                 teacher_index: Optional[torch.Tensor] = None) -> None:
-        self.c, self.bundle, self.folder = config, bundle, folder
+                 teacher_index: Optional[torch.Tensor] = None, dist: Context = Context()) -> None:
+        self.c, self.bundle, self.folder, self.dist = config, bundle, folder, dist
         self.device, self.precision, self.batch_size, self.workers = device, precision, batch_size, workers
         self.model = bundle.model.to(device)
+        # torchrun: every rank holds a replica; DDP averages the gradients (batch_size is per rank)
+        self.net = DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None) \
+            if dist.active else self.model
         self.dataset = TrainSet(train, train_transform(bundle.data_config, config.no_aug, config.auto_augment,
                                                        config.reprob))
         self.mixup = Mixup(mixup_alpha=config.mixup, cutmix_alpha=config.cutmix, label_smoothing=config.smoothing,
@@ -77,7 +84,8 @@ class Trainer:
 
     @property
     def steps_per_epoch(self) -> int:
-        n = len(self.dataset) // self.batch_size if self.mixup else -(-len(self.dataset) // self.batch_size)
+        per_rank = -(-len(self.dataset) // self.dist.world)
+        n = per_rank // self.batch_size if self.mixup else -(-per_rank // self.batch_size)
         return max(1, n)
 
     def criterion(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -87,8 +95,14 @@ class Trainer:
 
     def loader(self, epoch: int) -> torch.utils.data.DataLoader:
         order = seed_epoch(self.c.seed, epoch)
-        return torch.utils.data.DataLoader(self.dataset, batch_size=self.batch_size, shuffle=True, generator=order,
-                                           num_workers=self.workers, worker_init_fn=_seed_worker,
+        sampler = None
+        if self.dist.active:  # each rank its share of a permutation seeded by (seed, epoch)
+            sampler = DistributedSampler(self.dataset, self.dist.world, self.dist.rank, shuffle=True,
+                                         seed=derive_seed(self.c.seed, "train-order") % (1 << 31))
+            sampler.set_epoch(epoch)
+        return torch.utils.data.DataLoader(self.dataset, batch_size=self.batch_size, shuffle=sampler is None,
+                                           sampler=sampler, generator=order, num_workers=self.workers,
+                                           worker_init_fn=_seed_worker,
                                            drop_last=self.mixup is not None and len(self.dataset) >= self.batch_size,
                                            pin_memory=self.device.type == "cuda")
 
@@ -116,7 +130,7 @@ class Trainer:
         if self.mixup:
             x, y = self.mixup(x, y)
         with autocast(self.device, self.precision):
-            loss = self.loss(x, self.model(x), y, base)
+            loss = self.loss(x, self.net(x), y, base)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.c.clip_grad is not None:
@@ -150,6 +164,8 @@ class Trainer:
 
     def save(self) -> Path:
         path = self.folder / CHECKPOINT
+        if not self.dist.is_main:  # replicas are identical: rank 0 writes
+            return path
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         torch.save(self.state_dict(), tmp)

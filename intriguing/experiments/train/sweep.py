@@ -9,6 +9,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import torch
 
 from intriguing.data import ImageSet
+from intriguing.distributed import barrier
 from intriguing.engine import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, run_sweep
 from intriguing.experiments.train.config import Config
 from intriguing.experiments.train.loop import Trainer, eval_heads, head_logits
@@ -60,17 +61,20 @@ def train_all(config: Config, bundles: Sequence[ModelBundle], train: ImageSet, v
         folder = Path(run_dir.path) / safe_name(bundle.name)
         try:
             trainer = Trainer(config, bundle, train, folder, opts.device, opts.precision, opts.batch_size,
-                              opts.workers, teacher, teacher_index)
+                              opts.workers, teacher, teacher_index, opts.dist)
             if trainer.resume():
                 print(f"{bundle.name}: resumed after epoch {trainer.epoch} from {folder}")
             while trainer.epoch < config.epochs:
-                loss = trainer.train_epoch(opts.progress)
+                loss = trainer.train_epoch(opts.progress and opts.dist.is_main)
                 trainer.save()
+                barrier(opts.dist)  # every rank resumes from the same checkpoint
                 row = {"model": bundle.name, "split": "train", "epoch": trainer.epoch, "loss": loss, "lr": trainer.lr}
                 run_dir.append_records([row])
                 records.append(row)
                 if val is not None:
                     failed.update(validate(trainer, val, run_dir, opts))
+            if not opts.dist.is_main:
+                continue
             final = save_trained(folder / "model.pth", trainer.model, bundle, train.classes, config.register_as)
             print(f"{bundle.name}: final weights in {final}" +
                   (f" (also loadable as {config.register_as!r})" if config.register_as else ""))
