@@ -49,7 +49,10 @@ def draw_overlay(ax, image01, heat=None, mask=None, title: str | None = None, al
         hm = _np(heat)
         rng = float(hm.max() - hm.min())
         hm = (hm - hm.min()) / rng if rng > 0 else np.zeros_like(hm)
-        ax.imshow(hm, extent=(0, w, h, 0), cmap="inferno", alpha=alpha, interpolation="nearest", vmin=0, vmax=1)
+        im = ax.imshow(hm, extent=(0, w, h, 0), cmap="inferno", alpha=alpha, interpolation="nearest", vmin=0, vmax=1)
+        bar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.02)  # what the colours mean
+        bar.set_label("attention (min-max scaled)", fontsize=6)
+        bar.ax.tick_params(labelsize=6)
     if mask is not None:
         pm = _pixel_mask(_np(mask) > 0.5, (h, w))
         if fill_mask:

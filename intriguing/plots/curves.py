@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Sequence
 
 from intriguing.plots.lines import describe_data, line_plot
+from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
 
 
@@ -21,4 +22,7 @@ def report_curves(records: Sequence[dict], out_dir: str | Path, x: str, series: 
                          ylabel="top-1 accuracy (%)", title=f"{title}\n{what}" if what else title,
                          categorical=categorical)
         text += f"\nplot: {path}"
+        rel = reliability_figure(records, Path(out_dir) / "reliability.png", list(series) + [x])
+        if rel:  # any command run with --metrics calibration
+            text += f"\nplot: {rel}"
     return text

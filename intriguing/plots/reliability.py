@@ -14,7 +14,10 @@ MAX_MODELS = 6
 
 
 def _label(r: dict, keys: Sequence[str]) -> str:
-    return ", ".join(f"{k}={r[k]}" for k in keys if r.get(k) not in (None, ""))
+    """The condition of a record (the model is in the title already), wrapped to fit a panel."""
+    import textwrap
+    text = ", ".join(f"{k}={r[k]}" for k in keys if k != "model" and r.get(k) not in (None, ""))
+    return "\n".join(textwrap.wrap(text, 34))
 
 
 def reliability_figure(records: List[dict], out_path: str | Path, keys: Sequence[str]) -> Optional[Path]:
@@ -38,6 +41,6 @@ def reliability_figure(records: List[dict], out_path: str | Path, keys: Sequence
                                 legend=i == 0 and j == 0)
     fig.tight_layout()
     out_path = Path(out_path)
-    fig.savefig(out_path)
+    fig.savefig(out_path, bbox_inches="tight")  # no clipped titles
     plt.close(fig)
     return out_path
