@@ -119,3 +119,15 @@ def test_per_image_permutations_are_valid_tie_free_and_keyed_by_image(indices, n
     assert all(sorted(row.tolist()) == list(range(n)) for row in perm)
     alone = per_image_permutation(idx[-1:], n, seed, "cond")  # the same image in another batch
     assert torch.equal(alone[0], perm[-1])
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=8, unique=True), st.integers(1, 14), st.integers(1, 14),
+       st.data())
+def test_per_image_drop_mask_drops_exactly_k_cells_per_image_keyed_by_image(indices, gh, gw, data):
+    from intriguing.perturb import per_image_drop_mask
+    k = data.draw(st.integers(0, gh * gw))
+    idx = torch.tensor(indices)
+    masks = per_image_drop_mask(idx, (gh, gw), k, 0, "random", 0.5, 0)  # the function the occlusion sweep calls
+    assert masks.shape == (len(indices), gh, gw) and masks.dtype == torch.bool
+    assert masks.flatten(1).sum(1).tolist() == [k] * len(indices)
+    assert torch.equal(per_image_drop_mask(idx[-1:], (gh, gw), k, 0, "random", 0.5, 0)[0], masks[-1])

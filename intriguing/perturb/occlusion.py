@@ -34,6 +34,17 @@ def random_drop_mask(batch: int, grid: Tuple[int, int], ratio: float, generator:
     return mask.expand(batch, n).reshape(batch, gh, gw)
 
 
+def per_image_drop_mask(indices: torch.Tensor, grid: Tuple[int, int], k: int, *parts: object) -> torch.Tensor:
+    """(B, gh, gw) bool masks with exactly ``k`` cells dropped per image, image b's cells chosen by its own draw
+    (seeded by ``parts`` and ``indices[b]``): independent of the batch, its size and the resume point."""
+    from intriguing.seeding import per_image_permutation
+    n = grid[0] * grid[1]
+    order = per_image_permutation(indices, n, *parts)
+    mask = torch.zeros(len(indices), n, dtype=torch.bool)
+    mask.scatter_(1, order[:, :k], True)
+    return mask.reshape(len(indices), *grid)
+
+
 def offset_pixel_mask(pixel_mask: torch.Tensor, offset: int) -> torch.Tensor:
     """Shift a (B, H, W) pixel drop mask down-right by ``offset`` px (the paper's offset variant:
     the grid moves by half a patch, so drops straddle the model's patches); uncovered edges are kept."""

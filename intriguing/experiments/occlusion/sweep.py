@@ -20,8 +20,9 @@ from intriguing.zoo import ModelBundle
 from intriguing.data import PAPER_GEOMETRY
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
-from intriguing.perturb import drop_pixels, drop_tokens, n_dropped, parse_grid, random_drop_mask
-from intriguing.seeding import generator, per_image_permutation
+from intriguing.perturb import (drop_pixels, drop_tokens, n_dropped, parse_grid, per_image_drop_mask,
+                                random_drop_mask)
+from intriguing.seeding import generator
 from intriguing.plots.curves import report_curves
 from intriguing.experiments.occlusion.config import Config
 from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, SaliencyDropper, load_saliency_bundle,
@@ -119,10 +120,7 @@ class OcclusionSweep(Sweep):
                 self.masks[key] = random_drop_mask(b, grid, ratio, gen, per_image=False,
                                                    rounding="floor" if self.c.paper_compat else "round")
             else:
-                order = per_image_permutation(self.batch.indices, n, *parts)
-                m = torch.zeros(b, n, dtype=torch.bool)
-                m.scatter_(1, order[:, :k], True)
-                self.masks[key] = m.reshape(b, *grid)
+                self.masks[key] = per_image_drop_mask(self.batch.indices, grid, k, *parts)
         return self.masks[key]
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
