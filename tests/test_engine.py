@@ -105,3 +105,19 @@ def test_torchrun_with_two_processes_gives_the_records_of_one(tmp_path, image_fo
     assert key(read_per_image(tmp_path / "one")) == key(read_per_image(tmp_path / "two"))
     assert not list((tmp_path / "two").glob("partial*"))
     assert read_manifest(tmp_path / "two")["ranks"] == 2 and read_manifest(tmp_path / "one")["ranks"] == 1
+
+
+def test_torchrun_runs_a_command_outside_the_engine_with_the_records_of_one(tmp_path, image_folder):
+    """Fourier has its own loop: every rank computes it all and only rank 0 writes (correct, not faster)."""
+    args = ["--models", "resnet10t=random", "--data-path", str(image_folder), "--limit", "4", "--workers", "0",
+            "--no-progress", "--no-plot", "--batch-size", "2", "--device", "cpu"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    one = subprocess.run([sys.executable, "-m", "intriguing", "fourier", *args, "--out-dir", str(tmp_path / "one")],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert one.returncode == 0, one.stderr[-2000:]
+    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port",
+                          "29547", "-m", "intriguing", "fourier", *args, "--out-dir", str(tmp_path / "two")],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr[-3000:]
+    assert read_records(tmp_path / "one") == read_records(tmp_path / "two") and read_records(tmp_path / "two")
+    assert not list((tmp_path / "two").glob("partial*"))
