@@ -67,3 +67,41 @@ def test_model_without_blocks_fails_alone(tmp_path, image_folder):
     assert {r["model"] for r in read_records(out)} == {"test_tiny_cnn"}
     man = json.loads((out / "manifest.json").read_text())
     assert "residual blocks" in man["failed_models"]["test_no_blocks"]
+
+
+def test_fourier_interrupted_mid_batch_resumes_without_counting_twice(tmp_path, image_folder, monkeypatch):
+    """Ctrl-C in the second model's forward of batch 2, after the first model counted that batch (issue 9 item 1
+    for Fourier's own loop): the resumed records equal an uninterrupted run."""
+    from intriguing.zoo.bundle import ModelBundle
+    args = ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(image_folder), "--batch-size", "5",
+            "--workers", "0", "--no-progress", "--no-plot"]
+    assert main("fourier", [*args, "--out-dir", str(tmp_path / "ref")]) == 0
+    real, calls = ModelBundle.__call__, []
+
+    def flaky(self, x):
+        if self.name == "test_tiny_cnn":
+            calls.append(1)
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+        return real(self, x)
+
+    monkeypatch.setattr(ModelBundle, "__call__", flaky)
+    assert main("fourier", [*args, "--out-dir", str(tmp_path / "out")]) == 130
+    monkeypatch.setattr(ModelBundle, "__call__", real)
+    assert main("fourier", [*args, "--out-dir", str(tmp_path / "out")]) == 0
+    ref, out = read_records(tmp_path / "ref"), read_records(tmp_path / "out")
+    assert {r["n_images"] for r in out} == {12} and out == ref
+
+
+def test_fourier_other_weights_under_the_same_name_are_new_work(tmp_path, image_folder):
+    import torch
+
+    from intriguing.zoo import load_model
+    for i, name in enumerate(("a.pth", "b.pth")):
+        torch.manual_seed(i)
+        torch.save(load_model("resnet10t=random").model.state_dict(), tmp_path / name)
+    for name in ("a.pth", "b.pth"):
+        assert main("fourier", ["--models", f"resnet10t={tmp_path / name}", "--data-path", str(image_folder),
+                                "--limit", "2", "--out-dir", str(tmp_path / "o"), "--workers", "0", "--no-progress",
+                                "--no-plot"]) == 0
+    assert {r["weights"].split(":")[0] for r in read_records(tmp_path / "o")} == {"a.pth", "b.pth"}

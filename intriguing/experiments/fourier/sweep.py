@@ -42,9 +42,12 @@ def _records(name: str, model, acc: SpectrumAccumulator) -> List[dict]:
 
 
 def run(config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
-    """One pass: every batch through every model with block hooks; rows written when the pass ends."""
-    done = {r["model"] for r in run_dir.records()}
-    todo = [b for b in bundles if b.name not in done]
+    """One pass: every batch through every model with block hooks; rows written when the pass ends.
+
+    As in the engine: records are matched on (model, weights), and the saved state holds whole batches only (the
+    spectra as they were when every model had finished the last batch), so a resumed run counts no image twice."""
+    done = {(str(r["model"]), str(r.get("weights", ""))) for r in run_dir.records()}
+    todo = [b for b in bundles if (b.name, b.weights_id) not in done]
     failed: Dict[str, str] = {}
     for b in list(todo):  # an architecture without recognisable blocks fails alone, before the pass
         try:
@@ -55,16 +58,20 @@ def run(config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[List[dic
     if not todo:
         return [], failed
     accs = {b.name: SpectrumAccumulator(config.paper_compat) for b in todo}
+    models = [[b.name, b.weights_id] for b in todo]
     n_done, bad = 0, []
     partial = run_dir.load_partial()
-    if partial and partial.get("models") == [b.name for b in todo] and partial.get("n_total") == len(images):
+    if partial and partial.get("models") == models and partial.get("n_total") == len(images):
         n_done, bad = partial["n_done"], partial["bad"]
         for name, state in partial["spectra"].items():
             accs[name].load_state_dict(state)
 
-    def checkpoint() -> None:
-        run_dir.save_partial({"models": [b.name for b in todo], "n_total": len(images), "n_done": n_done,
-                              "bad": bad, "spectra": {k: a.state_dict() for k, a in accs.items()}})
+    def whole() -> dict:
+        """The pass state now, between batches (copies: later batches do not change it)."""
+        return {"models": models, "n_total": len(images), "n_done": n_done, "bad": list(bad),
+                "spectra": {k: a.state_dict() for k, a in accs.items()}}
+
+    committed = whole()
 
     active = list(todo)
     loader = make_loader(images, [b.geometry for b in todo], opts.batch_size, opts.workers, start=n_done)
@@ -82,13 +89,14 @@ def run(config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[List[dic
                 except MODEL_ERRORS as e:
                     drop_model(active, failed, b, e)
             n_done += len(batch) + len(batch.bad_paths)
+            committed = whole()  # every model has finished this batch
             if time.monotonic() - last > opts.checkpoint_every:
-                checkpoint()
+                run_dir.save_partial(committed)
                 last = time.monotonic()
     except BaseException:
-        checkpoint()
+        run_dir.save_partial(committed)  # never a half-counted batch
         raise
-    rows = [r for b in active for r in _records(b.name, b.model, accs[b.name])]
+    rows = [{**r, "weights": b.weights_id} for b in active for r in _records(b.name, b.model, accs[b.name])]
     run_dir.append_records(rows)
     run_dir.clear_partial()
     run_dir.write_manifest(skipped_images=sorted(set(run_dir.manifest.get("skipped_images", [])) | set(bad)))
