@@ -92,3 +92,26 @@ def test_random_init_and_preprocessing_from_timm_config():
     assert b.data_config["interpolation"] == "bicubic" and b.is_vit and b.patch_size == 16
     x = torch.full((1, 3, 2, 2), 0.485)
     assert b.normalize(x)[0, 0].abs().max() < 1e-6
+
+
+def _weights(bundle) -> dict:
+    return {k: v.clone() for k, v in bundle.model.state_dict().items()}
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_random_weights_depend_only_on_seed_and_spec():
+    """Issue 8: NAME=random weights came from one global torch.manual_seed before all models were loaded, so a
+    model's weights changed with the models listed before it. Now (seed, spec) alone decides them."""
+    from intriguing.runner import load_bundles
+    alone, _ = load_bundles(["resnet10t=random"], "cpu", seed=3)
+    after, _ = load_bundles(["resnet14t=random", "resnet10t=random"], "cpu", seed=3)
+    assert _same(_weights(alone[0]), _weights(after[1]))  # the model listed first does not move it
+    other_seed, _ = load_bundles(["resnet10t=random"], "cpu", seed=4)
+    assert not _same(_weights(alone[0]), _weights(other_seed[0]))
+    torch.manual_seed(0)
+    state = torch.random.get_rng_state()
+    intriguing.zoo.load_model("resnet10t=random", seed=3)
+    assert torch.equal(state, torch.random.get_rng_state())  # the caller's global RNG is left alone

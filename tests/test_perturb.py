@@ -119,6 +119,29 @@ def test_per_image_permutations_are_valid_tie_free_and_keyed_by_image(indices, n
     assert all(sorted(row.tolist()) == list(range(n)) for row in perm)
     alone = per_image_permutation(idx[-1:], n, seed, "cond")  # the same image in another batch
     assert torch.equal(alone[0], perm[-1])
+    assert torch.equal(per_image_permutation(idx, n, seed, "cond"), perm)  # (seed, condition, index) decide it
+    if n >= 12:  # 12! permutations: another seed or condition gives another draw
+        assert not torch.equal(per_image_permutation(idx, n, seed + 1, "cond"), perm)
+        assert not torch.equal(per_image_permutation(idx, n, seed, "other"), perm)
+
+
+def test_per_batch_draws_are_tie_free_permutations():
+    """The original's one-mask/one-permutation-per-batch path (--mask-per-batch, --perm-per-batch) drew
+    float32 uniforms and argsorted them; with 2^16 cells ~128 pairs tie and the order among them is whatever
+    the sort does. It now takes torch.randperm's draws (a permutation by construction)."""
+    n = 1 << 16
+    perm = random_permutations(3, n, generator(5))
+    ref = generator(5)
+    assert torch.equal(perm, torch.stack([torch.randperm(n, generator=ref) for _ in range(3)]))
+    assert all(torch.equal(row.sort().values, torch.arange(n)) for row in perm)
+    shared = random_permutations(3, n, generator(5), per_image=False)
+    assert torch.equal(shared, perm[:1].expand(3, n))
+    mask = random_drop_mask(2, (256, 256), 0.25, generator(6))
+    ref = generator(6)
+    expect = torch.zeros(2, n, dtype=torch.bool)
+    for b in range(2):
+        expect[b, torch.randperm(n, generator=ref)[: n // 4]] = True
+    assert torch.equal(mask, expect.view(2, 256, 256))
 
 
 @given(st.lists(st.integers(0, 10**6), min_size=1, max_size=8, unique=True), st.integers(1, 14), st.integers(1, 14),

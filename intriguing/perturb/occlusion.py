@@ -28,7 +28,7 @@ def random_drop_mask(batch: int, grid: Tuple[int, int], ratio: float, generator:
     n = gh * gw
     k = n_dropped(n, ratio, rounding)
     rows = batch if per_image else 1
-    order = torch.rand(rows, n, generator=generator).argsort(dim=1)
+    order = torch.stack([torch.randperm(n, generator=generator) for _ in range(rows)])  # no float32 ties
     mask = torch.zeros(rows, n, dtype=torch.bool)
     mask.scatter_(1, order[:, :k], True)
     return mask.expand(batch, n).reshape(batch, gh, gw)

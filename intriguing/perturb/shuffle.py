@@ -9,8 +9,9 @@ from intriguing.errors import UserError
 
 
 def random_permutations(batch: int, n: int, generator: torch.Generator, per_image: bool = True) -> torch.Tensor:
-    """(B, n) permutations of range(n); one shared row when ``per_image`` is False (the original)."""
-    perm = torch.rand(batch if per_image else 1, n, generator=generator).argsort(dim=1)
+    """(B, n) permutations of range(n); one shared row when ``per_image`` is False (the original).
+    ``randperm`` rather than an argsort of float32 uniforms, whose 24-bit values tie."""
+    perm = torch.stack([torch.randperm(n, generator=generator) for _ in range(batch if per_image else 1)])
     return perm.expand(batch, n)
 
 
