@@ -85,12 +85,13 @@ def test_fewshot_mode(tmp_path, split_folder):
     assert (out / "transfer_fewshot.png").is_file()
 
 
-def test_per_block_head_and_probe(tmp_path, split_folder, image_folder):
+def test_per_block_head_and_probe(tmp_path, split_folder, image_folder, capsys):
     out = tmp_path / "pb"
     code = main(["--models", "test_tiny_vit,test_tiny_cnn", "--mode", "per-block", "--data-path", str(image_folder),
                  "--workers", "0", "--no-progress", "--out-dir", str(out)])
     assert code == 0  # a CNN has no class token per block: reported as not applicable, not as a failure
     assert "test_tiny_cnn" in read_manifest(out)["not_applicable"] and not read_manifest(out)["failed_models"]
+    assert "skipped test_tiny_cnn: no class token per block (not a ViT) (not applicable)" in capsys.readouterr().err
     recs = read_records(out)
     assert [r["block"] for r in recs] == [0, 1] and {r["measure"] for r in recs} == {"own head"}
     assert all(r["n"] == 12 and 0 <= r["top1"] <= r["top5"] <= 100 for r in recs)

@@ -39,7 +39,7 @@ def line_plot(records: Sequence[dict], x: str, y: str, series: Sequence[str], ou
         ax.set_xticks(range(len(xcats)), xcats)
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
-    if y.startswith("top") or "accuracy" in (ylabel or ""):  # accuracies: 0-100, the band never below 0
+    if is_accuracy(y, ylabel):  # accuracies: 0-100, the band never below 0
         ax.set_ylim(0, 100)
     if title:
         ax.set_title(title, fontsize=10)
@@ -49,6 +49,12 @@ def line_plot(records: Sequence[dict], x: str, y: str, series: Sequence[str], ou
     fig.savefig(out_path, bbox_inches="tight")  # no clipped labels or legends
     plt.close(fig)
     return out_path
+
+
+def is_accuracy(y: str, ylabel: Optional[str] = None) -> bool:
+    """An accuracy in percent (axis 0-100), not a difference of accuracies such as ``top1_drop``, which may be
+    negative and must not be clipped at 0."""
+    return y in ("top1", "top5", "val_top1") or ("accuracy" in (ylabel or "") and "drop" not in (ylabel or ""))
 
 
 def describe_data(records: Sequence[dict], out_dir: str | Path, extra: str = "") -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from intriguing.metrics.calibration import bins_from_record, reliability_diagram
+from intriguing.plots.lines import describe_data
 
 MAX_MODELS = 6
 
@@ -39,8 +40,10 @@ def reliability_figure(records: List[dict], out_path: str | Path, keys: Sequence
             title = f"{model}\n{_label(r, keys) or 'clean'}\nECE {float(r['ece']):.1f}%, acc {float(r['top1']):.1f}%"
             reliability_diagram(bins_from_record(r["calibration_bins"]), ax=axes[i][j], title=title,
                                 legend=i == 0 and j == 0)
-    fig.tight_layout()
     out_path = Path(out_path)
+    what = describe_data(records, out_path.parent)  # from the manifest next to the plot and the records' n
+    fig.suptitle(f"Reliability (clean / hardest condition){chr(10) + what if what else ''}", fontsize=10)
+    fig.tight_layout()
     fig.savefig(out_path, bbox_inches="tight")  # no clipped titles
     plt.close(fig)
     return out_path

@@ -14,7 +14,7 @@ from typing import Dict, List, Tuple
 
 from intriguing.corruptions import CORRUPTIONS
 from intriguing.corruptions.mce import corruption_errors, mce
-from intriguing.plots.lines import line_plot
+from intriguing.plots.lines import describe_data, line_plot
 from intriguing.plots.reliability import reliability_figure
 
 
@@ -93,19 +93,22 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     text += _table(per_c, ["model", "corruption", "severities", "error", "ce", "rel_ce"])
     text += f"\ntables: {out_dir / 'mce.csv'}, {out_dir / 'corruption_errors.csv'}"
     if plot:
+        names = [c for c in dict.fromkeys(str(r.get("corruption")) for r in records) if c != "clean"]
+        what = describe_data(records, out_dir, f"{len(names)} corruption(s)" if len(names) > 3 else ", ".join(names))
         sev = line_plot(records, "severity", "top1", ["model"], out_dir / "corruption_severity.png",
-                        xlabel="severity (0 = clean)", ylabel="top-1 (%), mean ± std over corruptions",
-                        title="Accuracy vs corruption severity")
+                        xlabel="severity (0 = clean)", ylabel="top-1 accuracy (%), mean ± std over corruptions",
+                        title=f"Accuracy vs corruption severity\n{what}")
         text += f"\nplot: {sev}"
         if per_c:
-            text += f"\nplot: {_bar_plot(per_c, out_dir / 'corruption_errors.png')}"
+            title = f"Top-1 error per corruption (mean over severities)\n{describe_data(records, out_dir)}"
+            text += f"\nplot: {_bar_plot(per_c, out_dir / 'corruption_errors.png', title)}"
         rel = reliability_figure(records, out_dir / "reliability.png", ["corruption", "severity"])
         if rel:
             text += f"\nplot: {rel}"
     return text
 
 
-def _bar_plot(per_c: List[dict], out_path: Path) -> Path:
+def _bar_plot(per_c: List[dict], out_path: Path, title: str = "") -> Path:
     """Grouped bars: error per corruption (mean over severities), one bar per model."""
     import matplotlib
     matplotlib.use("Agg")
@@ -122,9 +125,10 @@ def _bar_plot(per_c: List[dict], out_path: Path) -> Path:
     ax.set_xticks(range(len(names)), [n.replace("_", "\n") for n in names], fontsize=7)
     ax.set_ylabel("top-1 error (%), mean over severities")
     ax.set_ylim(0, 100)
+    ax.set_title(title, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out_path)
+    fig.savefig(out_path, bbox_inches="tight")  # nothing clipped
     plt.close(fig)
     return out_path

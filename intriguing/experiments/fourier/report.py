@@ -55,10 +55,15 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     n = {m: int(b[0]["n_images"]) for m, b in models.items()}
     text += "\nimages averaged: " + ", ".join(f"{m}: {k}" for m, k in n.items())
     if plot:
-        for p in (_curves(records, models, out_dir / "fourier_curves.png"),
+        from intriguing.plots.lines import describe_data
+        counts = sorted(set(n.values()))
+        images = f"{counts[0]} images" if len(counts) == 1 else f"{counts[0]}-{counts[-1]} images"
+        what = ", ".join(p for p in (describe_data([], out_dir), images) if p)  # dataset folder from the manifest
+        for p in (_curves(records, models, out_dir / "fourier_curves.png", f"Fourier of feature maps per block\n{what}"),
                   _depth_plot(models, "delta_log_amplitude", "Δ log amp. at highest freq.",
-                              out_dir / "fourier_high_freq.png"),
-                  _depth_plot(models, "variance", "feature map variance", out_dir / "feature_variance.png")):
+                              out_dir / "fourier_high_freq.png", f"High-frequency Δ log amplitude\n{what}"),
+                  _depth_plot(models, "variance", "feature map variance", out_dir / "feature_variance.png",
+                              f"Feature-map variance\n{what}")):
             text += f"\nplot: {p}"
     return text
 
@@ -70,7 +75,7 @@ def _plt():
     return plt
 
 
-def _curves(records: List[dict], models: Dict[str, List[dict]], out_path: Path) -> Path:
+def _curves(records: List[dict], models: Dict[str, List[dict]], out_path: Path, title: str = "") -> Path:
     plt = _plt()
     from matplotlib import cm
     fig, axes = plt.subplots(1, len(models), figsize=(3.4 * len(models), 3.8), dpi=100, squeeze=False)
@@ -86,12 +91,13 @@ def _curves(records: List[dict], models: Dict[str, List[dict]], out_path: Path) 
     axes[0][0].set_ylabel("Δ log amplitude")
     sm = cm.ScalarMappable(cmap="plasma_r", norm=plt.Normalize(0, 1))
     fig.colorbar(sm, ax=axes[0].tolist(), label="normalised depth", fraction=0.03)
+    fig.suptitle(title, fontsize=10, y=1.02)
     fig.savefig(out_path, bbox_inches="tight")
     plt.close(fig)
     return out_path
 
 
-def _depth_plot(models: Dict[str, List[dict]], key: str, ylabel: str, out_path: Path) -> Path:
+def _depth_plot(models: Dict[str, List[dict]], key: str, ylabel: str, out_path: Path, title: str = "") -> Path:
     """One row per model: value vs normalised depth, the span ending at each attention sub-block shaded."""
     plt = _plt()
     fig, axes = plt.subplots(len(models), 1, figsize=(6.4, 2.4 * len(models)), dpi=100, squeeze=False, sharex=True)
@@ -109,7 +115,8 @@ def _depth_plot(models: Dict[str, List[dict]], key: str, ylabel: str, out_path: 
         ax.grid(alpha=0.3)
     axes[-1][0].set_xlabel("normalised depth (grey: attention sub-blocks, blue: subsampling)")
     axes[-1][0].set_xlim(0, 1)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(out_path)
+    fig.savefig(out_path, bbox_inches="tight")
     plt.close(fig)
     return out_path

@@ -27,6 +27,7 @@ from intriguing.plots.curves import report_curves
 from intriguing.experiments.occlusion.config import Config
 from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, SaliencyDropper, load_saliency_bundle,
                                                             write_dino_json)
+from intriguing.records import read_manifest
 from intriguing.records.summary import top1_fraction
 
 CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
@@ -180,6 +181,10 @@ def write_paper_json(records: List[dict], out_dir: Path) -> None:
 
 
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
-    """Summary table and the accuracy-vs-fraction-dropped plot."""
+    """Summary table and the accuracy-vs-fraction-dropped plot (titled with the saliency model when the
+    records hold salient / non-salient drops; its name comes from the manifest)."""
+    key = ""
+    if any(r["condition"] in SALIENCY_DROPS for r in records):
+        key = f"saliency model {read_manifest(out_dir).get('saliency_model', {}).get('name', '?')}"
     return report_curves(records, out_dir, "dropped", ["model", "condition", "drop_mode"], "occlusion.png",
-                         "fraction of patches dropped", "PatchDrop", plot=plot)
+                         "fraction of patches dropped", "PatchDrop", plot=plot, key=key)

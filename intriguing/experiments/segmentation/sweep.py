@@ -28,7 +28,7 @@ from intriguing.features.attention import TOKENS, patch_size, token_attention
 from intriguing.device import autocast
 from intriguing.engine.core import MODEL_ERRORS, drop_model
 from intriguing.errors import UserError
-from intriguing.records import format_table, summarize
+from intriguing.records import format_table, read_manifest, summarize
 from intriguing.features.saliency import normalize
 from intriguing.segmentation.jaccard import VOID_MODES, class_head_iou, jaccard_from_iou
 from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
@@ -162,11 +162,23 @@ def report(records: Sequence[dict], out_dir, plot: bool = True) -> str:
         w.writerows(rows)
     text += f"\nJaccard index (%) per model: best head per class, mean over classes then images.\nsummary: {out / 'summary.csv'}"
     if plot and rows:
-        text += f"\nplot: {bar_plot(rows, out / 'segmentation.png')}"
+        text += f"\nplot: {bar_plot(rows, out / 'segmentation.png', plot_title(rows, out))}"
     return text
 
 
-def bar_plot(rows: Sequence[dict], path: Path) -> Path:
+def plot_title(rows: Sequence[dict], out_dir: Path) -> str:
+    """Dataset folder, N images and the key parameters (mass threshold, input size), from the manifest."""
+    from intriguing.plots.lines import describe_data
+    cfg = read_manifest(out_dir).get("config", {})
+    ns = sorted({int(r["images"]) for r in rows})
+    n = f"{ns[0]} images" if len(ns) == 1 else f"{ns[0]}-{ns[-1]} images"
+    params = ", ".join([n] + ([f"mass threshold {cfg['threshold']}"] if "threshold" in cfg else [])
+                       + ([f"{cfg['input_size']} px input"] if cfg.get("input_size") else []))
+    data = describe_data([], out_dir)
+    return f"Head masks vs VOC object masks (Jaccard)\n{data + ', ' if data else ''}{params}"
+
+
+def bar_plot(rows: Sequence[dict], path: Path, title: str = "") -> Path:
     from matplotlib.figure import Figure
 
     labels = [f"{r['model']} ({r['token']})" for r in rows]
@@ -177,7 +189,10 @@ def bar_plot(rows: Sequence[dict], path: Path) -> Path:
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("Jaccard index (%), PASCAL VOC 2012 (bars: s.e.m. over images)")
+    ax.set_xlim(0, 100)
+    if title:
+        ax.set_title(title, fontsize=9)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")  # long model names and the axis label are not clipped
     return path
