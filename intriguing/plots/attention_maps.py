@@ -39,9 +39,19 @@ def _pixel_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return mask.astype(bool)[rows][:, cols]
 
 
+def add_colorbar(fig, im, axes) -> None:
+    """What the colours mean: one bar for the heat maps drawn on ``axes`` (an axis or a list of axes)."""
+    bar = fig.colorbar(im, ax=axes, fraction=0.046, pad=0.02, shrink=0.9)
+    bar.set_label("attention (min-max scaled)", fontsize=7)
+    bar.ax.tick_params(labelsize=6)
+
+
 def draw_overlay(ax, image01, heat=None, mask=None, title: str | None = None, alpha: float = 0.55,
-                 fill_mask: bool = False) -> None:
-    """Draw the image, optionally an attention heat map (min-max scaled) and a mask contour/fill."""
+                 fill_mask: bool = False, colorbar: bool = True):
+    """Draw the image, optionally an attention heat map (min-max scaled, with a colour bar unless
+    ``colorbar`` is False: a grid draws one bar for all its maps) and a mask contour/fill. Returns the heat
+    map's image artist (None without a heat map)."""
+    im = None
     img = _np_image(image01)
     h, w = img.shape[:2]
     ax.imshow(img, extent=(0, w, h, 0), interpolation="bilinear")
@@ -50,9 +60,8 @@ def draw_overlay(ax, image01, heat=None, mask=None, title: str | None = None, al
         rng = float(hm.max() - hm.min())
         hm = (hm - hm.min()) / rng if rng > 0 else np.zeros_like(hm)
         im = ax.imshow(hm, extent=(0, w, h, 0), cmap="inferno", alpha=alpha, interpolation="nearest", vmin=0, vmax=1)
-        bar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.02)  # what the colours mean
-        bar.set_label("attention (min-max scaled)", fontsize=6)
-        bar.ax.tick_params(labelsize=6)
+        if colorbar:
+            add_colorbar(ax.figure, im, ax)
     if mask is not None:
         pm = _pixel_mask(_np(mask) > 0.5, (h, w))
         if fill_mask:
@@ -68,15 +77,15 @@ def draw_overlay(ax, image01, heat=None, mask=None, title: str | None = None, al
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=8)
+    return im
 
 
 def overlay_figure(image01, heat=None, mask=None, title: str | None = None, inches: float = 3.0):
     """A one-panel figure (used for each head and for the mean-head map)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(inches, inches), dpi=100)
-    ax = fig.add_axes((0, 0, 1, 0.92 if title else 1))
-    draw_overlay(ax, image01, heat, mask, title)
+    fig = Figure(figsize=(inches + (0.6 if heat is not None else 0), inches), dpi=100, layout="constrained")
+    draw_overlay(fig.add_subplot(), image01, heat, mask, title)  # constrained layout leaves room for the bar
     return fig
 
 
@@ -116,7 +125,7 @@ def grid_figure(image01, heads: Sequence, masks: Sequence, mean_heat=None, mean_
     from matplotlib.figure import Figure
 
     cols = 1 + len(heads) + (mean_heat is not None)
-    fig = Figure(figsize=(inches * cols, inches * 2 + (0.3 if title else 0)), dpi=100)
+    fig = Figure(figsize=(inches * cols + 0.7, inches * 2 + (0.3 if title else 0)), dpi=100, layout="constrained")
     axes = fig.subplots(2, cols, squeeze=False)
     draw_overlay(axes[0, 0], image01, title="image")
     if target is not None:
@@ -126,12 +135,14 @@ def grid_figure(image01, heads: Sequence, masks: Sequence, mean_heat=None, mean_
     panels = [(f"head {i}", h, m) for i, (h, m) in enumerate(zip(heads, masks))]
     if mean_heat is not None:
         panels.append(("mean of heads", mean_heat, mean_mask))
+    im = None
     for c, (name, heat, mask) in enumerate(panels, start=1):
-        draw_overlay(axes[0, c], image01, heat, mask, title=name)
+        im = draw_overlay(axes[0, c], image01, heat, mask, title=name, colorbar=False)
         draw_overlay(axes[1, c], image01, None, mask, title=f"{name} mask", fill_mask=True)
+    if im is not None:  # every map is min-max scaled to [0, 1]: one bar serves the row
+        add_colorbar(fig, im, axes[0, 1:].tolist())
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.88 if title else 0.94, wspace=0.04, hspace=0.12)
     return fig
 
 
@@ -139,7 +150,7 @@ def save_figure(fig, path: str | Path, dpi: int = 100) -> Path:
     """Write a PNG (creating its folder) and return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, format="png")
+    fig.savefig(path, dpi=dpi, format="png", bbox_inches="tight")  # titles and colour bars never clipped
     return path
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Sequence
 
-from intriguing.plots.lines import line_plot
+from intriguing.plots.lines import describe_data, line_plot
+from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
 
 PAPER_NOTE = ("note: paper-compat records: top1 is the MAXIMUM test accuracy over epochs (model selection on "
@@ -38,14 +39,20 @@ def bar_plot(rows: Sequence[dict], x: str, series: Sequence[str], y: str, err: s
         ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=2)
     ax.set_xticks(range(len(xs)), xs)
     ax.set_ylabel(ylabel)
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, 100)  # accuracies; the bar labels above 100 are drawn outside the axes, not clipped
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(2, len(names)), frameon=False)
     fig.tight_layout()
-    fig.savefig(out_path)
+    fig.savefig(out_path, bbox_inches="tight")  # the legend below the axes is kept
     plt.close(fig)
     return out_path
+
+
+def _sizes(records: Sequence[dict]) -> str:
+    """'cifar10: 1000 test images, ...' (from the records' n_test) for plot titles."""
+    n = {str(r["dataset"]): r.get("n_test") for r in records}
+    return ", ".join(f"{d}: {int(k)} test images" for d, k in n.items() if str(k).strip() not in ("", "None"))
 
 
 def _features(r: dict) -> str:
@@ -71,7 +78,7 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
             for r in rows:
                 r["series"] = f"{r['model']} {r['feature_set']}"
             p = bar_plot(rows, "dataset", ["series"], "top1", "top1_std", out / "transfer_linear.png",
-                         "test top-1 (%)", "Linear probe: test top-1 per dataset and block set")
+                         "test top-1 (%)", "Linear probe: test top-1 per dataset and block set\n" + _sizes(linear))
             parts.append(f"plot: {p}")
     if fewshot:
         keys = ["model", "dataset", "feature_set", "classifier", "ways", "shots"]
@@ -84,7 +91,8 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
                 r["series"] = f"{r['model']} {r['feature_set']} {r['classifier']}"
                 r["setting"] = f"{r['dataset']} {int(r['ways'])}w{int(r['shots'])}s"
             p = bar_plot(rows, "setting", ["series"], "top1", "ci95", out / "transfer_fewshot.png",
-                         "query top-1 (%)", "Few-shot: mean ± 95% CI over episodes")
+                         "query top-1 (%)", f"Few-shot: mean ± 95% CI over {int(fewshot[0]['episodes'])} episodes "
+                         f"of {int(fewshot[0]['queries'])} queries per class")
             parts.append(f"plot: {p}")
     if per_block:
         keys = ["model", "dataset", "measure", "block"]
@@ -94,6 +102,10 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         if plot:
             p = line_plot(per_block, "block", "top1", ["model", "dataset", "measure"], out / "per_block.png",
                           xlabel="block (0-based)", ylabel="top-1 accuracy (%)",
-                          title="Class token of each block")
+                          title=f"Class token of each block\n{describe_data(per_block, out)}")
             parts.append(f"plot: {p}")
+            last_first = sorted(per_block, key=lambda r: -int(r["block"]))  # top panel: the last block (the model)
+            rel = reliability_figure(last_first, out / "reliability.png", ["block", "measure"])
+            if rel:  # run with --metrics calibration
+                parts.append(f"plot: {rel}")
     return "\n\n".join(parts)
