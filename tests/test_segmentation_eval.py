@@ -128,15 +128,24 @@ def test_input_size_not_divisible_is_resized_not_cropped(tmp_path, voc, monkeypa
     cover it all; --paper-compat crops to 96 and leaves the rest unmasked, as the original."""
     from intriguing.experiments.segmentation import sweep
     seen = []
-    real = sweep.token_attention
-    monkeypatch.setattr(sweep, "token_attention", lambda m, x, *a, **k: seen.append(tuple(x.shape)) or real(m, x, *a, **k))
+    real = sweep._model_input
+
+    def spy(config, bundle, x01):
+        x, extent = real(config, bundle, x01)
+        crop = sweep.normalize(x01[..., :96, :96], bundle.data_config["mean"], bundle.data_config["std"])
+        seen.append((tuple(x.shape[-2:]), extent, torch.allclose(x, crop)))
+        return x, extent
+
+    monkeypatch.setattr(sweep, "_model_input", spy)
     code, out = run(tmp_path, voc, "--input-size", "100", "--limit", "2", models="test_tiny_vit")
-    assert code == 0 and seen[0][-2:] == (96, 96)
+    assert code == 0 and seen and all(s == ((96, 96), None, False) for s in seen)  # the whole image, resized
     resized = [float(r["jaccard"]) for r in read_records(out)]
     assert len(resized) == 2 and all(0 < j <= 1 for j in resized)
+    seen.clear()
     code, out = run(tmp_path, voc, "--input-size", "100", "--limit", "2", "--paper-compat", models="test_tiny_vit",
                     name="crop")
-    assert code == 0 and [float(r["jaccard"]) for r in read_records(out)] != resized
+    assert code == 0 and seen and all(s[:2] == ((96, 96), (96, 96)) for s in seen)  # the original's crop
+    assert [float(r["jaccard"]) for r in read_records(out)] != resized
 
 
 def test_bad_input_exits_2(tmp_path, voc, capsys):
