@@ -90,3 +90,24 @@ def test_real_cifar_resnet_on_the_fly_and_cifar_c_arrays(tmp_path):
     recs = read_records(out2)
     assert [r["severity"] for r in recs] == [0, 1, 2, 3, 4, 5] and all(r["n"] == 40 for r in recs)
     assert recs[5]["top1"] < recs[0]["top1"]
+
+
+def test_cifar_c_arrays_honour_paper_compat_calibration_binning(tmp_path):
+    """The CIFAR-10-C array loop builds its own metrics: --paper-compat must reach them (the original's 10 bins)
+    as it reaches the engine's."""
+    from intriguing.metrics.calibration import bins_from_record
+    spec, data = _cifar()
+    cc = tmp_path / "cifar-c"
+    cc.mkdir()
+    rng = np.random.default_rng(0)
+    np.save(cc / "contrast.npy", rng.integers(0, 256, size=(5 * 8, 32, 32, 3), dtype=np.uint8))
+    np.save(cc / "labels.npy", np.tile(np.arange(8) % 10, 5))
+    bins = {}
+    for flag in ([], ["--paper-compat"]):
+        out = tmp_path / f"out{len(flag)}"
+        assert main("corruption", ["--models", spec, "--data-path", str(data), "--limit", "8", "--out-dir", str(out),
+                                   "--corrupted-path", str(cc), "--corruptions", "contrast", "--severities", "1",
+                                   "--metrics", "topk,calibration", "--no-plot", *flag, *ARGS]) == 0
+        bins[bool(flag)] = {len(bins_from_record(r["calibration_bins"])["count"]) for r in read_records(out)
+                            if r["severity"] == 1}
+    assert bins == {False: {15}, True: {10}}

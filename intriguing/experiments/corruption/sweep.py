@@ -155,7 +155,7 @@ def _run_arrays(config: Config, cond: dict, bundles, run_dir, opts: EngineOption
     if config.limit:  # evenly spaced, like --limit on folders
         idx = np.linspace(0, len(labels) - 1, num=min(config.limit, len(labels))).round().astype(int)
         images, labels = images[idx], labels[idx]
-    metrics = {b.name: build_metrics(opts.metrics) for b in todo}
+    metrics = {b.name: build_metrics(opts.metrics, opts.paper_compat) for b in todo}  # as the engine does
     for x, y in iter_array_batches(images, labels, opts.batch_size):
         x, y = x.to(opts.device), y.to(opts.device)
         for b in todo:
