@@ -223,3 +223,21 @@ def test_calibration_columns_do_not_depend_on_the_batch_size_beyond_float64_roun
         # float64, so the columns agree to that rounding: the README states 1e-6
         assert all(abs(float(a[c]) - float(b[c])) < 1e-6 or (np.isnan(float(a[c])) and np.isnan(float(b[c])))
                    for c in cols)
+
+
+def test_segmentation_other_weights_under_the_same_name_are_new_work(voc, capsys):
+    import torch
+
+    from intriguing.zoo import load_model
+    root, _, names = voc
+    for i, name in enumerate(("a.pth", "b.pth")):
+        torch.manual_seed(i)
+        torch.save(load_model("vit_tiny_patch16_224=random").model.state_dict(), root / name)
+    for name in ("a.pth", "b.pth", "a.pth"):
+        code = run_command("segmentation", ["--models", f"vit_tiny_patch16_224={root / name}", "--data-path",
+                                            str(root), "--input-size", "64", "--out-dir", str(root / "out"),
+                                            "--workers", "0", "--no-progress", "--no-plot"])
+        assert code == 0
+    rows = read_records(root / "out")
+    assert len(rows) == 2 * len(names)  # a.pth, b.pth each scored once; a.pth again recomputes nothing
+    assert {r["weights"].split(":")[0] for r in rows} == {"a.pth", "b.pth"}

@@ -146,9 +146,9 @@ def _fit(x: torch.Tensor, bundle: ModelBundle) -> torch.Tensor:
 
 def _run_arrays(config: Config, cond: dict, bundles, run_dir, opts: EngineOptions):
     """CIFAR-10-C: one (corruption, severity) block of the .npy arrays through every model."""
-    done = {r["model"] for r in run_dir.records()
+    done = {(str(r["model"]), str(r.get("weights", ""))) for r in run_dir.records()
             if r.get("corruption") == cond["corruption"] and int(r.get("severity", -1)) == cond["severity"]}
-    todo = [b for b in bundles if b.name not in done]
+    todo = [b for b in bundles if (b.name, b.weights_id) not in done]
     if not todo:
         return [], {}
     images, labels = cifar_c_arrays(config.corrupted_path, cond["corruption"], cond["severity"])
@@ -165,7 +165,7 @@ def _run_arrays(config: Config, cond: dict, bundles, run_dir, opts: EngineOption
                 m.update(logits.float(), y)
     rows = []
     for b in todo:
-        row = {"model": b.name, **cond}
+        row = {"model": b.name, "weights": b.weights_id, **cond}
         for m in metrics[b.name]:
             row.update(m.result())
         rows.append(row)

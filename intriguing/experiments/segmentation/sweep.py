@@ -90,7 +90,7 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
             both = _full_masks(torch.cat([masks[i], mean_masks[i:i + 1]]), extent, config.input_size, size)
             classes, iou = class_head_iou(both, tgt, config.void)
             res, mean_res = jaccard_from_iou(classes, iou[:, :-1]), jaccard_from_iou(classes, iou[:, -1:])
-            rows.append({"model": bundle.name, "token": t, "index": idx, "image": name,
+            rows.append({"model": bundle.name, "weights": bundle.weights_id, "token": t, "index": idx, "image": name,
                          "jaccard": res["jaccard"], "jaccard_mean_head": mean_res["jaccard"],
                          "classes": " ".join(map(str, res["classes"])),
                          "class_iou": " ".join(f"{v:.4f}" for v in res["class_iou"]),
@@ -103,10 +103,10 @@ def score_images(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSeg
                  progress: bool = True) -> Tuple[List[dict], Dict[str, str]]:
     """Score every (model, token) on ``indices``; images already in the records are not redone."""
     existing = run_dir.records()
-    done: Dict[Tuple[str, str], set] = {}
+    done: Dict[Tuple[str, str, str], set] = {}  # (model, weights, token) -> images scored
     for r in existing:
-        done.setdefault((str(r["model"]), str(r["token"])), set()).add(int(r["index"]))
-    todo = {b.name: {t: set(indices) - done.get((b.name, t), set()) for t in model_tokens(config, b)}
+        done.setdefault((str(r["model"]), str(r.get("weights", "")), str(r["token"])), set()).add(int(r["index"]))
+    todo = {b.name: {t: set(indices) - done.get((b.name, b.weights_id, t), set()) for t in model_tokens(config, b)}
             for b in bundles}
     failed: Dict[str, str] = {}
     for b in bundles:

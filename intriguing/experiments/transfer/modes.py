@@ -55,9 +55,9 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
             _log(f"skipped {bundle.name}: {failed[bundle.name]}")
             continue
         variants = _variants(config, bundle)
-        base = {"model": bundle.name, "dataset": dataset, "mode": config.mode}
+        base = {"model": bundle.name, "weights": bundle.weights_id, "dataset": dataset, "mode": config.mode}
         existing = run_dir.records()  # read once: conditions below are distinct, so new rows never re-match
-        todo = [v for v in variants if any(not is_recorded(existing, bundle.name, cond)
+        todo = [v for v in variants if any(not is_recorded(existing, bundle.name, cond, bundle.weights_id)
                                            for cond in _conditions(config, base, v))]
         if not todo:
             continue
@@ -74,7 +74,7 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
         _log(f"{bundle.name} / {dataset}: features {blocks_label(blocks)} ({hits}, {feats['seconds']:.1f}s)")
         for v in todo:
             for cond in _conditions(config, base, v):
-                if is_recorded(existing, bundle.name, cond):
+                if is_recorded(existing, bundle.name, cond, bundle.weights_id):
                     continue
                 row = {**base, **cond, **_score(config, feats, v, cond, opts.device)}
                 row.update(extract_s=round(feats["seconds"], 2), cache=hits)
