@@ -105,8 +105,11 @@ def imagenette_val() -> Path:
 
 
 def evenly_spaced(n: int, limit: Optional[int]) -> List[int]:
-    """All of range(n), or ``limit`` evenly spaced indices (deterministic, covers every class of a sorted set)."""
-    if not limit or limit >= n:
+    """All of range(n) (``limit`` None), or ``limit`` evenly spaced indices (deterministic, covers every class of
+    a sorted set). ``limit`` < 1 is refused: 0 once meant "no limit" here and silently evaluated every image."""
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be at least 1 (or left out for every image); got {limit}.")
+    if limit is None or limit >= n:
         return list(range(n))
     return sorted(set(np.linspace(0, n - 1, num=limit).round().astype(int).tolist()))
 

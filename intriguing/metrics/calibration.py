@@ -12,6 +12,9 @@ Definitions follow Park & Kim (``ops/tests.py`` of how-do-vits-work; Guo et al. 
 * ``calibration_bins``: the per-bin sums as one compact JSON string, so reliability diagrams are
   drawn from records (:func:`bins_from_record`).
 
+Sums are exact integers (per-sample values rounded to 2**-32), so every column is identical, not just close,
+whatever the batch size or the split into shards, given the same logits.
+
 Confidence is the max softmax probability. ``paper_compat=True`` reproduces the original quirks:
 10 bins, a strict ``> 0.9`` cut for the 90 metrics, and bins ``[lo, hi)`` that drop confidence == 1.0.
 """
@@ -19,12 +22,23 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
 
 from intriguing.metrics.base import Metric
+
+# Sums are kept as exact integers of per-sample values rounded to 2**-32 (~2e-10): integer addition does not
+# depend on the order or grouping, so the columns are identical whatever the batch size, the resume point or
+# the number of torchrun shards (float sums, even float64, change in the last bits with the grouping).
+FIXED_BITS = 32
+FIXED_SCALE = float(2 ** FIXED_BITS)
+
+
+def _fixed(values: torch.Tensor) -> torch.Tensor:
+    """Per-sample float64 values as int64 multiples of 2**-FIXED_BITS (exact to add in any order)."""
+    return torch.round(values.double() * FIXED_SCALE).to(torch.int64)
 
 
 class Calibration(Metric):
@@ -43,18 +57,30 @@ class Calibration(Metric):
     def reset(self) -> None:
         self.n = 0
         self.n_correct = 0
-        self.nll_sum = 0.0
-        self.brier_sum = 0.0
+        self.nll_fixed = 0    # sums as exact integers in units of 2**-FIXED_BITS (see _fixed)
+        self.brier_fixed = 0
         self.bin_count = [0] * self.n_bins
-        self.bin_conf = [0.0] * self.n_bins
+        self.bin_conf_fixed = [0] * self.n_bins
         self.bin_correct = [0] * self.n_bins
         self.n_confident = 0          # confidence >= threshold
         self.n_confident_correct = 0
         self.n_wrong_unconfident = 0  # wrong and confidence < threshold
 
+    @property
+    def nll_sum(self) -> float:
+        return self.nll_fixed / FIXED_SCALE
+
+    @property
+    def brier_sum(self) -> float:
+        return self.brier_fixed / FIXED_SCALE
+
+    @property
+    def bin_conf(self) -> List[float]:
+        return [v / FIXED_SCALE for v in self.bin_conf_fixed]
+
     @torch.no_grad()
     def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
-        logits = logits.detach().double()  # float64 sums keep resumed runs bit-for-bit close
+        logits = logits.detach().double()
         labels = labels.detach().to(logits.device).long().view(-1)
         logp = F.log_softmax(logits, dim=-1)
         probs = logp.exp()
@@ -62,9 +88,9 @@ class Calibration(Metric):
         correct = pred.eq(labels)
         self.n += int(labels.numel())
         self.n_correct += int(correct.sum())
-        self.nll_sum += float(-logp.gather(1, labels.view(-1, 1)).sum())
-        onehot = F.one_hot(labels, logits.shape[-1]).float()
-        self.brier_sum += float((probs - onehot).pow(2).sum())
+        self.nll_fixed += _fixed(-logp.gather(1, labels.view(-1, 1)).view(-1)).sum().item()
+        onehot = F.one_hot(labels, logits.shape[-1]).double()
+        self.brier_fixed += _fixed((probs - onehot).pow(2).sum(dim=1)).sum().item()
 
         if self.paper_compat:  # [lo, hi) bins: confidence exactly 1.0 falls outside every bin
             idx = torch.floor(conf * self.n_bins).long()
@@ -76,13 +102,13 @@ class Calibration(Metric):
             confident = conf >= self.threshold
         idx, c_k, ok_k = idx[keep], conf[keep], correct[keep]
         counts = torch.bincount(idx, minlength=self.n_bins).tolist()
-        confs = torch.zeros(self.n_bins, dtype=torch.float64, device=conf.device)
-        confs.index_add_(0, idx, c_k.double())
+        confs = torch.zeros(self.n_bins, dtype=torch.int64, device=conf.device)
+        confs.index_add_(0, idx, _fixed(c_k))
         oks = torch.bincount(idx, weights=ok_k.double(), minlength=self.n_bins).tolist()
-        for b in range(self.n_bins):
-            self.bin_count[b] += int(counts[b])
-            self.bin_conf[b] += float(confs[b])
-            self.bin_correct[b] += int(round(oks[b]))
+        for b, (c, s, ok) in enumerate(zip(counts, confs.tolist(), oks)):
+            self.bin_count[b] += int(c)
+            self.bin_conf_fixed[b] += int(s)
+            self.bin_correct[b] += int(round(ok))
         self.n_confident += int(confident.sum())
         self.n_confident_correct += int((confident & correct).sum())
         self.n_wrong_unconfident += int((~confident & ~correct).sum())
@@ -90,8 +116,8 @@ class Calibration(Metric):
     def state_dict(self) -> dict:
         return {
             "n_bins": self.n_bins, "threshold": self.threshold, "paper_compat": self.paper_compat,
-            "n": self.n, "n_correct": self.n_correct, "nll_sum": self.nll_sum, "brier_sum": self.brier_sum,
-            "bin_count": list(self.bin_count), "bin_conf": list(self.bin_conf),
+            "n": self.n, "n_correct": self.n_correct, "nll_fixed": self.nll_fixed, "brier_fixed": self.brier_fixed,
+            "bin_count": list(self.bin_count), "bin_conf_fixed": list(self.bin_conf_fixed),
             "bin_correct": list(self.bin_correct), "n_confident": self.n_confident,
             "n_confident_correct": self.n_confident_correct, "n_wrong_unconfident": self.n_wrong_unconfident,
         }
@@ -100,12 +126,11 @@ class Calibration(Metric):
         self.n_bins = int(state["n_bins"])
         self.threshold = float(state["threshold"])
         self.paper_compat = bool(state["paper_compat"])
-        for key in ("n", "n_correct", "n_confident", "n_confident_correct", "n_wrong_unconfident"):
+        for key in ("n", "n_correct", "n_confident", "n_confident_correct", "n_wrong_unconfident", "nll_fixed",
+                    "brier_fixed"):
             setattr(self, key, int(state[key]))
-        self.nll_sum = float(state["nll_sum"])
-        self.brier_sum = float(state["brier_sum"])
         self.bin_count = [int(v) for v in state["bin_count"]]
-        self.bin_conf = [float(v) for v in state["bin_conf"]]
+        self.bin_conf_fixed = [int(v) for v in state["bin_conf_fixed"]]
         self.bin_correct = [int(v) for v in state["bin_correct"]]
 
     def merge(self, other: "Calibration") -> None:

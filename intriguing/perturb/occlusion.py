@@ -45,21 +45,34 @@ def per_image_drop_mask(indices: torch.Tensor, grid: Tuple[int, int], k: int, *p
     return mask.reshape(len(indices), *grid)
 
 
-def offset_pixel_mask(pixel_mask: torch.Tensor, offset: int) -> torch.Tensor:
-    """Shift a (B, H, W) pixel drop mask down-right by ``offset`` px (the paper's offset variant:
-    the grid moves by half a patch, so drops straddle the model's patches); uncovered edges are kept."""
-    if offset <= 0:
+def offset_pixel_mask(pixel_mask: torch.Tensor, offset: int | Tuple[int, int]) -> torch.Tensor:
+    """Shift a (B, H, W) pixel drop mask down by ``dy`` and right by ``dx`` px, ``offset = (dy, dx)`` (an int
+    shifts both ways alike). The paper's offset variant moves the grid by half a cell each way, so drops straddle
+    the model's patches; with non-square cells that is half the cell height down and half its width right.
+    Uncovered top rows / left columns are kept."""
+    dy, dx = (offset, offset) if isinstance(offset, int) else (int(offset[0]), int(offset[1]))
+    if dy < 0 or dx < 0:
+        raise ValueError(f"offset must be non-negative, got {(dy, dx)}")
+    if dy == 0 and dx == 0:
         return pixel_mask
+    h, w = pixel_mask.shape[-2:]
     out = torch.zeros_like(pixel_mask)
-    out[:, offset:, offset:] = pixel_mask[:, :-offset, :-offset]
+    if dy < h and dx < w:
+        out[:, dy:, dx:] = pixel_mask[:, :h - dy, :w - dx]
     return out
 
 
+def half_cell_offset(size: Tuple[int, int], grid: Tuple[int, int]) -> Tuple[int, int]:
+    """(dy, dx): half a cell down and half a cell right for a ``grid`` of cells over an image of ``size`` (H, W)."""
+    return (size[0] // grid[0]) // 2, (size[1] // grid[1]) // 2
+
+
 def drop_pixels(images: torch.Tensor, cell_mask: torch.Tensor, fill: float | torch.Tensor = 0.0,
-                offset: int = 0) -> torch.Tensor:
+                offset: int | Tuple[int, int] = 0) -> torch.Tensor:
     """Set the pixels of dropped cells to ``fill`` ([0, 1] space; 0 = black as in the paper).
 
-    ``fill`` may be a per-channel tensor (e.g. the model's mean, so dropped pixels normalise to 0).
+    ``fill`` may be a per-channel tensor (e.g. the model's mean, so dropped pixels normalise to 0); ``offset``
+    shifts the dropped cells by (dy, dx) pixels (:func:`half_cell_offset` for the random-offset condition).
     """
     pixel = upsample_cells(cell_mask.to(images.device), images.shape[-2:])
     pixel = offset_pixel_mask(pixel, offset).unsqueeze(1)  # (B, 1, H, W)

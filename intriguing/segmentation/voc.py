@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from intriguing.data.decode import Unreadable, open_rgb
 from intriguing.errors import UserError
 
 DEVKIT = Path("VOCdevkit") / "VOC2012"
@@ -39,6 +40,8 @@ class VOCSegmentationSet(torch.utils.data.Dataset):
 
         if size <= 0:
             raise UserError(f"Input size must be positive; got {size}.")
+        if limit is not None and limit < 1:
+            raise UserError(f"--limit must be at least 1 (or left out for every image); got {limit}.")
         root = resolve_voc_root(root)
         masks = root / DEVKIT / "SegmentationClass"
         if not masks.is_dir():
@@ -50,7 +53,7 @@ class VOCSegmentationSet(torch.utils.data.Dataset):
         check_pairs(self.voc.images, self.voc.masks)
         self.size, self.paper_compat = size, paper_compat
         n = len(self.voc)
-        self.count = n if limit is None else max(0, min(n, limit))
+        self.count = n if limit is None else min(n, limit)
 
     def __len__(self) -> int:
         return self.count
@@ -59,7 +62,13 @@ class VOCSegmentationSet(torch.utils.data.Dataset):
         return Path(self.voc.images[index]).stem
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        img, target = self.voc[index]  # PIL RGB, PIL 'P'
+        path = self.voc.images[index]
+        try:  # the toolkit's one decoder (16-bit images scaled, not clipped), not torchvision's convert("RGB")
+            img = open_rgb(path)
+        except Unreadable as e:
+            raise UserError(f"VOC image {e}; restore it or remove {Path(path).stem} from the split.") from None
+        with Image.open(self.voc.masks[index]) as m:
+            target = m.copy()  # 'P' (or 'L'): class indices, checked by check_pairs
         s = self.size
         image = torch.from_numpy(np.asarray(img.resize((s, s), Image.BILINEAR), dtype=np.uint8).copy())
         if self.paper_compat:
@@ -75,17 +84,24 @@ def check_pairs(images: list, masks: list) -> None:
         if not Path(mask_path).is_file():
             raise UserError(f"VOC mask {mask_path} is missing (listed in the split file); restore it or remove "
                             f"{Path(img_path).stem} from the split.")
-        try:
-            with Image.open(mask_path) as m, Image.open(img_path) as im:
-                mode, msize, isize = m.mode, m.size, im.size
-        except OSError as e:
-            raise UserError(f"VOC file {mask_path} or {img_path} cannot be read ({e}).") from None
+        mode, msize = _header(mask_path, "mask")
+        _, isize = _header(img_path, "image")
         if mode not in ("P", "L"):
             raise UserError(f"VOC mask {mask_path} is {mode}, not a palette / class-index PNG (0 = background, "
                             f"1-20 classes, 255 = void); colour-rendered masks cannot be scored.")
         if msize != isize:
             raise UserError(f"VOC mask {mask_path} is {msize[0]}x{msize[1]} but its image is {isize[0]}x{isize[1]}; "
                             f"a mask must match its image.")
+
+
+def _header(path: str, what: str) -> tuple:
+    """(mode, size) from the file's header only; an unreadable file is one sentence naming it."""
+    try:
+        with Image.open(path) as im:
+            return im.mode, im.size
+    except OSError as e:
+        raise UserError(f"VOC {what} {path} cannot be read ({e}); restore it or remove {Path(path).stem} from the "
+                        f"split.") from None
 
 
 def collate(batch: list[dict[str, Any]]) -> dict[str, Any]:

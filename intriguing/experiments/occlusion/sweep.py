@@ -20,8 +20,8 @@ from intriguing.zoo import ModelBundle
 from intriguing.data import PAPER_GEOMETRY
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
-from intriguing.perturb import (drop_pixels, drop_tokens, n_dropped, parse_grid, per_image_drop_mask,
-                                random_drop_mask)
+from intriguing.perturb import (drop_pixels, drop_tokens, half_cell_offset, n_dropped, parse_grid,
+                                per_image_drop_mask, random_drop_mask)
 from intriguing.seeding import generator
 from intriguing.plots.curves import report_curves
 from intriguing.experiments.occlusion.config import Config
@@ -131,7 +131,7 @@ class OcclusionSweep(Sweep):
             raise UserError(f"--drop-mode tokens needs the model's own patch grid "
                             f"{bundle.model.patch_embed.grid_size}, not {grid}.")
         clean = None
-        cell_px = x01.shape[-2] // grid[0]
+        offset = half_cell_offset(tuple(x01.shape[-2:]), grid)  # (dy, dx): cells need not be square
         for cond in self.conditions(bundle):
             extras = {}
             if cond.get("dropped") == 0:  # identity: one clean forward serves every run and condition
@@ -149,8 +149,8 @@ class OcclusionSweep(Sweep):
             if mode == "tokens":
                 yield cond, forward_kept_tokens(bundle, x01, mask), extras
             else:
-                offset = cell_px // 2 if cond["condition"] == "random-offset" else 0
-                yield cond, bundle(drop_pixels(x01, mask, fill, offset=offset)), extras
+                shift = offset if cond["condition"] == "random-offset" else 0
+                yield cond, bundle(drop_pixels(x01, mask, fill, offset=shift)), extras
 
 
 def run(config: Config, bundles, images, run_dir, opts: EngineOptions):

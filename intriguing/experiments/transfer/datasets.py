@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 import torch
 from torch.utils.data import ConcatDataset, Dataset, Subset
 
+from intriguing.data.decode import Unreadable, open_rgb
 from intriguing.errors import UserError
 from intriguing.registry import Registry
 from intriguing.experiments.transfer import layouts
@@ -76,13 +77,38 @@ def limit_dataset(ds: Dataset, limit: int | None) -> Dataset:
     return Subset(ds, sorted(set(torch.linspace(0, len(ds) - 1, limit).round().long().tolist())))
 
 
+class Decoded(Dataset):
+    """A torchvision dataset whose unreadable images become ``(None, 'path: reason')`` items, skipped and reported
+    by the extraction like the toolkit's own readers (:class:`layouts.ListDataset`), instead of a crash."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self.classes = getattr(dataset, "classes", None)
+
+    def __len__(self) -> int:
+        return len(self.dataset)  # type: ignore[arg-type]
+
+    def __getitem__(self, index: int):
+        try:
+            return self.dataset[index]
+        except Unreadable as e:  # our decoder, passed as the dataset's loader: 'path: reason'
+            return None, str(e)
+        except OSError as e:  # classes without a loader argument decode with PIL themselves
+            return None, f"item {index}: unreadable ({e})"
+
+
 def _tv(cls_name: str, split_arg: str = "split", **fixed) -> Callable[[str], Builder]:
-    """Builder factory for a torchvision dataset class taking ``split_arg=<value>``."""
+    """Builder factory for a torchvision dataset class taking ``split_arg=<value>``; images are decoded by the
+    toolkit's decoder (16-bit scaled, unreadable files skipped with their reason) where the class takes a loader."""
     def for_value(value) -> Builder:
         def build(root: Path, split: str, transform, download: bool) -> Dataset:
+            import inspect
+
             import torchvision.datasets as tvd  # lazy: no work at import time
-            return getattr(tvd, cls_name)(root, **{split_arg: value}, **fixed, transform=transform,
-                                          download=download)
+            cls = getattr(tvd, cls_name)
+            loader = {"loader": open_rgb} if "loader" in inspect.signature(cls).parameters else {}
+            return Decoded(cls(root, **{split_arg: value}, **fixed, transform=transform, download=download,
+                               **loader))
         return build
     return for_value
 
