@@ -66,3 +66,13 @@ def test_report_refuses_mixed_experiments_and_non_folders(tmp_path, image_folder
     assert "different experiments" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nothing")]) == 2
     assert "is not a results folder" in capsys.readouterr().err
+
+
+def test_report_gives_several_runs_the_run_mean_interval_from_per_image_records(tmp_path, image_folder):
+    common = ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--runs", "2", *ARGS]
+    assert run_command("occlusion", [*common, "--out-dir", str(tmp_path / "p"), "--per-image"]) == 0
+    assert run_command("occlusion", [*common, "--out-dir", str(tmp_path / "q")]) == 0
+    assert main(["report", str(tmp_path / "p"), "--no-plot"]) == 0
+    assert main(["report", str(tmp_path / "q"), "--no-plot"]) == 0
+    assert "| 95% CI (run mean) |" in (tmp_path / "p" / "summary.md").read_text()
+    assert "| 95% CI (per run) |" in (tmp_path / "q" / "summary.md").read_text()  # no per-image: labelled as such
