@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
@@ -19,7 +18,7 @@ import torch
 
 from intriguing.errors import UserError
 from intriguing.records import partial, per_image, store
-from intriguing.records.lock import FolderLock
+from intriguing.records.lock import FolderLock, command_line
 from intriguing.records.store import RECORDS
 
 MANIFEST = "manifest.json"
@@ -106,7 +105,7 @@ class RunDir:
                                 f"--overwrite to replace them, or choose another --out-dir.")
         self.manifest: Dict[str, Any] = {
             "config": config, "versions": versions(), "git_commit": git_commit(), "seed": config.get("seed"),
-            "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+            "command": command_line(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": "running",
             "skipped_images": [], "failed_models": {}, "models": {},
         }
