@@ -120,3 +120,23 @@ def test_overwrite_in_a_results_folder_removes_the_run_files_only(tmp_path):
     (tmp_path / "my_notes.txt").write_text("mine")
     RunDir(tmp_path, {"seed": 1}, overwrite=True).close()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "manifest.json", "my_notes.txt"]
+
+
+def test_a_different_configuration_is_refused_in_one_sentence_naming_old_and_new_values(tmp_path):
+    d = RunDir(tmp_path, {"seed": 0, "ratios": [0.0], "limit": 10}, identity=["seed", "ratios", "limit"])
+    d.append_records([_row("a", 0.0, 50.0)])
+    d.close()
+    with pytest.raises(UserError) as e:
+        RunDir(tmp_path, {"seed": 1, "ratios": [0.5], "limit": 10}, identity=["seed", "ratios", "limit"])
+    msg = str(e.value)
+    assert "seed 0 -> 1; ratios [0.0] -> [0.5])" in msg and "limit" not in msg
+    assert "--overwrite" in msg and "--out-dir" in msg and msg.count(". ") == 0 and msg.endswith(".")
+    RunDir(tmp_path, {"seed": 0, "ratios": [0.0], "limit": 10}, identity=["seed", "ratios", "limit"]).close()
+
+
+def test_a_folder_without_records_takes_any_configuration_and_the_new_manifest(tmp_path):
+    RunDir(tmp_path, {"seed": 0}, identity=["seed"]).close()  # a run that failed before recording anything
+    d = RunDir(tmp_path, {"seed": 7}, identity=["seed"])
+    assert d.manifest["config"] == {"seed": 7} and "resumed_from" not in d.manifest
+    d.close()
+    assert '"seed": 7' in (tmp_path / "manifest.json").read_text()
