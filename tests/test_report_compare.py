@@ -66,3 +66,27 @@ def test_report_refuses_mixed_experiments_and_non_folders(tmp_path, image_folder
     assert "different experiments" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nothing")]) == 2
     assert "is not a results folder" in capsys.readouterr().err
+
+
+def test_report_gives_several_runs_the_run_mean_interval_from_per_image_records(tmp_path, image_folder):
+    common = ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--runs", "2", *ARGS]
+    assert run_command("occlusion", [*common, "--out-dir", str(tmp_path / "p"), "--per-image"]) == 0
+    assert run_command("occlusion", [*common, "--out-dir", str(tmp_path / "q")]) == 0
+    assert main(["report", str(tmp_path / "p"), "--no-plot"]) == 0
+    assert main(["report", str(tmp_path / "q"), "--no-plot"]) == 0
+    assert "| 95% CI (run mean) |" in (tmp_path / "p" / "summary.md").read_text()
+    assert "| 95% CI (per run) |" in (tmp_path / "q" / "summary.md").read_text()  # no per-image: labelled as such
+
+
+def test_compare_two_conditions_of_one_model(tmp_path, capsys):
+    def rows(ratio, correct):
+        return [{"image": i, "path": f"c/{i}.jpg", "label": 0, "model": "vit", "weights": "w", "ratio": ratio,
+                 "run": 0, "correct1": c, "correct5": 1, "pred": 0, "conf": 0.5} for i, c in enumerate(correct)]
+    append(tmp_path / FILE, rows(0.0, [1] * 8 + [0] * 2))
+    append(tmp_path / FILE, rows(0.5, [0] * 3 + [1] * 5 + [1] * 2))  # loses 3 images, gains 2
+    assert main(["compare", str(tmp_path), "--a", "ratio=0", "--b", "ratio=0.5", "--where", "model=vit"]) == 0
+    out = capsys.readouterr().out
+    assert "paired images   10" in out and "top-1 A         80.00" in out and "top-1 B         70.00" in out
+    assert "A only 3, B only 2" in out and "p = 1" in out  # binomtest(3, 5): two-sided p = 1
+    assert main(["compare", str(tmp_path), "--a", "ratoi=0", "--b", "ratio=0.5"]) == 2
+    assert "no column 'ratoi'" in capsys.readouterr().err

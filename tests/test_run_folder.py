@@ -90,7 +90,8 @@ def test_truncated_and_duplicated_records_are_repaired(tmp_path, image_folder, c
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines + [lines[1]]) + lines[2][: len(lines[2]) // 2])  # a duplicate, half a row
     rows = read_records(tmp_path / "out")
-    assert len(rows) == 2 and "truncated or repeated" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert len(rows) == 2 and "1 truncated last row" in err and "1 repeated record" in err
     append(path, [{"model": "x", "ratio": 0.9}])  # the next append repairs first
     assert path.read_text().splitlines()[1:3] == [lines[1].rstrip("\n"), lines[2].rstrip("\n")]
     assert len(read_records(tmp_path / "out")) == 3

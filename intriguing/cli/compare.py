@@ -39,6 +39,10 @@ def _matches(row: Dict[str, str], sel: Dict[str, str]) -> bool:
 
 
 def _by_image(rows: List[Dict[str, str]], sel: Dict[str, str], side: str) -> Dict[int, bool]:
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    unknown = [k for k in sel if k not in columns]
+    if unknown:
+        raise UserError(f"The per-image records have no column {unknown[0]!r} (they have {', '.join(columns)}).")
     chosen = [r for r in rows if _matches(r, sel)]
     if not chosen:
         raise UserError(f"--{side} {' '.join(f'{k}={v}' for k, v in sel.items())} selects no per-image records.")

@@ -3,8 +3,8 @@
 Each folder's manifest names its experiment; that experiment's own report draws the plots (from the records, as
 during the run). With several folders of one experiment the records are combined into one plot and table (a model
 present in several folders is labelled ``folder/model``). Writes ``summary.md`` and ``summary.tex`` (top-1 / top-5
-mean ± std over runs and the 95% CI over images), and with ``--per-class`` ``per_class.csv`` from the per-image
-records.
+mean ± std over runs and the 95% CI over images: with several runs and per-image records, the CI of the run-mean,
+see :mod:`intriguing.records.summary`), and with ``--per-class`` ``per_class.csv`` from the per-image records.
 """
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ METRIC_COLUMNS = {"n", "top1", "top5", "top1_ci_low", "top1_ci_high", "run", "ru
                   "ece_signed", "acc90", "unc90", "freq90", "calibration_bins"}
 
 
+def _label(folders: Sequence[str], records_of: Sequence[List[dict]]) -> Dict[tuple, str]:
+    """(folder, model) -> the model's label in a combined report: ``folder/model`` when several folders hold it."""
+    counts = Counter(m for records in records_of for m in {r["model"] for r in records})
+    return {(f, m): (f"{Path(f).name}/{m}" if len(folders) > 1 and counts[m] > 1 else m)
+            for f, records in zip(folders, records_of) for m in {r["model"] for r in records}}
+
+
 def load_folders(folders: Sequence[str]) -> tuple:
     """(experiment name, combined records) of one or several results folders; bad input is one sentence."""
     names, combined, per_folder = set(), [], []
@@ -40,22 +47,28 @@ def load_folders(folders: Sequence[str]) -> tuple:
     if len(names) > 1:
         raise UserError(f"The folders hold different experiments ({', '.join(sorted(names))}); report them "
                         f"separately.")
-    counts = Counter(r["model"] for _, records in per_folder for r in {r2["model"]: r2 for r2 in records}.values())
-    for path, records in per_folder:
-        for r in records:
-            if len(per_folder) > 1 and counts[r["model"]] > 1:
-                r = {**r, "model": f"{path.name}/{r['model']}"}
-            combined.append(r)
+    label = _label(folders, [records for _, records in per_folder])
+    for f, (_, records) in zip(folders, per_folder):
+        combined += [{**r, "model": label[(f, r["model"])]} for r in records]
     return names.pop(), combined
 
 
-def write_tables(records: List[dict], out: Path) -> List[Path]:
+def load_per_image(folders: Sequence[str]) -> List[dict]:
+    """The folders' per-image rows, models labelled as :func:`load_folders` labels them ([] without any)."""
+    per = [read_per_image(f) for f in folders]
+    if not any(per):
+        return []
+    label = _label(folders, [read_records(f) for f in folders])
+    return [{**r, "model": label.get((f, r["model"]), r["model"])} for f, rows in zip(folders, per) for r in rows]
+
+
+def write_tables(records: List[dict], out: Path, per_image: Sequence[dict] = ()) -> List[Path]:
     """summary.md / summary.tex over every non-metric column (runs averaged); classification records only."""
     if not any("top1" in r for r in records):
         return []
     columns = [c for c in dict.fromkeys(k for r in records for k in r) if c not in METRIC_COLUMNS
                and c != "weights" and not c.endswith("_std")]
-    rows = summarize([r for r in records if "top1" in r], columns, ["top1", "top5"])
+    rows = summarize([r for r in records if "top1" in r], columns, ["top1", "top5"], per_image=per_image)
     (out / "summary.md").write_text(markdown_table(rows, columns, ["top1", "top5"]))
     (out / "summary.tex").write_text(latex_table(rows, columns, ["top1", "top5"]))
     return [out / "summary.md", out / "summary.tex"]
@@ -95,6 +108,6 @@ def main(argv: List[str]) -> int:
     out = Path(args.out or args.folders[0])
     out.mkdir(parents=True, exist_ok=True)
     print(get_experiment(name).report(records, out, plot=not args.no_plot))
-    for path in write_tables(records, out) + ([per_class(args.folders, out)] if args.per_class else []):
+    for path in write_tables(records, out, load_per_image(args.folders)) + ([per_class(args.folders, out)] if args.per_class else []):
         print(f"table: {path}")
     return 0

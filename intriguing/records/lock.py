@@ -18,6 +18,12 @@ from intriguing.errors import UserError
 LOCK = ".lock"
 
 
+def command_line() -> str:
+    """This process's command as the user typed it (``python -m intriguing`` shows as ``intriguing``)."""
+    name = Path(sys.argv[0]).name
+    return " ".join(["intriguing" if name == "__main__.py" else name] + sys.argv[1:])
+
+
 class FolderLock:
     def __init__(self, folder: Path) -> None:
         self.path = folder / LOCK
@@ -35,7 +41,7 @@ class FolderLock:
                             f"choose another --out-dir.") from None
         f.seek(0)
         f.truncate()
-        f.write(f"pid {os.getpid()} on {socket.gethostname()}: {' '.join([Path(sys.argv[0]).name] + sys.argv[1:])}")
+        f.write(f"pid {os.getpid()} on {socket.gethostname()}: {command_line()}")
         f.flush()
         self.file = f
 

@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
@@ -19,15 +18,18 @@ import torch
 
 from intriguing.errors import UserError
 from intriguing.records import partial, per_image, store
-from intriguing.records.lock import FolderLock
+from intriguing.records.lock import FolderLock, command_line
 from intriguing.records.store import RECORDS
 
 MANIFEST = "manifest.json"
 PARTIAL = "partial.json"
-# what a run writes at the top of its folder (and what --overwrite removes; nothing else is touched)
-RUN_FILES = (RECORDS, MANIFEST, per_image.FILE, "summary.md", "summary.tex", "per_class.csv")
-RUN_PATTERNS = ("partial*.json", "partial*.npz", "partial*.tmp", "*.png", "paper_compat/*.json",
-                "paper_compat/dino/*.json")
+# what a run writes into its folder, and so what --overwrite removes; nothing else is touched. The pass state and
+# the files named here are removed always; plots (*.png) and the paper_compat JSON only from a folder that holds a
+# manifest or records (a results folder), so a user's pictures in a folder chosen as --out-dir never go.
+RUN_FILES = (RECORDS, MANIFEST, per_image.FILE, "summary.md", "summary.tex", "per_class.csv", "summary.csv",
+             "mce.csv", "corruption_errors.csv", RECORDS + ".tmp", MANIFEST + ".tmp")
+STATE_PATTERNS = ("partial*.json", "partial*.npz", "partial*.tmp", partial.LEGACY)
+PLOT_PATTERNS = ("*.png", "paper_compat/*.json", "paper_compat/dino/*.json")
 
 
 def read_records(path: str | Path) -> List[dict]:
@@ -103,7 +105,7 @@ class RunDir:
                                 f"--overwrite to replace them, or choose another --out-dir.")
         self.manifest: Dict[str, Any] = {
             "config": config, "versions": versions(), "git_commit": git_commit(), "seed": config.get("seed"),
-            "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
+            "command": command_line(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": "running",
             "skipped_images": [], "failed_models": {}, "models": {},
         }
@@ -114,11 +116,12 @@ class RunDir:
         self.write_manifest()
 
     def _remove_run_files(self) -> None:
-        for name in RUN_FILES:
-            (self.path / name).unlink(missing_ok=True)
-        for pattern in RUN_PATTERNS:
+        ours = (self.path / MANIFEST).is_file() or (self.path / RECORDS).is_file()
+        for pattern in STATE_PATTERNS + (PLOT_PATTERNS if ours else ()):
             for p in self.path.glob(pattern):
                 p.unlink()
+        for name in RUN_FILES:
+            (self.path / name).unlink(missing_ok=True)
 
     def close(self) -> None:
         """Release the folder (the OS does it too when the process ends)."""

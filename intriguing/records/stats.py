@@ -1,4 +1,5 @@
-"""Paired comparisons over images (``intriguing compare``): McNemar's exact test and a paired bootstrap CI.
+"""Statistics over images: paired comparisons (``intriguing compare``: McNemar's exact test, a paired bootstrap CI)
+and the CI of a run-mean accuracy (:func:`run_mean_ci`).
 
 For two 0/1 outcomes per image the data reduce to the four cell counts (both right, A only, B only, both wrong);
 the paired bootstrap resamples images, i.e. draws the four counts from a multinomial with the observed shares —
@@ -36,3 +37,20 @@ def paired(a: np.ndarray, b: np.ndarray, seed: int = 0, resamples: int = 10000, 
     p = binomtest(a_only, a_only + b_only, 0.5).pvalue if a_only + b_only else 1.0
     return Paired(n, float(100 * a.mean()), float(100 * b.mean()), float(100 * (a.mean() - b.mean())), float(lo), float(hi),
                   a_only, b_only, float(p))
+
+
+def run_mean_ci(correct: np.ndarray, seed: int = 0, resamples: int = 10000, level: float = 0.95) -> tuple:
+    """95% percentile-bootstrap CI (in %) of the accuracy averaged over runs, resampling images.
+
+    ``correct`` is (images, runs) of 0/1. An image's mean over R runs takes one of R + 1 values, so resampling
+    images is drawing those values' counts from a multinomial with the observed shares: exact, O(resamples).
+    """
+    m = np.asarray(correct, float).mean(axis=1)
+    n = m.size
+    if n == 0:
+        return float("nan"), float("nan")
+    values, counts = np.unique(m, return_counts=True)
+    draws = np.random.default_rng(seed).multinomial(n, counts / n, size=resamples)
+    means = draws @ values / n
+    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return 100.0 * float(lo), 100.0 * float(hi)

@@ -1,19 +1,34 @@
 """``records.csv``: tidy rows appended whole, read back repaired and de-duplicated.
 
 An append renders all its rows first and writes them in one call followed by fsync, so a crash or a full disk can
-at worst leave one truncated last line; reading drops such a line (with a warning) and :func:`repair` rewrites the
-file atomically with the whole rows only. Identical rows (a second writer) are counted once.
+at worst leave one truncated last line; reading drops such a line (with one warning per file) and :func:`repair`
+rewrites the file atomically with the whole rows only, before the next append.
+
+A record's key is every column that is not a metric (model, weights, the condition's fields, run, ...): two rows
+with the same key are the same measurement written twice (e.g. by a second process), and only the first counts.
+Metric columns are a fixed list (:data:`METRICS`, ``top<k>``); a column not in it counts as part of the key, so an
+unknown column can make two copies both count, but two different records are never merged.
 """
 from __future__ import annotations
 
 import csv
 import io
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Any, Iterable, List, Tuple
+from typing import Any, Iterable, List, Set, Tuple
 
 RECORDS = "records.csv"
+#: measured columns (everything else identifies the record)
+METRICS = frozenset({"n", "top1_ci_low", "top1_ci_high", "nll", "brier", "ece", "ece_signed", "acc90", "unc90",
+                     "freq90", "calibration_bins", "seconds", "jaccard", "jaccard_mean_head"})
+_TOPK = re.compile(r"top\d+")
+_warned: Set[str] = set()  # files whose damage was reported in this process (one warning each)
+
+
+def is_metric(column: str) -> bool:
+    return column in METRICS or bool(_TOPK.fullmatch(column))
 
 
 def parse(v: str) -> Any:
@@ -25,56 +40,76 @@ def parse(v: str) -> Any:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
+    """Write a sibling temporary file, fsync it, rename it over ``path``: readers see the old or the new file,
+    never a mix; a failed write (full disk) removes the temporary file and leaves ``path`` as it was."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
-def _scan(path: Path) -> Tuple[List[str], List[dict], bool]:
-    """(header, whole rows as strings, whether something had to be dropped)."""
+def _scan(path: Path) -> Tuple[List[str], List[dict], str]:
+    """(header, whole rows of distinct keys as strings, what had to be dropped: '' when nothing)."""
     text = path.read_text()
     lines = text.splitlines(keepends=True)
     if not lines:
-        return [], [], False
+        return [], [], ""
     header = next(csv.reader([lines[0]]))
-    rows, damaged, seen = [], False, set()
+    key_at = [i for i, c in enumerate(header) if not is_metric(c)]
+    rows, seen, cut, bad, repeated = [], set(), 0, 0, 0
     body = lines[1:]
     if body and not body[-1].endswith("\n"):  # an append cut short
-        body, damaged = body[:-1], True
+        body, cut = body[:-1], 1
     for fields in csv.reader(body):
         if len(fields) != len(header):
-            damaged = True
+            bad += 1
             continue
-        key = tuple(fields)
+        key = tuple(fields[i] for i in key_at)
         if key in seen:
-            damaged = True
+            repeated += 1
             continue
         seen.add(key)
         rows.append(dict(zip(header, fields)))
-    return header, rows, damaged
+    what = [f"{k} {w}" for k, w in ((cut, "truncated last row"), (bad, "malformed row(s)"),
+                                     (repeated, "repeated record(s) (same model, weights, condition and run; the "
+                                                 "first is kept)")) if k]
+    return header, rows, ", ".join(what)
 
 
 def read(path: str | Path) -> List[dict]:
-    """The whole, distinct rows of a records file (values parsed to numbers where they are numbers)."""
+    """The whole rows of a records file, one per record key (values parsed to numbers where they are numbers)."""
     path = Path(path)
     if path.is_dir():
         path = path / RECORDS
     if not path.is_file():
         return []
-    _, rows, damaged = _scan(path)
-    if damaged:
-        print(f"warning: {path} had a truncated or repeated row; only whole, distinct rows are used.",
-              file=sys.stderr)
+    _, rows, damage = _scan(path)
+    _warn(path, damage)
     return [{k: parse(v) for k, v in r.items()} for r in rows]
 
 
 def repair(path: Path) -> None:
-    """Rewrite ``path`` with its whole, distinct rows when it holds a damaged or repeated line."""
+    """Rewrite ``path`` (atomically) with its whole rows, one per record key, when it holds anything else."""
     if not path.is_file():
         return
-    header, rows, damaged = _scan(path)
-    if damaged:
+    header, rows, damage = _scan(path)
+    if damage:
+        _warn(path, damage)
         atomic_write(path, render(header, rows, with_header=True).encode())
+        _warned.discard(str(path))
+
+
+def _warn(path: Path, damage: str) -> None:
+    if damage and str(path) not in _warned:
+        _warned.add(str(path))
+        print(f"warning: {path} holds {damage}; only whole rows, one per record, are used (the file is repaired "
+              f"before the next append).", file=sys.stderr)
 
 
 def render(header: List[str], rows: Iterable[dict], with_header: bool) -> str:
