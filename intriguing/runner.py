@@ -60,12 +60,17 @@ def load_bundles(specs: Sequence[str], device: Any, prepare: Any = None, images:
 
 def fast_path(bundle: Any, device: Any, compile: bool = False) -> Any:
     """GPU speed without changing results: channels_last weights (and inputs, see ModelBundle) for CNNs on CUDA,
+    channels_last patch embeddings for ViTs,
     and optionally ``torch.compile``. Token-level ViT paths (token drop, per-block readouts) call submodules
     directly and are not compiled."""
     import torch
     if device.type == "cuda" and not bundle.is_vit:
         bundle.model = bundle.model.to(memory_format=torch.channels_last)
         bundle.channels_last = True
+    elif device.type == "cuda" and isinstance(getattr(getattr(bundle.model, "patch_embed", None), "proj", None),
+                                              torch.nn.Conv2d):
+        # a ViT's patch embedding in channels_last picks a much faster bf16 kernel (measured 5% of a DeiT-S forward)
+        bundle.model.patch_embed.proj.to(memory_format=torch.channels_last)
     if compile:
         bundle.model = torch.compile(bundle.model)
     return bundle

@@ -39,8 +39,8 @@ def per_image_drop_mask(indices: torch.Tensor, grid: Tuple[int, int], k: int, *p
     (seeded by ``parts`` and ``indices[b]``): independent of the batch, its size and the resume point."""
     from intriguing.seeding import per_image_permutation
     n = grid[0] * grid[1]
-    order = per_image_permutation(indices, n, *parts)
-    mask = torch.zeros(len(indices), n, dtype=torch.bool)
+    order = per_image_permutation(indices, n, *parts)  # on the indices' device: no host round trip on a GPU
+    mask = torch.zeros(len(indices), n, dtype=torch.bool, device=indices.device)
     mask.scatter_(1, order[:, :k], True)
     return mask.reshape(len(indices), *grid)
 
@@ -80,15 +80,21 @@ def drop_pixels(images: torch.Tensor, cell_mask: torch.Tensor, fill: float | tor
     return torch.where(pixel, fill_t, images)
 
 
-def drop_tokens(tokens: torch.Tensor, cell_mask: torch.Tensor, num_prefix_tokens: int) -> torch.Tensor:
-    """Remove dropped patch tokens: (B, P + N, D) -> (B, P + N - k, D), prefix tokens kept.
+def drop_tokens(tokens: torch.Tensor, cell_mask: torch.Tensor, num_prefix_tokens: int,
+                dropped: int | None = None) -> torch.Tensor:
+    """Remove dropped patch tokens: (B, P + N, D) -> (B, P + N - k, D), prefix tokens kept, the kept ones in order.
 
-    Needs the same count dropped in every image (true for :func:`random_drop_mask`)."""
+    Needs the same count ``k`` dropped in every image (true for :func:`per_image_drop_mask`). Pass ``dropped`` = k
+    when it is known (the sweep knows it): then nothing waits for the GPU, otherwise the count is read and checked."""
     b = tokens.shape[0]
-    keep = ~cell_mask.reshape(b, -1).to(tokens.device)
-    counts = keep.sum(dim=1)
-    if not bool((counts == counts[0]).all()):
-        raise ValueError("token drop needs the same number of kept patches in every image")
-    idx = keep.nonzero()[:, 1].reshape(b, -1) + num_prefix_tokens  # sorted kept positions
+    drop = cell_mask.reshape(b, -1).to(tokens.device)
+    if dropped is None:
+        counts = drop.sum(dim=1)
+        if not bool((counts == counts[0]).all()):
+            raise ValueError("token drop needs the same number of kept patches in every image")
+        dropped = int(counts[0])
+    # a stable sort puts the kept cells (0) first, in their original order
+    keep = torch.argsort(drop.to(torch.int8), dim=1, stable=True)[:, :drop.shape[1] - dropped]
+    idx = keep + num_prefix_tokens
     patches = tokens.gather(1, idx.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
     return torch.cat([tokens[:, :num_prefix_tokens], patches], dim=1)

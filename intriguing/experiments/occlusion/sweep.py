@@ -71,11 +71,13 @@ def fill_value(config: Config, bundle: ModelBundle):
         raise UserError(f"--fill must be black, mean or a number in [0, 1]; got {config.fill!r}.") from None
 
 
-def forward_kept_tokens(bundle: ModelBundle, x01: torch.Tensor, cell_mask: torch.Tensor) -> torch.Tensor:
-    """A timm ViT's forward with the dropped patch tokens removed after position embedding."""
+def forward_kept_tokens(bundle: ModelBundle, x01: torch.Tensor, cell_mask: torch.Tensor,
+                        dropped: Optional[int] = None) -> torch.Tensor:
+    """A timm ViT's forward with the dropped patch tokens removed after position embedding (``dropped``: the
+    count per image, when known, spares a GPU sync)."""
     m = bundle.model
     x = m._pos_embed(m.patch_embed(bundle.normalize(x01)))
-    x = m.norm_pre(drop_tokens(x, cell_mask, m.num_prefix_tokens))
+    x = m.norm_pre(drop_tokens(x, cell_mask, m.num_prefix_tokens, dropped))
     return m.forward_head(m.norm(m.blocks(x)))
 
 
@@ -107,10 +109,13 @@ class OcclusionSweep(Sweep):
     def prepare(self, batch) -> None:
         self.masks = {}
         self.batch = batch
+        self.indices: Optional[torch.Tensor] = None  # the batch's image indices on the model's device
         if self.saliency is not None:
             self.saliency.prepare()
 
-    def mask(self, drop: str, grid: Tuple[int, int], ratio: float, run: int) -> torch.Tensor:
+    def mask(self, drop: str, grid: Tuple[int, int], ratio: float, run: int,
+             device: torch.device = torch.device("cpu")) -> torch.Tensor:
+        """Drawn on ``device`` (the model's): the same cells on CPU and GPU, and a GPU never waits for a host copy."""
         key = (drop, grid, ratio, run)
         if key not in self.masks:  # drawn once per batch, shared by every model with this grid
             b, n = len(self.batch), grid[0] * grid[1]
@@ -119,9 +124,11 @@ class OcclusionSweep(Sweep):
             if self.c.mask_per_batch:
                 gen = generator(*parts, "batch", int(self.batch.indices[0]))
                 self.masks[key] = random_drop_mask(b, grid, ratio, gen, per_image=False,
-                                                   rounding="floor" if self.c.paper_compat else "round")
+                                                   rounding="floor" if self.c.paper_compat else "round").to(device)
             else:
-                self.masks[key] = per_image_drop_mask(self.batch.indices, grid, k, *parts)
+                if self.indices is None or self.indices.device != device:
+                    self.indices = self.batch.indices.to(device)
+                self.masks[key] = per_image_drop_mask(self.indices, grid, k, *parts)
         return self.masks[key]
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
@@ -145,9 +152,10 @@ class OcclusionSweep(Sweep):
                 if self.c.saliency.rule == "mass":  # the count varies per image: record its mean
                     extras = {"dropped": mask.flatten(1).float().mean(1)}
             else:
-                mask = self.mask(cond["condition"], grid, cond["ratio"], cond["run"]).to(x01.device)
+                mask = self.mask(cond["condition"], grid, cond["ratio"], cond["run"], x01.device)
             if mode == "tokens":
-                yield cond, forward_kept_tokens(bundle, x01, mask), extras
+                known = None if cond["condition"] in SALIENCY_DROPS else round(cond["dropped"] * grid[0] * grid[1])
+                yield cond, forward_kept_tokens(bundle, x01, mask, known), extras
             else:
                 shift = offset if cond["condition"] == "random-offset" else 0
                 yield cond, bundle(drop_pixels(x01, mask, fill, offset=shift)), extras
