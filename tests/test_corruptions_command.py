@@ -111,3 +111,25 @@ def test_cifar_c_arrays_honour_paper_compat_calibration_binning(tmp_path):
         bins[bool(flag)] = {len(bins_from_record(r["calibration_bins"])["count"]) for r in read_records(out)
                             if r["severity"] == 1}
     assert bins == {False: {15}, True: {10}}
+
+
+def test_cifar_c_arrays_run_through_the_engine_with_per_image_records(tmp_path):
+    """The array blocks are an engine data source: per-image rows name the block and row, their mean is the
+    record's top-1, and the record carries the engine's bootstrap CI."""
+    from intriguing.records import read_per_image
+    spec, data = _cifar()
+    cc = tmp_path / "cifar-c"
+    cc.mkdir()
+    rng = np.random.default_rng(1)
+    np.save(cc / "contrast.npy", rng.integers(0, 256, size=(5 * 6, 32, 32, 3), dtype=np.uint8))
+    np.save(cc / "labels.npy", np.tile(np.arange(6) % 10, 5))
+    out = tmp_path / "out"
+    assert main("corruption", ["--models", spec, "--data-path", str(data), "--limit", "6", "--out-dir", str(out),
+                               "--corrupted-path", str(cc), "--corruptions", "contrast", "--severities", "2",
+                               "--per-image", "--batch-size", "4", "--no-plot", *ARGS]) == 0
+    rec = [r for r in read_records(out) if r["severity"] == 2][0]
+    rows = [r for r in read_per_image(out) if r["severity"] == "2"]
+    assert sorted(r["path"] for r in rows) == sorted(f"contrast.npy:severity2#{i}" for i in range(6))
+    assert [int(r["label"]) for r in sorted(rows, key=lambda r: int(r["image"]))] == list(np.arange(6) % 10)
+    assert rec["top1"] == pytest.approx(100 * np.mean([int(r["correct1"]) for r in rows]))
+    assert rec["top1_ci_low"] <= rec["top1"] <= rec["top1_ci_high"]

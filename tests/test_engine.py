@@ -107,9 +107,11 @@ def test_torchrun_with_two_processes_gives_the_records_of_one(tmp_path, image_fo
     assert read_manifest(tmp_path / "two")["ranks"] == 2 and read_manifest(tmp_path / "one")["ranks"] == 1
 
 
-def test_torchrun_runs_a_command_outside_the_engine_with_the_records_of_one(tmp_path, image_folder):
-    """Fourier has its own loop: every rank computes it all and only rank 0 writes (correct, not faster)."""
-    args = ["--models", "resnet10t=random", "--data-path", str(image_folder), "--limit", "4", "--workers", "0",
+def test_torchrun_fourier_spectra_are_the_records_of_one_process(tmp_path, image_folder):
+    """Fourier's spectra go through the engine: each rank reduces its own images, rank 0 merges. 5 images in batches
+    of 2 split 3 + 2 over the ranks, so the ranks' batches differ from one process's ({0,1},{2} + {3,4} vs {0,1},
+    {2,3},{4}): the records are still identical because the spectra are summed as exact integers."""
+    args = ["--models", "resnet10t=random", "--data-path", str(image_folder), "--limit", "5", "--workers", "0",
             "--no-progress", "--no-plot", "--batch-size", "2", "--device", "cpu"]
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     one = subprocess.run([sys.executable, "-m", "intriguing", "fourier", *args, "--out-dir", str(tmp_path / "one")],

@@ -13,6 +13,7 @@ import torch
 from timm.data.transforms_factory import transforms_imagenet_eval
 
 from intriguing.data.decode import Unreadable, open_rgb
+from intriguing.data.arrays import ArraySet
 from intriguing.data.folders import ImageSet
 
 
@@ -121,7 +122,9 @@ class Loader:
                      [b for p in parts for b in p.bad_paths])
 
 
-def make_loader(images: ImageSet, geometries: Sequence[tuple], batch_size: int, workers: int,
-                start: int = 0, stop: Optional[int] = None) -> Loader:
+def make_loader(images: ImageSet | ArraySet, geometries: Sequence[tuple], batch_size: int, workers: int,
+                start: int = 0, stop: Optional[int] = None):
     """In-order loader over samples [start, stop) of ``images`` (resuming; one torchrun rank's block)."""
+    if isinstance(images, ArraySet):  # pixels already in memory: nothing to decode
+        return images.loader(geometries, batch_size, start, stop)
     return Loader(MultiViewDataset(images.samples[start:stop], geometries, offset=start), batch_size, workers)

@@ -45,8 +45,33 @@ class Key:
         return json.dumps([self.model, self.weights, [[k, norm(v)] for k, v in self.items]])
 
 
+class Reduction:
+    """What the engine keeps per (model, weights, condition): fed each batch's output, merged batch by batch.
+
+    The engine builds one per planned key (:meth:`Sweep.reduction`), a fresh one per batch that is merged into it
+    only when every model finished the batch, saves :meth:`state` at checkpoints (JSON values and numpy arrays,
+    never pickles) and writes :meth:`rows` at the end. :class:`Accumulator` is the classification one; Fourier's
+    spectra are another (:mod:`intriguing.experiments.fourier.sweep`)."""
+
+    def update(self, output: Any, labels: torch.Tensor, indices: torch.Tensor,
+               extras: Dict[str, torch.Tensor]) -> None:
+        raise NotImplementedError
+
+    def merge(self, other: "Reduction") -> None:
+        raise NotImplementedError
+
+    def state(self) -> dict:
+        raise NotImplementedError
+
+    def load(self, state: dict) -> None:
+        raise NotImplementedError
+
+    def rows(self, key: "Key", ci_seed: int) -> List[dict]:
+        raise NotImplementedError
+
+
 @dataclass
-class Accumulator:
+class Accumulator(Reduction):
     metrics: List[Metric]
     means: Dict[str, List[float]] = field(default_factory=dict)  # extras column -> [sum, count]
     outcomes: Outcomes = field(default_factory=Outcomes)
@@ -74,6 +99,20 @@ class Accumulator:
             acc[0] += s
             acc[1] += n
         self.outcomes.extend(other.outcomes)
+
+    def state(self) -> dict:
+        return {"metrics": [m.state_dict() for m in self.metrics], "means": self.means,
+                "outcomes": self.outcomes.arrays()}
+
+    def load(self, state: dict) -> None:
+        for m, st in zip(self.metrics, state["metrics"]):
+            m.load_state_dict(st)
+        self.means = {c: list(v) for c, v in state["means"].items()}
+        self.outcomes = Outcomes()
+        self.outcomes.add(state["outcomes"])
+
+    def rows(self, key: "Key", ci_seed: int) -> List[dict]:
+        return [self.row(key, ci_seed)]
 
     def row(self, key: Key, ci_seed: int) -> dict:
         """The record: model, weights, condition fields, per-image means, metric columns, 95% CI of top-1."""

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from intriguing.data import Batch, ImageSet, make_loader
 from intriguing.device import autocast
 from intriguing.distributed import Context, gather, shard
-from intriguing.engine.accumulate import Accumulator, Key, norm
+from intriguing.engine.accumulate import Accumulator, Key, Reduction, norm
 from intriguing.errors import UserError
 from intriguing.seeding import derive_seed
 from intriguing.zoo import ModelBundle
@@ -43,8 +43,14 @@ class Sweep:
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch: Batch) -> Iterator[tuple]:
         """Yield (condition, logits) for every condition of ``bundle`` on [0, 1] pixels ``x01``, or
         (condition, logits, extras) where extras maps a record column to per-image values (B,) that
-        the engine averages over the data set (e.g. a fraction dropped that varies per image)."""
+        the engine averages over the data set (e.g. a fraction dropped that varies per image).
+        A sweep with its own :meth:`reduction` yields whatever that reduction's ``update`` takes."""
         raise NotImplementedError
+
+    def reduction(self, bundle: ModelBundle, cond: dict, opts: "EngineOptions") -> Reduction:
+        """What accumulates one condition's outputs over the data set and writes its records: by default top-k
+        (+ calibration) metrics, per-image means of the extras and per-image outcomes."""
+        return Accumulator.new(opts.metrics, opts.paper_compat)
 
 
 CHECKPOINT_EVERY = 60.0  # seconds between saves of the pass state (read when EngineOptions is built)
@@ -88,11 +94,13 @@ def is_recorded(records: List[dict], model: str, cond: dict, weights: Optional[s
 
 
 def _evaluate(sweep: Sweep, b: ModelBundle, batch: Batch, opts: EngineOptions) -> List[tuple]:
-    """(condition, logits, extras) of one model on one batch; on CUDA OOM, halves of the batch, concatenated."""
+    """(condition, output, extras, part) of one model on one batch, ``part`` being the batch; on CUDA OOM the
+    batch is halved (recursively) and each half's outputs come with that half."""
     try:
         x = batch.views[b.geometry].to(opts.device, non_blocking=True).float().div_(255)
         with torch.inference_mode(), autocast(opts.device, opts.precision):
-            return [(c, logits.float(), extras[0] if extras else {}) for c, logits, *extras in sweep.evaluate(b, x, batch)]
+            return [(c, out.float() if isinstance(out, torch.Tensor) else out, extras[0] if extras else {}, batch)
+                    for c, out, *extras in sweep.evaluate(b, x, batch)]
     except torch.cuda.OutOfMemoryError:
         if len(batch) < 2:
             raise
@@ -100,10 +108,9 @@ def _evaluate(sweep: Sweep, b: ModelBundle, batch: Batch, opts: EngineOptions) -
         parts = []
         for half in batch.halves():
             sweep.prepare(half)
-            parts.append(_evaluate(sweep, b, half, opts))
+            parts += _evaluate(sweep, b, half, opts)
         sweep.prepare(batch)
-        return [(c, torch.cat([l1, l2]), {k: torch.cat([e1[k], e2[k]]) for k in e1})
-                for (c, l1, e1), (_, l2, e2) in zip(*parts)]
+        return parts
 
 
 def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, run_dir,
@@ -115,7 +122,8 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
     if not todo:
         return [], {}
     keys = [k for b in todo for k in plan[b.name]]
-    totals = {k: Accumulator.new(opts.metrics, opts.paper_compat) for k in keys}
+    owner = {k: b for b in todo for k in plan[b.name]}
+    totals = {k: sweep.reduction(owner[k], k.fields, opts) for k in keys}
     start, stop = shard(len(images), opts.dist)
     prefix = "partial" if not opts.dist.active else f"partial.rank{opts.dist.rank}"
     n_done, bad, flushed = start, [], {k: 0 for k in keys}
@@ -123,10 +131,7 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
     if s and s.get("keys") == [k.text for k in keys] and s.get("span") == [start, stop, len(images)]:
         n_done, bad = s["n_done"], s["bad"]
         for i, k in enumerate(keys):
-            for m, st in zip(totals[k].metrics, s["metrics"][i]):
-                m.load_state_dict(st)
-            totals[k].means = {c: list(v) for c, v in s["means"][i].items()}
-            totals[k].outcomes.add(s["outcomes"][i])
+            totals[k].load(s["states"][i])
             flushed[k] = s["flushed"][i]
     failed: Dict[str, str] = {}
     active = list(todo)
@@ -135,32 +140,33 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
 
     def flush_per_image() -> None:
         if opts.per_image and not opts.dist.active:
-            rows = [r for k in keys for r in _image_rows(k, totals[k], images, flushed[k])]
+            outcome_keys = [k for k in keys if isinstance(totals[k], Accumulator)]  # per-image outcomes exist
+            rows = [r for k in outcome_keys for r in _image_rows(k, totals[k], images, flushed[k])]
             run_dir.append_per_image(rows)
-            flushed.update({k: len(totals[k].outcomes) for k in keys})
+            flushed.update({k: len(totals[k].outcomes) for k in outcome_keys})
 
     def checkpoint() -> None:
         flush_per_image()
         run_dir.save_partial({
             "keys": [k.text for k in keys], "span": [start, stop, len(images)], "n_done": n_done, "bad": bad,
-            "metrics": [[m.state_dict() for m in totals[k].metrics] for k in keys],
-            "means": [totals[k].means for k in keys], "outcomes": [totals[k].outcomes.arrays() for k in keys],
-            "flushed": [flushed[k] for k in keys]}, prefix)
+            "states": [totals[k].state() for k in keys], "flushed": [flushed[k] for k in keys]}, prefix)
 
     bar = tqdm(loader, total=len(loader), disable=not opts.progress or not opts.dist.is_main,
                desc=f"{len(active)} model(s)", unit="batch")
     try:
         for batch in bar:
-            pending: Dict[Key, Accumulator] = {}
+            pending: Dict[Key, Reduction] = {}
             if len(batch):
                 sweep.prepare(batch)
                 labels = batch.labels.to(opts.device, non_blocking=True)
                 for b in list(active):
                     try:
-                        for cond, logits, extras in _evaluate(sweep, b, batch, opts):
+                        for cond, out, extras, part in _evaluate(sweep, b, batch, opts):
                             k = Key.of(b.name, b.weights_id, cond)
-                            pending.setdefault(k, Accumulator.new(opts.metrics, opts.paper_compat)).update(
-                                logits, labels, batch.indices, extras)
+                            if k not in pending:
+                                pending[k] = sweep.reduction(b, cond, opts)
+                            pending[k].update(out, labels if part is batch else part.labels.to(opts.device),
+                                              part.indices, extras)
                     except MODEL_ERRORS as e:
                         drop_model(active, failed, b, e)
                         pending = {k: v for k, v in pending.items() if k.model != b.name}
@@ -174,13 +180,12 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
     except BaseException:
         checkpoint()  # Ctrl-C or a crash: keep every whole batch counted so far
         raise
-    return _finish(keys, totals, active, failed, bad, images, run_dir, opts, flush_per_image, prefix)
+    return _finish(sweep, keys, owner, totals, active, failed, bad, images, run_dir, opts, flush_per_image, prefix)
 
 
-def _finish(keys, totals, active, failed, bad, images, run_dir, opts, flush_per_image, prefix):
+def _finish(sweep, keys, owner, totals, active, failed, bad, images, run_dir, opts, flush_per_image, prefix):
     """Merge torchrun ranks on rank 0, write the records (and per-image rows), clear the pass state."""
-    parts = gather(({k.text: (totals[k].metrics, totals[k].means, totals[k].outcomes) for k in keys}, failed, bad),
-                   opts.dist)
+    parts = gather(({k.text: totals[k].state() for k in keys}, failed, bad), opts.dist)
     if opts.dist.active:
         run_dir.clear_partial(prefix)
         if not opts.dist.is_main:
@@ -189,16 +194,18 @@ def _finish(keys, totals, active, failed, bad, images, run_dir, opts, flush_per_
             failed.update(part_failed)
             bad += part_bad
             for k in keys:
-                metrics, means, outcomes = part_totals[k.text]
-                totals[k].merge(Accumulator(metrics, means, outcomes))
+                other = sweep.reduction(owner[k], k.fields, opts)
+                other.load(part_totals[k.text])
+                totals[k].merge(other)
         if opts.per_image:
-            run_dir.append_per_image([r for k in keys for r in _image_rows(k, totals[k], images, 0)])
+            run_dir.append_per_image([r for k in keys if isinstance(totals[k], Accumulator)
+                                      for r in _image_rows(k, totals[k], images, 0)])
     else:
         flush_per_image()
     live = {b.name for b in active} - set(failed)
     existing = run_dir.records()
-    records = [totals[k].row(k, derive_seed("bootstrap", k.text)) for k in keys
-               if k.model in live and not is_recorded(existing, k.model, k.fields, k.weights)]
+    records = [row for k in keys if k.model in live and not is_recorded(existing, k.model, k.fields, k.weights)
+               for row in totals[k].rows(k, derive_seed("bootstrap", k.text))]
     run_dir.append_records(records)
     run_dir.clear_partial(prefix)
     skipped = sorted(set(run_dir.manifest.get("skipped_images", [])) | set(bad))

@@ -57,43 +57,59 @@ def feature_variance(fmap: torch.Tensor) -> torch.Tensor:
     return fmap.float().flatten(2).var(dim=-1).mean(dim=1)
 
 
+SCALE = 1 << 24  # per-image values are summed as exact integers at this resolution (6e-8)
+
+
+def _exact_sum(v: torch.Tensor, dim: int = 0) -> torch.Tensor:
+    """Sum of ``v`` rounded per value to 1/SCALE, as int64: exact, so any split of the images into batches or
+    torchrun ranks gives the same totals (float sums depend on the order)."""
+    return (v.double() * SCALE).round().to(torch.int64).sum(dim)
+
+
 @dataclass
 class SpectrumStats:
-    """Additive per-block sums over images of the relative curve, its square, and the variance."""
+    """Additive per-block sums over images of the relative curve, its square, and the variance (integers in units
+    of 1/SCALE: merging is exact and order-free)."""
     n: int = 0
-    curve_sum: List[float] = field(default_factory=list)
-    curve_sq: List[float] = field(default_factory=list)
-    var_sum: float = 0.0
-    var_sq: float = 0.0
+    curve_sum: List[int] = field(default_factory=list)
+    curve_sq: List[int] = field(default_factory=list)
+    var_sum: int = 0
+    var_sq: int = 0
 
     def add(self, rel: torch.Tensor, var: torch.Tensor) -> None:
-        rel, var = rel.double().cpu(), var.double().cpu()
-        s, q = rel.sum(0).tolist(), rel.pow(2).sum(0).tolist()
+        rel, var = rel.double(), var.double()
+        self.merge(SpectrumStats(int(rel.shape[0]), _exact_sum(rel).tolist(), _exact_sum(rel.pow(2)).tolist(),
+                                 int(_exact_sum(var)), int(_exact_sum(var.pow(2)))))
+
+    def merge(self, other: "SpectrumStats") -> None:
+        if not other.n:
+            return
         if not self.curve_sum:
-            self.curve_sum, self.curve_sq = [0.0] * len(s), [0.0] * len(s)
-        if len(s) != len(self.curve_sum):
+            self.curve_sum, self.curve_sq = [0] * len(other.curve_sum), [0] * len(other.curve_sum)
+        if len(other.curve_sum) != len(self.curve_sum):
             raise ValueError("feature-map size changed between batches; use one input size per run")
-        self.curve_sum = [a + b for a, b in zip(self.curve_sum, s)]
-        self.curve_sq = [a + b for a, b in zip(self.curve_sq, q)]
-        self.var_sum += float(var.sum())
-        self.var_sq += float(var.pow(2).sum())
-        self.n += int(rel.shape[0])
+        self.curve_sum = [a + int(b) for a, b in zip(self.curve_sum, other.curve_sum)]
+        self.curve_sq = [a + int(b) for a, b in zip(self.curve_sq, other.curve_sq)]
+        self.var_sum += int(other.var_sum)
+        self.var_sq += int(other.var_sq)
+        self.n += int(other.n)
 
     def mean_curve(self) -> List[float]:
-        return [s / self.n for s in self.curve_sum] if self.n else []
+        return [s / SCALE / self.n for s in self.curve_sum] if self.n else []
 
     def std_curve(self) -> List[float]:
         """Standard deviation across images of each curve point."""
         if not self.n:
             return []
-        return [max(q / self.n - (s / self.n) ** 2, 0.0) ** 0.5 for s, q in zip(self.curve_sum, self.curve_sq)]
+        return [max(q / SCALE / self.n - (s / SCALE / self.n) ** 2, 0.0) ** 0.5
+                for s, q in zip(self.curve_sum, self.curve_sq)]
 
     def variance(self) -> tuple[float, float]:
         """(mean, std across images) of the feature-map variance."""
         if not self.n:
             return float("nan"), float("nan")
-        m = self.var_sum / self.n
-        return m, max(self.var_sq / self.n - m * m, 0.0) ** 0.5
+        m = self.var_sum / SCALE / self.n
+        return m, max(self.var_sq / SCALE / self.n - m * m, 0.0) ** 0.5
 
 
 class SpectrumAccumulator:
@@ -108,6 +124,12 @@ class SpectrumAccumulator:
         rel = relative_log_amplitude(log_amplitude_curve(fmap, self.paper_compat))
         self.stats.setdefault(name, SpectrumStats()).add(rel, feature_variance(fmap))
         self.shapes[name] = tuple(fmap.shape[-2:])
+
+    def merge(self, other: "SpectrumAccumulator") -> None:
+        """Add ``other``'s images (another batch, another rank)."""
+        for name, st in other.stats.items():
+            self.stats.setdefault(name, SpectrumStats()).merge(st)
+            self.shapes[name] = other.shapes[name]
 
     def state_dict(self) -> dict:
         return {"paper_compat": self.paper_compat, "shapes": {k: list(v) for k, v in self.shapes.items()},

@@ -21,11 +21,10 @@ from intriguing.zoo import ModelBundle
 from intriguing.corruptions import CATEGORY
 from intriguing.experiments.corruption.config import Config
 from intriguing.corruptions.backend import corrupt_array, load
-from intriguing.corruptions.folders import cifar_c_arrays, detect_layout, imagenet_c_folders, iter_array_batches
+from intriguing.corruptions.folders import cifar_c_arrays, detect_layout, imagenet_c_folders
 from intriguing.data import limit_samples, scan_folder
-from intriguing.device import autocast
+from intriguing.data.arrays import ArraySet
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
-from intriguing.metrics import build_metrics
 from intriguing.seeding import derive_seed
 from intriguing.experiments.corruption.report import report  # noqa: F401  (the module's report)
 
@@ -144,30 +143,19 @@ def _fit(x: torch.Tensor, bundle: ModelBundle) -> torch.Tensor:
     return torch.nn.functional.interpolate(x, size=size, mode=mode, antialias=True, align_corners=False).clamp(0, 1)
 
 
+class _ArrayCondition(_FixedCondition):
+    """One CIFAR-10-C (corruption, severity) block: the stored 32-px pixels, resized on the device per model."""
+
+    def evaluate(self, bundle, x01, batch):
+        yield self.cond, bundle(_fit(x01, bundle))
+
+
 def _run_arrays(config: Config, cond: dict, bundles, run_dir, opts: EngineOptions):
-    """CIFAR-10-C: one (corruption, severity) block of the .npy arrays through every model."""
-    done = {(str(r["model"]), str(r.get("weights", ""))) for r in run_dir.records()
-            if r.get("corruption") == cond["corruption"] and int(r.get("severity", -1)) == cond["severity"]}
-    todo = [b for b in bundles if (b.name, b.weights_id) not in done]
-    if not todo:
-        return [], {}
+    """CIFAR-10-C: one (corruption, severity) block of the .npy arrays through every model, in one engine pass
+    (whole-batch checkpoints, per-image records, torchrun shards, calibration as everywhere)."""
     images, labels = cifar_c_arrays(config.corrupted_path, cond["corruption"], cond["severity"])
     if config.limit:  # evenly spaced, like --limit on folders
         idx = np.linspace(0, len(labels) - 1, num=min(config.limit, len(labels))).round().astype(int)
         images, labels = images[idx], labels[idx]
-    metrics = {b.name: build_metrics(opts.metrics, opts.paper_compat) for b in todo}  # as the engine does
-    for x, y in iter_array_batches(images, labels, opts.batch_size):
-        x, y = x.to(opts.device), y.to(opts.device)
-        for b in todo:
-            with torch.inference_mode(), autocast(opts.device, opts.precision):
-                logits = b(_fit(x, b))
-            for m in metrics[b.name]:
-                m.update(logits.float(), y)
-    rows = []
-    for b in todo:
-        row = {"model": b.name, "weights": b.weights_id, **cond}
-        for m in metrics[b.name]:
-            row.update(m.result())
-        rows.append(row)
-    run_dir.append_records(rows)
-    return rows, {}
+    data = ArraySet(f"{cond['corruption']}.npy:severity{cond['severity']}", images, labels)
+    return run_sweep(_ArrayCondition(cond), bundles, data, run_dir, opts)
