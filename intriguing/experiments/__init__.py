@@ -32,6 +32,7 @@ register("corruption", "intriguing.experiments.corruption:CorruptionExperiment")
 register("transfer", "intriguing.experiments.transfer:TransferExperiment")
 register("segmentation", "intriguing.experiments.segmentation:SegmentationExperiment")
 register("segmentation-figures", "intriguing.experiments.segmentation_figures:SegmentationFiguresExperiment")
+register("shape-bias", "intriguing.experiments.shape_bias:ShapeBiasExperiment")
 register("train", "intriguing.experiments.train:TrainExperiment")
 register("stylize", "intriguing.experiments.stylize:StylizeExperiment")
 
