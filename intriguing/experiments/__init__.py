@@ -34,6 +34,7 @@ register("segmentation", "intriguing.experiments.segmentation:SegmentationExperi
 register("segmentation-figures", "intriguing.experiments.segmentation_figures:SegmentationFiguresExperiment")
 register("train", "intriguing.experiments.train:TrainExperiment")
 register("stylize", "intriguing.experiments.stylize:StylizeExperiment")
+register("lesion", "intriguing.experiments.lesion:LesionExperiment")
 
 
 @lru_cache(maxsize=None)
