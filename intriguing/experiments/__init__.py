@@ -35,6 +35,7 @@ register("segmentation-figures", "intriguing.experiments.segmentation_figures:Se
 register("train", "intriguing.experiments.train:TrainExperiment")
 register("stylize", "intriguing.experiments.stylize:StylizeExperiment")
 register("lesion", "intriguing.experiments.lesion:LesionExperiment")
+register("per-block", "intriguing.experiments.per_block:PerBlockExperiment")
 
 
 @lru_cache(maxsize=None)

@@ -9,8 +9,8 @@ from intriguing.records import summarize
 
 
 def panel_plot(records: Sequence[dict], panel: str, x: str, y: str, series: Sequence[str], out_path: str | Path,
-               xlabels: Optional[Dict[str, str]] = None, ylabel: Optional[str] = None, title: str = "",
-               ylim: Optional[tuple] = None) -> Path:
+               xlabels: Optional[Dict[str, str]] = None, xlabel: Optional[str] = None, ylabel: Optional[str] = None, title: str = "",
+               ylim: Optional[tuple] = None, titles: Optional[Dict[str, str]] = None) -> Path:
     """One subplot per distinct ``records[panel]`` (first-seen order), x numeric, shared y axis."""
     import matplotlib
     matplotlib.use("Agg")
@@ -33,14 +33,15 @@ def panel_plot(records: Sequence[dict], panel: str, x: str, y: str, series: Sequ
         xs_all = sorted({float(r[x]) for r in rows})
         if xs_all and all(v.is_integer() for v in xs_all):
             ax.set_xticks(xs_all)
-        ax.set_xlabel((xlabels or {}).get(name, x))
+        ax.set_xlabel((xlabels or {}).get(name, xlabel or x))
+        ax.set_title((titles or {}).get(name, name), fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
         if ylim:
             ax.set_ylim(*ylim)
     axes[0][0].set_ylabel(ylabel or y)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=10, y=1.0, va="bottom")  # above the panel titles, kept by bbox tight
     out_path = Path(out_path)
     fig.savefig(out_path, bbox_inches="tight")
     plt.close(fig)

@@ -106,7 +106,7 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         modes = sorted({str(r["lesion_mode"]) for r in records if r["unit"] == "block"})
         what = describe_data(records, out_dir, f"ViT tokens {'/'.join(modes)}d" if modes else "")
         path = panel_plot(records, "unit", "block", "top1", ["model", "fraction"], Path(out_dir) / "lesion.png",
-                          xlabels=XLABELS, ylabel="top-1 accuracy (%)", ylim=(0, 100),
+                          xlabels=XLABELS, titles={"block": "ViTs", "stage": "CNNs"}, ylabel="top-1 accuracy (%)", ylim=(0, 100),
                           title=f"Feature-drop lesion\n{what}")
         text += f"\nplot: {path}"
     return text
