@@ -54,9 +54,10 @@ def paper_token_count(num_tokens: int, fraction: float) -> int:
 def paper_token_mask(batch: int, num_patches: int, num_prefix_tokens: int, fraction: float,
                      seed: int) -> torch.Tensor:
     """(B, N) bool: the original DeiT rule, one set of rows for the whole batch, drawn as
-    ``np.random.choice(range(N), size=int(f * (P + N)), replace=False)`` from a RandomState seeded ``seed``."""
+    ``np.random.choice(range(N), size=int(f * (P + N)), replace=False)`` from a RandomState seeded ``seed`` mod
+    2**32 (numpy's legacy seeds are 32-bit; the original drew from the unseeded global RandomState)."""
     k = paper_token_count(num_patches + num_prefix_tokens, fraction)
-    rows = np.random.RandomState(seed).choice(range(num_patches), size=k, replace=False)
+    rows = np.random.RandomState(seed % 2**32).choice(range(num_patches), size=k, replace=False)
     mask = torch.zeros(num_patches, dtype=torch.bool)
     mask[torch.from_numpy(np.asarray(rows, dtype=np.int64))] = True
     return mask.expand(batch, num_patches)
