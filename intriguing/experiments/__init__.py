@@ -35,6 +35,9 @@ register("segmentation-figures", "intriguing.experiments.segmentation_figures:Se
 register("shape-bias", "intriguing.experiments.shape_bias:ShapeBiasExperiment")
 register("train", "intriguing.experiments.train:TrainExperiment")
 register("stylize", "intriguing.experiments.stylize:StylizeExperiment")
+register("lesion", "intriguing.experiments.lesion:LesionExperiment")
+register("per-block", "intriguing.experiments.per_block:PerBlockExperiment")
+register("feature-correlation", "intriguing.experiments.feature_correlation:FeatureCorrelationExperiment")
 
 
 @lru_cache(maxsize=None)

@@ -108,8 +108,11 @@ class BlockFeatures:
     """
 
     def __init__(self, model: nn.Module, detach: bool = True,
-                 on_feature: Optional[Callable[[BlockSpec, torch.Tensor], None]] = None) -> None:
+                 on_feature: Optional[Callable[[BlockSpec, torch.Tensor], None]] = None,
+                 keep_prefix: bool = False) -> None:
         self.model = model
+        self.keep_prefix = keep_prefix  # also keep token outputs' prefix tokens (B, P, C) in prefix_tokens[name]
+        self.prefix_tokens: Dict[str, torch.Tensor] = {}
         self.detach = detach
         self.on_feature = on_feature
         self.specs = block_specs(model)
@@ -127,8 +130,10 @@ class BlockFeatures:
         else:
             self._store[name] = fmap
 
-    def _map(self, x: torch.Tensor, transformer: bool) -> torch.Tensor:
+    def _map(self, x: torch.Tensor, transformer: bool, name: str = "") -> torch.Tensor:
         x = x.detach() if self.detach else x
+        if self.keep_prefix and x.dim() == 3:  # set before the map is emitted, so on_feature can read it
+            self.prefix_tokens[name] = x[:, :_split_tokens(x.shape[1], self.prefix, self.grid)[0]]
         # transformer blocks that keep 4-D maps (Swin) are channels-last in timm
         return to_feature_map(x, self.prefix, channels_last=transformer and x.dim() == 4, grid=self.grid)
 
@@ -137,13 +142,13 @@ class BlockFeatures:
         first_name, first = blocks[0]
         first_is_tf = _is_transformer_block(first)
         self._handles.append(first.register_forward_pre_hook(
-            lambda m, args: self._emit("stem", self._map(args[0], first_is_tf))))
+            lambda m, args: self._emit("stem", self._map(args[0], first_is_tf, "stem"))))
         for name, block in blocks:
             if _is_transformer_block(block):
                 self._hook_transformer(name, block)
             else:
                 self._handles.append(block.register_forward_hook(
-                    lambda m, args, out, name=name: self._emit(name, self._map(out, False))))
+                    lambda m, args, out, name=name: self._emit(name, self._map(out, False, name))))
         return self
 
     def _hook_transformer(self, name: str, block: nn.Module) -> None:
@@ -151,10 +156,10 @@ class BlockFeatures:
             self._inputs[name] = args[0]
 
         def attn_branch(m, args, out):  # drop_path1 output = the attention branch added to the stream
-            self._emit(f"{name}.attn", self._map(self._inputs.pop(name) + out, True))
+            self._emit(f"{name}.attn", self._map(self._inputs.pop(name) + out, True, f"{name}.attn"))
 
         def post(m, args, out):
-            self._emit(f"{name}.mlp", self._map(out, True))
+            self._emit(f"{name}.mlp", self._map(out, True, f"{name}.mlp"))
         self._handles += [block.register_forward_pre_hook(pre), block.drop_path1.register_forward_hook(attn_branch),
                           block.register_forward_hook(post)]
 
@@ -166,6 +171,7 @@ class BlockFeatures:
 
     def clear(self) -> None:
         self._store.clear()
+        self.prefix_tokens.clear()
 
     def items(self) -> Iterator[Tuple[BlockSpec, torch.Tensor]]:
         for spec in self.specs:

@@ -1,0 +1,24 @@
+"""Options of ``intriguing feature-correlation``: the single home of their defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+from intriguing.errors import UserError
+from intriguing.options import option
+
+DEFAULT_RATIOS = (0.25, 0.5, 0.75)
+
+
+@dataclass
+class Config:
+    ratios: Tuple[float, ...] = option(DEFAULT_RATIOS, "random PatchDrop ratios of the occluded image (0 = the "
+                                                       "clean image again: correlation 1)")
+    # filled from the common options
+    runs: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        bad = [r for r in self.ratios if not 0.0 <= r <= 1.0]
+        if bad:
+            raise UserError(f"--ratios must lie in [0, 1]; got {bad}.")

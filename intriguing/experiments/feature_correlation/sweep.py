@@ -1,0 +1,137 @@
+"""Clean-vs-occluded feature correlation per block.
+
+Per batch and model: one clean forward and one forward per (ratio, run) of the PatchDropped image (black cells
+on the grid ``intriguing occlusion`` uses, with its per-image masks for the same seed, grid, ratio and run).
+:class:`~intriguing.features.blocks.BlockFeatures` hooks every residual block; the points compared are the
+input of the first block (``block 0``) and every block's output (``block i``, depth i / number of blocks;
+a ViT's mid-block attention points are not used). Features per point:
+
+* ViTs: ``cls`` = the class token (when the model has one), ``patch_mean`` = the mean of the patch tokens;
+* CNNs: ``pooled`` = the block's output map averaged over its spatial positions.
+
+For each image, Pearson's r between its clean and occluded feature vectors (over the feature dimensions,
+:func:`~intriguing.features.correlation.pearson_rows`); the record's ``corr`` is its mean over images. The
+records' top-1 / top-5 are the occluded image's accuracy (the same for every block of one ratio and run).
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Tuple
+
+import torch
+
+from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.experiments.feature_correlation.config import Config
+from intriguing.experiments.occlusion.config import Config as OcclusionConfig
+from intriguing.experiments.occlusion.sweep import model_grid
+from intriguing.features.blocks import BlockFeatures, BlockSpec, block_specs
+from intriguing.features.correlation import pearson_rows
+from intriguing.perturb import drop_pixels, n_dropped, per_image_drop_mask
+from intriguing.plots.lines import describe_data
+from intriguing.plots.panels import panel_plot
+from intriguing.records import format_table, summarize
+from intriguing.zoo import ModelBundle
+
+POINT_KINDS = ("stem", "mlp", "block")  # the input of block 1 and every block's output
+TITLES = {"cls": "class token (ViTs)", "patch_mean": "mean patch token (ViTs)", "pooled": "pooled feature map (CNNs)"}
+
+
+def points(bundle: ModelBundle) -> List[BlockSpec]:
+    return [s for s in block_specs(bundle.model) if s.kind in POINT_KINDS]
+
+
+def feature_kinds(bundle: ModelBundle) -> Tuple[str, ...]:
+    if not bundle.is_vit:
+        return ("pooled",)
+    return ("cls", "patch_mean") if getattr(bundle.model, "cls_token", None) is not None else ("patch_mean",)
+
+
+def features(bundle: ModelBundle, x01: torch.Tensor) -> Tuple[torch.Tensor, Dict[Tuple[str, str], torch.Tensor]]:
+    """(logits, {(point name, feature kind): (B, C) float32}) of one forward, reduced as each block finishes."""
+    wanted = {s.name for s in points(bundle)}
+    kinds = feature_kinds(bundle)
+    out: Dict[Tuple[str, str], torch.Tensor] = {}
+
+    def keep(spec: BlockSpec, fmap: torch.Tensor) -> None:
+        prefix = feats.prefix_tokens.pop(spec.name, None)
+        if spec.name not in wanted:
+            return
+        out[(spec.name, "pooled" if "pooled" in kinds else "patch_mean")] = fmap.float().mean(dim=(2, 3))
+        if "cls" in kinds:
+            out[(spec.name, "cls")] = prefix[:, 0].float()
+
+    with BlockFeatures(bundle.model, on_feature=keep, keep_prefix="cls" in kinds) as feats:
+        logits = bundle(x01)
+    return logits, out
+
+
+class CorrelationSweep(Sweep):
+    def __init__(self, config: Config) -> None:
+        self.c = config
+
+    def settings(self, bundle: ModelBundle) -> List[dict]:
+        gh, gw = model_grid(OcclusionConfig(), bundle)
+        return [{"condition": "random", "grid": f"{gh}x{gw}", "ratio": r, "run": run}
+                for r in self.c.ratios for run in range(self.c.runs)]
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        pts = points(bundle)
+        depth = max(len(pts) - 1, 1)
+        return [{**s, "block": i, "depth": round(i / depth, 6), "layer": p.name, "feature": f}
+                for s in self.settings(bundle) for i, p in enumerate(pts) for f in feature_kinds(bundle)]
+
+    def prepare(self, batch) -> None:
+        self.batch = batch
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[tuple]:
+        _, clean = features(bundle, x01)
+        conds = self.conditions(bundle)
+        for s in self.settings(bundle):
+            grid = tuple(int(v) for v in s["grid"].split("x"))
+            k = n_dropped(grid[0] * grid[1], s["ratio"])  # occlusion's parts: (seed, drop, grid, ratio, run)
+            mask = per_image_drop_mask(self.batch.indices, grid, k, self.c.seed, "random", s["grid"], s["ratio"],
+                                       s["run"])
+            logits, occluded = features(bundle, drop_pixels(x01, mask.to(x01.device), 0.0))
+            for cond in conds:
+                if cond["ratio"] == s["ratio"] and cond["run"] == s["run"]:
+                    key = (cond["layer"], cond["feature"])
+                    yield cond, logits, {"corr": pearson_rows(clean[key], occluded[key]).float()}
+
+
+def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
+    return run_sweep(CorrelationSweep(config), bundles, images, run_dir, opts)
+
+
+def paper_table(records: List[dict]) -> str:
+    """The paper's table: correlation at the last block (ViTs: class token; CNNs: pooled), model x drop ratio."""
+    last: Dict[str, float] = {}
+    for r in records:
+        last[r["model"]] = max(last.get(r["model"], 0.0), float(r["depth"]))
+    rows = [r for r in records if float(r["depth"]) == last[r["model"]] and r["feature"] in ("cls", "pooled")]
+    summary = summarize(rows, ["model", "feature", "ratio"], ["corr"])
+    ratios = sorted({float(r["ratio"]) for r in summary})
+    head = ["model", "feature"] + [f"{r:g} dropped" for r in ratios]
+    table = {}
+    for r in summary:
+        cell = f"{r['corr']:.3f}" + (f" ± {r['corr_std']:.3f}" if r["runs"] > 1 else "")
+        table.setdefault((r["model"], r["feature"]), {})[float(r["ratio"])] = cell
+    body = [[m, f] + [cells.get(x, "") for x in ratios] for (m, f), cells in table.items()]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return "\n".join(["correlation of the last block's features, clean vs. occluded (mean over images):",
+                      line(head), line(["-" * w for w in widths])] + [line(b) for b in body])
+
+
+def report(records: List[dict], out_dir, plot: bool = True) -> str:
+    """Per-block table, the paper-style last-block table, and correlation vs. normalised depth."""
+    keys = ["model", "feature", "ratio", "block", "depth"]
+    text = format_table(summarize(records, keys, ["corr"]), keys + ["runs"], ["corr"])
+    text += "\n\n" + paper_table(records)
+    if plot and records:
+        path = panel_plot(records, "feature", "depth", "corr", ["model", "ratio"], f"{out_dir}/feature_correlation.png",
+                          titles=TITLES, xlabel="normalised depth (block / blocks)",
+                          ylabel="Pearson r, clean vs. occluded features", ylim=(min(0.0, min(
+                              float(r["corr"]) for r in records)), 1.02),
+                          title=f"Clean-vs-occluded feature correlation (random PatchDrop)\n"
+                                f"{describe_data(records, out_dir)}")
+        text += f"\nplot: {path}"
+    return text

@@ -1,0 +1,38 @@
+"""``intriguing lesion``: feature-drop lesion, top-1 when a fraction of intermediate features is dropped.
+
+ViTs: patch tokens entering block K are removed (default) or zeroed, prefix tokens kept; CNNs: the same
+fraction of spatial positions of stage s's output zeroed. Every block / stage, fraction and run in one pass.
+"""
+from __future__ import annotations
+
+from typing import Any, List
+
+from intriguing.experiments.base import Experiment
+from intriguing.experiments.lesion.config import Config
+from intriguing.options import COMMON_ALL
+
+
+class LesionExperiment(Experiment[Config]):
+    name = "lesion"
+    summary = "feature-drop lesion: accuracy when a fraction of the tokens entering block K is dropped"
+    Config = Config
+    accepts = COMMON_ALL - {"compile"}  # the lesion lives in forward hooks
+
+    def prepare_model(self, bundle: Any) -> Any:
+        from intriguing.errors import UserError
+        from intriguing.experiments.lesion.points import describe_skipped, lesion_points
+        unit, points, skipped = lesion_points(bundle, self.config.blocks, self.config.stages)
+        if skipped:
+            print(f"note: {describe_skipped(bundle, unit, skipped)}")
+        if not points:
+            raise UserError(describe_skipped(bundle, unit, skipped) + " Nothing is left to run for it.")
+        return bundle
+
+    def run(self, bundles, data, run_dir, opts):
+        from intriguing.experiments.lesion.sweep import run
+        return run(self.config, bundles, data, run_dir, opts)
+
+    @classmethod
+    def report(cls, records: List[dict], out_dir: Any, plot: bool = True) -> str:
+        from intriguing.experiments.lesion.sweep import report
+        return report(records, out_dir, plot)

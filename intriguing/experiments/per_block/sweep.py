@@ -1,0 +1,97 @@
+"""Per-block accuracy under occlusion: one forward per condition, every block read from it.
+
+Conditions: ``clean``; ``random`` PatchDrop at each ratio (black cells on the model's patch grid, the same
+per-image masks ``intriguing occlusion`` draws for that seed, grid, ratio and run); ``shuffle`` at each grid
+(the same per-image permutations ``intriguing shuffle`` draws). For each, :func:`per_block_logits` (the
+transfer command's per-block readout: ``forward_intermediates(norm=True)`` + ``forward_head``) gives every
+block's logits from that single forward. Records: (condition, ratio, grid, block, run) per model.
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Tuple
+
+import torch
+
+from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.experiments.per_block.config import Config
+from intriguing.experiments.transfer.features import is_vit
+from intriguing.experiments.transfer.per_block import per_block_logits
+from intriguing.perturb import drop_pixels, n_dropped, parse_grid, per_image_drop_mask, shuffle_patches
+from intriguing.plots.lines import describe_data
+from intriguing.plots.panels import panel_plot
+from intriguing.records import format_table, summarize
+from intriguing.seeding import per_image_permutation
+from intriguing.zoo import ModelBundle
+
+NOT_APPLICABLE = "no class token per block (not a ViT)"
+
+
+def patch_grid(bundle: ModelBundle) -> Tuple[int, int]:
+    return tuple(int(v) for v in bundle.model.patch_embed.grid_size)  # type: ignore[return-value]
+
+
+class PerBlockOcclusionSweep(Sweep):
+    def __init__(self, config: Config) -> None:
+        self.c = config
+
+    def settings(self, bundle: ModelBundle) -> List[dict]:
+        """The image conditions (one forward each), without the block."""
+        gh, gw = patch_grid(bundle)
+        out = [{"condition": "clean", "ratio": 0.0, "grid": "1x1", "setting": "clean", "run": 0}]
+        out += [{"condition": "random", "ratio": r, "grid": f"{gh}x{gw}", "setting": f"drop {r:g}", "run": run}
+                for r in self.c.ratios for run in range(self.c.runs)]
+        if not self.c.no_shuffle:
+            out += [{"condition": "shuffle", "ratio": 0.0, "grid": g, "setting": f"shuffle {g}", "run": run}
+                    for g in self.c.grids for run in range(self.c.runs)]
+        return out
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        return [{**s, "block": b} for s in self.settings(bundle) for b in range(len(bundle.model.blocks))]
+
+    def prepare(self, batch) -> None:
+        self.batch = batch
+
+    def image(self, x01: torch.Tensor, s: dict) -> torch.Tensor:
+        """The condition's pixels, from the occlusion / shuffle commands' own per-image draws."""
+        grid = parse_grid(s["grid"])
+        idx = self.batch.indices
+        if s["condition"] == "random":  # occlusion's parts: (seed, drop, grid, ratio, run)
+            k = n_dropped(grid[0] * grid[1], s["ratio"])
+            mask = per_image_drop_mask(idx, grid, k, self.c.seed, "random", s["grid"], s["ratio"], s["run"])
+            return drop_pixels(x01, mask.to(x01.device), 0.0)
+        if s["condition"] == "shuffle":  # shuffle's parts: (seed, "shuffle", grid, run)
+            perm = per_image_permutation(idx, grid[0] * grid[1], self.c.seed, "shuffle", s["grid"], s["run"])
+            return shuffle_patches(x01, grid, perm)
+        return x01
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[tuple]:
+        blocks = list(range(len(bundle.model.blocks)))
+        for s in self.settings(bundle):
+            logits = per_block_logits(bundle.model, bundle.normalize(self.image(x01, s)), blocks)
+            for b, lg in zip(blocks, logits):
+                yield {**s, "block": b}, lg
+
+
+def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
+    ok = [b for b in bundles if is_vit(b.model)]
+    not_applicable: Dict[str, str] = {b.name: NOT_APPLICABLE for b in bundles if b not in ok}
+    for name, why in not_applicable.items():
+        print(f"per-block: {name} is not applicable ({why}); it is skipped, not failed.")
+    if not_applicable:
+        run_dir.write_manifest(not_applicable={**run_dir.manifest.get("not_applicable", {}), **not_applicable})
+    return run_sweep(PerBlockOcclusionSweep(config), ok, images, run_dir, opts) if ok else ([], {})
+
+
+def report(records: List[dict], out_dir, plot: bool = True) -> str:
+    """Table of every block (mean ± std over runs) and accuracy vs block, one panel per model, one line per
+    condition (clean, each drop ratio, each shuffle grid)."""
+    keys = ["model", "setting", "block"]
+    metrics = [m for m in ("top1", "top5") if any(m in r for r in records)]
+    text = format_table(summarize(records, keys, metrics), keys + ["runs"], metrics)
+    if plot and records:
+        path = panel_plot(records, "model", "block", "top1", ["setting"], f"{out_dir}/per_block.png",
+                          xlabel="block (0-based): its output's class token read", ylabel="top-1 accuracy (%)", ylim=(0, 100),
+                          title=f"Per-block accuracy: block's class token through the final norm + head\n"
+                                f"{describe_data(records, out_dir)}")
+        text += f"\nplot: {path}"
+    return text

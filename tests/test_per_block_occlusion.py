@@ -1,0 +1,72 @@
+"""``intriguing per-block``: each block's class token through the model's head, on clean / PatchDropped /
+shuffled images from one forward each; CNNs are not applicable. Random-init tiny models: mechanics only."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from intriguing.cli import run_command as main
+from intriguing.experiments.per_block import sweep as pb
+from intriguing.experiments.per_block.config import Config
+from intriguing.perturb import drop_pixels, per_image_drop_mask, shuffle_patches
+from intriguing.records import read_manifest, read_records
+from intriguing.seeding import per_image_permutation
+from intriguing.zoo import load_model
+
+ARGS = ["--workers", "0", "--no-progress", "--batch-size", "5"]
+
+
+@pytest.fixture(scope="module")
+def vit():
+    return load_model("test_tiny_vit")
+
+
+def outputs(bundle, config, x, start=0):
+    s = pb.PerBlockOcclusionSweep(config)
+    batch = SimpleNamespace(indices=torch.arange(start, start + len(x)))
+    s.prepare(batch)
+    with torch.inference_mode():
+        return {(c["setting"], c["block"]): lg for c, lg in s.evaluate(bundle, x, batch)}
+
+
+def test_last_block_is_the_models_own_logits_under_every_condition(vit):
+    x = torch.rand(4, 3, 64, 64)
+    out = outputs(vit, Config(ratios=(0.5,), grids=("2x2",)), x, start=3)
+    assert set(out) == {(s, b) for s in ("clean", "drop 0.5", "shuffle 2x2") for b in (0, 1)}
+    with torch.inference_mode():
+        torch.testing.assert_close(out[("clean", 1)], vit(x), rtol=0, atol=1e-5)
+        # the occlusion / shuffle commands' own per-image draws for seed 0, run 0
+        mask = per_image_drop_mask(torch.arange(3, 7), (4, 4), 8, 0, "random", "4x4", 0.5, 0)
+        torch.testing.assert_close(out[("drop 0.5", 1)], vit(drop_pixels(x, mask, 0.0)), rtol=0, atol=1e-5)
+        perm = per_image_permutation(torch.arange(3, 7), 4, 0, "shuffle", "2x2", 0)
+        torch.testing.assert_close(out[("shuffle 2x2", 1)], vit(shuffle_patches(x, (2, 2), perm)), rtol=0, atol=1e-5)
+    assert not torch.allclose(out[("clean", 0)], out[("clean", 1)], atol=1e-4)  # block 0 is a different readout
+
+
+def test_command_vit_and_cnn_together(tmp_path, image_folder, capsys, monkeypatch):
+    out = tmp_path / "out"
+    argv = ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(image_folder), "--out-dir", str(out),
+            "--ratios", "0.5", "--grids", "2x2", "--runs", "2", *ARGS]
+    assert main("per-block", argv) == 0
+    assert "test_tiny_cnn is not applicable (no class token per block (not a ViT))" in capsys.readouterr().out
+    recs = read_records(out)
+    assert {r["model"] for r in recs} == {"test_tiny_vit"}
+    keys = {(r["condition"], r["ratio"], r["grid"], r["block"], r["run"]) for r in recs}
+    assert keys == {("clean", 0.0, "1x1", b, 0) for b in (0, 1)} | \
+        {("random", 0.5, "4x4", b, r) for b in (0, 1) for r in (0, 1)} | \
+        {("shuffle", 0.0, "2x2", b, r) for b in (0, 1) for r in (0, 1)}
+    man = read_manifest(out)
+    assert man["not_applicable"] == {"test_tiny_cnn": pb.NOT_APPLICABLE} and not man.get("failed_models")
+    assert (out / "per_block.png").stat().st_size > 0
+    calls = []
+    monkeypatch.setattr(pb.PerBlockOcclusionSweep, "evaluate", lambda *a: calls.append(1) or iter(()))
+    assert main("per-block", argv) == 0 and not calls and read_records(out) == recs
+
+
+def test_paper_compat_is_refused(tmp_path, image_folder, capsys):
+    """The released original has no cascade code to reproduce, so the option does not exist here."""
+    with pytest.raises(SystemExit) as e:
+        main("per-block", ["--models", "test_tiny_vit", "--data-path", str(image_folder), "--paper-compat", *ARGS])
+    assert e.value.code == 2 and "unrecognized arguments: --paper-compat" in capsys.readouterr().err
