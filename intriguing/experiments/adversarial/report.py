@@ -1,0 +1,156 @@
+"""Report of ``intriguing adversarial``: summary table (text, Markdown, LaTeX), robust top-1 vs. epsilon, the
+transfer heat map (rows source, columns target) and the perturbation pictures -- all drawn from the results
+folder (records.csv, pictures.npz), so ``intriguing report OUT_DIR`` redraws them."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import numpy as np
+
+from intriguing.plots.lines import describe_data, line_plot
+from intriguing.records import format_table, summarize
+from intriguing.records.summary import latex_table, markdown_table
+
+METRICS = ("top1", "clean_top1", "success", "top5", "linf_255", "l2", "ece", "nll")
+PICTURES = "pictures.npz"
+
+
+def _metrics(records: Sequence[dict]) -> List[str]:
+    return [m for m in METRICS if any(r.get(m) not in (None, "") for r in records)]
+
+
+def report(records: List[dict], out_dir, plot: bool = True) -> str:
+    out_dir = Path(out_dir)
+    transfer = any(r.get("source") not in (None, "") for r in records)
+    keys = ["source", "model", "view"] if transfer else ["model"]
+    keys += ["attack", "norm", "eps"]
+    metrics = _metrics(records)
+    rows = summarize(records, keys, metrics)
+    (out_dir / "summary.md").write_text(markdown_table(rows, keys + ["runs"], metrics))
+    (out_dir / "summary.tex").write_text(latex_table(rows, keys + ["runs"], metrics))
+    text = format_table(rows, keys + ["runs"], metrics)
+    text += ("\ncolumns: top1 = robust top-1 on the adversarial images; clean_top1 = the same images unattacked; "
+             "success = % of clean-correct images fooled; linf_255 / l2 = mean perturbation norm (1/255 units / "
+             "[0, 1]-pixel units)")
+    if transfer:
+        text += "\n\ntransfer matrix (top-1 under transferred attack; rows source, columns target)\n"
+        text += transfer_text(records)
+    if not plot:
+        return text
+    what = describe_data(records, out_dir)
+    white = [r for r in records if r.get("source") in (None, "") or r.get("source") == r.get("model")]
+    for norm, unit in (("linf", "L-inf budget eps (x 1/255)"), ("l2", "L2 budget eps ([0, 1] pixels)")):
+        sel = [r for r in white if r.get("norm") == norm]
+        if sel:
+            path = line_plot(sel, "eps", "top1", ["model", "attack"], out_dir / f"robust_{norm}.png", xlabel=unit,
+                             ylabel="robust top-1 accuracy (%)",
+                             title=f"White-box {norm.upper()} attacks\n{what}" if what else f"{norm} attacks")
+            text += f"\nplot: {path}"
+    if transfer:
+        path = transfer_heatmap(records, out_dir / "transfer.png", what)
+        if path:
+            text += f"\nplot: {path}"
+    pics = out_dir / PICTURES
+    if pics.exists():
+        text += f"\nplot: {perturbation_figure(pics, out_dir / 'perturbations.png')}"
+    return text
+
+
+def transfer_panels(records: Sequence[dict]) -> Dict[tuple, Dict[tuple, float]]:
+    """(attack, eps) -> {(source, target): mean top-1}; the largest budget of each attack."""
+    rows = summarize([r for r in records if r.get("source") not in (None, "")], ["attack", "eps", "source", "model"],
+                     ["top1"])
+    top = {}
+    for r in rows:
+        top[r["attack"]] = max(top.get(r["attack"], 0.0), float(r["eps"]))
+    panels: Dict[tuple, Dict[tuple, float]] = {}
+    for r in rows:
+        if float(r["eps"]) == top[r["attack"]]:
+            panels.setdefault((r["attack"], float(r["eps"])), {})[(r["source"], r["model"])] = r["top1"]
+    return panels
+
+
+def transfer_text(records: Sequence[dict]) -> str:
+    out = []
+    for (attack, eps), cells in transfer_panels(records).items():
+        models = list(dict.fromkeys(m for pair in cells for m in pair))
+        width = max(len(m) for m in models) + 2
+        out.append(f"{attack} eps {eps:g}")
+        out.append("source \\ target".ljust(width) + "".join(m[:width - 2].rjust(width) for m in models))
+        for s in models:
+            out.append(s.ljust(width) + "".join(f"{cells.get((s, t), float('nan')):{width}.1f}" for t in models))
+    return "\n".join(out)
+
+
+def transfer_heatmap(records: Sequence[dict], out_path: Path, what: str):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = transfer_panels(records)
+    if not panels:
+        return None
+    models = list(dict.fromkeys(m for cells in panels.values() for pair in cells for m in pair))
+    n = len(models)
+    fig, axes = plt.subplots(1, len(panels), figsize=(1.2 + 1.3 * n * len(panels), 1.4 + 1.1 * n), dpi=110,
+                             squeeze=False)
+    for ax, ((attack, eps), cells) in zip(axes[0], panels.items()):
+        m = np.array([[cells.get((s, t), np.nan) for t in models] for s in models])
+        im = ax.imshow(m, vmin=0, vmax=100, cmap="viridis")
+        for i in range(n):
+            for j in range(n):
+                if m[i, j] == m[i, j]:
+                    ax.text(j, i, f"{m[i, j]:.1f}", ha="center", va="center", fontsize=8,
+                            color="white" if m[i, j] < 60 else "black")
+        ax.set_xticks(range(n), models, rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(range(n), models, fontsize=8)
+        ax.set_xlabel("target (evaluated)")
+        ax.set_ylabel("source (crafted on)")
+        ax.set_title(f"{attack}, eps {eps:g}" + (" /255" if "l2" not in attack else ""), fontsize=9)
+    fig.colorbar(im, ax=list(axes[0]), label="top-1 under transferred attack (%)", shrink=0.8)
+    fig.suptitle(f"Transfer matrix (diagonal: white-box)\n{what}", fontsize=10)
+    fig.savefig(out_path, bbox_inches="tight")
+    plt.close(fig)
+    return out_path
+
+
+def perturbation_figure(path: Path, out_path: Path) -> Path:
+    """Rows: images; columns: the image, then each model's PGD perturbation amplified to [-eps, eps] -> [0, 1]."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from timm.data import ImageNetInfo
+
+    data = dict(np.load(path))
+    models = list(dict.fromkeys(k.split("|")[0] for k in data))
+    first = models[0]
+    order = np.argsort(data[f"{first}|index"])
+    n = len(order)
+    info = ImageNetInfo()
+
+    def name(i: int) -> str:
+        try:
+            return info.index_to_description(int(i))[:18]
+        except (IndexError, KeyError):
+            return str(int(i))
+
+    fig, axes = plt.subplots(n, 1 + len(models), figsize=(2.2 * (1 + len(models)), 2.3 * n), dpi=100, squeeze=False)
+    for row, j in enumerate(order):
+        idx = int(data[f"{first}|index"][j])
+        axes[row, 0].imshow(data[f"{first}|x"][j].transpose(1, 2, 0))
+        axes[row, 0].set_title(f"image {idx}: {name(data[f'{first}|label'][j])}", fontsize=8)
+        for col, m in enumerate(models, start=1):
+            k = int(np.nonzero(data[f"{m}|index"] == idx)[0][0])
+            eps = float(data[f"{m}|eps"]) / 255
+            delta = data[f"{m}|delta"][k].astype(np.float32).transpose(1, 2, 0)
+            axes[row, col].imshow(np.clip(delta / (2 * eps) + 0.5, 0, 1))
+            axes[row, col].set_title(f"{m[:22]}\n-> {name(data[f'{m}|pred'][k])}", fontsize=7)
+    for ax in axes.flat:
+        ax.axis("off")
+    eps255 = float(data[f"{first}|eps"])
+    fig.suptitle(f"PGD perturbations (L-inf eps {eps255:g}/255, amplified: -eps..eps -> black..white)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out_path, bbox_inches="tight")
+    plt.close(fig)
+    return out_path

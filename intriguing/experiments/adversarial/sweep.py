@@ -1,0 +1,172 @@
+"""The adversarial sweep: every model x attack x budget (x source model with ``--transfer``) in one engine pass.
+
+Attacks run inside :func:`intriguing.attacks.attack_mode` (gradients on, fp32) on [0, 1] pixels; the adversarial
+images are then scored by the engine like any other condition (inference mode, the run's precision), so top-1,
+top-5 and calibration columns describe the adversarial images. Per-image extras: ``clean_top1`` (the same images
+unattacked, in the same view), ``success`` (fooled among the clean-correct images only: the engine averages an
+extra over the values handed to it, and only clean-correct images are handed), ``linf_255`` and ``l2`` (the
+perturbation's norms: L-inf in 1/255 units, L2 in [0, 1]-pixel units).
+
+Transfer: the adversarial image crafted on the source's own view (its resize / crop) is what the target sees.
+When the two models take different input sizes, the source's clean and adversarial images are resized to the
+target's input size (bilinear, antialiased) and the record's ``view`` says so; ``clean_top1`` is measured on the
+same resized clean images, so the drop is due to the perturbation only.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from intriguing.attacks import attack_mode, perturbation_norms, pgd, random_start
+from intriguing.attacks.library import autoattack, fgsm
+from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.experiments.adversarial.config import ATTACKS, Config
+from intriguing.seeding import derive_seed
+from intriguing.zoo import ModelBundle
+
+PICTURES = "pictures.npz"
+
+
+def attack_conditions(config: Config) -> List[dict]:
+    """Record fields of every (attack, budget, run); eps in the CLI's units, eps_px in [0, 1] pixels."""
+    out = []
+    for attack in config.attacks:
+        norm = ATTACKS[attack]
+        budgets = config.eps if norm == "linf" else config.eps_l2
+        runs = config.runs if attack.startswith("pgd") and config.random_start else 1
+        steps = config.steps if attack.startswith("pgd") else (1 if attack == "fgsm" else 0)
+        for eps in budgets:
+            px = eps / 255.0 if norm == "linf" else float(eps)
+            out += [{"attack": attack, "norm": norm, "eps": float(eps), "eps_px": round(px, 8), "steps": steps,
+                     "run": run} for run in range(runs if eps > 0 else 1)]
+    return out
+
+
+def craft(config: Config, bundle: ModelBundle, x: torch.Tensor, y: torch.Tensor, indices: torch.Tensor,
+          cond: dict) -> torch.Tensor:
+    """The adversarial images of ``cond`` against ``bundle`` (fp32 gradients, outside inference mode)."""
+    eps, norm, attack = cond["eps_px"], cond["norm"], cond["attack"]
+    with attack_mode(x.device):
+        x, y = x.detach().clone(), y.detach().clone()  # no inference tensors in the graph
+        if attack.startswith("pgd"):
+            start = None
+            if config.random_start and eps > 0:
+                start = random_start(indices, tuple(x.shape), eps, norm, config.seed, attack, cond["run"])
+            return pgd(bundle, x, y, eps, config.step_fraction() * eps, config.steps, norm, start)
+        if attack == "fgsm":
+            return fgsm(bundle, x, y, eps)
+        n_classes = bundle.model.num_classes if hasattr(bundle.model, "num_classes") else 1000
+        seed = derive_seed(config.seed, attack, eps, int(indices[0]))
+        return autoattack(bundle, x, y, eps, norm, n_classes, seed)
+
+
+def fit(x: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
+    """``x`` resized to ``size`` (bilinear, antialiased) when it differs; clipped to [0, 1]."""
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    return F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False).clamp(0, 1)
+
+
+class AdversarialSweep(Sweep):
+    def __init__(self, config: Config, bundles: Sequence[ModelBundle], device: torch.device) -> None:
+        self.c = config
+        self.sources = {b.name: b for b in bundles} if config.transfer else {}
+        self.device = device
+        self.cache: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
+        self.pictures: Dict[str, Dict[str, list]] = {}
+        self.picture_cond = self._picture_condition()
+
+    def _picture_condition(self) -> Optional[dict]:
+        conds = [c for c in attack_conditions(self.c) if c["norm"] == "linf" and c["run"] == 0 and c["eps"] > 0]
+        if not conds or not self.c.pictures:
+            return None
+        pgds = [c for c in conds if c["attack"] == "pgd"] or conds
+        return max(pgds, key=lambda c: c["eps"])
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        conds = attack_conditions(self.c)
+        if not self.c.transfer:
+            return conds
+        return [{**c, "source": s, "view": self.view(self.sources[s], bundle)} for s in self.sources for c in conds]
+
+    @staticmethod
+    def view(source: ModelBundle, target: ModelBundle) -> str:
+        if source.input_size == target.input_size:
+            return "source"
+        return f"source resized {source.input_size[0]}->{target.input_size[0]}"
+
+    def prepare(self, batch) -> None:
+        self.batch = batch
+        self.cache = {}
+
+    def crafted(self, source: ModelBundle, x: torch.Tensor, cond: dict) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(clean, adversarial) images of ``source`` for ``cond`` on this batch, crafted once."""
+        key = (source.name, tuple(sorted((k, v) for k, v in cond.items() if k not in ("source", "view"))))
+        if key not in self.cache:
+            labels = self.batch.labels.to(x.device)
+            self.cache[key] = (x, craft(self.c, source, x, labels, self.batch.indices, cond))
+        return self.cache[key]
+
+    def source_view(self, source: ModelBundle) -> torch.Tensor:
+        return self.batch.views[source.geometry].to(self.device).float().div_(255)
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[tuple]:
+        labels = batch.labels.to(x01.device)
+        clean_logits: Dict[str, torch.Tensor] = {}
+        for cond in self.conditions(bundle):
+            source = self.sources[cond["source"]] if self.c.transfer else bundle
+            xs = x01 if source is bundle else self.source_view(source)
+            x, adv = self.crafted(source, xs, cond)
+            x, adv = fit(x, bundle.input_size), fit(adv, bundle.input_size)
+            if source.name not in clean_logits:  # the clean images of this view, scored once
+                clean_logits[source.name] = bundle(x).float()
+            clean_ok = clean_logits[source.name].argmax(1) == labels
+            logits = bundle(adv)
+            fooled = logits.float().argmax(1) != labels
+            linf, l2 = perturbation_norms(adv, x)
+            if source is bundle and cond == self.picture_cond_for(cond):
+                self.stash(bundle, x, adv, labels, logits, batch.indices)
+            yield cond, logits, {"clean_top1": clean_ok.float() * 100, "success": fooled[clean_ok].float() * 100,
+                                 "linf_255": linf * 255, "l2": l2}
+
+    def picture_cond_for(self, cond: dict) -> Optional[dict]:
+        if self.picture_cond is None:
+            return None
+        return {**self.picture_cond, **{k: cond[k] for k in ("source", "view") if k in cond}}
+
+    def stash(self, bundle, x, adv, labels, logits, indices) -> None:
+        keep = indices < self.c.pictures
+        if not bool(keep.any()):
+            return
+        d = self.pictures.setdefault(bundle.name, {"x": [], "adv": [], "label": [], "pred": [], "index": []})
+        d["x"].append(x[keep].cpu())
+        d["adv"].append(adv[keep].cpu())
+        d["label"].append(labels[keep].cpu())
+        d["pred"].append(logits[keep].float().argmax(1).cpu())
+        d["index"].append(indices[keep].cpu())
+
+    def save_pictures(self, path: Path) -> None:
+        """The stashed images and adversarial images as uint8 (x) / float16 (delta) arrays, for the report."""
+        if not self.pictures:
+            return
+        arrays = dict(np.load(path)) if path.exists() else {}
+        for name, d in self.pictures.items():
+            x, adv = torch.cat(d["x"]), torch.cat(d["adv"])
+            arrays[f"{name}|x"] = (x * 255).round().to(torch.uint8).numpy()
+            arrays[f"{name}|delta"] = (adv - x).to(torch.float16).numpy()
+            for k in ("label", "pred", "index"):
+                arrays[f"{name}|{k}"] = torch.cat(d[k]).numpy()
+            arrays[f"{name}|eps"] = np.array(self.picture_cond["eps"])
+        np.savez_compressed(path, **arrays)
+
+
+def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions):
+    sweep = AdversarialSweep(config, bundles, opts.device)
+    try:
+        return run_sweep(sweep, bundles, images, run_dir, opts)
+    finally:
+        sweep.save_pictures(Path(run_dir.path) / PICTURES)
