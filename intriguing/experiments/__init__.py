@@ -32,6 +32,8 @@ register("corruption", "intriguing.experiments.corruption:CorruptionExperiment")
 register("transfer", "intriguing.experiments.transfer:TransferExperiment")
 register("segmentation", "intriguing.experiments.segmentation:SegmentationExperiment")
 register("segmentation-figures", "intriguing.experiments.segmentation_figures:SegmentationFiguresExperiment")
+register("landscape", "intriguing.experiments.landscape:LandscapeExperiment")
+register("hessian", "intriguing.experiments.hessian:HessianExperiment")
 
 
 @lru_cache(maxsize=None)
