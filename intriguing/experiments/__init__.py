@@ -39,6 +39,8 @@ register("stylize", "intriguing.experiments.stylize:StylizeExperiment")
 register("lesion", "intriguing.experiments.lesion:LesionExperiment")
 register("per-block", "intriguing.experiments.per_block:PerBlockExperiment")
 register("feature-correlation", "intriguing.experiments.feature_correlation:FeatureCorrelationExperiment")
+register("landscape", "intriguing.experiments.landscape:LandscapeExperiment")
+register("hessian", "intriguing.experiments.hessian:HessianExperiment")
 
 
 @lru_cache(maxsize=None)
