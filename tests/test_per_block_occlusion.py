@@ -70,3 +70,17 @@ def test_paper_compat_is_refused(tmp_path, image_folder, capsys):
     with pytest.raises(SystemExit) as e:
         main("per-block", ["--models", "test_tiny_vit", "--data-path", str(image_folder), "--paper-compat", *ARGS])
     assert e.value.code == 2 and "unrecognized arguments: --paper-compat" in capsys.readouterr().err
+
+
+def test_wrapper_script_runs_a_vit_and_reports_a_cnn_not_applicable(image_folder, tmp_path):
+    from test_scripts import COMMON, run_script
+    out = tmp_path / "out"
+    p = run_script("evaluate_per_block.sh", {"MODELS": "test_tiny_vit_via_script_is_unknown", "DATA_PATH": str(image_folder)},
+                   *COMMON, "--out-dir", str(out), cwd=tmp_path)
+    assert p.returncode != 0  # wrapper passes MODELS through (an unknown name is refused)
+    p = run_script("evaluate_per_block.sh", {"MODELS": "deit_tiny_patch16_224=random,efficientnet_lite0",
+                                             "DATA_PATH": str(image_folder)},
+                   *COMMON, "--out-dir", str(out), "--no-plot", "--ratios", "0.5", "--grids", "2x2", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert {r["model"] for r in read_records(out)} == {"deit_tiny_patch16_224=random"}
+    assert read_manifest(out)["not_applicable"] == {"efficientnet_lite0": pb.NOT_APPLICABLE}

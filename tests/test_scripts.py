@@ -38,12 +38,16 @@ def transfer_folder(image_folder, tmp_path) -> Path:
 CASES = {
     "evaluate_occlusion.sh": ({"MODELS": "efficientnet_lite0", "RUNS": "1"}, ["--ratios", "0", "0.5"]),
     "evaluate_shuffle.sh": ({"MODELS": "efficientnet_lite0", "RUNS": "1"}, ["--grids", "1x1", "2x2"]),
+    "evaluate_lesion.sh": ({"MODELS": "efficientnet_lite0"}, ["--fractions", "0.5", "--stages", "2"]),
+    "evaluate_feature_correlation.sh": ({"MODELS": "efficientnet_lite0"}, ["--ratios", "0.5"]),
     "analyze_fourier.sh": ({"MODELS": "efficientnet_lite0", "LIMIT": "2"}, []),
     "evaluate_frequency_noise.sh": ({"MODELS": "efficientnet_lite0"}, ["--freqs", "0.5"]),
     "evaluate_corruptions.sh": ({"MODELS": "efficientnet_lite0"}, ["--corruptions", "contrast", "--severities", "1"]),
     "classify_md.sh": ({"MODELS": "efficientnet_lite0", "DATASET": "folder"}, ["--limit", "12", "--val-fraction", "0.5",
                                                                               "--epochs", "1", "--lrs", "1e-3",
                                                                               "--weight-decays", "0.1"]),
+    "evaluate_adversarial.sh": ({"MODELS": "efficientnet_lite0"}, ["--eps", "0", "1", "--steps", "1", "--pictures", "0"]),
+    "validate.sh": ({"MODELS": "efficientnet_lite0"}, []),
 }
 
 

@@ -14,11 +14,11 @@ from typing import List, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
+from intriguing.curvature.choices import DATA_CONDITIONS
 from intriguing.data import Batch, ImageSet, make_loader
 from intriguing.errors import UserError
 from intriguing.seeding import generator, per_image_uniform
 
-DATA_CONDITIONS = ("augmented", "clean")
 
 
 def select_images(images: ImageSet, batches: int, batch_size: int, seed: int) -> ImageSet:

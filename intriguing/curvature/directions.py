@@ -22,8 +22,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 
-IGNORES = ("biasbn", "none")
-NORMS = ("filter", "paper")
+from intriguing.curvature.choices import IGNORES, NORMS  # noqa: F401  (re-exported)
+
 EPS = 1e-10  # Li et al.'s guard against an all-zero direction slice
 
 

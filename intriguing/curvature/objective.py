@@ -15,7 +15,8 @@ from typing import Callable, List, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
-L2_KINDS = ("squared", "paper")
+from intriguing.curvature.choices import L2_KINDS  # noqa: F401  (re-exported)
+
 Forward = Callable[[torch.Tensor], torch.Tensor]
 Batches = Sequence[Tuple[torch.Tensor, torch.Tensor]]
 

@@ -7,10 +7,7 @@ from typing import Tuple
 from intriguing.errors import UserError
 from intriguing.options import option
 
-DATA_CONDITIONS = ("augmented", "clean")  # the same names as intriguing.curvature.batches (kept torch-free here)
-IGNORES = ("biasbn", "none")
-NORMS = ("filter", "paper")
-L2_KINDS = ("squared", "paper")
+from intriguing.curvature.choices import DATA_CONDITIONS, IGNORES, L2_KINDS, NORMS
 PAPER_EXCLUDE = ("pos_embed", "relative_position")  # Park & Kim's notebook holds these fixed
 
 

@@ -1,0 +1,48 @@
+"""Options of ``intriguing hessian``: the single home of their defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+from intriguing.errors import UserError
+from intriguing.curvature.choices import DATA_CONDITIONS, L2_KINDS
+from intriguing.options import option
+
+MEASURES = ("top-k", "spectrum", "trace", "density")
+METHODS = ("lanczos", "power")
+
+
+@dataclass
+class Config:
+    measures: Tuple[str, ...] = option(MEASURES, "top-k: k largest-magnitude eigenvalues on the whole batch set; "
+                                                 "spectrum: the dominant eigenvalue of each mini-batch (Park & Kim); "
+                                                 "trace: Hutchinson; density: stochastic Lanczos quadrature",
+                                       choices=MEASURES)
+    batches: int = option(8, "mini-batches (of --batch-size images) in the fixed, seeded set")
+    data: Tuple[str, ...] = option(("augmented",), "data conditions: augmented (seeded crop + flip) and/or clean",
+                                   choices=DATA_CONDITIONS)
+    top_k: int = option(5, "eigenvalues for top-k")
+    method: str = option("lanczos", "top-k by Lanczos (Ritz values) or power iteration with deflation",
+                         choices=METHODS)
+    lanczos_steps: int = option(40, "Lanczos steps for top-k and for each SLQ vector (memory: steps x parameters)")
+    power_iters: int = option(100, "most power iterations per eigenvalue (spectrum, --method power)")
+    tol: float = option(1e-3, "relative change of the Rayleigh quotient that stops power iteration (PyHessian's)")
+    trace_samples: int = option(100, "Rademacher vectors for Hutchinson's trace")
+    slq_vectors: int = option(3, "random start vectors for the SLQ density")
+    weight_decay: float = option(0.0, "weight of an L2 term in the loss (squared: adds exactly wd to every eigenvalue)")
+    l2: str = option("squared", "squared: (wd/2)*||theta||^2; paper: wd*sum of per-tensor norms", choices=L2_KINDS)
+    # filled from the common options
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for flag, value in (("--batches", self.batches), ("--top-k", self.top_k), ("--lanczos-steps", self.lanczos_steps),
+                            ("--power-iters", self.power_iters), ("--trace-samples", self.trace_samples),
+                            ("--slq-vectors", self.slq_vectors)):
+            if value < 1:
+                raise UserError(f"{flag} must be at least 1; got {value}.")
+        if self.lanczos_steps < self.top_k:
+            raise UserError(f"--lanczos-steps ({self.lanczos_steps}) must be at least --top-k ({self.top_k}).")
+        if not self.measures or not self.data:
+            raise UserError("--measures and --data each need at least one value.")
+        if self.weight_decay < 0:
+            raise UserError(f"--weight-decay must be >= 0; got {self.weight_decay}.")

@@ -1,0 +1,141 @@
+"""Drive ``intriguing hessian``: per model and data condition, each measure from Hessian-vector products.
+
+Like the landscape, this is not a per-image classification sweep: every measure is many passes over a
+small fixed batch set decoded once, so it drives its own loop and keeps the run-folder conventions:
+records appended as each measure (each mini-batch, for the spectrum) finishes, a rerun skips what is
+recorded, and a model that fails is recorded as failed while the others go on.
+"""
+from __future__ import annotations
+
+import time
+from typing import Dict, List, Sequence, Set, Tuple
+
+import torch
+from tqdm.auto import tqdm
+
+from intriguing.curvature import batches as fixed
+from intriguing.curvature.eigen import hutchinson_trace, power_iteration, slq, top_eigenvalues
+from intriguing.curvature.hessian import LossHessian, trainable
+from intriguing.engine.core import MODEL_ERRORS, EngineOptions, describe_failure
+from intriguing.experiments.hessian.config import Config
+from intriguing.seeding import generator
+from intriguing.zoo import ModelBundle
+
+Key = Tuple[str, str, str, int]
+MEASURE_ROWS = {"top-k": "eigenvalue", "spectrum": "max_eigenvalue", "trace": "trace", "density": "slq"}
+
+
+def _key(model: str, condition: str, measure: str, index: int) -> Key:
+    return (str(model), str(condition), str(measure), int(index))
+
+
+def planned(config: Config, model: str, condition: str) -> List[Key]:
+    """The record keys a complete run of ``model`` under ``condition`` holds."""
+    keys: List[Key] = []
+    for m in config.measures:
+        count = {"top-k": config.top_k, "spectrum": config.batches, "trace": 1, "density": config.slq_vectors}[m]
+        keys += [_key(model, condition, MEASURE_ROWS[m], i) for i in range(count)]
+    return keys
+
+
+class ModelSpectra:
+    """Every measure of one model on one data condition; ``emit`` appends rows as they are made."""
+
+    def __init__(self, config: Config, bundle: ModelBundle, params: List[torch.Tensor], data: list, condition: str,
+                 done: Set[Key], emit) -> None:
+        self.c, self.b, self.params, self.data, self.cond = config, bundle, params, data, condition
+        self.done, self.emit = done, emit
+        self.n = sum(p.numel() for p in params)
+        self.images = sum(int(y.numel()) for _, y in data)
+
+    def _row(self, measure: str, index: int, value: float, op: LossHessian, t0: float, **extra) -> dict:
+        return {"model": self.b.name, "condition": self.cond, "measure": measure, "index": index, "value": value,
+                **extra, "hvps": op.products, "parameters": self.n, "seconds": round(time.perf_counter() - t0, 3)}
+
+    def _todo(self, measure: str, count: int) -> bool:
+        return any(_key(self.b.name, self.cond, measure, i) not in self.done for i in range(count))
+
+    def _operator(self, data: list) -> LossHessian:
+        return LossHessian(self.b, self.params, data, self.c.weight_decay, self.c.l2)
+
+    def top_k(self) -> None:
+        if not self._todo("eigenvalue", self.c.top_k):
+            return
+        t0, op = time.perf_counter(), self._operator(self.data)
+        steps = self.c.lanczos_steps if self.c.method == "lanczos" else self.c.power_iters
+        vals = top_eigenvalues(op, self.n, self.c.top_k, self.c.method, steps, self.c.tol,
+                               generator(self.c.seed, "hessian-top-k"), op.device, op.dtype)
+        self.emit([self._row("eigenvalue", i, v, op, t0, method=self.c.method, images=self.images)
+                   for i, v in enumerate(vals)])
+
+    def spectrum(self, progress: bool) -> None:
+        """Park & Kim's figure: the dominant eigenvalue (power iteration, as PyHessian) of each mini-batch."""
+        for j, batch in enumerate(tqdm(self.data, disable=not progress, desc=f"{self.b.name} spectrum", unit="batch")):
+            if _key(self.b.name, self.cond, "max_eigenvalue", j) in self.done:
+                continue
+            t0, op = time.perf_counter(), self._operator([batch])
+            res = power_iteration(op, self.n, 1, self.c.power_iters, self.c.tol,
+                                  generator(self.c.seed, "hessian-spectrum", j), op.device, op.dtype)
+            op.release()
+            self.emit([self._row("max_eigenvalue", j, res.eigenvalues[0], op, t0, method="power",
+                                 iterations=res.iterations[0], images=int(batch[1].numel()))])
+
+    def trace(self) -> None:
+        if not self._todo("trace", 1):
+            return
+        t0, op = time.perf_counter(), self._operator(self.data)
+        res = hutchinson_trace(op, self.n, self.c.trace_samples, generator(self.c.seed, "hessian-trace"),
+                               op.device, op.dtype)
+        self.emit([self._row("trace", 0, res.trace, op, t0, stderr=res.stderr, samples=len(res.samples),
+                             images=self.images)])
+
+    def density(self) -> None:
+        op = self._operator(self.data)
+        for v in range(self.c.slq_vectors):
+            if _key(self.b.name, self.cond, "slq", v) in self.done:
+                continue
+            t0 = time.perf_counter()
+            # one generator per vector: a resumed run draws the same start vectors
+            (nodes, weights), = slq(op, self.n, self.c.lanczos_steps, 1, generator(self.c.seed, "hessian-slq", v),
+                                    op.device, op.dtype)
+            self.emit([self._row("slq", v, float(t), op, t0, weight=float(w), node=j, images=self.images)
+                       for j, (t, w) in enumerate(zip(nodes.tolist(), weights.tolist()))])
+
+
+def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions
+        ) -> Tuple[List[dict], Dict[str, str]]:
+    """Decode the fixed batch set once, then every measure of every model in fp32; failures stay per model."""
+    done = {_key(r["model"], r["condition"], r["measure"], r["index"]) for r in run_dir.records()}
+    todo = [b for b in bundles if any(k not in done for c in config.data for k in planned(config, b.name, c))]
+    if not todo:
+        return [], {}
+    chosen = fixed.select_images(images, config.batches, opts.batch_size, config.seed)
+    decoded = fixed.decode(chosen, [b.geometry for b in todo], opts.batch_size, opts.workers)
+    run_dir.write_manifest(evaluation_set={"images": len(chosen), "batches": len(decoded),
+                                           "first": [p for p, _ in chosen.samples[:3]]})
+    new: List[dict] = []
+    failed: Dict[str, str] = {}
+
+    def emit(rows: List[dict]) -> None:
+        run_dir.append_records(rows)
+        new.extend(rows)
+
+    for b in todo:
+        b.model.float()  # fp32 always: eigenvalues of a bf16 Hessian are mostly rounding noise
+        params = trainable(b.model)
+        try:
+            for cond in config.data:
+                data = fixed.tensors(decoded, b.geometry, cond, config.seed, opts.device)
+                ms = ModelSpectra(config, b, params, data, cond, done, emit)
+                for measure in config.measures:
+                    if measure == "spectrum":
+                        ms.spectrum(opts.progress)
+                    else:
+                        {"top-k": ms.top_k, "trace": ms.trace, "density": ms.density}[measure]()
+        except MODEL_ERRORS as e:  # one broken model must not sink the others
+            failed[b.name] = describe_failure(e)
+            tqdm.write(f"model {b.name} failed and is skipped: {failed[b.name]}")
+        finally:
+            for p in params:
+                p.requires_grad_(False)
+    return new, failed
