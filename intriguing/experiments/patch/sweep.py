@@ -1,0 +1,100 @@
+"""Learn (or load) each model's patches, then evaluate every (source patch, area, run) on every model in one pass.
+
+Evaluation places a patch at ``--runs`` spots per image, seeded by (seed, area, run, image index): every model
+and every source patch sees the same spots (scaled to each model's input size). A patch learned at one model's
+input size is resized (bilinear) to cover the same fraction of another model's input. Per-image extras:
+``clean_top1`` (the same images without a patch), ``fooled`` (the prediction differs from the clean one: the
+fooling rate) and, for a targeted patch, ``hit_target``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from intriguing.attacks.patch import paste_patch, patch_positions, patch_side
+from intriguing.data import scan_folder
+from intriguing.engine.core import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, run_sweep
+from intriguing.errors import UserError
+from intriguing.experiments.patch.config import Config
+from intriguing.experiments.patch.train import learn_patch, load_patch, patch_file, save_patch
+from intriguing.zoo import ModelBundle
+
+PATCHES = "patches"
+
+
+def fit_patch(patch: torch.Tensor, side: int) -> torch.Tensor:
+    """``patch`` resized to ``side`` pixels (a patch learned at another input size keeps its area fraction)."""
+    if patch.shape[-1] == side:
+        return patch
+    return F.interpolate(patch[None], size=(side, side), mode="bilinear", antialias=True,
+                         align_corners=False)[0].clamp(0, 1)
+
+
+class PatchSweep(Sweep):
+    def __init__(self, config: Config, patches: Dict[Tuple[str, float], torch.Tensor]) -> None:
+        self.c = config
+        self.patches = patches  # (source model, area) -> (3, s, s)
+        self.sources = list(dict.fromkeys(m for m, _ in patches))
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        sources = self.sources if self.c.transfer else [bundle.name]
+        target = -1 if self.c.target_class is None else self.c.target_class
+        return [{"source": s, "area": a, "target_class": target, "run": r}
+                for s in sources for a in self.c.areas if (s, a) in self.patches for r in range(self.c.runs)]
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[tuple]:
+        size = tuple(x01.shape[-2:])
+        clean = bundle(x01)
+        clean_pred = clean.argmax(-1)
+        labels = batch.labels.to(x01.device)
+        for cond in self.conditions(bundle):
+            side = patch_side(cond["area"], size)
+            patch = fit_patch(self.patches[(cond["source"], cond["area"])].to(x01.device), side)
+            pos = patch_positions(batch.indices, side, size, self.c.seed, "patch-eval", cond["area"], cond["run"])
+            logits = bundle(paste_patch(x01, patch, pos))
+            pred = logits.argmax(-1)
+            extras = {"clean_top1": (clean_pred == labels).float(), "fooled": (pred != clean_pred).float()}
+            if self.c.target_class is not None:
+                extras["hit_target"] = (pred == self.c.target_class).float()
+            yield cond, logits, extras
+
+
+def obtain_patches(config: Config, bundles: List[ModelBundle], run_dir, opts: EngineOptions
+                   ) -> Tuple[Dict[Tuple[str, float], torch.Tensor], Dict[str, str]]:
+    """Every model's patches: loaded from --load-patches, else from this run's folder, else learned and saved."""
+    folder = Path(run_dir.path) / PATCHES
+    train = scan_folder(config.train_path) if config.train_path and not config.load_patches else None
+    patches, failed = {}, {}
+    for b in bundles:
+        try:
+            for a in config.areas:
+                saved = patch_file(Path(config.load_patches) if config.load_patches else folder, b.name, a)
+                if config.load_patches or saved.is_file():  # a rerun reuses the patches it learned
+                    patches[(b.name, a)] = load_patch(saved)["patch"]
+                    continue
+                patch = learn_patch(b, train, a, config.steps, config.train_batch, config.lr, config.target_class,
+                                    config.seed, opts.workers, opts.device, opts.progress)
+                save_patch(saved, patch, {"model": b.name, "weights": b.weights_id, "area": a,
+                                          "target_class": config.target_class, "steps": config.steps,
+                                          "input_size": list(b.input_size), "lr": config.lr, "seed": config.seed})
+                patches[(b.name, a)] = patch.cpu()
+        except (UserError, *MODEL_ERRORS) as e:
+            failed[b.name] = describe_failure(e)
+            for a in config.areas:
+                patches.pop((b.name, a), None)
+    return patches, failed
+
+
+def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
+    patches, failed = obtain_patches(config, list(bundles), run_dir, opts)
+    live = [b for b in bundles if b.name not in failed]
+    if not live:
+        return [], failed
+    records, more = run_sweep(PatchSweep(config, patches), live, images, run_dir, opts)
+    if config.samples:
+        from intriguing.experiments.patch.report import patch_figure
+        patch_figure(patches, live, images, config, Path(run_dir.path) / "patches.png")
+    return records, {**failed, **more}

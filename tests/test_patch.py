@@ -1,0 +1,77 @@
+"""Universal adversarial patches: learning lowers a real model's accuracy (EfficientNet-Lite0, real ImageNet weights,
+real Imagenette images), the command's records / saved patches / reuse, and its one-sentence errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from intriguing.attacks.patch import paste_patch, patch_positions, patch_side
+from intriguing.cli import run_command as main
+from intriguing.data import limit_samples, make_loader, scan_folder
+from intriguing.experiments.patch.train import learn_patch, load_patch, patch_file
+from intriguing.records import read_records
+from intriguing.seeding import generator
+from intriguing.zoo import load_model
+from tests.conftest import shared_path
+
+ARGS = ["--workers", "0", "--no-progress", "--device", "cpu"]
+
+
+def _accuracy(bundle, x, y, patch, area, seed=0) -> float:
+    side = patch_side(area, tuple(x.shape[-2:]))
+    pos = patch_positions(torch.arange(len(x)), side, tuple(x.shape[-2:]), seed, "eval", area)
+    with torch.inference_mode():
+        return float((bundle(paste_patch(x, patch, pos)).argmax(-1) == y).float().mean())
+
+
+def test_learning_a_patch_lowers_a_real_models_accuracy():
+    train, val = shared_path("datasets", "imagenette", "train"), shared_path("datasets", "imagenette", "val")
+    b = load_model("efficientnet_lite0")
+    learned = learn_patch(b, scan_folder(train), 0.15, steps=24, batch=8, lr=0.1, target=None, seed=0, workers=0,
+                          device=torch.device("cpu"), progress=False)
+    side = patch_side(0.15, tuple(b.input_size))
+    assert learned.shape == (3, side, side) and 0 <= learned.min() and learned.max() <= 1
+    start = torch.rand(3, side, side, generator=generator(0, "patch-init", b.name, 0.15))  # what training began with
+    batch = next(iter(make_loader(limit_samples(scan_folder(val), 24), [b.geometry], 24, 0)))
+    x, y = batch.views[b.geometry].float() / 255, batch.labels
+    before, after = _accuracy(b, x, y, start, 0.15), _accuracy(b, x, y, learned, 0.15)
+    assert after <= before - 0.25, (before, after)  # held-out images, unseen placements
+
+
+def test_patch_command_records_saved_patches_and_reuse(tmp_path, image_folder):
+    common = ["--models", "test_tiny_cnn=random,test_tiny_vit=random", "--data-path", str(image_folder), "--limit",
+              "6", "--areas", "0.1", "0.3", "--runs", "2", "--no-plot", *ARGS]
+    out = tmp_path / "learn"
+    assert main("patch", [*common, "--train-path", str(image_folder), "--steps", "2", "--train-batch", "4",
+                          "--transfer", "--samples", "2", "--out-dir", str(out)]) == 0
+    recs = read_records(out)
+    # every model x every source patch x area x run
+    assert {(r["model"], r["source"], r["area"], r["run"]) for r in recs} == {
+        (m, s, a, r) for m in ("test_tiny_cnn=random", "test_tiny_vit=random")
+        for s in ("test_tiny_cnn=random", "test_tiny_vit=random") for a in (0.1, 0.3) for r in (0, 1)}
+    assert all(0 <= r["fooled"] <= 1 and r["n"] == 6 and r["target_class"] == -1 for r in recs)
+    saved = load_patch(patch_file(out / "patches", "test_tiny_vit=random", 0.3))
+    assert saved["model"] == "test_tiny_vit=random" and saved["area"] == 0.3 and saved["steps"] == 2
+    assert saved["target_class"] is None and (out / "patches" / "test_tiny_vit_random__area0.3.png").is_file()
+    assert (out / "patches.png").is_file()
+    # evaluating the saved patches again (no training) gives the same records
+    again = tmp_path / "again"
+    assert main("patch", [*common, "--load-patches", str(out / "patches"), "--transfer", "--samples", "0",
+                          "--out-dir", str(again)]) == 0
+    key = lambda rs: sorted((r["model"], r["source"], r["area"], r["run"], r["top1"], r["fooled"]) for r in rs)
+    assert key(read_records(again)) == key(recs)
+
+
+def test_patch_command_errors_are_one_sentence(tmp_path, image_folder, capsys):
+    base = ["--models", "test_tiny_cnn=random", "--data-path", str(image_folder), "--limit", "2", *ARGS]
+    assert main("patch", [*base, "--out-dir", str(tmp_path / "a")]) == 2
+    assert "--train-path" in capsys.readouterr().err
+    assert main("patch", [*base, "--train-path", str(image_folder), "--areas", "1.5", "--out-dir",
+                          str(tmp_path / "b")]) == 2
+    # a folder without this model's patch: that model fails with the file it looked for, no traceback
+    assert main("patch", [*base, "--load-patches", str(tmp_path), "--out-dir", str(tmp_path / "c")]) != 0
+    err = capsys.readouterr().err
+    assert "No saved patch" in err and "Traceback" not in err
+    assert json.loads((tmp_path / "c" / "manifest.json").read_text())["failed_models"]
