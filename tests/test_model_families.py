@@ -101,3 +101,14 @@ def test_the_families_are_listed_and_run_patchdrop(tmp_path, image_folder):
     recs = read_records(out)
     assert {(r["model"], r["grid"], r["drop_mode"]) for r in recs} == {
         ("t2t_vit_14=random", "14x14", "tokens"), ("tnt_s_patch16_224=random", "14x14", "pixels")}
+
+
+def test_t2t_blocks_read_out_through_timms_forward_intermediates_contract():
+    """per-block / transfer read every block's class token with forward_intermediates: the last one is the model."""
+    from intriguing.experiments.transfer.per_block import per_block_logits
+    b = load_model("t2t_vit_14=random")
+    x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    logits = per_block_logits(b.model, x, [0, 13])
+    assert logits.shape == (2, 2, 1000)
+    with torch.no_grad():
+        assert torch.allclose(logits[1], b.model(x), atol=1e-5) and not torch.allclose(logits[0], logits[1])

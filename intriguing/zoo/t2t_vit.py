@@ -10,7 +10,7 @@ Built from the authors' description (yitu-opensource/T2T-ViT: ``models/t2t_vit.p
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import List, Optional
 
 import torch
 from timm.models.vision_transformer import Block
@@ -147,6 +147,26 @@ class T2TViT(nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.norm(self.blocks(self.norm_pre(self._pos_embed(self.tokens_to_token(x)))))
+
+    def forward_intermediates(self, x: torch.Tensor, indices: Optional[List[int]] = None, norm: bool = False,
+                              return_prefix_tokens: bool = False, intermediates_only: bool = True,
+                              output_fmt: str = "NLC", stop_early: bool = True) -> list:
+        """timm's ``forward_intermediates`` contract for the token outputs of ``indices`` (NLC only): each is the
+        patch tokens, or (patch tokens, prefix tokens) with ``return_prefix_tokens``; ``norm`` applies the final
+        norm. Only the intermediates are returned (``intermediates_only``)."""
+        if output_fmt != "NLC" or not intermediates_only:
+            raise ValueError("T2T-ViT's forward_intermediates gives NLC intermediates only")
+        wanted = set(range(len(self.blocks)) if indices is None else [i % len(self.blocks) for i in indices])
+        x = self.norm_pre(self._pos_embed(self.tokens_to_token(x)))
+        out = []
+        for i, blk in enumerate(self.blocks):
+            x = blk(x)
+            if i in wanted:
+                y = self.norm(x) if norm else x
+                out.append((y[:, 1:], y[:, :1]) if return_prefix_tokens else y[:, 1:])
+            if stop_early and i >= max(wanted):
+                break
+        return out
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         return x[:, 0] if pre_logits else self.head(x[:, 0])
