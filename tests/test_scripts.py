@@ -48,6 +48,8 @@ CASES = {
                                                                               "--weight-decays", "0.1"]),
     "evaluate_adversarial.sh": ({"MODELS": "efficientnet_lite0"}, ["--eps", "0", "1", "--steps", "1", "--pictures", "0"]),
     "validate.sh": ({"MODELS": "efficientnet_lite0"}, []),
+    "evaluate_patch.sh": ({"MODELS": "efficientnet_lite0", "LIMIT": "4"}, ["--steps", "1", "--train-batch", "2", "--areas",
+                                                                         "0.25", "--runs", "1", "--samples", "0"]),
 }
 
 
@@ -56,6 +58,8 @@ def test_wrapper_runs_and_writes_records(script, image_folder, transfer_folder, 
     env, extra = CASES[script]
     data = transfer_folder if script == "classify_md.sh" else image_folder
     out = tmp_path / "out"
+    if script == "evaluate_patch.sh":  # the patches are learned on a training folder
+        env = {**env, "TRAIN_PATH": str(image_folder)}
     p = run_script(script, {**env, "DATA_PATH": str(data)}, *COMMON, "--out-dir", str(out), "--no-plot", *extra,
                    cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-2000:]
