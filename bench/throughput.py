@@ -59,9 +59,10 @@ def original(spec, images, ratios, runs, bs, workers, device) -> None:
                     b(drop_pixels(x, random_drop_mask(len(batch), (g, g), r, generator(0), per_image=False).to(device)))
 
 
-def ours(bundle, images, ratios, runs, bs, workers, device, precision) -> None:
+def ours(bundle, images, ratios, runs, bs, workers, device, precision, stack=1) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        run_sweep(OcclusionSweep(Config(ratios=tuple(ratios), runs=runs)), [bundle], images, RunDir(tmp, {}),
+        config = Config(ratios=tuple(ratios), runs=runs, stack_conditions=stack)
+        run_sweep(OcclusionSweep(config), [bundle], images, RunDir(tmp, {}),
                   EngineOptions(batch_size=bs, workers=workers, device=device, precision=precision, progress=False))
 
 
@@ -84,6 +85,7 @@ def main() -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--precision", default="auto", choices=["auto", "amp", "fp32"])
     p.add_argument("--compile", action="store_true", help="torch.compile the model for (a) and (b)")
+    p.add_argument("--stack", type=int, default=1, help="--stack-conditions of the sweep (b): conditions per forward")
     p.add_argument("--skip-original", action="store_true", help="skip (c), the slowest part")
     a = p.parse_args()
     device = resolve_device(a.device)
@@ -96,9 +98,10 @@ def main() -> None:
     n_fwd = len([r for r in a.ratios if r > 0]) * a.runs + (1 if 0 in a.ratios else 0)
     print(f"model {a.model}, {len(images)} images, {len(a.ratios)} ratios x {a.runs} run(s) = {n_fwd} forwards per "
           f"image, device {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
-          f"precision {a.precision}, compile {a.compile}, threads {torch.get_num_threads()}")
+          f"precision {a.precision}, compile {a.compile}, conditions per forward {a.stack}, threads {torch.get_num_threads()}")
     t_bare = timed(lambda: bare(bundle.model, decoded, n_fwd, device, a.precision))
-    t_ours = timed(lambda: ours(bundle, images, a.ratios, a.runs, a.batch_size, a.workers, device, a.precision))
+    t_ours = timed(lambda: ours(bundle, images, a.ratios, a.runs, a.batch_size, a.workers, device, a.precision,
+                                a.stack))
     total = n_fwd * len(images)
     print(f"(a) bare forwards: {total / t_bare:.1f} img/s")
     print(f"(b) our sweep: {total / t_ours:.1f} forwards/s = {100 * t_bare / t_ours:.1f}% of the bare-forward limit")

@@ -198,3 +198,42 @@ def test_paper_compat_salient_drop_refuses_custom_ratios(tmp_path, image_folder,
     code, _ = run(tmp_path, image_folder, "--drop", "salient", "--paper-compat", "--ratios", "0.3")
     err = capsys.readouterr().err
     assert code == 2 and "attention-mass levels 0.1..1.0; drop --ratios" in err
+
+
+def test_stacked_conditions_give_the_records_of_one_forward_per_condition(tmp_path, image_folder):
+    """--stack-conditions N runs N conditions' images in one forward pass: the same records (top-k identical, the
+    rest to float rounding), and a rerun with another N resumes the same folder (not part of the identity)."""
+    from intriguing.cli import run_command as main
+    from intriguing.records import read_records
+    args = ["--models", "test_tiny_vit=random,test_tiny_cnn=random", "--data-path", str(image_folder), "--limit",
+            "6", "--ratios", "0", "0.25", "0.5", "0.75", "--runs", "2", "--drop", "random", "random-offset",
+            "--workers", "0", "--no-progress", "--no-plot", "--metrics", "topk,calibration", "--batch-size", "4"]
+    assert main("occlusion", [*args, "--out-dir", str(tmp_path / "one")]) == 0
+    assert main("occlusion", [*args, "--stack-conditions", "3", "--out-dir", str(tmp_path / "stacked")]) == 0
+    key = lambda r: (r["model"], r["condition"], r["ratio"], r["run"])
+    one = {key(r): r for r in read_records(tmp_path / "one")}
+    stacked = {key(r): r for r in read_records(tmp_path / "stacked")}
+    assert one.keys() == stacked.keys() and len(one) == 2 * 2 * 4 * 2  # models x drops x ratios x runs
+    for k in one:
+        assert (one[k]["top1"], one[k]["top5"]) == (stacked[k]["top1"], stacked[k]["top5"]), k
+        assert one[k]["nll"] == pytest.approx(stacked[k]["nll"], rel=1e-4), k
+    assert main("occlusion", [*args, "--stack-conditions", "2", "--out-dir", str(tmp_path / "stacked")]) == 0
+
+
+def test_stacking_really_shares_forward_passes():
+    """With --stack-conditions 3 the model sees forwards of 3 x batch images (and one for the clean image)."""
+    from intriguing.data import Batch
+    from intriguing.experiments.occlusion.config import Config
+    from intriguing.experiments.occlusion.sweep import OcclusionSweep
+    from intriguing.zoo import load_model
+    b = load_model("test_tiny_vit=random")
+    sizes = []
+    b.model.register_forward_pre_hook(lambda m, args: sizes.append(args[0].shape[0]))
+    sweep = OcclusionSweep(Config(ratios=(0.0, 0.25, 0.5, 0.75), runs=2, stack_conditions=3))
+    x = torch.rand(4, 3, 64, 64)
+    batch = Batch({b.geometry: (x * 255).to(torch.uint8)}, torch.zeros(4, dtype=torch.long), torch.arange(4))
+    sweep.prepare(batch)
+    with torch.inference_mode():
+        out = list(sweep.evaluate(b, x, batch))
+    assert len(out) == 8 and all(o[1].shape == (4, 1000) for o in out)  # 4 ratios x 2 runs, clean shared
+    assert sizes == [4, 12, 12]  # clean once, then the 6 drops in two stacks of 3

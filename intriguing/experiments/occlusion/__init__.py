@@ -17,6 +17,10 @@ class OcclusionExperiment(Experiment[Config]):
     summary = "PatchDrop: accuracy vs. fraction of patches dropped (random, offset, salient, non-salient)"
     Config = Config
 
+    def identity(self) -> List[str]:
+        """--stack-conditions changes how many images share a forward pass, not what is measured."""
+        return [k for k in super().identity() if k != "stack_conditions"]
+
     def prepare_model(self, bundle: Any) -> Any:
         from intriguing.experiments.occlusion.sweep import model_grid, paper_preprocessing
         bundle = paper_preprocessing(self.config, bundle)

@@ -21,6 +21,8 @@ class Config:
     drop_mode: str = option("pixels", "tokens: ViTs run on the kept patch tokens only", choices=("pixels", "tokens"))
     fill: str = option("black", "black | mean | a value in [0, 1] for dropped pixels")
     mask_per_batch: bool = option(False, "one mask for the whole batch (the original's quirk)")
+    stack_conditions: int = option(1, "evaluate up to N pixel-drop conditions in one forward pass (N x --batch-size "
+                                      "images): fills a GPU with a small model; results equal up to float rounding")
     saliency: SaliencyOptions = option(SaliencyOptions(), "salient / non-salient drop", cli=False)
     # filled from the common options
     runs: int = 1
@@ -41,6 +43,8 @@ class Config:
                 raise UserError(f"--fill must be black, mean or a number in [0, 1]; got {self.fill!r}.") from None
             if not 0.0 <= value <= 1.0:
                 raise UserError(f"--fill must be black, mean or a number in [0, 1]; got {self.fill!r}.")
+        if self.stack_conditions < 1:
+            raise UserError(f"--stack-conditions must be at least 1; got {self.stack_conditions}.")
         if self.paper_compat:
             self.mask_per_batch = True
             if self.uses_saliency:

@@ -139,6 +139,7 @@ class OcclusionSweep(Sweep):
                             f"{bundle.model.patch_embed.grid_size}, not {grid}.")
         clean = None
         offset = half_cell_offset(tuple(x01.shape[-2:]), grid)  # (dy, dx): cells need not be square
+        stacked: List[tuple] = []  # pixel-drop inputs waiting for one shared forward (--stack-conditions)
         for cond in self.conditions(bundle):
             extras = {}
             if cond.get("dropped") == 0:  # identity: one clean forward serves every run and condition
@@ -156,9 +157,24 @@ class OcclusionSweep(Sweep):
             if mode == "tokens":
                 known = None if cond["condition"] in SALIENCY_DROPS else round(cond["dropped"] * grid[0] * grid[1])
                 yield cond, forward_kept_tokens(bundle, x01, mask, known), extras
-            else:
-                shift = offset if cond["condition"] == "random-offset" else 0
-                yield cond, bundle(drop_pixels(x01, mask, fill, offset=shift)), extras
+                continue
+            shift = offset if cond["condition"] == "random-offset" else 0
+            x = drop_pixels(x01, mask, fill, offset=shift)
+            if self.c.stack_conditions == 1:
+                yield cond, bundle(x), extras
+                continue
+            stacked.append((cond, x, extras))
+            if len(stacked) == self.c.stack_conditions:
+                yield from self._forward_stacked(bundle, stacked)
+        yield from self._forward_stacked(bundle, stacked)
+
+    @staticmethod
+    def _forward_stacked(bundle: ModelBundle, stacked: List[tuple]) -> Iterator[tuple]:
+        """One forward pass over several conditions' images (concatenated), split back per condition."""
+        if stacked:
+            logits = bundle(torch.cat([x for _, x, _ in stacked])).split(len(stacked[0][1]))
+            yield from ((cond, out, extras) for (cond, _, extras), out in zip(stacked, logits))
+            stacked.clear()
 
 
 def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
