@@ -123,3 +123,21 @@ def test_torchrun_fourier_spectra_are_the_records_of_one_process(tmp_path, image
     assert two.returncode == 0, two.stderr[-3000:]
     assert read_records(tmp_path / "one") == read_records(tmp_path / "two") and read_records(tmp_path / "two")
     assert not list((tmp_path / "two").glob("partial*"))
+
+
+def test_torchrun_segmentation_gives_the_records_of_one_process(tmp_path):
+    """Segmentation runs through the engine too: 2 ranks score 3 + 2 of the 5 VOC images and rank 0 merges."""
+    from tests.conftest import shared_path
+    voc = shared_path("datasets", "voc2012-samples")
+    args = ["--models", "deit_tiny_patch16_224=random", "--data-path", str(voc), "--limit", "5", "--input-size", "64",
+            "--workers", "0", "--no-progress", "--no-plot", "--batch-size", "2", "--device", "cpu"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    one = subprocess.run([sys.executable, "-m", "intriguing", "segmentation", *args, "--out-dir", str(tmp_path / "one")],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert one.returncode == 0, one.stderr[-2000:]
+    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port",
+                          "29549", "-m", "intriguing", "segmentation", *args, "--out-dir", str(tmp_path / "two")],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr[-3000:]
+    recs = read_records(tmp_path / "one")
+    assert len(recs) == 5 and read_records(tmp_path / "two") == recs

@@ -29,7 +29,7 @@ class ArraySet:
         """(name#row, label) per image: what per-image records call the image."""
         return [(f"{self.root}#{i}", int(y)) for i, y in enumerate(self.labels)]
 
-    def loader(self, geometries: Sequence[tuple], batch_size: int, start: int = 0,
+    def loader(self, geometries: Sequence[tuple], batch_size: int, workers: int = 0, start: int = 0,
                stop: Optional[int] = None) -> "ArrayLoader":
         return ArrayLoader(self, list(dict.fromkeys(geometries)), batch_size, start, len(self) if stop is None else stop)
 

@@ -7,7 +7,7 @@ silently: the batch carries their paths, and the run reports them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from timm.data.transforms_factory import transforms_imagenet_eval
@@ -54,6 +54,7 @@ class Batch:
     labels: torch.Tensor
     indices: torch.Tensor
     bad_paths: List[str] = field(default_factory=list)
+    extras: Dict[str, list] = field(default_factory=dict)  # per-image payload of other sources (e.g. VOC masks)
 
     def __len__(self) -> int:
         return int(self.labels.numel())
@@ -61,7 +62,8 @@ class Batch:
     def halves(self) -> List["Batch"]:
         """The batch split in two (CUDA out-of-memory back-off); global indices keep every per-image draw."""
         m = len(self) // 2
-        return [Batch({g: v[s] for g, v in self.views.items()}, self.labels[s], self.indices[s])
+        return [Batch({g: v[s] for g, v in self.views.items()}, self.labels[s], self.indices[s],
+                      extras={k: v[s] for k, v in self.extras.items()})
                 for s in (slice(0, m), slice(m, None))]
 
 
@@ -122,9 +124,9 @@ class Loader:
                      [b for p in parts for b in p.bad_paths])
 
 
-def make_loader(images: ImageSet | ArraySet, geometries: Sequence[tuple], batch_size: int, workers: int,
+def make_loader(images: ImageSet | ArraySet | Any, geometries: Sequence[tuple], batch_size: int, workers: int,
                 start: int = 0, stop: Optional[int] = None):
     """In-order loader over samples [start, stop) of ``images`` (resuming; one torchrun rank's block)."""
-    if isinstance(images, ArraySet):  # pixels already in memory: nothing to decode
-        return images.loader(geometries, batch_size, start, stop)
+    if not isinstance(images, ImageSet):  # another source (arrays in memory, VOC images with masks)
+        return images.loader(geometries, batch_size, workers, start, stop)
     return Loader(MultiViewDataset(images.samples[start:stop], geometries, offset=start), batch_size, workers)

@@ -109,3 +109,34 @@ def collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
     return {"image": torch.stack([b["image"] for b in batch]), "target": [b["target"] for b in batch],
             "orig_size": [b["orig_size"] for b in batch], "index": [b["index"] for b in batch],
             "name": [b["name"] for b in batch]}
+
+
+class VOCSource:
+    """VOC images (at the set's input size, uint8) with their masks as an engine data source: one view shared by
+    every model (segmentation feeds every model the same input size), ``extras`` = target, index, name."""
+
+    def __init__(self, dataset: "VOCSegmentationSet", indices: list) -> None:
+        self.dataset, self.indices = dataset, list(indices)
+        self.position = {idx: pos for pos, idx in enumerate(self.indices)}  # engine index -> its place in the set
+        self.root = ""
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    @property
+    def samples(self) -> list:
+        return [(self.dataset.name(i), 0) for i in self.indices]
+
+    def loader(self, geometries, batch_size: int, workers: int = 0, start: int = 0, stop=None):
+        from intriguing.data.views import Batch
+        subset = torch.utils.data.Subset(self.dataset, self.indices[start:stop])
+        geometries = list(dict.fromkeys(geometries))
+
+        def to_batch(items: list) -> Batch:
+            d = collate(items)
+            pixels = d["image"].mul(255).round_().to(torch.uint8)  # exact: the set decoded uint8 pixels
+            return Batch({g: pixels for g in geometries}, torch.zeros(len(items), dtype=torch.long),
+                         torch.tensor([self.position[i] for i in d["index"]], dtype=torch.long),
+                         extras={"target": d["target"], "index": d["index"], "name": d["name"]})
+        return torch.utils.data.DataLoader(subset, batch_size=batch_size, shuffle=False, num_workers=workers,
+                                           collate_fn=to_batch)

@@ -53,8 +53,7 @@ class SegmentationExperiment(Experiment[Config]):
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.segmentation.sweep import score_images
         dataset, indices = data
-        return score_images(self.config, bundles, dataset, indices, run_dir, opts.batch_size, opts.workers,
-                            opts.device, opts.precision, opts.progress)
+        return score_images(self.config, bundles, dataset, indices, run_dir, opts)
 
     @classmethod
     def report(cls, records: List[dict], out_dir: Any, plot: bool = True) -> str:

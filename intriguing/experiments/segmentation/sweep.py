@@ -12,27 +12,27 @@ original when the input size does not divide by the patch size.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from intriguing.zoo import ModelBundle
 from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
 
 from intriguing.features.attention import TOKENS, patch_size, token_attention
 from intriguing.device import autocast
-from intriguing.engine.core import MODEL_ERRORS, drop_model
+from intriguing.engine.accumulate import Key, Reduction
+from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
 from intriguing.records import format_table, read_manifest, summarize
 from intriguing.features.saliency import normalize
 from intriguing.segmentation.jaccard import VOID_MODES, class_head_iou, jaccard_from_iou
 from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
-from intriguing.segmentation.voc import VOCSegmentationSet, collate
+from intriguing.segmentation.voc import VOCSegmentationSet, VOCSource
 from intriguing.experiments.segmentation.config import Config
 
 
@@ -98,38 +98,66 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
     return rows
 
 
+class Rows(Reduction):
+    """Per-image rows of one (model, token): the records themselves (segmentation scores every image)."""
+
+    def __init__(self) -> None:
+        self.items: List[dict] = []
+
+    def update(self, output: List[dict], labels, indices, extras) -> None:
+        self.items += output
+
+    def merge(self, other: "Rows") -> None:
+        self.items += other.items
+
+    def state(self) -> dict:
+        return {"rows": self.items}
+
+    def load(self, state: dict) -> None:
+        self.items = [dict(r) for r in state["rows"]]
+
+    def rows(self, key: Key, ci_seed: int) -> List[dict]:
+        return sorted(self.items, key=lambda r: r["index"])
+
+
+class SegmentationSweep(Sweep):
+    """Every (model, token) scored on each batch of VOC images, through the engine (one decode, every model)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        return [{"token": t} for t in model_tokens(self.config, bundle)]
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, List[dict]]]:
+        voc = {"image": x01, "target": batch.extras["target"], "index": batch.extras["index"],
+               "name": batch.extras["name"]}
+        tokens = model_tokens(self.config, bundle)
+        rows = score_batch(self.config, bundle, voc, x01.device, self.precision, {t: set(voc["index"]) for t in tokens})
+        for t in tokens:
+            yield {"token": t}, [r for r in rows if r["token"] == t]
+
+    def reduction(self, bundle: ModelBundle, cond: dict, opts: EngineOptions) -> Rows:
+        return Rows()
+
+
 def score_images(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSegmentationSet,
-                 indices: Sequence[int], run_dir, batch_size: int, workers: int, device, precision: str = "auto",
-                 progress: bool = True) -> Tuple[List[dict], Dict[str, str]]:
-    """Score every (model, token) on ``indices``; images already in the records are not redone."""
-    existing = run_dir.records()
-    done: Dict[Tuple[str, str, str], set] = {}  # (model, weights, token) -> images scored
-    for r in existing:
-        done.setdefault((str(r["model"]), str(r.get("weights", "")), str(r["token"])), set()).add(int(r["index"]))
-    todo = {b.name: {t: set(indices) - done.get((b.name, b.weights_id, t), set()) for t in model_tokens(config, b)}
-            for b in bundles}
+                 indices: Sequence[int], run_dir, opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
+    """Score every (model, token) on ``indices`` in one engine pass (whole-batch checkpoints, resume, torchrun
+    shards); a (model, weights, token) already in the records is not redone."""
     failed: Dict[str, str] = {}
     for b in bundles:
-        if not todo[b.name]:  # e.g. --tokens dist on a model without a distillation token
+        if not model_tokens(config, b):  # e.g. --tokens dist on a model without a distillation token
             failed[b.name] = f"{b.name} has none of the tokens {', '.join(config.tokens)}."
-    bundles = [b for b in bundles if b.name not in failed]
-    needed = sorted(set().union(*(s for d in todo.values() for s in d.values())) if todo else set())
-    new: List[dict] = []
-    if not needed:
-        return new, failed
-    loader = torch.utils.data.DataLoader(torch.utils.data.Subset(dataset, needed), batch_size=batch_size,
-                                         shuffle=False, num_workers=workers, collate_fn=collate)
-    active = list(bundles)
-    for batch in tqdm(loader, disable=not progress, desc=f"{len(active)} model(s)", unit="batch"):
-        rows = []
-        for b in list(active):
-            try:
-                rows += score_batch(config, b, batch, device, precision, todo[b.name])
-            except MODEL_ERRORS as e:
-                drop_model(active, failed, b, e)
-        run_dir.append_records(rows)  # flushed per batch: an interrupted run resumes here
-        new += rows
-    return new, failed
+    live = [b for b in bundles if b.name not in failed]
+    if not live:
+        return [], failed
+    sweep = SegmentationSweep(config)
+    # fp32 unless amp is asked for: bf16 attention ties change which patches the mass rule keeps
+    sweep.precision = "amp" if opts.precision == "amp" else "fp32"
+    records, more = run_sweep(sweep, live, VOCSource(dataset, list(indices)), run_dir,
+                              dataclasses.replace(opts, precision=sweep.precision, per_image=False))
+    return records, {**failed, **more}
 
 
 def summary_rows(records: Sequence[dict]) -> List[dict]:
