@@ -70,6 +70,30 @@ class Reduction:
         raise NotImplementedError
 
 
+class RowReduction(Reduction):
+    """Rows the sweep forms itself, kept in pass order (per-image scores, figures written): the records."""
+
+    def __init__(self) -> None:
+        self.items: List[dict] = []
+
+    def update(self, output: List[dict], labels: torch.Tensor, indices: torch.Tensor,
+               extras: Dict[str, torch.Tensor]) -> None:
+        self.items += output
+
+    def merge(self, other: "Reduction") -> None:
+        assert isinstance(other, RowReduction)
+        self.items += other.items
+
+    def state(self) -> dict:
+        return {"rows": self.items}
+
+    def load(self, state: dict) -> None:
+        self.items = [dict(r) for r in state["rows"]]
+
+    def rows(self, key: "Key", ci_seed: int) -> List[dict]:
+        return list(self.items)
+
+
 @dataclass
 class Accumulator(Reduction):
     metrics: List[Metric]

@@ -25,7 +25,7 @@ from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
 
 from intriguing.features.attention import TOKENS, patch_size, token_attention
 from intriguing.device import autocast
-from intriguing.engine.accumulate import Key, Reduction
+from intriguing.engine.accumulate import RowReduction
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
 from intriguing.records import format_table, read_manifest, summarize
@@ -98,28 +98,6 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
     return rows
 
 
-class Rows(Reduction):
-    """Per-image rows of one (model, token): the records themselves (segmentation scores every image)."""
-
-    def __init__(self) -> None:
-        self.items: List[dict] = []
-
-    def update(self, output: List[dict], labels, indices, extras) -> None:
-        self.items += output
-
-    def merge(self, other: "Rows") -> None:
-        self.items += other.items
-
-    def state(self) -> dict:
-        return {"rows": self.items}
-
-    def load(self, state: dict) -> None:
-        self.items = [dict(r) for r in state["rows"]]
-
-    def rows(self, key: Key, ci_seed: int) -> List[dict]:
-        return sorted(self.items, key=lambda r: r["index"])
-
-
 class SegmentationSweep(Sweep):
     """Every (model, token) scored on each batch of VOC images, through the engine (one decode, every model)."""
 
@@ -137,8 +115,8 @@ class SegmentationSweep(Sweep):
         for t in tokens:
             yield {"token": t}, [r for r in rows if r["token"] == t]
 
-    def reduction(self, bundle: ModelBundle, cond: dict, opts: EngineOptions) -> Rows:
-        return Rows()
+    def reduction(self, bundle: ModelBundle, cond: dict, opts: EngineOptions) -> RowReduction:
+        return RowReduction()  # the per-image rows are the records
 
 
 def score_images(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSegmentationSet,

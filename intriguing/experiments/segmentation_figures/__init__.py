@@ -1,7 +1,8 @@
 """``intriguing segmentation-figures`` (visualize_segmentation.py): attention maps and masks drawn per image.
 
 Reads a PASCAL VOC devkit (ground truth drawn as a contour) or any folder of images. Records list the figures
-written per (model, token, image), so a rerun skips nothing silently and the manifest says what was drawn.
+written per (model, token, image); the drawing runs as an engine pass (a rerun skips the (model, weights, token)
+already drawn; torchrun splits the images).
 """
 from __future__ import annotations
 
@@ -35,12 +36,7 @@ class SegmentationFiguresExperiment(Experiment[Config]):
 
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.segmentation_figures.figures import run
-        skipped: List[str] = []
-        rows = run(self.config, bundles, data, run_dir.path, opts.batch_size, opts.device, opts.progress, skipped)
-        run_dir.append_records(rows)
-        if skipped:
-            run_dir.write_manifest(skipped_images=sorted(set(run_dir.manifest.get("skipped_images", [])) | set(skipped)))
-        return rows, {}
+        return run(self.config, bundles, data, run_dir, opts)
 
     @classmethod
     def report(cls, records: List[dict], out_dir: Any, plot: bool = True) -> str:

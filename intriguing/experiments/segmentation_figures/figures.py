@@ -8,17 +8,19 @@ Figures go to
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from PIL import Image
-from tqdm.auto import tqdm
 
 from intriguing.zoo import ModelBundle
 
+from intriguing.engine.accumulate import RowReduction
+from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.features.attention import token_attention
 from intriguing.data import IMG_EXTENSIONS, evenly_spaced
 from intriguing.data.decode import Unreadable, open_rgb
@@ -70,11 +72,60 @@ def image_source(path: str, config: Config, limit: Optional[int]) -> torch.utils
     return torch.utils.data.Subset(ds, evenly_spaced(len(ds), limit))
 
 
-def _collate(items: List[Dict[str, Any]]) -> Dict[str, Any]:
-    good = [it for it in items if it["image"] is not None]
-    return {"image": torch.stack([it["image"] for it in good]) if good else torch.empty(0, 3, 1, 1),
-            "target": [it["target"] for it in good], "name": [it["name"] for it in good],
-            "skipped": [it["reason"] for it in items if it["image"] is None]}
+class FigureSource:
+    """The chosen images as an engine data source: one uint8 view for every model (all see ``--input-size``),
+    names and VOC targets in ``Batch.extras``, unreadable images as the batch's skipped paths."""
+
+    def __init__(self, images: torch.utils.data.Dataset) -> None:
+        self.images = images
+        self.root = ""
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def samples(self) -> List[Tuple[str, int]]:
+        return [(str(i), 0) for i in range(len(self.images))]
+
+    def loader(self, geometries, batch_size: int, workers: int = 0, start: int = 0, stop: Optional[int] = None):
+        from intriguing.data.views import Batch
+        stop = len(self.images) if stop is None else stop
+        positions = list(range(start, stop))
+        geometries = list(dict.fromkeys(geometries))
+
+        def to_batch(items: List[Tuple[int, Dict[str, Any]]]) -> Batch:
+            good = [(pos, it) for pos, it in items if it["image"] is not None]
+            if good:
+                pixels = torch.stack([it["image"] for _, it in good]).mul(255).round_().to(torch.uint8)  # exact
+            else:
+                pixels = torch.empty(0, 3, 1, 1, dtype=torch.uint8)
+            return Batch({g: pixels for g in geometries}, torch.zeros(len(good), dtype=torch.long),
+                         torch.tensor([pos for pos, _ in good], dtype=torch.long),
+                         [it["reason"] for _, it in items if it["image"] is None],
+                         extras={"name": [it["name"] for _, it in good], "target": [it["target"] for _, it in good]})
+        indexed = [(pos, pos) for pos in positions]
+        dataset = _Positioned(self.images, indexed)
+        return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=workers,
+                                           collate_fn=to_batch)
+
+
+class _Positioned(torch.utils.data.Dataset):
+    """(position, item) pairs, so a batch knows where its images sit in the whole set."""
+
+    def __init__(self, images: torch.utils.data.Dataset, pairs: List[Tuple[int, int]]) -> None:
+        self.images, self.pairs = images, pairs
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, i: int) -> Tuple[int, Dict[str, Any]]:
+        pos, idx = self.pairs[i]
+        return pos, self.images[idx]
+
+
+def model_tokens(config: Config, bundle: ModelBundle) -> List[str]:
+    """The configured tokens this model has (the shape token only on distilled models)."""
+    return [t for t in config.tokens if t == "cls" or getattr(bundle.model, "dist_token", None) is not None]
 
 
 def folder_name(model: str, token: str, tokens: Sequence[str]) -> str:
@@ -83,34 +134,45 @@ def folder_name(model: str, token: str, tokens: Sequence[str]) -> str:
     return f"{safe}_{token}" if len(tokens) > 1 else safe
 
 
-def run(config: Config, bundles: Sequence[ModelBundle], images: torch.utils.data.Dataset, out_dir: str | Path,
-        batch_size: int, device, progress: bool = True, skipped: Optional[List[str]] = None) -> List[dict]:
-    """Write every figure; returns one record per (model, token, image) naming its figures. Unreadable images
-    are appended to ``skipped`` as 'path: reason'."""
-    skipped = [] if skipped is None else skipped
-    loader = torch.utils.data.DataLoader(images, batch_size=batch_size, shuffle=False, collate_fn=_collate)
-    written: List[dict] = []
-    for batch in tqdm(loader, disable=not progress, unit="batch"):
-        skipped += batch["skipped"]
-        if not batch["name"]:
-            continue
-        x01 = batch["image"].to(device)
-        for b in bundles:
-            tokens = [t for t in config.tokens if t == "cls" or getattr(b.model, "dist_token", None) is not None]
-            if not tokens:
-                raise UserError(f"{b.name} has no distillation token; use --tokens cls.")
-            x = normalize(x01, b.data_config["mean"], b.data_config["std"]) if config.normalize_input else x01
-            with torch.inference_mode():
-                maps = token_attention(b.model, x, tokens, config.block, original_pos=config.paper_compat)
-            for t in tokens:
-                masks = threshold_attention(maps[t], config.threshold).cpu()
-                mean_masks = mean_head_mask(maps[t], config.threshold).cpu()
-                sub = Path(out_dir) / folder_name(b.name, t, config.tokens)
-                for i, name in enumerate(batch["name"]):
-                    paths = save_attention_figures(
-                        sub, name, batch["image"][i], maps[t][i].cpu(), masks[i], mean_masks[i],
-                        title=f"{name}: {b.name} ({t} token, block {config.block}, top {config.threshold:.0%} mass)",
-                        per_head=config.per_head, dpi=config.dpi, target=batch["target"][i])
-                    written.append({"model": b.name, "token": t, "image": name, "figures": len(paths),
-                                    "folder": str(sub.relative_to(out_dir))})
-    return written
+class FiguresSweep(Sweep):
+    """Each (model, token): the attention of every image of the batch, drawn; the records name the figures."""
+
+    def __init__(self, config: Config, out_dir: Path) -> None:
+        self.config, self.out_dir = config, Path(out_dir)
+
+    def conditions(self, bundle: ModelBundle) -> List[dict]:
+        return [{"token": t} for t in model_tokens(self.config, bundle)]
+
+    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, List[dict]]]:
+        c = self.config
+        tokens = model_tokens(c, bundle)
+        x = normalize(x01, bundle.data_config["mean"], bundle.data_config["std"]) if c.normalize_input else x01
+        maps = token_attention(bundle.model, x, tokens, c.block, original_pos=c.paper_compat)
+        images = x01.cpu()
+        for t in tokens:
+            masks = threshold_attention(maps[t], c.threshold).cpu()
+            mean_masks = mean_head_mask(maps[t], c.threshold).cpu()
+            sub = self.out_dir / folder_name(bundle.name, t, c.tokens)
+            rows = []
+            for i, name in enumerate(batch.extras["name"]):
+                paths = save_attention_figures(
+                    sub, name, images[i], maps[t][i].cpu(), masks[i], mean_masks[i],
+                    title=f"{name}: {bundle.name} ({t} token, block {c.block}, top {c.threshold:.0%} mass)",
+                    per_head=c.per_head, dpi=c.dpi, target=batch.extras["target"][i])
+                rows.append({"model": bundle.name, "weights": bundle.weights_id, "token": t, "image": name,
+                             "figures": len(paths), "folder": str(sub.relative_to(self.out_dir))})
+            yield {"token": t}, rows
+
+    def reduction(self, bundle: ModelBundle, cond: dict, opts: EngineOptions) -> RowReduction:
+        return RowReduction()
+
+
+def run(config: Config, bundles: Sequence[ModelBundle], images: torch.utils.data.Dataset, run_dir,
+        opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
+    """Draw every figure in one engine pass (fp32; unreadable images skipped and listed in the manifest); returns
+    one record per (model, token, image) naming its figures."""
+    for b in bundles:
+        if not model_tokens(config, b):
+            raise UserError(f"{b.name} has no distillation token; use --tokens cls.")
+    return run_sweep(FiguresSweep(config, Path(run_dir.path)), bundles, FigureSource(images), run_dir,
+                     dataclasses.replace(opts, precision="fp32", per_image=False))
