@@ -25,16 +25,17 @@ Key = Tuple[str, str, str, int]
 MEASURE_ROWS = {"top-k": "eigenvalue", "spectrum": "max_eigenvalue", "trace": "trace", "density": "slq"}
 
 
-def _key(model: str, condition: str, measure: str, index: int) -> Key:
-    return (str(model), str(condition), str(measure), int(index))
+def _key(model: str, weights: str, condition: str, measure: str, index: int) -> Key:
+    """A record's identity: the model's name and weights (other weights under the same name are new work)."""
+    return (str(model), str(weights), str(condition), str(measure), int(index))
 
 
-def planned(config: Config, model: str, condition: str) -> List[Key]:
+def planned(config: Config, model: str, weights: str, condition: str) -> List[Key]:
     """The record keys a complete run of ``model`` under ``condition`` holds."""
     keys: List[Key] = []
     for m in config.measures:
         count = {"top-k": config.top_k, "spectrum": config.batches, "trace": 1, "density": config.slq_vectors}[m]
-        keys += [_key(model, condition, MEASURE_ROWS[m], i) for i in range(count)]
+        keys += [_key(model, weights, condition, MEASURE_ROWS[m], i) for i in range(count)]
     return keys
 
 
@@ -49,11 +50,12 @@ class ModelSpectra:
         self.images = sum(int(y.numel()) for _, y in data)
 
     def _row(self, measure: str, index: int, value: float, op: LossHessian, t0: float, **extra) -> dict:
-        return {"model": self.b.name, "condition": self.cond, "measure": measure, "index": index, "value": value,
+        return {"model": self.b.name, "weights": self.b.weights_id, "condition": self.cond, "measure": measure, "index": index, "value": value,
                 **extra, "hvps": op.products, "parameters": self.n, "seconds": round(time.perf_counter() - t0, 3)}
 
     def _todo(self, measure: str, count: int) -> bool:
-        return any(_key(self.b.name, self.cond, measure, i) not in self.done for i in range(count))
+        return any(_key(self.b.name, self.b.weights_id, self.cond, measure, i) not in self.done
+                   for i in range(count))
 
     def _operator(self, data: list) -> LossHessian:
         return LossHessian(self.b, self.params, data, self.c.weight_decay, self.c.l2)
@@ -71,7 +73,7 @@ class ModelSpectra:
     def spectrum(self, progress: bool) -> None:
         """Park & Kim's figure: the dominant eigenvalue (power iteration, as PyHessian) of each mini-batch."""
         for j, batch in enumerate(tqdm(self.data, disable=not progress, desc=f"{self.b.name} spectrum", unit="batch")):
-            if _key(self.b.name, self.cond, "max_eigenvalue", j) in self.done:
+            if _key(self.b.name, self.b.weights_id, self.cond, "max_eigenvalue", j) in self.done:
                 continue
             t0, op = time.perf_counter(), self._operator([batch])
             res = power_iteration(op, self.n, 1, self.c.power_iters, self.c.tol,
@@ -92,7 +94,7 @@ class ModelSpectra:
     def density(self) -> None:
         op = self._operator(self.data)
         for v in range(self.c.slq_vectors):
-            if _key(self.b.name, self.cond, "slq", v) in self.done:
+            if _key(self.b.name, self.b.weights_id, self.cond, "slq", v) in self.done:
                 continue
             t0 = time.perf_counter()
             # one generator per vector: a resumed run draws the same start vectors
@@ -105,8 +107,10 @@ class ModelSpectra:
 def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions
         ) -> Tuple[List[dict], Dict[str, str]]:
     """Decode the fixed batch set once, then every measure of every model in fp32; failures stay per model."""
-    done = {_key(r["model"], r["condition"], r["measure"], r["index"]) for r in run_dir.records()}
-    todo = [b for b in bundles if any(k not in done for c in config.data for k in planned(config, b.name, c))]
+    done = {_key(r["model"], r.get("weights", ""), r["condition"], r["measure"], r["index"])
+            for r in run_dir.records()}
+    todo = [b for b in bundles
+            if any(k not in done for c in config.data for k in planned(config, b.name, b.weights_id, c))]
     if not todo:
         return [], {}
     chosen = fixed.select_images(images, config.batches, opts.batch_size, config.seed)

@@ -24,8 +24,9 @@ from intriguing.zoo import ModelBundle
 Key = Tuple[str, str, float, float]
 
 
-def _key(model: str, condition: str, x: float, y: float) -> Key:
-    return (str(model), str(condition), round(float(x), 8), round(float(y), 8))
+def _key(model: str, weights: str, condition: str, x: float, y: float) -> Key:
+    """A grid point's identity: the model's name and weights (other weights under the same name are new work)."""
+    return (str(model), str(weights), str(condition), round(float(x), 8), round(float(y), 8))
 
 
 def grid_points(config: Config) -> List[Tuple[float, float]]:
@@ -56,14 +57,15 @@ def landscape(config: Config, bundle: ModelBundle, data: Dict[str, list], done: 
     new: List[dict] = []
     try:
         for cond, batches in data.items():
-            todo = [(x, y) for x, y in grid_points(config) if _key(bundle.name, cond, x, y) not in done]
+            todo = [(x, y) for x, y in grid_points(config)
+                    if _key(bundle.name, bundle.weights_id, cond, x, y) not in done]
             for x, y in tqdm(todo, disable=not progress, desc=f"{bundle.name} {cond}", unit="point"):
                 set_point(params, base, dirs, (x, y))
                 t0 = time.perf_counter()
                 nll, top1, n = evaluate_nll(bundle, batches)
                 weight_norm, sum_norms = l2_norms(params)
                 reg = regulariser(config, weight_norm, sum_norms)
-                row = {"model": bundle.name, "condition": cond, "dims": config.dims, "x": x, "y": y,
+                row = {"model": bundle.name, "weights": bundle.weights_id, "condition": cond, "dims": config.dims, "x": x, "y": y,
                        "loss": nll + reg, "nll": nll, "l2_term": reg, "top1": top1, "weight_norm": weight_norm,
                        "sum_norms": sum_norms, "images": n, "seconds": round(time.perf_counter() - t0, 4)}
                 run_dir.append_records([row])  # flushed per point: an interrupted run loses one point at most
@@ -76,9 +78,10 @@ def landscape(config: Config, bundle: ModelBundle, data: Dict[str, list], done: 
 def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions
         ) -> Tuple[List[dict], Dict[str, str]]:
     """Decode the fixed batch set once (every geometry), then each model's grid; a failing model fails alone."""
-    done = {_key(r["model"], r["condition"], r["x"], r["y"]) for r in run_dir.records()}
+    done = {_key(r["model"], r.get("weights", ""), r["condition"], r["x"], r["y"]) for r in run_dir.records()}
     points = grid_points(config)
-    todo = [b for b in bundles if any(_key(b.name, c, x, y) not in done for c in config.data for x, y in points)]
+    todo = [b for b in bundles
+            if any(_key(b.name, b.weights_id, c, x, y) not in done for c in config.data for x, y in points)]
     if not todo:
         return [], {}
     chosen = fixed.select_images(images, config.batches, opts.batch_size, config.seed)
