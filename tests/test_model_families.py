@@ -112,3 +112,11 @@ def test_t2t_blocks_read_out_through_timms_forward_intermediates_contract():
     assert logits.shape == (2, 2, 1000)
     with torch.no_grad():
         assert torch.allclose(logits[1], b.model(x), atol=1e-5) and not torch.allclose(logits[0], logits[1])
+
+
+def test_list_models_shows_every_family(capsys):
+    from intriguing.zoo.__main__ import list_models
+    assert list_models() == 0
+    out = capsys.readouterr().out
+    for name in ("t2t_vit_14", "t2t_vit_24", "tnt_s_patch16_224", "resnet50.tv_in1k", "deit_tiny_patch16_224"):
+        assert name in out, name

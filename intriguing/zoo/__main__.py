@@ -6,6 +6,11 @@ import sys
 from typing import Optional
 
 
+PAPER_TIMM = (("deit_tiny_patch16_224", "DeiT-T (also deit_small_*, deit_base_*, *_distilled_*)"),
+              ("tnt_s_patch16_224", "TNT-S"),
+              ("resnet50.tv_in1k", "ResNet-50 with torchvision's weights (the paper's CNN)"))
+
+
 def list_models(pattern: Optional[str] = None) -> int:
     """Print the registered zoo models (filtered by ``pattern``), then timm's pretrained names matching it."""
     import timm
@@ -23,7 +28,9 @@ def list_models(pattern: Optional[str] = None) -> int:
             print(f"no model matches {pattern!r}", file=sys.stderr)
             return 2
     else:
-        print("\nany timm model name works too: `intriguing list-models 'deit*'` lists timm's matching names.")
+        print("\nthe paper's families from timm (any timm name works too: `intriguing list-models 'deit*'`):")
+        for name, what in PAPER_TIMM:
+            print(f"  {name:24s} {what}")
     return 0
 
 
