@@ -142,7 +142,7 @@ class CommonOptions:
                          "comma list of model names or wildcards; NAME=PATH|URL|random picks the weights")
     data_path: Optional[str] = option(None, "folder of class sub-folders (ImageNet wnids score 1000-way); "
                                             "default: $DATA_PATH, else Imagenette val in data/")
-    limit: Optional[int] = option(None, "use N evenly spaced images of each folder (quick runs)")
+    limit: Optional[int] = option(None, "use N evenly spaced images in all (deterministic, covers every class; quick runs)")
     batch_size: int = option(64, "images per batch (halved automatically on CUDA out-of-memory)")
     workers: int = option(min(4, os.cpu_count() or 1), "data-loading processes (0: load in the main process)")
     device: str = option("auto", "auto | cpu | cuda | cuda:N | mps")

@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}"
 DATA_PATH="${DATA_PATH:-}"            # empty: Imagenette val in data/ (point it at a *training* split)
-MODELS="${MODELS:-vit_tiny_patch16_224,resnet50}"   # Park & Kim's ViT-Ti vs ResNet-50
+MODELS="${MODELS:-vit_tiny_patch16_224,resnet50.tv_in1k}"   # Park & Kim's ViT-Ti vs ResNet-50
 "$PYTHON" analyze_hessian.py --models "$MODELS" ${DATA_PATH:+--data-path "$DATA_PATH"} "$@"

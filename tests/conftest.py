@@ -53,3 +53,17 @@ def image_folder(tmp_path) -> Path:
             arr = rng.integers(0, 255, size=(200 + 10 * i, 260, 3), dtype=np.uint8)
             Image.fromarray(arr).save(root / w / f"img_{i}.JPEG")
     return root
+
+
+@pytest.fixture
+def split_folder(tmp_path):
+    """A transfer data set: train/ and val/ with 3 classes of distinct colours (6 train, 4 val images each)."""
+    rng = np.random.default_rng(0)
+    colours = {"red": (200, 30, 30), "green": (30, 200, 30), "blue": (30, 30, 200)}
+    for split, n in (("train", 6), ("val", 4)):
+        for name, rgb in colours.items():
+            (tmp_path / "ds" / split / name).mkdir(parents=True)
+            for i in range(n):
+                arr = np.clip(np.array(rgb) + rng.normal(0, 20, (40, 40, 3)), 0, 255).astype(np.uint8)
+                Image.fromarray(arr).save(tmp_path / "ds" / split / name / f"{i}.png")
+    return tmp_path / "ds"

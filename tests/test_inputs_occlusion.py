@@ -101,3 +101,29 @@ def test_a_grid_that_does_not_fit_fails_that_model_only(tmp_path, image_folder, 
     assert sentence in read_manifest(out)["failed_models"][bad]
     assert {r["model"] for r in read_records(out)} == {good}  # the other model still ran
     assert code != 0  # a model failed: the run says so in its exit status
+
+
+def test_a_checkpoint_whose_patches_do_not_tile_its_input_fails_that_model_only(tmp_path, image_folder, capsys):
+    """A ViT with 16-px patches evaluated at 72 px sees a 4x4 token grid covering 64x64: 18-px PatchDrop cells
+    would straddle its tokens (silently wrong numbers). One sentence, that model only; the other model runs."""
+    import timm
+    from conftest import TINY_CONFIG
+    from intriguing.zoo.bundle import ZOO, ZooEntry
+
+    def build(checkpoint, pretrained):
+        torch.manual_seed(0)
+        return timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=72, embed_dim=32, depth=1,
+                                 num_heads=2).eval()
+    if "test_vit_72" not in ZOO:
+        ZOO.register("test_vit_72", ZooEntry(name="test_vit_72", build=build,
+                                             data_config={**TINY_CONFIG, "input_size": (3, 72, 72)},
+                                             description="test-only ViT whose patches do not tile its input"))
+    out = tmp_path / "o"
+    code = run_command("occlusion", ["--models", "test_vit_72,test_tiny_vit", "--data-path", str(image_folder),
+                                     "--ratios", "0", "0.5", "--out-dir", str(out), "--workers", "0", "--no-progress",
+                                     "--no-plot"])
+    err = capsys.readouterr().err
+    sentence = "test_vit_72's 16-px patches tile 64x64 of its 72x72 input, so PatchDrop cells cannot match its tokens"
+    assert sentence in err and "Traceback" not in err
+    assert sentence in read_manifest(out)["failed_models"]["test_vit_72"]
+    assert {r["model"] for r in read_records(out)} == {"test_tiny_vit"} and code == 1

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import DataLoader
 
 from intriguing.experiments.transfer.datasets import get_dataset
-from intriguing.experiments.transfer.extract import readable
+from intriguing.data.torch_source import DatasetSource
 
 
 def _dtd(root):
@@ -39,10 +38,15 @@ def test_torchvision_dataset_items_are_decoded_by_the_toolkit(tmp_path):
 
 
 def test_the_extraction_batches_skip_the_unreadable_item_with_its_reason(tmp_path):
+    """The engine source the command's feature pass reads: unreadable items leave the batch with their reason,
+    the others keep their global index (what per-index seeded views and torchrun shards rely on)."""
     _dtd(tmp_path)
     ds = get_dataset("dtd").load(tmp_path, "train", transform=lambda im: torch.from_numpy(
         np.asarray(im.resize((8, 8))).copy()).permute(2, 0, 1))
-    batches = list(DataLoader(ds, batch_size=12, collate_fn=readable))
-    images, labels, reasons = batches[0]
-    assert images.shape == (10, 3, 8, 8) and labels.tolist().count(1) == 4  # train+val, 6 each, 2 unreadable
-    assert len(reasons) == 2 and all(r.endswith("bad.jpg: not an image") for r in reasons)
+    batches = list(DatasetSource(ds, str(tmp_path)).loader([("g",)], batch_size=12))
+    b = batches[0]
+    assert b.views[("g",)].shape == (10, 3, 8, 8) and b.labels.tolist().count(1) == 4  # train+val, 6 each, 2 bad
+    assert len(b.bad_paths) == 2 and all(r.endswith("bad.jpg: not an image") for r in b.bad_paths)
+    assert 5 not in b.indices.tolist() and 11 not in b.indices.tolist() and b.indices.tolist()[:5] == [0, 1, 2, 3, 4]
+    second = list(DatasetSource(ds, str(tmp_path)).loader([("g",)], batch_size=4, start=6, stop=12))
+    assert sum(len(x) for x in second) == 5 and second[0].indices.tolist() == [6, 7, 8, 9]

@@ -1,7 +1,8 @@
 """Feature-drop lesion: the pure token / position drops (hypothesis), the hooks against hand-written forwards,
 --paper-compat against the original's rule, and the command end to end (records, notes, resume).
 
-Models are the random-init tiny ViT / ResNet of conftest (mechanics only; no trained ViT exists offline)."""
+Models are the random-init tiny ViT / ResNet of conftest and the tiny TNT / T2T-ViT of tiny_families (mechanics
+only; no trained ViT exists offline)."""
 from __future__ import annotations
 
 import json
@@ -18,11 +19,12 @@ from intriguing.experiments.lesion import sweep as lesion_sweep
 from intriguing.experiments.lesion.config import Config
 from intriguing.experiments.lesion.points import cnn_stage_modules, lesion_hook
 from intriguing.perturb import n_dropped, per_image_drop_mask
-from intriguing.perturb.lesion import lesion_tokens, paper_token_mask, zero_positions
+from intriguing.perturb.lesion import lesion_pixel_groups, lesion_tokens, paper_token_mask, zero_positions
 from intriguing.records import read_manifest, read_records
 from intriguing.seeding import derive_seed
 from intriguing.zoo import load_model
 from original_code import original_deit_lesion, original_resnet_drop
+import tiny_families  # noqa: F401  (registers test_tiny_tnt, test_tiny_t2t)
 
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "6"]
 
@@ -174,6 +176,7 @@ def test_command_records_notes_and_resume(tmp_path, image_folder, capsys, monkey
     assert all(r["n"] == 12 for r in recs)
     assert read_manifest(out)["status"] == "complete" and (out / "lesion.png").stat().st_size > 0
     assert (out / "per_image.csv.gz").exists()
+    assert not (out / "reliability.png").exists()  # drawn only with --metrics calibration
     calls = []
     monkeypatch.setattr(lesion_sweep.LesionSweep, "evaluate", lambda *a: calls.append(1) or iter(()))
     code, _ = run(tmp_path, image_folder, "--fractions", "0", "0.5", "--stages", "2", "5", "--runs", "2",
@@ -200,3 +203,74 @@ def test_a_model_with_no_block_in_range_fails_alone(tmp_path, image_folder, caps
 def test_bad_options_are_one_sentence(tmp_path, image_folder, capsys):
     code, _ = run(tmp_path, image_folder, "--fractions", "1.5")
     assert code == 2 and "--fractions must lie in [0, 1]; got [1.5]." in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def tnt():
+    return load_model("test_tiny_tnt")
+
+
+@pytest.mark.parametrize("mode", ["remove", "zero"])
+@pytest.mark.parametrize("block", [0, 1])
+def test_tnt_block_lesion_drops_the_patch_and_its_pixel_tokens(tnt, mode, block):
+    """TNT blocks take (pixel_embed, patch_embed): a dropped patch loses its outer token and its inner pixel
+    tokens (each block adds their projection back onto it); the class token is kept. Against a hand-written
+    forward of timm's TNT."""
+    x = torch.rand(4, 3, 64, 64)
+    got = evaluate(tnt, Config(fractions=(0.5,), blocks=(block,), lesion_mode=mode), x, start=7)[(block, 0.5, 0)]
+    m, b, n = tnt.model, 4, 16
+    mask = per_image_drop_mask(torch.arange(7, 11), (1, n), n // 2, 0, "lesion", "block", block, 0.5, 0).reshape(b, n)
+    with torch.inference_mode():
+        pix = m.pixel_embed(tnt.normalize(x), m.pixel_pos)  # (B * 16, pixels per patch, inner dim), patch-major
+        pat = m.norm2_proj(m.proj(m.norm1_proj(pix.reshape(b, n, -1))))
+        pat = torch.cat([m.cls_token.expand(b, -1, -1), pat], dim=1) + m.patch_pos
+        for i, blk in enumerate(m.blocks):
+            if i == block:
+                groups = pix.reshape(b, n, *pix.shape[1:])
+                if mode == "remove":
+                    pat = torch.stack([torch.cat([ti[:1], ti[1:][~mi]]) for ti, mi in zip(pat, mask)])
+                    pix = torch.cat([gi[~mi] for gi, mi in zip(groups, mask)])
+                else:
+                    pat = torch.cat([pat[:, :1], pat[:, 1:].masked_fill(mask.unsqueeze(-1), 0.0)], dim=1)
+                    pix = groups.masked_fill(mask[:, :, None, None], 0.0).reshape(pix.shape)
+            pix, pat = blk(pix, pat)
+        ref = m.forward_head(m.norm(pat))
+    torch.testing.assert_close(got, ref, rtol=0, atol=1e-6)
+    assert not torch.allclose(got, tnt(x), atol=1e-4)
+
+
+def test_pixel_groups_follow_the_patch_mask():
+    pixels = torch.arange(2 * 3 * 2 * 1, dtype=torch.float32).reshape(6, 2, 1)  # B=2, N=3 patches, 2 pixels each
+    mask = torch.tensor([[True, False, False], [False, False, True]])
+    assert lesion_pixel_groups(pixels, mask, "remove").flatten().tolist() == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert lesion_pixel_groups(pixels, mask, "zero").flatten().tolist() == [0, 0, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0]
+    with pytest.raises(ValueError, match="same number dropped"):
+        lesion_pixel_groups(pixels, torch.tensor([[True, True, False], [False, False, True]]), "remove")
+
+
+def test_tnt_and_t2t_run_as_vits_with_reliability_diagrams(tmp_path, image_folder):
+    """TNT was read as a CNN of 12 'stages' (its feature_info) and crashed on its blocks' tuple outputs; now it is
+    lesioned per block like T2T-ViT. --metrics calibration draws the reliability diagrams."""
+    out = tmp_path / "families"
+    assert main("lesion", ["--models", "test_tiny_tnt,test_tiny_t2t", "--data-path", str(image_folder), "--out-dir",
+                           str(out), "--blocks", "0", "1", "--fractions", "0", "0.5", "--metrics", "calibration",
+                           *ARGS]) == 0
+    recs = read_records(out)
+    for model in ("test_tiny_tnt", "test_tiny_t2t"):
+        mine = [r for r in recs if r["model"] == model]
+        assert {(r["unit"], r["block"], r["fraction"]) for r in mine} == {
+            ("block", b, f) for b in (0, 1) for f in (0.0, 0.5)}
+        assert {float(r["dropped"]) for r in mine} == {0.0, 0.5} and all(0 <= r["ece"] <= 100 for r in mine)
+    assert not read_manifest(out).get("failed_models")
+    assert (out / "reliability.png").stat().st_size > 10_000 and (out / "lesion.png").exists()
+
+
+def test_paper_json_accuracy_is_the_exact_decimal(tmp_path):
+    """28 of 125 correct: 22.4 / 100 is 0.22399999999999998 in floating point; the report must say 0.224."""
+    recs = [{"model": "m", "run": 0, "block": 4, "fraction": 0.5, "top1": 22.4, "n": 125},
+            {"model": "m", "run": 0, "block": 4, "fraction": 0.25, "top1": 100 * 57 / 70, "n": 70}]
+    assert recs[0]["top1"] / 100 != 0.224
+    lesion_sweep.write_paper_json(recs, tmp_path)
+    text = (tmp_path / "paper_compat" / "m.json").read_text()
+    assert json.loads(text) == {"run_000": {"4": {"0.5": 0.224, "0.25": 57 / 70}}}
+    assert '"0.5": 0.224' in text and "0.22399999999999998" not in text

@@ -15,13 +15,21 @@ from intriguing.zoo import all_names, load_model
 ARGS = ["--workers", "0", "--no-progress", "--device", "cpu", "--no-plot"]
 
 
-def t2t_vit_14_keys() -> dict:
-    """yitu-opensource/T2T-ViT t2t_vit_14: tokens_type performer, token_dim 64, embed 384, depth 14, mlp_ratio 3,
-    qkv_bias False; Token_performer(dim, in_dim=64, kernel_ratio=0.5) holds kqv, proj, norm1, norm2, mlp.0, mlp.2 and
-    the fixed random-feature matrix w (m = 32 x 64)."""
-    keys = {"cls_token": (1, 1, 384), "pos_embed": (1, 197, 384), "norm.weight": (384,), "norm.bias": (384,),
-            "head.weight": (1000, 384), "head.bias": (1000,), "tokens_to_token.project.weight": (384, 576),
-            "tokens_to_token.project.bias": (384,)}
+# the authors' t2t_vit_14 / _19 / _24: (embed_dim, depth); num_heads (6 / 7 / 8) stores no tensor of its own
+T2T_AUTHORS = {"t2t_vit_14": (384, 14), "t2t_vit_19": (448, 19), "t2t_vit_24": (512, 24)}
+RELEASE_FILES = {"t2t_vit_14": "81.5_T2T_ViT_14.pth.tar", "t2t_vit_19": "81.9_T2T_ViT_19.pth.tar",
+                 "t2t_vit_24": "82.3_T2T_ViT_24.pth.tar"}
+
+
+def t2t_keys(embed: int, depth: int) -> dict:
+    """yitu-opensource/T2T-ViT T2T_ViT(tokens_type='performer', token_dim=64, mlp_ratio=3, qkv_bias=False):
+    T2T_module holds two Token_performer(dim, in_dim=64, kernel_ratio=0.5) (kqv, proj, norm1, norm2, mlp.0, mlp.2
+    and the fixed random-feature matrix w, m = 32 x 64) and project (embed x 64*3*3); then cls_token, the stored
+    sinusoid pos_embed (197 positions at 224 px), ``depth`` Blocks (no qkv bias, MLP 3 x embed), norm, head."""
+    hidden = 3 * embed
+    keys = {"cls_token": (1, 1, embed), "pos_embed": (1, 197, embed), "norm.weight": (embed,), "norm.bias": (embed,),
+            "head.weight": (1000, embed), "head.bias": (1000,), "tokens_to_token.project.weight": (embed, 576),
+            "tokens_to_token.project.bias": (embed,)}
     for i, dim in ((1, 3 * 7 * 7), (2, 64 * 3 * 3)):
         p = f"tokens_to_token.attention{i}."
         keys.update({p + "w": (32, 64), p + "kqv.weight": (192, dim), p + "kqv.bias": (192,),
@@ -29,33 +37,62 @@ def t2t_vit_14_keys() -> dict:
                      p + "norm1.bias": (dim,), p + "norm2.weight": (64,), p + "norm2.bias": (64,),
                      p + "mlp.0.weight": (64, 64), p + "mlp.0.bias": (64,), p + "mlp.2.weight": (64, 64),
                      p + "mlp.2.bias": (64,)})
-    for b in range(14):
+    for b in range(depth):
         p = f"blocks.{b}."
-        keys.update({p + "norm1.weight": (384,), p + "norm1.bias": (384,), p + "attn.qkv.weight": (1152, 384),
-                     p + "attn.proj.weight": (384, 384), p + "attn.proj.bias": (384,), p + "norm2.weight": (384,),
-                     p + "norm2.bias": (384,), p + "mlp.fc1.weight": (1152, 384), p + "mlp.fc1.bias": (1152,),
-                     p + "mlp.fc2.weight": (384, 1152), p + "mlp.fc2.bias": (384,)})
+        keys.update({p + "norm1.weight": (embed,), p + "norm1.bias": (embed,), p + "attn.qkv.weight": (3 * embed, embed),
+                     p + "attn.proj.weight": (embed, embed), p + "attn.proj.bias": (embed,),
+                     p + "norm2.weight": (embed,), p + "norm2.bias": (embed,), p + "mlp.fc1.weight": (hidden, embed),
+                     p + "mlp.fc1.bias": (hidden,), p + "mlp.fc2.weight": (embed, hidden), p + "mlp.fc2.bias": (embed,)})
     return keys
 
 
-def _synthetic(tmp_path, keys: dict, wrap: str = "state_dict"):
+def t2t_vit_14_keys() -> dict:
+    return t2t_keys(*T2T_AUTHORS["t2t_vit_14"])
+
+
+def _release_file(tmp_path, name: str, sd: dict):
+    """Saved as the authors' release files are: exactly ``{"state_dict_ema": state_dict}`` (what the original's
+    vit_models/t2t_vit.py reads, ``checkpoint["state_dict_ema"]``)."""
+    path = tmp_path / RELEASE_FILES[name]
+    torch.save({"state_dict_ema": sd}, path)
+    return path
+
+
+def _synthetic(tmp_path, keys: dict, name: str = "t2t_vit_14"):
     g = torch.Generator().manual_seed(0)
     sd = {k: torch.randn(shape, generator=g) * 0.02 for k, shape in keys.items()}
-    path = tmp_path / "81.5_T2T_ViT_14.pth.tar"
-    torch.save({wrap: sd, "epoch": 310}, path)  # the authors' files are timm training checkpoints
-    return path, sd
+    return _release_file(tmp_path, name, sd), sd
 
 
 def test_t2t_vit_14_loads_the_authors_key_set_strictly(tmp_path):
     path, sd = _synthetic(tmp_path, t2t_vit_14_keys())
+    assert set(torch.load(path, weights_only=True)) == {"state_dict_ema"}
     b = load_model(f"t2t_vit_14={path}")
     own = b.model.state_dict()
     assert set(own) == set(sd) and all(tuple(own[k].shape) == tuple(sd[k].shape) for k in sd)
     assert torch.equal(own["tokens_to_token.attention1.w"], sd["tokens_to_token.attention1.w"])
+    assert torch.equal(own["blocks.13.mlp.fc2.weight"], sd["blocks.13.mlp.fc2.weight"])  # not a random init
     assert b.is_vit and b.patch_size == 16 and tuple(b.model.patch_embed.grid_size) == (14, 14)
     assert b.data_config["crop_pct"] == 0.9 and b.data_config["interpolation"] == "bicubic"
     out = b(torch.rand(2, 3, 224, 224))
     assert out.shape == (2, 1000) and torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("name", ["t2t_vit_19", "t2t_vit_24"])
+def test_t2t_vit_19_and_24_load_the_authors_key_set_strictly(tmp_path, name):
+    """Each tensor is one constant broadcast to its shape (a few bytes on disk, so the 64M-parameter T2T-ViT-24 is
+    cheap): tensor i holds i / 1000, so the load is checked key by key, and any renamed, added or reshaped
+    parameter of our architecture fails the strict load."""
+    keys = t2t_keys(*T2T_AUTHORS[name])
+    sd = {k: torch.full((), i / 1000).expand(shape) for i, (k, shape) in enumerate(keys.items())}
+    b = load_model(f"{name}={_release_file(tmp_path, name, sd)}")
+    own = b.model.state_dict()
+    assert {k: tuple(v.shape) for k, v in own.items()} == keys
+    depth = T2T_AUTHORS[name][1]
+    assert len(b.model.blocks) == depth and b.model.embed_dim == T2T_AUTHORS[name][0]
+    for i, k in enumerate(keys):
+        if k in ("cls_token", "pos_embed", f"blocks.{depth - 1}.mlp.fc2.weight", "tokens_to_token.attention2.w"):
+            assert torch.all(own[k] == i / 1000), k
 
 
 def test_t2t_attention_uses_the_authors_embed_dim_scale():

@@ -115,3 +115,25 @@ def test_random_weights_depend_only_on_seed_and_spec():
     state = torch.random.get_rng_state()
     intriguing.zoo.load_model("resnet10t=random", seed=3)
     assert torch.equal(state, torch.random.get_rng_state())  # the caller's global RNG is left alone
+
+
+def test_release_wrappers_are_unwrapped_in_order(tmp_path):
+    """T2T-ViT releases hold only ``state_dict_ema``; a timm training file with both takes the trained weights;
+    DINO's full checkpoints give the teacher's backbone (its projection head is not part of the network)."""
+    from intriguing.zoo.weights import WRAPPERS, load_state_dict
+    a, b = torch.ones(2), torch.zeros(2)
+    cases = [({"state_dict_ema": {"w": a}}, {"w": a}),
+             ({"state_dict": {"w": a}, "state_dict_ema": {"w": b}, "epoch": 3}, {"w": a}),
+             ({"model": {"module.w": a}}, {"w": a}),
+             ({"model_ema": {"w": a}}, {"w": a}),
+             ({"student": {"module.backbone.w": b}, "teacher": {"backbone.w": a, "head.mlp.0.weight": b}},
+              {"w": a}),
+             ({"w": a, "backbone.x": b}, {"w": a, "backbone.x": b})]  # a flat dict keeps a model's own backbone
+    for i, (ckpt, want) in enumerate(cases):
+        torch.save(ckpt, tmp_path / f"{i}.pth")
+        got = load_state_dict(tmp_path / f"{i}.pth")
+        assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want), ckpt
+    assert WRAPPERS.index("state_dict") < WRAPPERS.index("state_dict_ema")
+    torch.save({"state_dict_ema": {}}, tmp_path / "empty.pth")
+    with pytest.raises(UserError, match=r"holds no state dict\."):
+        load_state_dict(tmp_path / "empty.pth")

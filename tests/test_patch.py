@@ -48,10 +48,17 @@ def test_patch_command_records_saved_patches_and_reuse(tmp_path, image_folder):
                           "--transfer", "--samples", "2", "--out-dir", str(out)]) == 0
     recs = read_records(out)
     # every model x every source patch x area x run
+    models = ("test_tiny_cnn=random", "test_tiny_vit=random")
     assert {(r["model"], r["source"], r["area"], r["run"]) for r in recs} == {
-        (m, s, a, r) for m in ("test_tiny_cnn=random", "test_tiny_vit=random")
-        for s in ("test_tiny_cnn=random", "test_tiny_vit=random") for a in (0.1, 0.3) for r in (0, 1)}
-    assert all(0 <= r["fooled"] <= 1 and r["n"] == 6 and r["target_class"] == -1 for r in recs)
+        (m, s, a, r) for m in models for s in models for a in (0.1, 0.3) for r in (0, 1)} | {
+        (m, m, 0.0, 0) for m in models}  # area 0: each model's clean reference
+    # rates in percent, as top1: fooled is a multiple of 100 / 6 here, and 0 without a patch
+    assert all(0 <= r["fooled"] <= 100 and r["n"] == 6 and r["target_class"] == -1 for r in recs)
+    for r in recs:
+        assert abs(r["fooled"] * 6 / 100 - round(r["fooled"] * 6 / 100)) < 1e-6
+        assert r["clean_top1"] == next(c["top1"] for c in recs if c["area"] == 0 and c["model"] == r["model"])
+        if r["area"] == 0:
+            assert r["fooled"] == 0 and r["top1"] == r["clean_top1"]
     saved = load_patch(patch_file(out / "patches", "test_tiny_vit=random", 0.3))
     assert saved["model"] == "test_tiny_vit=random" and saved["area"] == 0.3 and saved["steps"] == 2
     assert saved["target_class"] is None and (out / "patches" / "test_tiny_vit_random__area0.3.png").is_file()
@@ -75,3 +82,25 @@ def test_patch_command_errors_are_one_sentence(tmp_path, image_folder, capsys):
     err = capsys.readouterr().err
     assert "No saved patch" in err and "Traceback" not in err
     assert json.loads((tmp_path / "c" / "manifest.json").read_text())["failed_models"]
+
+
+def test_targeted_patch_raises_the_recorded_target_hit_rate(tmp_path):
+    """A small net on images it classifies correctly: training towards --target-class lifts ``hit_target`` (in %)
+    from the clean reference (area 0) and from a 1-step patch to (nearly) every image; reliability.png is drawn
+    from the calibration columns of the patched images."""
+    from robust_helpers import NET, predicted_images
+    folder = predicted_images(tmp_path / "imgs", n=16)
+    common = ["--models", NET, "--data-path", str(folder), "--train-path", str(folder), "--areas", "0.25", "--runs",
+              "2", "--train-batch", "8", "--lr", "0.1", "--target-class", "5", "--metrics", "topk,calibration",
+              "--samples", "2", *ARGS]
+    rates = {}
+    for steps in (1, 20):
+        out = tmp_path / f"steps{steps}"
+        assert main("patch", [*common, "--steps", str(steps), "--out-dir", str(out)]) == 0
+        recs = read_records(out)
+        assert all(r["target_class"] == 5 and r["ece"] >= 0 for r in recs)
+        clean = [r["hit_target"] for r in recs if r["area"] == 0]
+        rates[steps] = sum(r["hit_target"] for r in recs if r["area"] > 0) / 2
+        assert (out / "reliability.png").stat().st_size > 10_000 and (out / "patches.png").is_file()
+    assert clean == [12.5]  # 2 of the 16 images are of class 5 without any patch
+    assert rates[1] < 80 and rates[20] >= 95 and rates[20] > rates[1] + 20, rates

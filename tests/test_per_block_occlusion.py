@@ -14,6 +14,7 @@ from intriguing.perturb import drop_pixels, per_image_drop_mask, shuffle_patches
 from intriguing.records import read_manifest, read_records
 from intriguing.seeding import per_image_permutation
 from intriguing.zoo import load_model
+import tiny_families  # noqa: F401  (registers test_tiny_tnt, test_tiny_t2t)
 
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "5"]
 
@@ -50,7 +51,9 @@ def test_command_vit_and_cnn_together(tmp_path, image_folder, capsys, monkeypatc
     argv = ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(image_folder), "--out-dir", str(out),
             "--ratios", "0.5", "--grids", "2x2", "--runs", "2", *ARGS]
     assert main("per-block", argv) == 0
-    assert "test_tiny_cnn is not applicable (no class token per block (not a ViT))" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "test_tiny_cnn is not applicable (no class token per block (not a ViT))" in printed
+    assert "not applicable (no class token per block): test_tiny_cnn" in printed  # the summary says so too
     recs = read_records(out)
     assert {r["model"] for r in recs} == {"test_tiny_vit"}
     keys = {(r["condition"], r["ratio"], r["grid"], r["block"], r["run"]) for r in recs}
@@ -60,6 +63,7 @@ def test_command_vit_and_cnn_together(tmp_path, image_folder, capsys, monkeypatc
     man = read_manifest(out)
     assert man["not_applicable"] == {"test_tiny_cnn": pb.NOT_APPLICABLE} and not man.get("failed_models")
     assert (out / "per_block.png").stat().st_size > 0
+    assert not (out / "reliability.png").exists()  # only with --metrics calibration
     calls = []
     monkeypatch.setattr(pb.PerBlockOcclusionSweep, "evaluate", lambda *a: calls.append(1) or iter(()))
     assert main("per-block", argv) == 0 and not calls and read_records(out) == recs
@@ -84,3 +88,28 @@ def test_wrapper_script_runs_a_vit_and_reports_a_cnn_not_applicable(image_folder
     assert p.returncode == 0, p.stderr[-2000:]
     assert {r["model"] for r in read_records(out)} == {"deit_tiny_patch16_224=random"}
     assert read_manifest(out)["not_applicable"] == {"efficientnet_lite0": pb.NOT_APPLICABLE}
+
+
+@pytest.mark.parametrize("name", ["test_tiny_tnt", "test_tiny_t2t"])
+def test_tnt_and_t2t_last_block_is_the_model_on_its_own_patch_grid(name):
+    """TNT has no patch_embed (it crashed here): its 16-px pixel_embed grid gives the PatchDrop cells."""
+    b = load_model(name)
+    x = torch.rand(3, 3, 64, 64)
+    out = outputs(b, Config(ratios=(0.5,), grids=("2x2",)), x, start=2)
+    assert pb.patch_grid(b) == (4, 4)
+    mask = per_image_drop_mask(torch.arange(2, 5), (4, 4), 8, 0, "random", "4x4", 0.5, 0)
+    with torch.inference_mode():
+        torch.testing.assert_close(out[("clean", 1)], b(x), rtol=0, atol=1e-5)
+        torch.testing.assert_close(out[("drop 0.5", 1)], b(drop_pixels(x, mask, 0.0)), rtol=0, atol=1e-5)
+    assert not torch.allclose(out[("clean", 0)], out[("clean", 1)], atol=1e-4)
+
+
+def test_calibration_draws_reliability_diagrams_of_the_final_block(tmp_path, image_folder):
+    out = tmp_path / "rel"
+    argv = ["--models", "test_tiny_tnt,test_tiny_vit", "--data-path", str(image_folder), "--out-dir", str(out),
+            "--ratios", "0.5", "--no-shuffle", "--metrics", "calibration", *ARGS]
+    assert main("per-block", argv) == 0
+    recs = read_records(out)
+    assert {r["model"] for r in recs} == {"test_tiny_tnt", "test_tiny_vit"}
+    assert all(0 <= r["ece"] <= 100 and r["calibration_bins"].startswith("{") for r in recs)
+    assert (out / "reliability.png").stat().st_size > 10_000

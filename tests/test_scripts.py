@@ -93,3 +93,61 @@ def test_images_saved_by_fixture_are_real_images(image_folder):
     # guards the fixture the wrappers run on: 3 classes x 4 decodable JPEGs
     files = sorted(image_folder.rglob("*.JPEG"))
     assert len(files) == 12 and np.asarray(Image.open(files[0])).shape[2] == 3
+
+
+def test_shape_bias_wrapper_runs_on_the_cue_conflict_stimuli(tmp_path):
+    stimuli = SHARED / "datasets" / "cue-conflict" / "cue-conflict"
+    if not stimuli.exists():
+        pytest.skip(f"{stimuli} is absent (the shared real-data folder is only on the project's machines)")
+    p = run_script("evaluate_shape_bias.sh", {"MODELS": "efficientnet_lite0", "DATA_PATH": str(stimuli)},
+                   "--limit", "32", "--batch-size", "16", "--workers", "0", "--no-progress", "--no-plot",
+                   "--out-dir", str(tmp_path / "sb"), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    rows = read_records(tmp_path / "sb")
+    assert rows and {r["model"] for r in rows} == {"efficientnet_lite0"}
+    assert read_manifest(tmp_path / "sb")["status"] == "complete"
+
+
+def test_stylize_and_train_wrappers_run(image_folder, tmp_path):
+    """stylize.sh writes a stylized copy of the folder (random AdaIN weights: mechanics only, none exist offline);
+    train.sh trains one epoch on it and validates on the clean folder."""
+    import torch
+    from intriguing.experiments.stylize.adain import decoder, vgg_normalised
+    weights = tmp_path / "w"
+    weights.mkdir()
+    torch.manual_seed(0)
+    torch.save(vgg_normalised().state_dict(), weights / "vgg_normalised.pth")
+    torch.save(decoder().state_dict(), weights / "decoder.pth")
+    styles = tmp_path / "paintings"
+    styles.mkdir()
+    Image.fromarray(np.full((40, 40, 3), 90, np.uint8)).save(styles / "p.png")
+    env = {"INTRIGUING_WEIGHTS": str(weights), "DATA_PATH": str(image_folder), "STYLE_PATH": str(styles),
+           "TARGET": str(tmp_path / "sin")}
+    p = run_script("stylize.sh", env, "--content-size", "32", "--style-size", "32", "--workers", "0",
+                   "--no-progress", "--out-dir", str(tmp_path / "st"), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert len(list((tmp_path / "sin").rglob("*.JPEG"))) == 12 and read_records(tmp_path / "st")[-1]["written"] == 12
+    p = run_script("train.sh", {"DATA_PATH": str(tmp_path / "sin"), "VAL_PATH": str(image_folder), "EPOCHS": "1",
+                                "MODELS": "vit_tiny_patch16_224"},
+                   "--img-size", "32", "--batch-size", "4", "--workers", "0", "--no-progress", "--no-plot",
+                   "--warmup-epochs", "1", "--out-dir", str(tmp_path / "tr"), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    rows = read_records(tmp_path / "tr")
+    assert [r["split"] for r in rows] == ["train", "val"] and rows[1]["n"] == 12
+
+
+def test_curvature_wrappers_run_on_a_real_cifar_resnet(tmp_path):
+    weights = SHARED / "weights" / "cifar10-resnet" / "resnet20-12fca82f.th"
+    data = SHARED / "datasets" / "cifar10" / "test"
+    if not (weights.exists() and data.exists()):
+        pytest.skip(f"{weights} or {data} is absent (the shared real-data folder is only on the project's machines)")
+    env = {"MODELS": f"cifar10_resnet20={weights}", "DATA_PATH": str(data)}
+    small = ["--batches", "1", "--batch-size", "8", "--workers", "0", "--no-progress", "--device", "cpu", "--no-plot"]
+    p = run_script("landscape.sh", env, "--points", "3", "--data", "clean", *small, "--out-dir", str(tmp_path / "l"),
+                   cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert len(read_records(tmp_path / "l")) == 9  # a 3 x 3 grid
+    p = run_script("hessian.sh", env, "--top-k", "1", "--lanczos-steps", "3", "--power-iters", "3",
+                   "--trace-samples", "1", "--slq-vectors", "1", *small, "--out-dir", str(tmp_path / "h"), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert read_records(tmp_path / "h") and read_manifest(tmp_path / "h")["status"] == "complete"

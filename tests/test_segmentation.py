@@ -163,4 +163,9 @@ def test_paper_compat_resizes_position_embeddings_as_the_original():
     ours = threshold_attention(token_attention(model, x, ("cls",), original_pos=True)["cls"], 0.9)
     timms = threshold_attention(token_attention(model, x, ("cls",))["cls"], 0.9)
     assert ours.shape == timms.shape == (1, 6, 32, 32)
-    assert int((ours != timms).sum()) > 0  # the two interpolations disagree on some cells
+    # pinned on this seeded model: timm's antialiased resampling is off by up to ~0.012 (std of the table 0.02)
+    # and moves 4 of 6,144 head-mask cells; the original's, used under --paper-compat, equals DINO's exactly (above)
+    from timm.layers import resample_abs_pos_embed
+    gap = (resample_abs_pos_embed(model.pos_embed.detach(), (32, 32), num_prefix_tokens=1) - ref).abs().max()
+    assert 5e-3 < float(gap) < 2e-2
+    assert 1 <= int((ours != timms).sum()) <= 30

@@ -77,6 +77,23 @@ def test_sixteen_class_accuracy_on_the_real_silhouettes(tmp_path):
     assert 2 * 100 / 16 < rec["top1"] < 100  # well above chance (6.25%), far from perfect
 
 
+def test_sixteen_class_accuracy_on_the_real_edges_with_reliability_diagram(tmp_path):
+    """The 160 published edge stimuli (black line drawings, file names <category><i>.png): plain 16-class accuracy;
+    EfficientNet-Lite0 scores 32.5% on these texture-free drawings: well above chance (6.25%), far below photos."""
+    edges = shared_path("datasets", "cue-conflict", "edges")
+    out = tmp_path / "edges"
+    args = [a for a in ARGS if a != "--no-plot"]
+    assert main("shape-bias", ["--models", "efficientnet_lite0", "--data-path", str(edges), "--metrics", "calibration",
+                               "--out-dir", str(out), *args]) == 0
+    (rec,) = read_records(out)
+    assert rec["task"] == "accuracy" and rec["n"] == 160 and "shape_bias" not in rec
+    assert 3 * 100 / 16 < rec["top1"] < 50
+    per_cat = [rec[f"accuracy_{c}"] for c in CATEGORIES]
+    assert sum(per_cat) / 16 == pytest.approx(rec["top1"] / 100, abs=1e-6)  # 10 edge drawings per category
+    assert 0 < rec["ece"] < 100 and (out / "reliability.png").stat().st_size > 10_000
+    assert (out / "accuracy_by_category.png").exists()
+
+
 def test_a_folder_that_is_not_a_stimulus_set_is_refused(tmp_path, image_folder, capsys):
     assert main("shape-bias", ["--models", "efficientnet_lite0", "--data-path", str(image_folder), "--out-dir",
                                str(tmp_path / "x"), *ARGS]) == 2

@@ -80,3 +80,52 @@ def test_stylize_takes_no_models(capsys):
     with pytest.raises(SystemExit):
         run_command("stylize", ["--models", "resnet50"])
     assert "unrecognized arguments: --models" in capsys.readouterr().err
+
+
+def _paintings(tmp_path) -> Path:
+    styles = tmp_path / "paintings"
+    styles.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((48, 40, 3), 60 * i, np.uint8)).save(styles / f"p{i}.png")
+    return styles
+
+
+def test_the_index_is_completed_for_images_an_interrupted_run_wrote(image_folder, tmp_path, weights, monkeypatch):
+    monkeypatch.setenv("INTRIGUING_WEIGHTS", str(weights))
+    args = ["--data-path", str(image_folder), "--style-path", str(_paintings(tmp_path)), "--target",
+            str(tmp_path / "sin"), "--content-size", "32", "--style-size", "32", "--workers", "0", "--no-progress",
+            "--out-dir", str(tmp_path / "out")]
+    assert run_command("stylize", args) == 0
+    index = tmp_path / "sin" / "stylize_index.csv"
+    full = sorted(index.read_text().splitlines())
+    index.write_text("\n".join(full[:5]) + "\n")  # as if killed after 5 index lines: the images are all there
+    assert run_command("stylize", args) == 0
+    assert sorted(index.read_text().splitlines()) == full  # completed, no duplicates
+
+
+def test_torchrun_stylizes_each_image_once_with_the_paintings_of_one_process(image_folder, tmp_path, weights):
+    import os
+    import subprocess
+    import sys
+    repo = Path(__file__).resolve().parents[1]
+    styles = _paintings(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1", "INTRIGUING_WEIGHTS": str(weights)}
+
+    def args(name):
+        return ["stylize", "--data-path", str(image_folder), "--style-path", str(styles), "--target",
+                str(tmp_path / name), "--content-size", "32", "--style-size", "32", "--batch-size", "4",
+                "--workers", "0", "--no-progress", "--device", "cpu", "--out-dir", str(tmp_path / f"out-{name}")]
+    one = subprocess.run([sys.executable, "-m", "intriguing", *args("one")], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert one.returncode == 0, one.stderr[-2000:]
+    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port",
+                          "29632", "-m", "intriguing", *args("two")], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert two.returncode == 0, two.stderr[-3000:]
+    lines = lambda name: sorted((tmp_path / name / "stylize_index.csv").read_text().splitlines())  # noqa: E731
+    assert len(lines("two")) == 12 and lines("one") == lines("two")  # same painting per image, each image once
+    for p in (tmp_path / "one").rglob("*.JPEG"):
+        a = np.asarray(Image.open(p), dtype=int)
+        b = np.asarray(Image.open(tmp_path / "two" / p.relative_to(tmp_path / "one")), dtype=int)
+        assert np.abs(a - b).max() <= 2  # other batch compositions: float rounding, then JPEG
+    assert read_records(tmp_path / "out-two")[-1]["written"] == 12

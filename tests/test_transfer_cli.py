@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from intriguing.cli import run_command as cli_main
 from intriguing.records import read_manifest, read_records
@@ -13,20 +11,6 @@ from intriguing.records import read_manifest, read_records
 
 def main(argv):
     return cli_main("transfer", argv)
-
-
-@pytest.fixture
-def split_folder(tmp_path):
-    """train/ and val/ with 3 classes of distinct colours (6 train, 4 val images each)."""
-    rng = np.random.default_rng(0)
-    colours = {"red": (200, 30, 30), "green": (30, 200, 30), "blue": (30, 30, 200)}
-    for split, n in (("train", 6), ("val", 4)):
-        for name, rgb in colours.items():
-            (tmp_path / "ds" / split / name).mkdir(parents=True)
-            for i in range(n):
-                arr = np.clip(np.array(rgb) + rng.normal(0, 20, (40, 40, 3)), 0, 255).astype(np.uint8)
-                Image.fromarray(arr).save(tmp_path / "ds" / split / name / f"{i}.png")
-    return tmp_path / "ds"
 
 
 def _args(tmp_path, data, *extra):

@@ -96,7 +96,7 @@ def test_command_same_images_in_v2_and_wnid_layouts(tmp_path, image_folder):
     out = tmp_path / "out"
     code = main("validate", ["--models", "test_tiny_cnn", "--sets", f"val={image_folder}", f"v2={v2}",
                              f"imagenet-r={r}", "--out-dir", str(out), "--workers", "0", "--no-progress",
-                             "--per-image"])
+                             "--per-image", "--metrics", "topk,calibration"])
     assert code == 0
     recs = {r["dataset"]: r for r in read_records(out)}
     assert recs["v2"]["kind"] == "imagenet-v2" and recs["imagenet-r"]["kind"] == "imagenet-r"
@@ -106,3 +106,6 @@ def test_command_same_images_in_v2_and_wnid_layouts(tmp_path, image_folder):
     assert len(rr) == 4 and {int(x["label"]) for x in rr} == {7} and all(0 <= int(x["pred"]) < 200 for x in rr)
     assert "| model |" in (out / "summary.md").read_text() and r"\toprule" in (out / "summary.tex").read_text()
     assert (out / "validate.png").stat().st_size > 0
+    # calibration per set (the same images in two layouts calibrate alike) and its reliability diagrams
+    assert recs["v2"]["ece"] == recs["val"]["ece"] and recs["imagenet-r"]["ece"] >= 0
+    assert (out / "reliability.png").stat().st_size > 10_000

@@ -5,7 +5,9 @@
 * :mod:`.hessian`: Hessian-vector products by double backpropagation;
 * :mod:`.eigen`: power iteration, Lanczos, Hutchinson's trace, stochastic Lanczos quadrature;
 * :mod:`.batches`: the seeded, decoded-once batch set (augmented / clean);
+* :mod:`.ranks`: grid points / mini-batches / per-batch products split over torchrun ranks;
 * :mod:`.choices`: option choices (torch-free).
 
-Written here rather than taken from PyHessian / loss-landscapes: see docs/readme/landscape.md.
+Written here rather than taken from PyHessian / loss-landscapes: see the README's "Loss landscapes and Hessian
+spectra" section ("Why not a library").
 """

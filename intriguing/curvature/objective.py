@@ -21,6 +21,12 @@ Forward = Callable[[torch.Tensor], torch.Tensor]
 Batches = Sequence[Tuple[torch.Tensor, torch.Tensor]]
 
 
+def at_least_fp32(logits: torch.Tensor) -> torch.Tensor:
+    """Logits in fp32 for the loss (a half-precision model's would round it), but never below their own
+    precision: a float64 model keeps float64, so its curvature is exact to float64 rounding."""
+    return logits if logits.dtype == torch.float64 else logits.float()
+
+
 def math_attention() -> contextlib.AbstractContextManager:
     """Force the math SDPA kernel (twice-differentiable) for the duration of the block."""
     from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -48,7 +54,7 @@ def evaluate_nll(forward: Forward, batches: Batches) -> Tuple[float, float, int]
     total, correct, n = 0.0, 0, 0
     with math_attention():
         for x, y in batches:
-            logits = forward(x).float()
+            logits = at_least_fp32(forward(x))
             total += float(F.cross_entropy(logits, y, reduction="sum"))
             correct += int((logits.argmax(1) == y).sum())
             n += int(y.numel())
@@ -59,7 +65,7 @@ def batch_loss(forward: Forward, batches: Batches, i: int) -> torch.Tensor:
     """Batch ``i``'s share of the mean NLL over all batches (its sum / all images), with autograd."""
     n = sum(int(y.numel()) for _, y in batches)
     x, y = batches[i]
-    return F.cross_entropy(forward(x).float(), y, reduction="sum") / n
+    return F.cross_entropy(at_least_fp32(forward(x)), y, reduction="sum") / n
 
 
 def flat(tensors: Sequence[torch.Tensor]) -> torch.Tensor:

@@ -52,6 +52,11 @@ class Sweep:
         (+ calibration) metrics, per-image means of the extras and per-image outcomes."""
         return Accumulator.new(opts.metrics, opts.paper_compat)
 
+    def finish(self, key: Key, total: Reduction) -> None:
+        """Called once per finished (model, condition) with its whole-data-set reduction, before the records are
+        written (on rank 0 under torchrun, after the ranks are merged): for a sweep whose result is not records
+        (e.g. the transfer analysis's features), this is where it takes it."""
+
 
 CHECKPOINT_EVERY = 60.0  # seconds between saves of the pass state (read when EngineOptions is built)
 
@@ -203,6 +208,9 @@ def _finish(sweep, keys, owner, totals, active, failed, bad, images, run_dir, op
     else:
         flush_per_image()
     live = {b.name for b in active} - set(failed)
+    for k in keys:
+        if k.model in live:
+            sweep.finish(k, totals[k])
     existing = run_dir.records()
     records = [row for k in keys if k.model in live and not is_recorded(existing, k.model, k.fields, k.weights)
                for row in totals[k].rows(k, derive_seed("bootstrap", k.text))]

@@ -4,6 +4,8 @@ Pure tensor functions; the ``intriguing lesion`` command applies them inside for
 
 * ViTs: patch tokens entering a block are removed (``remove``) or set to zero (``zero``); prefix tokens
   (class / distillation / register) are always kept. :func:`lesion_tokens`.
+* TNT (timm): a dropped patch loses its outer (patch) token as above and its inner pixel tokens too
+  (:func:`lesion_pixel_groups`), since each TNT block adds the pixel tokens' projection back onto their patch token.
 * CNNs: spatial positions of a feature map are zeroed in every channel. :func:`zero_positions`.
 
 Masks are boolean with True = dropped. The default masks drop exactly ``round(f * N)`` features per image
@@ -36,6 +38,24 @@ def lesion_tokens(tokens: torch.Tensor, mask: torch.Tensor, num_prefix_tokens: i
     if mode == "zero":
         keep = torch.cat([torch.ones(b, num_prefix_tokens, dtype=torch.bool, device=tokens.device), ~mask], dim=1)
         return tokens * keep.unsqueeze(-1).to(tokens.dtype)
+    raise ValueError(f"lesion mode must be one of {MODES}, got {mode!r}")
+
+
+def lesion_pixel_groups(pixels: torch.Tensor, mask: torch.Tensor, mode: str = "remove") -> torch.Tensor:
+    """TNT's inner tokens (B * N, P, C), one group of P pixel tokens per patch, with the groups of the patches where
+    ``mask`` (B, N) is True removed (-> (B * (N - k), P, C), the same k in every image) or zeroed."""
+    b, n = mask.shape[0], mask.reshape(mask.shape[0], -1).shape[1]
+    mask = mask.reshape(b, n).to(pixels.device)
+    if pixels.shape[0] != b * n:
+        raise ValueError(f"lesion mask covers {b} x {n} patches, the pixel tokens have {pixels.shape[0]} groups")
+    groups = pixels.reshape(b, n, *pixels.shape[1:])
+    if mode == "remove":
+        kept = (~mask).sum(1)
+        if not bool((kept == kept[0]).all()):
+            raise ValueError("removing patches needs the same number dropped in every image")
+        return groups[~mask].reshape(b * int(kept[0]), *pixels.shape[1:])
+    if mode == "zero":
+        return (groups * (~mask).reshape(b, n, 1, 1).to(pixels.dtype)).reshape(pixels.shape)
     raise ValueError(f"lesion mode must be one of {MODES}, got {mode!r}")
 
 

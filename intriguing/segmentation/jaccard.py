@@ -28,6 +28,38 @@ def present_classes(target: torch.Tensor) -> torch.Tensor:
     return counts.nonzero().flatten()
 
 
+def dense_class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
+    """IoU of every head's mask with every label value 0..255, with fixed shapes and no device-to-host sync, so a
+    batch of images is scored on the GPU without waiting on it once per image.
+
+    Args:
+        masks: bool ``[heads, H, W]`` (one mask per head), at the target's resolution.
+        target: integer label map ``[H, W]`` (values 0..255).
+    Returns:
+        (present ``[256]`` bool: object classes in the target, iou ``[256, heads]`` float64; rows of absent
+        labels are meaningless).
+    """
+    if void not in VOID_MODES:
+        raise UserError(f"Unknown void handling {void!r}; use one of {', '.join(VOID_MODES)}.")
+    if masks.dim() != 3 or masks.shape[-2:] != target.shape[-2:]:
+        raise ValueError(f"masks {tuple(masks.shape)} must be [heads, H, W] matching target {tuple(target.shape)}")
+    tgt = target.flatten().long()
+    pred = masks.bool().flatten(1)                            # [heads, P]
+    if void == "exclude":
+        pred = pred & (tgt != VOID).unsqueeze(0)
+    # float32 sums count exactly below 2^24 pixels per image (VOC: ~250k); float64 for the ratio
+    dt = torch.float32 if tgt.numel() < 2 ** 24 else torch.float64
+    heads = pred.shape[0]
+    gt = torch.zeros(VOID + 1, dtype=dt, device=tgt.device).scatter_add_(0, tgt, torch.ones_like(tgt, dtype=dt))
+    inter = torch.zeros(heads, VOID + 1, dtype=dt, device=tgt.device).scatter_add_(
+        1, tgt.unsqueeze(0).expand(heads, -1), pred.to(dt))   # [heads, 256]: pixels of label c each head marks
+    union = gt.double().unsqueeze(1) + pred.sum(1).double().unsqueeze(0) - inter.double().T
+    present = gt > 0
+    present[BACKGROUND] = False
+    present[VOID] = False
+    return present, inter.double().T / union.clamp_min(1)    # union >= |gt| > 0 for a present class
+
+
 def class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
     """IoU of every head's mask with every present class.
 
@@ -37,22 +69,9 @@ def class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclu
     Returns:
         (classes ``[C]``, iou ``[C, heads]`` float64); C may be 0.
     """
-    if void not in VOID_MODES:
-        raise UserError(f"Unknown void handling {void!r}; use one of {', '.join(VOID_MODES)}.")
-    if masks.dim() != 3 or masks.shape[-2:] != target.shape[-2:]:
-        raise ValueError(f"masks {tuple(masks.shape)} must be [heads, H, W] matching target {tuple(target.shape)}")
-    classes = present_classes(target)
-    pred = masks.bool().flatten(1)                            # [heads, P]
-    tgt = target.flatten()
-    gt = tgt.unsqueeze(0) == classes.unsqueeze(1)             # [C, P]
-    if void == "exclude":
-        pred = pred & (tgt != VOID).unsqueeze(0)
-    # float32 matmul counts exactly below 2^24 pixels per image (VOC: ~250k); float64 for the ratio
-    exact = gt.shape[1] < 2 ** 24
-    dt = torch.float32 if exact else torch.float64
-    inter = (gt.to(dt) @ pred.to(dt).T).double()              # [C, heads]
-    union = gt.sum(1, keepdim=True).double() + pred.sum(1).double().unsqueeze(0) - inter
-    return classes, inter / union                              # union >= |gt| > 0 for a present class
+    present, iou = dense_class_head_iou(masks, target, void)
+    classes = present.nonzero().flatten()
+    return classes, iou[classes]
 
 
 def image_jaccard(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> dict:

@@ -42,6 +42,12 @@ def file_identity(path: str) -> str:
     return f"{os.path.basename(path)}:{os.path.getsize(path)}:{head}"
 
 
+def is_tnt(model: nn.Module) -> bool:
+    """timm's TNT: its blocks take and return (pixel_embed, patch_embed), so it is no plain ViT (``is_vit`` is
+    False: no ``patch_embed``); the token tools that support it (lesion, per-block, feature correlation) ask."""
+    return hasattr(model, "pixel_embed") and hasattr(model, "pixel_pos") and hasattr(model, "blocks")
+
+
 @dataclass
 class ModelBundle:
     """A loaded model with its own preprocessing (timm's data config) and provenance."""
@@ -78,6 +84,10 @@ class ModelBundle:
     @property
     def is_vit(self) -> bool:
         return self.patch_size is not None and hasattr(self.model, "blocks")
+
+    @property
+    def is_tnt(self) -> bool:
+        return is_tnt(self.model)
 
     @property
     def geometry(self) -> tuple:

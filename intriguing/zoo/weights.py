@@ -67,9 +67,30 @@ def first_paragraph(e: BaseException) -> str:
     return str(e).strip().split("\n\n")[0].strip()
 
 
+# Where releases nest their weights, in the order taken: the trained weights first (DeiT / MAE ``model``, timm
+# ``state_dict``), then EMA copies, which some releases hold alone (the T2T-ViT authors' files are exactly
+# ``{"state_dict_ema": ...}``), then DINO's full checkpoints, whose ``teacher`` is the network DINO evaluates.
+WRAPPERS = ("model", "state_dict", "model_ema", "state_dict_ema", "teacher")
+
+
+def unwrap(sd: object) -> object:
+    """The state dict inside a release / training checkpoint: the first of :data:`WRAPPERS` that holds a dict,
+    ``module.`` (DataParallel) prefixes removed, and for DINO's ``backbone.`` keys only the backbone (its
+    projection head is not part of the network)."""
+    found = next((k for k in WRAPPERS if isinstance(sd, dict) and isinstance(sd.get(k), dict)), None)
+    sd = sd[found] if found else sd
+    if not isinstance(sd, dict) or not sd:
+        return sd
+    if all(str(k).startswith("module.") for k in sd):
+        sd = {k[len("module."):]: v for k, v in sd.items()}
+    if found == "teacher":  # DINO: only there, so a model of its own with a `backbone` module keeps its keys
+        sd = {k[len("backbone."):]: v for k, v in sd.items() if str(k).startswith("backbone.")} or sd
+    return sd
+
+
 def load_state_dict(path: str | Path) -> dict:
-    """Read a checkpoint file or URL into a flat state dict (``model``/``state_dict`` keys and
-    ``module.`` prefixes are unwrapped); unreadable files are one clear error."""
+    """Read a checkpoint file or URL into a flat state dict (the wrappers of :data:`WRAPPERS` and ``module.`` /
+    DINO ``backbone.`` prefixes unwrapped); unreadable files are one clear error."""
     path_s = str(path)
     if path_s.startswith(("http://", "https://")):
         path = fetch_url(Path(urlparse(path_s).path).stem, path_s)
@@ -84,14 +105,9 @@ def load_state_dict(path: str | Path) -> dict:
             sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # corrupt, truncated, or not a checkpoint at all
         raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {first_paragraph(e)}") from None
-    for key in ("model", "state_dict", "model_ema"):
-        if isinstance(sd, dict) and key in sd and isinstance(sd[key], dict):
-            sd = sd[key]
-            break
+    sd = unwrap(sd)
     if not isinstance(sd, dict) or not sd:
         raise UserError(f"Checkpoint {path} holds no state dict.")
-    if all(k.startswith("module.") for k in sd):
-        sd = {k[len("module."):]: v for k, v in sd.items()}
     return sd
 
 

@@ -1,6 +1,7 @@
 """Report of ``intriguing adversarial``: summary table (text, Markdown, LaTeX), robust top-1 vs. epsilon, the
-transfer heat map (rows source, columns target) and the perturbation pictures -- all drawn from the results
-folder (records.csv, pictures.npz), so ``intriguing report OUT_DIR`` redraws them."""
+transfer heat map (rows source, columns target), reliability diagrams with ``--metrics calibration`` (eps 0 on
+top, each model's strongest attack below: calibration on the adversarial images) and the perturbation pictures --
+all drawn from the results folder (records.csv, pictures.npz), so ``intriguing report OUT_DIR`` redraws them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from intriguing.plots.lines import describe_data, line_plot
+from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
 from intriguing.records.summary import latex_table, markdown_table
 
@@ -51,10 +53,30 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         path = transfer_heatmap(records, out_dir / "transfer.png", what)
         if path:
             text += f"\nplot: {path}"
+    rel = reliability_figure(reliability_records(white), out_dir / "reliability.png", ["attack", "eps"])
+    if rel:
+        text += f"\nplot: {rel}"
     pics = out_dir / PICTURES
     if pics.exists():
         text += f"\nplot: {perturbation_figure(pics, out_dir / 'perturbations.png')}"
     return text
+
+
+def reliability_records(records: Sequence[dict]) -> List[dict]:
+    """White-box records for the reliability diagrams, eps 0 marked as the clean reference (top row)."""
+    return [{**r, "condition": "clean"} if float(r.get("eps") or 0) == 0 else r for r in records]
+
+
+def wrap(text: str, width: int = 20) -> str:
+    """A long title (e.g. 'deit_tiny_patch16_224=random') on several lines, nothing cut off: breaks after a
+    space, '_', '=', '.' or '-', so a model name stays readable."""
+    import re
+    lines = [""]
+    for part in re.split(r"(?<=[ _=.\-])", text):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def transfer_panels(records: Sequence[dict]) -> Dict[tuple, Dict[tuple, float]]:
@@ -93,9 +115,10 @@ def transfer_heatmap(records: Sequence[dict], out_path: Path, what: str):
         return None
     models = list(dict.fromkeys(m for cells in panels.values() for pair in cells for m in pair))
     n = len(models)
-    fig, axes = plt.subplots(1, len(panels), figsize=(1.2 + 1.3 * n * len(panels), 1.4 + 1.1 * n), dpi=110,
+    fig, axes = plt.subplots(1, len(panels), figsize=(1.6 + 1.5 * n * len(panels), 1.6 + 1.1 * n), dpi=110,
                              squeeze=False)
-    for ax, ((attack, eps), cells) in zip(axes[0], panels.items()):
+    names = [wrap(m, 18) for m in models]
+    for k, (ax, ((attack, eps), cells)) in enumerate(zip(axes[0], panels.items())):
         m = np.array([[cells.get((s, t), np.nan) for t in models] for s in models])
         im = ax.imshow(m, vmin=0, vmax=100, cmap="viridis")
         for i in range(n):
@@ -103,11 +126,12 @@ def transfer_heatmap(records: Sequence[dict], out_path: Path, what: str):
                 if m[i, j] == m[i, j]:
                     ax.text(j, i, f"{m[i, j]:.1f}", ha="center", va="center", fontsize=8,
                             color="white" if m[i, j] < 60 else "black")
-        ax.set_xticks(range(n), models, rotation=30, ha="right", fontsize=8)
-        ax.set_yticks(range(n), models, fontsize=8)
+        ax.set_xticks(range(n), [wrap(m, 13) for m in models], fontsize=8)
+        ax.set_yticks(range(n), names if k == 0 else [], fontsize=8)  # names once, on the left: no overlap
         ax.set_xlabel("target (evaluated)")
-        ax.set_ylabel("source (crafted on)")
-        ax.set_title(f"{attack}, eps {eps:g}" + (" /255" if "l2" not in attack else ""), fontsize=9)
+        if k == 0:
+            ax.set_ylabel("source (crafted on)")
+        ax.set_title(f"{attack}, eps {eps:g}" + ("/255" if "l2" not in attack else ""), fontsize=9)
     fig.colorbar(im, ax=list(axes[0]), label="top-1 under transferred attack (%)", shrink=0.8)
     fig.suptitle(f"Transfer matrix (diagonal: white-box)\n{what}", fontsize=10)
     fig.savefig(out_path, bbox_inches="tight")
@@ -131,7 +155,7 @@ def perturbation_figure(path: Path, out_path: Path) -> Path:
 
     def name(i: int) -> str:
         try:
-            return info.index_to_description(int(i))[:18]
+            return info.index_to_description(int(i))
         except (IndexError, KeyError):
             return str(int(i))
 
@@ -139,13 +163,13 @@ def perturbation_figure(path: Path, out_path: Path) -> Path:
     for row, j in enumerate(order):
         idx = int(data[f"{first}|index"][j])
         axes[row, 0].imshow(data[f"{first}|x"][j].transpose(1, 2, 0))
-        axes[row, 0].set_title(f"image {idx}: {name(data[f'{first}|label'][j])}", fontsize=8)
+        axes[row, 0].set_title(wrap(f"image {idx}: {name(data[f'{first}|label'][j])}", 26), fontsize=8)
         for col, m in enumerate(models, start=1):
             k = int(np.nonzero(data[f"{m}|index"] == idx)[0][0])
             eps = float(data[f"{m}|eps"]) / 255
             delta = data[f"{m}|delta"][k].astype(np.float32).transpose(1, 2, 0)
             axes[row, col].imshow(np.clip(delta / (2 * eps) + 0.5, 0, 1))
-            axes[row, col].set_title(f"{m[:22]}\n-> {name(data[f'{m}|pred'][k])}", fontsize=7)
+            axes[row, col].set_title(f"{wrap(m)}\n{wrap('-> ' + name(data[f'{m}|pred'][k]))}", fontsize=7)
     for ax in axes.flat:
         ax.axis("off")
     eps255 = float(data[f"{first}|eps"])

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from intriguing.attacks import attack_mode, perturbation_norms, pgd, random_start
 from intriguing.attacks.library import autoattack, fgsm
+from intriguing.distributed import gather
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.experiments.adversarial.config import ATTACKS, Config
 from intriguing.seeding import derive_seed
@@ -59,9 +60,9 @@ def craft(config: Config, bundle: ModelBundle, x: torch.Tensor, y: torch.Tensor,
             return pgd(bundle, x, y, eps, config.step_fraction() * eps, config.steps, norm, start)
         if attack == "fgsm":
             return fgsm(bundle, x, y, eps)
-        n_classes = bundle.model.num_classes if hasattr(bundle.model, "num_classes") else 1000
-        seed = derive_seed(config.seed, attack, eps, int(indices[0]))
-        return autoattack(bundle, x, y, eps, norm, n_classes, seed)
+        n_classes = int(getattr(bundle.model, "num_classes", 1000))
+        return autoattack(bundle, x, y, eps, norm, n_classes, indices, config.autoattack_chunk,
+                          lambda chunk: derive_seed(config.seed, attack, eps, config.autoattack_chunk, chunk))
 
 
 def fit(x: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
@@ -164,9 +165,27 @@ class AdversarialSweep(Sweep):
         np.savez_compressed(path, **arrays)
 
 
+    def merge_pictures(self, parts: Sequence[Dict[str, Dict[str, list]]]) -> None:
+        """Other ranks' stashed pictures after this rank's, in rank order (torchrun: rank 0 writes them all)."""
+        for part in parts:
+            for name, d in part.items():
+                mine = self.pictures.setdefault(name, {k: [] for k in d})
+                for k, v in d.items():
+                    mine[k] += v
+
+
 def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions):
     sweep = AdversarialSweep(config, bundles, opts.device)
+    path = Path(run_dir.path) / PICTURES
     try:
-        return run_sweep(sweep, bundles, images, run_dir, opts)
-    finally:
-        sweep.save_pictures(Path(run_dir.path) / PICTURES)
+        result = run_sweep(sweep, bundles, images, run_dir, opts)
+    except BaseException:
+        if opts.dist.is_main:  # keep what was stashed; no collective here, the other ranks may be gone
+            sweep.save_pictures(path)
+        raise
+    # each rank stashed the pictures of its own images; one writer, so pictures.npz is never written twice
+    parts = gather(sweep.pictures, opts.dist)
+    if opts.dist.is_main:
+        sweep.merge_pictures(parts[1:])
+        sweep.save_pictures(path)
+    return result

@@ -15,7 +15,10 @@ class FeatureCorrelationExperiment(Experiment[Config]):
     name = "feature-correlation"
     summary = "clean-vs-occluded feature correlation per block (class token, mean patch token, pooled maps)"
     Config = Config
-    accepts = COMMON_ALL - {"compile", "paper_compat"}  # features come from forward hooks; no original code
+    # features come from forward hooks; no original code to match; it measures features, not predictions, so
+    # calibration metrics and per-image outcomes (which would hold the occluded prediction, not the correlation)
+    # are refused rather than written
+    accepts = COMMON_ALL - {"compile", "paper_compat", "metrics", "per_image"}
 
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.feature_correlation.sweep import run

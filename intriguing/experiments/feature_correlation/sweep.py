@@ -7,7 +7,12 @@ input of the first block (``block 0``) and every block's output (``block i``, de
 a ViT's mid-block attention points are not used). Features per point:
 
 * ViTs: ``cls`` = the class token (when the model has one), ``patch_mean`` = the mean of the patch tokens;
+  TNT (whose blocks pass (pixel_embed, patch_embed)) the same of its outer patch tokens, from hooks of its own;
 * CNNs: ``pooled`` = the block's output map averaged over its spatial positions.
+
+The class token entering the first block (``block 0``) is the learnt parameter plus its position embedding, the
+same for every image, so its correlation would be 1 by construction: that point is not recorded (the ``cls``
+curve starts at the first block's output); ``patch_mean`` and ``pooled`` keep it.
 
 For each image, Pearson's r between its clean and occluded feature vectors (over the feature dimensions,
 :func:`~intriguing.features.correlation.pearson_rows`); the record's ``corr`` is its mean over images. The
@@ -32,7 +37,8 @@ from intriguing.records import format_table, summarize
 from intriguing.zoo import ModelBundle
 
 POINT_KINDS = ("stem", "mlp", "block")  # the input of block 1 and every block's output
-TITLES = {"cls": "class token (ViTs)", "patch_mean": "mean patch token (ViTs)", "pooled": "pooled feature map (CNNs)"}
+TITLES = {"cls": "class token (ViTs; none at depth 0, a constant there)", "patch_mean": "mean patch token (ViTs)",
+          "pooled": "pooled feature map (CNNs)"}
 
 
 def points(bundle: ModelBundle) -> List[BlockSpec]:
@@ -40,7 +46,7 @@ def points(bundle: ModelBundle) -> List[BlockSpec]:
 
 
 def feature_kinds(bundle: ModelBundle) -> Tuple[str, ...]:
-    if not bundle.is_vit:
+    if not (bundle.is_vit or bundle.is_tnt):
         return ("pooled",)
     return ("cls", "patch_mean") if getattr(bundle.model, "cls_token", None) is not None else ("patch_mean",)
 
@@ -50,6 +56,8 @@ def features(bundle: ModelBundle, x01: torch.Tensor) -> Tuple[torch.Tensor, Dict
     wanted = {s.name for s in points(bundle)}
     kinds = feature_kinds(bundle)
     out: Dict[Tuple[str, str], torch.Tensor] = {}
+    if bundle.is_tnt:
+        return tnt_features(bundle, x01, wanted)
 
     def keep(spec: BlockSpec, fmap: torch.Tensor) -> None:
         prefix = feats.prefix_tokens.pop(spec.name, None)
@@ -61,6 +69,26 @@ def features(bundle: ModelBundle, x01: torch.Tensor) -> Tuple[torch.Tensor, Dict
 
     with BlockFeatures(bundle.model, on_feature=keep, keep_prefix="cls" in kinds) as feats:
         logits = bundle(x01)
+    return logits, out
+
+
+def tnt_features(bundle: ModelBundle, x01: torch.Tensor,
+                 wanted: set) -> Tuple[torch.Tensor, Dict[Tuple[str, str], torch.Tensor]]:
+    """:func:`features` for TNT: the outer tokens entering block 0 (``stem``) and leaving each block."""
+    model, p = bundle.model, int(bundle.model.num_prefix_tokens)
+    out: Dict[Tuple[str, str], torch.Tensor] = {}
+
+    def keep(name: str, tokens: torch.Tensor) -> None:
+        if name in wanted:
+            out[(name, "cls")], out[(name, "patch_mean")] = tokens[:, 0].float(), tokens[:, p:].float().mean(1)
+    handles = [model.blocks[0].register_forward_pre_hook(lambda m, args: keep("stem", args[1]))]
+    handles += [blk.register_forward_hook(lambda m, args, o, name=f"blocks.{i}": keep(name, o[1]))
+                for i, blk in enumerate(model.blocks)]
+    try:
+        logits = bundle(x01)
+    finally:
+        for h in handles:
+            h.remove()
     return logits, out
 
 
@@ -77,7 +105,8 @@ class CorrelationSweep(Sweep):
         pts = points(bundle)
         depth = max(len(pts) - 1, 1)
         return [{**s, "block": i, "depth": round(i / depth, 6), "layer": p.name, "feature": f}
-                for s in self.settings(bundle) for i, p in enumerate(pts) for f in feature_kinds(bundle)]
+                for s in self.settings(bundle) for i, p in enumerate(pts) for f in feature_kinds(bundle)
+                if not (f == "cls" and i == 0)]  # the class token before block 1 is a constant (r = 1)
 
     def prepare(self, batch) -> None:
         self.batch = batch

@@ -21,7 +21,7 @@ class HessianExperiment(Experiment[Config]):
 
     @classmethod
     def parser_defaults(cls):
-        return {"models": "vit_tiny_patch16_224,resnet50", "batch_size": 64}
+        return {"models": "vit_tiny_patch16_224,resnet50.tv_in1k", "batch_size": 64}  # Park & Kim's ViT-Ti, ResNet-50
 
     def identity(self) -> List[str]:
         # measures / data may grow on a rerun: records are per measure and condition

@@ -4,6 +4,11 @@ Like the landscape, this is not a per-image classification sweep: every measure 
 small fixed batch set decoded once, so it drives its own loop and keeps the run-folder conventions:
 records appended as each measure (each mini-batch, for the spectrum) finishes, a rerun skips what is
 recorded, and a model that fails is recorded as failed while the others go on.
+
+Under torchrun (:mod:`intriguing.curvature.ranks`) the spectrum's mini-batches are dealt out round-robin,
+one per rank per round, and rank 0 appends each round's rows in batch order; top-k, trace and density run
+the same solver on every rank over Hessian-vector products whose batches are split across the ranks and
+summed in batch order. Either way the records are those of one process, and only rank 0 writes.
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from tqdm.auto import tqdm
 from intriguing.curvature import batches as fixed
 from intriguing.curvature.eigen import hutchinson_trace, power_iteration, slq, top_eigenvalues
 from intriguing.curvature.hessian import LossHessian, trainable
+from intriguing.curvature.ranks import exchange, from_main, rounds
+from intriguing.distributed import Context
 from intriguing.engine.core import MODEL_ERRORS, EngineOptions, describe_failure
 from intriguing.experiments.hessian.config import Config
 from intriguing.seeding import generator
@@ -43,9 +50,9 @@ class ModelSpectra:
     """Every measure of one model on one data condition; ``emit`` appends rows as they are made."""
 
     def __init__(self, config: Config, bundle: ModelBundle, params: List[torch.Tensor], data: list, condition: str,
-                 done: Set[Key], emit) -> None:
+                 done: Set[Key], emit, ctx: Context = Context()) -> None:
         self.c, self.b, self.params, self.data, self.cond = config, bundle, params, data, condition
-        self.done, self.emit = done, emit
+        self.done, self.emit, self.ctx = done, emit, ctx
         self.n = sum(p.numel() for p in params)
         self.images = sum(int(y.numel()) for _, y in data)
 
@@ -57,8 +64,10 @@ class ModelSpectra:
         return any(_key(self.b.name, self.b.weights_id, self.cond, measure, i) not in self.done
                    for i in range(count))
 
-    def _operator(self, data: list) -> LossHessian:
-        return LossHessian(self.b, self.params, data, self.c.weight_decay, self.c.l2)
+    def _operator(self, data: list, split: bool = True) -> LossHessian:
+        """The Hessian over ``data``; ``split``: its batches shared out over the torchrun ranks."""
+        return LossHessian(self.b, self.params, data, self.c.weight_decay, self.c.l2,
+                           self.ctx if split else None, MODEL_ERRORS)
 
     def top_k(self) -> None:
         if not self._todo("eigenvalue", self.c.top_k):
@@ -72,15 +81,24 @@ class ModelSpectra:
 
     def spectrum(self, progress: bool) -> None:
         """Park & Kim's figure: the dominant eigenvalue (power iteration, as PyHessian) of each mini-batch."""
-        for j, batch in enumerate(tqdm(self.data, disable=not progress, desc=f"{self.b.name} spectrum", unit="batch")):
-            if _key(self.b.name, self.b.weights_id, self.cond, "max_eigenvalue", j) in self.done:
-                continue
-            t0, op = time.perf_counter(), self._operator([batch])
-            res = power_iteration(op, self.n, 1, self.c.power_iters, self.c.tol,
-                                  generator(self.c.seed, "hessian-spectrum", j), op.device, op.dtype)
-            op.release()
-            self.emit([self._row("max_eigenvalue", j, res.eigenvalues[0], op, t0, method="power",
-                                 iterations=res.iterations[0], images=int(batch[1].numel()))])
+        todo = [j for j in range(len(self.data))
+                if _key(self.b.name, self.b.weights_id, self.cond, "max_eigenvalue", j) not in self.done]
+        bar = tqdm(total=len(todo), disable=not progress or not self.ctx.is_main, desc=f"{self.b.name} spectrum",
+                   unit="batch")
+        for chunk, mine in rounds(todo, self.ctx):  # one batch per rank per round
+            rows = exchange(lambda: None if mine is None else self._max_eigenvalue(mine), MODEL_ERRORS, self.ctx)
+            self.emit(rows[:len(chunk)])
+            bar.update(len(chunk))
+        bar.close()
+
+    def _max_eigenvalue(self, j: int) -> dict:
+        batch = self.data[j]
+        t0, op = time.perf_counter(), self._operator([batch], split=False)  # this rank's own batch
+        res = power_iteration(op, self.n, 1, self.c.power_iters, self.c.tol,
+                              generator(self.c.seed, "hessian-spectrum", j), op.device, op.dtype)
+        op.release()
+        return self._row("max_eigenvalue", j, res.eigenvalues[0], op, t0, method="power",
+                         iterations=res.iterations[0], images=int(batch[1].numel()))
 
     def trace(self) -> None:
         if not self._todo("trace", 1):
@@ -92,6 +110,8 @@ class ModelSpectra:
                              images=self.images)])
 
     def density(self) -> None:
+        if not self._todo("slq", self.c.slq_vectors):
+            return
         op = self._operator(self.data)
         for v in range(self.c.slq_vectors):
             if _key(self.b.name, self.b.weights_id, self.cond, "slq", v) in self.done:
@@ -107,8 +127,9 @@ class ModelSpectra:
 def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions
         ) -> Tuple[List[dict], Dict[str, str]]:
     """Decode the fixed batch set once, then every measure of every model in fp32; failures stay per model."""
-    done = {_key(r["model"], r.get("weights", ""), r["condition"], r["measure"], r["index"])
-            for r in run_dir.records()}
+    # rank 0's view of what is recorded, so every rank plans (and exchanges) the same work
+    done = from_main({_key(r["model"], r.get("weights", ""), r["condition"], r["measure"], r["index"])
+                      for r in run_dir.records()}, opts.dist)
     todo = [b for b in bundles
             if any(k not in done for c in config.data for k in planned(config, b.name, b.weights_id, c))]
     if not todo:
@@ -121,8 +142,9 @@ def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: E
     failed: Dict[str, str] = {}
 
     def emit(rows: List[dict]) -> None:
-        run_dir.append_records(rows)
-        new.extend(rows)
+        if opts.dist.is_main:  # every rank has the same rows; only rank 0 writes
+            run_dir.append_records(rows)
+            new.extend(rows)
 
     for b in todo:
         b.model.float()  # fp32 always: eigenvalues of a bf16 Hessian are mostly rounding noise
@@ -130,7 +152,7 @@ def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: E
         try:
             for cond in config.data:
                 data = fixed.tensors(decoded, b.geometry, cond, config.seed, opts.device)
-                ms = ModelSpectra(config, b, params, data, cond, done, emit)
+                ms = ModelSpectra(config, b, params, data, cond, done, emit, opts.dist)
                 for measure in config.measures:
                     if measure == "spectrum":
                         ms.spectrum(opts.progress)

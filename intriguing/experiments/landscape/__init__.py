@@ -21,7 +21,7 @@ class LandscapeExperiment(Experiment[Config]):
 
     @classmethod
     def parser_defaults(cls):
-        return {"models": "vit_tiny_patch16_224,resnet50", "batch_size": 128}
+        return {"models": "vit_tiny_patch16_224,resnet50.tv_in1k", "batch_size": 128}  # Park & Kim's ViT-Ti, ResNet-50
 
     def identity(self) -> List[str]:
         # --data may grow on a rerun (records are per data condition); everything else shapes the grid

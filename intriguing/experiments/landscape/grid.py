@@ -4,6 +4,10 @@ This is not a per-image classification sweep (each grid point is a full pass ove
 set, with the weights moved between points), so it drives its own loop over grid points instead of
 the engine's; it keeps the run-folder conventions: records appended and flushed as they are made
 (a rerun skips recorded points), per-model failure isolation with the engine's ``describe_failure``.
+
+Under torchrun the grid points are dealt out round-robin (:mod:`intriguing.curvature.ranks`): in each round
+every rank evaluates one point, rank 0 gathers the round and appends its rows in grid order, so the records
+(and their order) are those of one process and a rerun resumes at the next round; other ranks write nothing.
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from tqdm.auto import tqdm
 from intriguing.curvature import batches as fixed
 from intriguing.curvature.directions import grid_coords, random_direction, set_point
 from intriguing.curvature.objective import evaluate_nll, l2_norms
+from intriguing.curvature.ranks import exchange, from_main, rounds
+from intriguing.distributed import Context
 from intriguing.engine.core import MODEL_ERRORS, EngineOptions, describe_failure
 from intriguing.experiments.landscape.config import Config
 from intriguing.seeding import generator
@@ -49,27 +55,37 @@ def regulariser(config: Config, weight_norm: float, sum_norms: float) -> float:
 
 
 def landscape(config: Config, bundle: ModelBundle, data: Dict[str, list], done: Set[Key], run_dir,
-              progress: bool = True) -> List[dict]:
-    """Every unrecorded grid point of ``bundle`` under each data condition; weights restored on exit."""
+              progress: bool = True, ctx: Context = Context()) -> List[dict]:
+    """Every unrecorded grid point of ``bundle`` under each data condition; weights restored on exit.
+    Returns the new rows (on rank 0; ``[]`` on the other ranks, which write nothing)."""
     params = list(bundle.model.parameters())
     base = [p.detach().clone() for p in params]
     dirs = directions(config, bundle.model)
     new: List[dict] = []
+
+    def point(cond: str, batches: list, x: float, y: float) -> dict:
+        set_point(params, base, dirs, (x, y))
+        t0 = time.perf_counter()
+        nll, top1, n = evaluate_nll(bundle, batches)
+        weight_norm, sum_norms = l2_norms(params)
+        reg = regulariser(config, weight_norm, sum_norms)
+        return {"model": bundle.name, "weights": bundle.weights_id, "condition": cond, "dims": config.dims, "x": x,
+                "y": y, "loss": nll + reg, "nll": nll, "l2_term": reg, "top1": top1, "weight_norm": weight_norm,
+                "sum_norms": sum_norms, "images": n, "seconds": round(time.perf_counter() - t0, 4)}
+
     try:
         for cond, batches in data.items():
             todo = [(x, y) for x, y in grid_points(config)
                     if _key(bundle.name, bundle.weights_id, cond, x, y) not in done]
-            for x, y in tqdm(todo, disable=not progress, desc=f"{bundle.name} {cond}", unit="point"):
-                set_point(params, base, dirs, (x, y))
-                t0 = time.perf_counter()
-                nll, top1, n = evaluate_nll(bundle, batches)
-                weight_norm, sum_norms = l2_norms(params)
-                reg = regulariser(config, weight_norm, sum_norms)
-                row = {"model": bundle.name, "weights": bundle.weights_id, "condition": cond, "dims": config.dims, "x": x, "y": y,
-                       "loss": nll + reg, "nll": nll, "l2_term": reg, "top1": top1, "weight_norm": weight_norm,
-                       "sum_norms": sum_norms, "images": n, "seconds": round(time.perf_counter() - t0, 4)}
-                run_dir.append_records([row])  # flushed per point: an interrupted run loses one point at most
-                new.append(row)
+            bar = tqdm(total=len(todo), disable=not progress or not ctx.is_main, desc=f"{bundle.name} {cond}",
+                       unit="point")
+            for chunk, mine in rounds(todo, ctx):
+                rows = exchange(lambda: None if mine is None else point(cond, batches, *mine), MODEL_ERRORS, ctx)
+                if ctx.is_main:
+                    run_dir.append_records(rows[:len(chunk)])  # flushed per round: a rerun loses one round at most
+                    new += rows[:len(chunk)]
+                bar.update(len(chunk))
+            bar.close()
     finally:
         set_point(params, base, dirs, (0.0,) * len(dirs))
     return new
@@ -78,7 +94,9 @@ def landscape(config: Config, bundle: ModelBundle, data: Dict[str, list], done: 
 def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions
         ) -> Tuple[List[dict], Dict[str, str]]:
     """Decode the fixed batch set once (every geometry), then each model's grid; a failing model fails alone."""
-    done = {_key(r["model"], r.get("weights", ""), r["condition"], r["x"], r["y"]) for r in run_dir.records()}
+    # rank 0's view of what is recorded, so every rank plans the same points
+    done = from_main({_key(r["model"], r.get("weights", ""), r["condition"], r["x"], r["y"])
+                      for r in run_dir.records()}, opts.dist)
     points = grid_points(config)
     todo = [b for b in bundles
             if any(_key(b.name, b.weights_id, c, x, y) not in done for c in config.data for x, y in points)]
@@ -93,7 +111,7 @@ def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: E
     for b in todo:
         try:
             data = {c: fixed.tensors(decoded, b.geometry, c, config.seed, opts.device) for c in config.data}
-            new += landscape(config, b, data, done, run_dir, opts.progress)
+            new += landscape(config, b, data, done, run_dir, opts.progress, opts.dist)
         except MODEL_ERRORS as e:  # one broken model must not sink the others
             failed[b.name] = describe_failure(e)
             tqdm.write(f"model {b.name} failed and is skipped: {failed[b.name]}")

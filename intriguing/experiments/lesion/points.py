@@ -3,6 +3,9 @@
 * ViTs (timm ``VisionTransformer``-like: ``blocks``, ``num_prefix_tokens``): block K (0-based) -> a forward
   pre-hook on ``model.blocks[K]`` rewrites the tokens entering it (after patch embedding, position embedding
   and ``norm_pre`` for K = 0), exactly where the original's ``if idx == block_index`` sat.
+* TNT (timm, blocks called as ``blk(pixel_embed, patch_embed)``): block K the same way; the pre-hook hands the
+  rewrite both tensors (``fn(patch_embed, pixels=pixel_embed)`` returns both), so a dropped patch loses its inner
+  pixel tokens with its patch token (they share one mask).
 * CNNs: stage s (1-based) -> a forward hook on the module of timm's ``feature_info[s - 1]`` rewrites its
   output, which the rest of the network consumes. One exception keeps the original's ResNet points
   (``resnet_drop`` layers 1..5 = after the max-pooled stem, after layer1 .. layer4): where the first
@@ -11,13 +14,14 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator, List, Tuple
+from typing import Any, Callable, Iterator, List, Tuple
 
 import torch
 from torch import nn
 
 from intriguing.errors import UserError
 from intriguing.zoo import ModelBundle
+from intriguing.zoo.bundle import is_tnt
 
 
 def vit_depth(model: nn.Module) -> int:
@@ -38,7 +42,7 @@ def cnn_stage_modules(model: nn.Module) -> List[str]:
 
 def lesion_points(bundle: ModelBundle, blocks, stages) -> Tuple[str, List[int], List[int]]:
     """(unit, points run, points skipped as out of range): ('block', ViT blocks) or ('stage', CNN stages)."""
-    if bundle.is_vit:
+    if bundle.is_vit or bundle.is_tnt:  # TNT's feature_info would list its blocks as CNN "stages"
         depth = vit_depth(bundle.model)
         return "block", [b for b in blocks if b < depth], [b for b in blocks if b >= depth]
     n = len(cnn_stage_modules(bundle.model))
@@ -55,10 +59,12 @@ def describe_skipped(bundle: ModelBundle, unit: str, skipped: List[int]) -> str:
 
 
 @contextlib.contextmanager
-def lesion_hook(model: nn.Module, unit: str, point: int,
-                fn: Callable[[torch.Tensor], torch.Tensor]) -> Iterator[None]:
-    """Within the block, ``fn`` rewrites the tokens entering ViT block ``point`` or the output of CNN stage ``point``."""
-    if unit == "block":
+def lesion_hook(model: nn.Module, unit: str, point: int, fn: Callable[..., Any]) -> Iterator[None]:
+    """Within the block, ``fn`` rewrites the tokens entering ViT block ``point`` (TNT: ``fn(patch_embed,
+    pixels=pixel_embed)`` -> (pixel_embed, patch_embed)) or the output of CNN stage ``point``."""
+    if unit == "block" and is_tnt(model):
+        handle = model.blocks[point].register_forward_pre_hook(lambda m, args: fn(args[1], pixels=args[0]))
+    elif unit == "block":
         handle = model.blocks[point].register_forward_pre_hook(lambda m, args: (fn(args[0]), *args[1:]))
     else:
         module = model.get_submodule(cnn_stage_modules(model)[point - 1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import torch
 
@@ -18,10 +18,13 @@ from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.experiments.lesion.config import Config
 from intriguing.experiments.lesion.points import lesion_hook, lesion_points
 from intriguing.perturb import n_dropped, per_image_drop_mask
-from intriguing.perturb.lesion import lesion_tokens, paper_position_mask, paper_token_mask, zero_positions
+from intriguing.perturb.lesion import (lesion_pixel_groups, lesion_tokens, paper_position_mask, paper_token_mask,
+                                      zero_positions)
 from intriguing.plots.lines import describe_data
 from intriguing.plots.panels import panel_plot
+from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
+from intriguing.records.summary import top1_fraction
 from intriguing.seeding import derive_seed, generator
 from intriguing.zoo import ModelBundle
 
@@ -45,13 +48,16 @@ class LesionSweep(Sweep):
         parts = (self.c.seed, "lesion", cond["unit"], cond["block"], f, cond["run"])
         batch_parts = (*parts, "batch", int(indices[0]))  # --paper-compat: one draw per batch, as the original
 
-        def tokens(x: torch.Tensor) -> torch.Tensor:
+        def tokens(x: torch.Tensor, pixels: Optional[torch.Tensor] = None) -> Any:
             p = int(bundle.model.num_prefix_tokens)
             b, n = x.shape[0], x.shape[1] - p
             mask = paper_token_mask(b, n, p, f, derive_seed(*batch_parts)) if paper else \
                 per_image_drop_mask(indices, (1, n), n_dropped(n, f), *parts).reshape(b, n)
             dropped["dropped"] = mask.float().mean(1)
-            return lesion_tokens(x, mask, p, cond["lesion_mode"])
+            out = lesion_tokens(x, mask, p, cond["lesion_mode"])
+            if pixels is None:
+                return out
+            return lesion_pixel_groups(pixels, mask, cond["lesion_mode"]), out  # TNT: (pixel_embed, patch_embed)
 
         def positions(x: torch.Tensor) -> torch.Tensor:
             (h, w), b = x.shape[-2:], x.shape[0]
@@ -89,7 +95,7 @@ def write_paper_json(records: List[dict], out_dir: Path) -> None:
         for r in records:
             if r["model"] == model:
                 run = out.setdefault(f"run_{int(r['run']):03d}", {})
-                run.setdefault(str(int(r["block"])), {})[str(float(r["fraction"]))] = float(r["top1"]) / 100
+                run.setdefault(str(int(r["block"])), {})[str(float(r["fraction"]))] = top1_fraction(r)
         (out_dir / "paper_compat" / f"{model}.json").write_text(json.dumps(out, indent=4))
 
 
@@ -100,7 +106,7 @@ XLABELS = {"block": "ViT block K (patch tokens entering it dropped)",
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
     """Table (mean ± std over runs) and accuracy vs block / stage, one line per model and fraction."""
     keys = ["model", "unit", "block", "fraction", "lesion_mode"]
-    metrics = [m for m in ("top1", "top5", "dropped") if any(m in r for r in records)]
+    metrics = [m for m in ("top1", "top5", "dropped", "ece", "nll") if any(m in r for r in records)]
     text = format_table(summarize(records, keys, metrics), keys + ["runs"], metrics)
     if plot and records:
         modes = sorted({str(r["lesion_mode"]) for r in records if r["unit"] == "block"})
@@ -109,4 +115,9 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
                           xlabels=XLABELS, titles={"block": "ViTs", "stage": "CNNs"}, ylabel="top-1 accuracy (%)", ylim=(0, 100),
                           title=f"Feature-drop lesion\n{what}")
         text += f"\nplot: {path}"
+        # the diagrams' top row is each model's clean forward (fraction 0) when the run has one
+        marked = [{**r, "condition": "clean" if float(r["fraction"]) == 0 else "lesion"} for r in records]
+        rel = reliability_figure(marked, Path(out_dir) / "reliability.png", ["unit", "block", "fraction"])
+        if rel:  # run with --metrics calibration
+            text += f"\nplot: {rel}"
     return text

@@ -54,6 +54,11 @@ def model_grid(config: Config, bundle: ModelBundle) -> Tuple[int, int]:
     else:
         p = bundle.patch_size or max(1, min(CNN_CELL, min(h, w) // MIN_GRID))
         gh, gw = h // p, w // p
+    p = bundle.patch_size
+    if p and not config.grid and (gh * p, gw * p) != (h, w):  # cells would straddle the model's patches
+        raise UserError(f"{bundle.name}'s {p}-px patches tile {gh * p}x{gw * p} of its {h}x{w} input, so PatchDrop "
+                        f"cells cannot match its tokens; evaluate it at a multiple of {p} px (its checkpoint's "
+                        f"input size) or pass --grid explicitly.")
     if gh > h or gw > w or h % gh or w % gw:
         raise UserError(f"Grid {gh}x{gw} does not split {bundle.name}'s {h}x{w} input into equal cells; pick a grid "
                         f"whose sides divide {h}x{w} (e.g. {h // 16 or 1}x{w // 16 or 1} or {h}x{w} for pixels).")

@@ -8,38 +8,40 @@ import numpy as np
 import torch
 
 from intriguing.plots.lines import describe_data, line_plot
+from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
 
 
 def _metrics(records: Sequence[dict]) -> List[str]:
-    return [m for m in ("top1", "top5", "clean_top1", "fooled", "hit_target") if any(m in r for r in records)]
+    return [m for m in ("top1", "top5", "clean_top1", "fooled", "hit_target", "ece", "nll")
+            if any(r.get(m) not in (None, "") for r in records)]
 
 
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
     """Mean ± std over placements per (model, source patch, area); accuracy vs area; fooling-rate matrix."""
     out = Path(out_dir)
-    records = [dict(r) for r in records]  # the caller's rows stay as read
     keys = ["model", "source", "area", "target_class"]
     metrics = _metrics(records)
-    for r in records:
-        if "fooled" in r:
-            r["fooled"] = 100 * float(r["fooled"])  # fractions -> % for the table and plots
-        if "clean_top1" in r:
-            r["clean_top1"] = 100 * float(r["clean_top1"])
-        if "hit_target" in r:
-            r["hit_target"] = 100 * float(r["hit_target"])
     text = format_table(summarize(records, keys, metrics), keys + ["runs"], metrics)
-    text += "\n(fooled: % of images whose prediction the patch changes; means over --runs placements per image)"
+    text += ("\n(area 0: no patch, the clean reference; fooled: % of images whose prediction the patch changes; "
+             "hit_target: % predicted as --target-class; means over --runs placements per image)")
     if plot and records:
         own = [r for r in records if r["source"] == r["model"]]
         what = describe_data(records, out)
         if own:
             p = line_plot(own, "area", "top1", ["model"], out / "patch_accuracy.png", xlabel="patch area (fraction of "
-                          "the image)", ylabel="top-1 accuracy (%)", title=f"Universal patch, own model\n{what}")
+                          "the image; 0 = no patch)", ylabel="top-1 accuracy (%)",
+                          title=f"Universal patch, own model\n{what}")
             text += f"\nplot: {p}"
-        if len({r["source"] for r in records}) > 1:
-            p = fooling_matrix(records, out / "patch_transfer.png", what)
+        patched = [r for r in records if float(r["area"]) > 0]
+        if len({r["source"] for r in patched}) > 1:
+            p = fooling_matrix(patched, out / "patch_transfer.png", what)
             text += f"\nplot: {p}"
+        # clean (area 0) on top, the patch that hurts most below; calibration on the patched images
+        rel = reliability_figure([{**r, "condition": "clean"} if float(r["area"]) == 0 else r for r in records],
+                                 out / "reliability.png", ["source", "area", "run"])
+        if rel:
+            text += f"\nplot: {rel}"
     return text
 
 
@@ -81,18 +83,28 @@ def fooling_matrix(records: Sequence[dict], out_path: Path, what: str) -> Path:
 
 def patch_figure(patches: Dict[Tuple[str, float], torch.Tensor], bundles, images, config, out_path: Path) -> Path:
     """Each learned patch (first column) and pasted on the first ``config.samples`` images (its own model's view,
-    the evaluation's first placement)."""
+    the evaluation's first placement), titled with the model's prediction without -> with the patch."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from timm.data import ImageNetInfo
 
     from intriguing.attacks.patch import paste_patch, patch_positions, patch_side
     from intriguing.data import limit_samples, make_loader
+    from intriguing.experiments.adversarial.report import wrap
     from intriguing.experiments.patch.sweep import fit_patch
+
+    info = ImageNetInfo()
+
+    def label(i: int) -> str:
+        try:
+            return info.index_to_description(int(i)).split(",")[0]
+        except (IndexError, KeyError):
+            return str(int(i))
 
     keys = [k for k in patches if any(b.name == k[0] for b in bundles)]
     cols = 1 + config.samples
-    fig, axes = plt.subplots(len(keys), cols, figsize=(1.9 * cols, 1.9 * len(keys) + 0.4), dpi=100, squeeze=False)
+    fig, axes = plt.subplots(len(keys), cols, figsize=(2.0 * cols, 2.1 * len(keys) + 0.6), dpi=100, squeeze=False)
     sample = limit_samples(images, config.samples)
     for row, (name, area) in enumerate(keys):
         b = next(b for b in bundles if b.name == name)
@@ -102,14 +114,23 @@ def patch_figure(patches: Dict[Tuple[str, float], torch.Tensor], bundles, images
         p = fit_patch(patches[(name, area)], side)
         pos = patch_positions(batch.indices, side, tuple(x.shape[-2:]), config.seed, "patch-eval", area, 0)
         pasted = paste_patch(x, p, pos)
+        with torch.inference_mode():
+            dev = next(b.model.parameters()).device
+            before = b(x.to(dev)).argmax(-1).tolist()
+            after = b(pasted.to(dev)).argmax(-1).tolist()
         axes[row][0].imshow(patches[(name, area)].permute(1, 2, 0).numpy())
-        axes[row][0].set_title(f"{name}\narea {area:g}", fontsize=7)
+        axes[row][0].set_title(f"{wrap(name, 22)}\npatch, area {area:g}", fontsize=7)
         for j in range(1, cols):
             if j - 1 < len(pasted):
                 axes[row][j].imshow(pasted[j - 1].permute(1, 2, 0).clamp(0, 1).numpy())
+                axes[row][j].set_title(wrap(f"{label(before[j - 1])} -> {label(after[j - 1])}", 24), fontsize=7)
         for ax in axes[row]:
             ax.set_axis_off()
-    fig.suptitle("Learned universal patches and where they land", fontsize=10)
+    how = ["untargeted" if config.target_class is None else f"target class {config.target_class}"]
+    how += [] if config.load_patches else [f"{config.steps} steps of {config.train_batch} images"]
+    fig.suptitle(f"Learned universal patches ({', '.join(how)}) pasted at the first evaluation "
+                 f"placement\ntitles: prediction without -> with the patch", fontsize=9)
+    fig.tight_layout()
     fig.savefig(out_path, bbox_inches="tight")
     plt.close(fig)
     return out_path

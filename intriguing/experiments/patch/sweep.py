@@ -4,18 +4,22 @@ Evaluation places a patch at ``--runs`` spots per image, seeded by (seed, area, 
 and every source patch sees the same spots (scaled to each model's input size). A patch learned at one model's
 input size is resized (bilinear) to cover the same fraction of another model's input. Per-image extras:
 ``clean_top1`` (the same images without a patch), ``fooled`` (the prediction differs from the clean one: the
-fooling rate) and, for a targeted patch, ``hit_target``.
+fooling rate) and, for a targeted patch, ``hit_target`` (the prediction is the target class), all in percent like
+top-1. Each model also gets one record at area 0 (no patch, run 0): the clean reference of the table, the plots
+and the reliability diagrams (its ``hit_target`` is the share of clean images already predicted as the target).
 """
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import torch
 import torch.nn.functional as F
 
 from intriguing.attacks.patch import paste_patch, patch_positions, patch_side
 from intriguing.data import scan_folder
+from intriguing.distributed import Context
 from intriguing.engine.core import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, run_sweep
 from intriguing.errors import UserError
 from intriguing.experiments.patch.config import Config
@@ -42,8 +46,9 @@ class PatchSweep(Sweep):
     def conditions(self, bundle: ModelBundle) -> List[dict]:
         sources = self.sources if self.c.transfer else [bundle.name]
         target = -1 if self.c.target_class is None else self.c.target_class
-        return [{"source": s, "area": a, "target_class": target, "run": r}
-                for s in sources for a in self.c.areas if (s, a) in self.patches for r in range(self.c.runs)]
+        clean = {"source": bundle.name, "area": 0.0, "target_class": target, "run": 0}  # no patch: the reference
+        return [clean] + [{"source": s, "area": a, "target_class": target, "run": r}
+                          for s in sources for a in self.c.areas if (s, a) in self.patches for r in range(self.c.runs)]
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[tuple]:
         size = tuple(x01.shape[-2:])
@@ -51,20 +56,59 @@ class PatchSweep(Sweep):
         clean_pred = clean.argmax(-1)
         labels = batch.labels.to(x01.device)
         for cond in self.conditions(bundle):
-            side = patch_side(cond["area"], size)
-            patch = fit_patch(self.patches[(cond["source"], cond["area"])].to(x01.device), side)
-            pos = patch_positions(batch.indices, side, size, self.c.seed, "patch-eval", cond["area"], cond["run"])
-            logits = bundle(paste_patch(x01, patch, pos))
+            if cond["area"] == 0:
+                logits = clean
+            else:
+                side = patch_side(cond["area"], size)
+                patch = fit_patch(self.patches[(cond["source"], cond["area"])].to(x01.device), side)
+                pos = patch_positions(batch.indices, side, size, self.c.seed, "patch-eval", cond["area"],
+                                      cond["run"])
+                logits = bundle(paste_patch(x01, patch, pos))
             pred = logits.argmax(-1)
-            extras = {"clean_top1": (clean_pred == labels).float(), "fooled": (pred != clean_pred).float()}
+            # percentages, as top1 and every rate of the toolkit
+            extras = {"clean_top1": (clean_pred == labels).float() * 100, "fooled": (pred != clean_pred).float() * 100}
             if self.c.target_class is not None:
-                extras["hit_target"] = (pred == self.c.target_class).float()
+                extras["hit_target"] = (pred == self.c.target_class).float() * 100
             yield cond, logits, extras
+
+
+def wait_group(ctx: Context):
+    """Under torchrun, a gloo group with a long timeout of its own, made by every rank together before rank 0
+    trains: the other ranks then wait in it for the patches, which can take longer than the default group's
+    timeout (10 minutes for NCCL) allows. None in one process."""
+    if not ctx.active:
+        return None
+    import torch.distributed as dist
+    return dist.new_group(backend="gloo", timeout=datetime.timedelta(hours=24))
+
+
+def from_main(obj: Any, ctx: Context, group) -> Any:
+    """Rank 0's ``obj`` on every rank (``obj`` itself in one process)."""
+    if not ctx.active:
+        return obj
+    import torch.distributed as dist
+    box = [obj if ctx.is_main else None]
+    dist.broadcast_object_list(box, src=0, group=group)
+    dist.destroy_process_group(group)
+    return box[0]
 
 
 def obtain_patches(config: Config, bundles: List[ModelBundle], run_dir, opts: EngineOptions
                    ) -> Tuple[Dict[Tuple[str, float], torch.Tensor], Dict[str, str]]:
-    """Every model's patches: loaded from --load-patches, else from this run's folder, else learned and saved."""
+    """Every model's patches, obtained once: under torchrun rank 0 loads or learns (and saves) them and sends them
+    to the other ranks, so every rank evaluates the very same patch (GPU training is not bit-reproducible) and
+    only rank 0 writes files."""
+    group = wait_group(opts.dist)
+    found = None
+    if opts.dist.is_main:
+        patches, failed = _obtain(config, bundles, run_dir, opts)
+        found = ({k: v.detach().cpu() for k, v in patches.items()}, failed)  # sent pickled: device-free
+    return from_main(found, opts.dist, group)
+
+
+def _obtain(config: Config, bundles: List[ModelBundle], run_dir, opts: EngineOptions
+            ) -> Tuple[Dict[Tuple[str, float], torch.Tensor], Dict[str, str]]:
+    """Loaded from --load-patches, else from this run's folder, else learned and saved."""
     folder = Path(run_dir.path) / PATCHES
     train = scan_folder(config.train_path) if config.train_path and not config.load_patches else None
     patches, failed = {}, {}
@@ -94,7 +138,7 @@ def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
     if not live:
         return [], failed
     records, more = run_sweep(PatchSweep(config, patches), live, images, run_dir, opts)
-    if config.samples:
+    if config.samples and opts.dist.is_main:
         from intriguing.experiments.patch.report import patch_figure
         patch_figure(patches, live, images, config, Path(run_dir.path) / "patches.png")
     return records, {**failed, **more}

@@ -4,10 +4,12 @@ Conditions: ``clean``; ``random`` PatchDrop at each ratio (black cells on the mo
 per-image masks ``intriguing occlusion`` draws for that seed, grid, ratio and run); ``shuffle`` at each grid
 (the same per-image permutations ``intriguing shuffle`` draws). For each, :func:`per_block_logits` (the
 transfer command's per-block readout: ``forward_intermediates(norm=True)`` + ``forward_head``) gives every
-block's logits from that single forward. Records: (condition, ratio, grid, block, run) per model.
+block's logits from that single forward. Records: (condition, ratio, grid, block, run) per model. TNT (no
+``patch_embed``) takes its cells from ``pixel_embed``'s 16-px grid; CNNs are not applicable.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 import torch
@@ -19,7 +21,8 @@ from intriguing.experiments.transfer.per_block import per_block_logits
 from intriguing.perturb import drop_pixels, n_dropped, parse_grid, per_image_drop_mask, shuffle_patches
 from intriguing.plots.lines import describe_data
 from intriguing.plots.panels import panel_plot
-from intriguing.records import format_table, summarize
+from intriguing.plots.reliability import reliability_figure
+from intriguing.records import format_table, read_manifest, summarize
 from intriguing.seeding import per_image_permutation
 from intriguing.zoo import ModelBundle
 
@@ -27,7 +30,9 @@ NOT_APPLICABLE = "no class token per block (not a ViT)"
 
 
 def patch_grid(bundle: ModelBundle) -> Tuple[int, int]:
-    return tuple(int(v) for v in bundle.model.patch_embed.grid_size)  # type: ignore[return-value]
+    """The token grid PatchDrop cells follow: ``patch_embed``'s, or TNT's ``pixel_embed`` (its 16-px patches)."""
+    embed = bundle.model.pixel_embed if bundle.is_tnt else bundle.model.patch_embed
+    return tuple(int(v) for v in embed.grid_size)  # type: ignore[return-value]
 
 
 class PerBlockOcclusionSweep(Sweep):
@@ -86,12 +91,21 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     """Table of every block (mean ± std over runs) and accuracy vs block, one panel per model, one line per
     condition (clean, each drop ratio, each shuffle grid)."""
     keys = ["model", "setting", "block"]
-    metrics = [m for m in ("top1", "top5") if any(m in r for r in records)]
+    metrics = [m for m in ("top1", "top5", "ece", "nll") if any(m in r for r in records)]
     text = format_table(summarize(records, keys, metrics), keys + ["runs"], metrics)
+    skipped = sorted(read_manifest(out_dir).get("not_applicable", {}))  # CNNs: said in the table and the plot
+    note = f"not applicable (no class token per block): {', '.join(skipped)}" if skipped else ""
+    text += f"\n{note}" if note else ""
     if plot and records:
         path = panel_plot(records, "model", "block", "top1", ["setting"], f"{out_dir}/per_block.png",
                           xlabel="block (0-based): its output's class token read", ylabel="top-1 accuracy (%)", ylim=(0, 100),
                           title=f"Per-block accuracy: block's class token through the final norm + head\n"
-                                f"{describe_data(records, out_dir)}")
+                                f"{describe_data(records, out_dir)}" + (f"\n{note}" if note else ""))
         text += f"\nplot: {path}"
+        # the last block's readout is the model's own output: its clean and hardest-condition calibration
+        last = {m: max(int(r["block"]) for r in records if r["model"] == m) for m in {r["model"] for r in records}}
+        final = [r for r in records if int(r["block"]) == last[r["model"]]]
+        rel = reliability_figure(final, Path(out_dir) / "reliability.png", ["setting", "block"])
+        if rel:  # run with --metrics calibration
+            text += f"\nplot: {rel}"
     return text

@@ -30,7 +30,7 @@ from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
 from intriguing.records import format_table, read_manifest, summarize
 from intriguing.features.saliency import normalize
-from intriguing.segmentation.jaccard import VOID_MODES, class_head_iou, jaccard_from_iou
+from intriguing.segmentation.jaccard import VOID_MODES, dense_class_head_iou, jaccard_from_iou
 from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
 from intriguing.segmentation.voc import VOCSegmentationSet, VOCSource
 from intriguing.experiments.segmentation.config import Config
@@ -81,17 +81,26 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
     for t in tokens:
         masks = threshold_attention(maps[t], config.threshold)
         mean_masks = mean_head_mask(maps[t], config.threshold)
-        for i, (idx, name, target) in enumerate(zip(batch["index"], batch["name"], batch["target"])):
-            if idx not in todo[t]:
-                continue
-            tgt = target.to(device)
-            size = tuple(tgt.shape[-2:])
+        picked = [i for i, idx in enumerate(batch["index"]) if idx in todo[t]]
+        dense = []
+        for i in picked:
+            tgt = batch["target"][i].to(device)
             # the mean-head mask rides along as one more "head": the class masks are built once
-            both = _full_masks(torch.cat([masks[i], mean_masks[i:i + 1]]), extent, config.input_size, size)
-            classes, iou = class_head_iou(both, tgt, config.void)
-            res, mean_res = jaccard_from_iou(classes, iou[:, :-1]), jaccard_from_iou(classes, iou[:, -1:])
-            rows.append({"model": bundle.name, "weights": bundle.weights_id, "token": t, "index": idx, "image": name,
-                         "jaccard": res["jaccard"], "jaccard_mean_head": mean_res["jaccard"],
+            both = _full_masks(torch.cat([masks[i], mean_masks[i:i + 1]]), extent, config.input_size,
+                               tuple(tgt.shape[-2:]))
+            dense.append(dense_class_head_iou(both, tgt, config.void))
+        if not dense:
+            continue
+        # one device-to-host copy per batch, not several syncs per image: the GPU scores the batch unhindered
+        present = torch.stack([d[0] for d in dense]).cpu()
+        iou = torch.stack([d[1] for d in dense]).cpu()
+        for j, i in enumerate(picked):
+            classes = present[j].nonzero().flatten()
+            res = jaccard_from_iou(classes, iou[j, classes, :-1])
+            mean_res = jaccard_from_iou(classes, iou[j, classes, -1:])
+            rows.append({"model": bundle.name, "weights": bundle.weights_id, "token": t, "index": batch["index"][i],
+                         "image": batch["name"][i], "jaccard": res["jaccard"],
+                         "jaccard_mean_head": mean_res["jaccard"],
                          "classes": " ".join(map(str, res["classes"])),
                          "class_iou": " ".join(f"{v:.4f}" for v in res["class_iou"]),
                          "best_head": " ".join(map(str, res["best_head"]))})

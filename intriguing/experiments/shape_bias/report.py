@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from intriguing.experiments.shape_bias.categories import CATEGORIES
+from intriguing.metrics.calibration import bins_from_record, reliability_diagram
 from intriguing.plots.lines import describe_data
 from intriguing.records import format_table, read_manifest, summarize
 
@@ -89,6 +90,29 @@ def category_plot(records: Sequence[dict], rows: Sequence[dict], task: str, out_
     return out_path
 
 
+def reliability_plot(records: Sequence[dict], out_path: Path, max_models: int = 6) -> Optional[Path]:
+    """One reliability diagram per model (``--metrics calibration``): the 16-class decision's confidence (its
+    renormalised category probability) against the folder (shape) label. One row: a stimulus set is one condition,
+    so the other commands' clean / hardest-condition rows would be the same diagram twice."""
+    rows = [r for r in records if str(r.get("calibration_bins", "")).startswith("{")][:max_models]
+    if not rows:
+        return None
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 3.9), dpi=100, squeeze=False)
+    for j, r in enumerate(rows):
+        title = f"{r['model']}\n{r['task']}: ECE {float(r['ece']):.1f}%, acc {float(r['top1']):.1f}%"
+        reliability_diagram(bins_from_record(r["calibration_bins"]), ax=axes[0][j], title=title, legend=j == 0)
+    fig.suptitle(f"Reliability of the 16-class decision (correct = the folder's shape category)\n"
+                 f"{describe_data(records, out_path.parent)}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out_path, bbox_inches="tight")  # nothing clipped
+    plt.close(fig)
+    return out_path
+
+
 def category_table(rows: Sequence[dict], metric: str) -> str:
     """Categories down, one column per model: ``metric`` per category (blank where no stimulus decided it)."""
     models = list(dict.fromkeys(r["model"] for r in rows))
@@ -113,6 +137,7 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
             cat_metric = "shape_bias"
         else:
             metrics, cat_metric = ["top1"], "accuracy"
+        metrics += [m for m in ("ece", "nll") if any(m in r for r in recs)]  # --metrics calibration
         texts.append(format_table(summarize(recs, ["model", "task", "n"], metrics), ["model", "task", "n"], metrics))
         texts.append(category_table([r for r in rows if r["task"] == task], cat_metric))
         if plot:
@@ -125,5 +150,8 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
             p = category_plot(recs, rows, task, out_dir / name, f"{what}\n({describe_data(recs, out_dir, extra)})")
             if p is not None:
                 texts.append(f"plot: {p}")
+    rel = reliability_plot(records, out_dir / "reliability.png") if plot else None
+    if rel:  # run with --metrics calibration
+        texts.append(f"plot: {rel}")
     texts.append(f"per-category rows: {path}")
     return "\n\n".join(texts)

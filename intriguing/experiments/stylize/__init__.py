@@ -32,7 +32,7 @@ class StylizeExperiment(Experiment[Config]):
 
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.stylize.sweep import stylize, summary
-        written, done, bad = stylize(self.config, data, opts.device, opts.batch_size, opts.progress)
+        written, done, bad = stylize(self.config, data, opts.device, opts.batch_size, opts.progress, opts.dist)
         row = summary(written, done, bad, self.config)
         run_dir.append_records([row])
         if bad:

@@ -1,5 +1,8 @@
 """``intriguing stylize``'s pass: every content image styled by one seeded random painting, written to ``--target``
-under the same relative path; images already written are skipped, so an interrupted run resumes."""
+under the same relative path; images already written are skipped, so an interrupted run resumes.
+
+This is the one loop over data that is not an engine pass: it evaluates no model and produces no records per
+condition, it writes a data set (resume = the files already there; torchrun = one block of images per rank)."""
 from __future__ import annotations
 
 import csv
@@ -12,6 +15,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from intriguing.data import IMG_EXTENSIONS, ImageSet
+from intriguing.distributed import Context, gather, shard
 from intriguing.errors import UserError
 from intriguing.experiments.stylize.adain import AdaIN, decoder, vgg_normalised
 from intriguing.experiments.stylize.config import Config
@@ -59,40 +63,64 @@ def _read(path: Path, size: int, crop: bool) -> torch.Tensor:
 
 
 def stylize(config: Config, images: ImageSet, device: torch.device, batch_size: int,
-            progress: bool) -> Tuple[int, int, List[str]]:
-    """Write every image not yet written; returns (written, skipped as done, unreadable paths)."""
+            progress: bool, dist: Context = Context()) -> Tuple[int, int, List[str]]:
+    """Write every image not yet written; returns (written, skipped as done, unreadable paths), summed over
+    torchrun ranks on rank 0. Under torchrun each rank styles its own contiguous block of the images (the painting
+    of image i is seeded by i, so the output is the one process's) and rank 0 completes the index."""
     net = load_adain(config, device)
     styles = style_files(config.style_path)
     root, target = Path(images.root), Path(config.target)
-    todo = [(i, Path(p)) for i, (p, _) in enumerate(images.samples)
+    start, stop = shard(len(images.samples), dist)
+    todo = [(i, Path(p)) for i, (p, _) in enumerate(images.samples[start:stop], start)
             if not (target / Path(p).relative_to(root)).is_file()]
     bad: List[str] = []
     step = batch_size if config.content_size else 1  # images of different sizes cannot share a batch
-    index = target / INDEX
     target.mkdir(parents=True, exist_ok=True)
+    for first in tqdm(range(0, len(todo), step), disable=not progress or not dist.is_main, unit="batch"):
+        chunk, contents, style_imgs = [], [], []
+        for i, path in todo[first:first + step]:
+            style = painting(config, styles, i)
+            try:
+                contents.append(_read(path, config.content_size, crop=True))
+                style_imgs.append(_read(style, config.style_size, crop=False))
+            except (OSError, ValueError, Image.DecompressionBombError) as e:
+                bad.append(f"{path}: {type(e).__name__}")
+                continue
+            chunk.append(path)
+        if not chunk:
+            continue
+        for path, out in zip(chunk, _forward(net, contents, style_imgs, config.alpha, device)):
+            dest = target / path.relative_to(root)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _save(out, dest)
+    counts = gather((len(todo) - len(bad), (stop - start) - len(todo), bad), dist)
+    if not dist.is_main:
+        return 0, 0, []
+    complete_index(config, images, styles)
+    return sum(c[0] for c in counts), sum(c[1] for c in counts), [b for c in counts for b in c[2]]
+
+
+def painting(config: Config, styles: List[Path], i: int) -> Path:
+    """The painting that styles content image i: seeded by (seed, i), so any process or rank picks the same."""
+    return styles[derive_seed(config.seed, "style", i) % len(styles)]
+
+
+def complete_index(config: Config, images: ImageSet, styles: List[Path]) -> Path:
+    """Add to ``stylize_index.csv`` every written image it does not list yet (this run's, and those of an
+    interrupted earlier run), with its painting; written by one process only."""
+    root, target = Path(images.root), Path(config.target)
+    index = target / INDEX
+    listed = set()
+    if index.is_file():
+        with open(index, newline="") as f:
+            listed = {row[0] for row in csv.reader(f) if row}
     with open(index, "a", newline="") as f:
         writer = csv.writer(f)
-        for start in tqdm(range(0, len(todo), step), disable=not progress, unit="batch"):
-            chunk, contents, style_imgs = [], [], []
-            for i, path in todo[start:start + step]:
-                style = styles[derive_seed(config.seed, "style", i) % len(styles)]
-                try:
-                    contents.append(_read(path, config.content_size, crop=True))
-                    style_imgs.append(_read(style, config.style_size, crop=False))
-                except (OSError, ValueError, Image.DecompressionBombError) as e:
-                    bad.append(f"{path}: {type(e).__name__}")
-                    continue
-                chunk.append((path, style))
-            if not chunk:
-                continue
-            outs = _forward(net, contents, style_imgs, config.alpha, device)
-            for (path, style), out in zip(chunk, outs):
-                dest = target / path.relative_to(root)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                _save(out, dest)
-                writer.writerow([str(path.relative_to(root)), str(style)])
-            f.flush()
-    return len(todo) - len(bad), len(images.samples) - len(todo), bad
+        for i, (p, _) in enumerate(images.samples):
+            rel = str(Path(p).relative_to(root))
+            if rel not in listed and (target / rel).is_file():
+                writer.writerow([rel, str(painting(config, styles, i))])
+    return index
 
 
 def _forward(net: AdaIN, contents: List[torch.Tensor], styles: List[torch.Tensor], alpha: float,

@@ -93,7 +93,7 @@ def load_features(path: Path, key: CacheKey) -> FeatureSet | None:
 
 
 def cached_features(key: CacheKey, cache_dir: str | Path | None,
-                    compute: Callable[[], FeatureSet]) -> tuple[FeatureSet, bool]:
+                    compute: Callable[[], FeatureSet | None]) -> tuple[FeatureSet | None, bool]:
     """(features, hit): load ``key`` from ``cache_dir`` or run ``compute`` and store it. No dir = no cache."""
     if cache_dir is None:
         return compute(), False
@@ -102,5 +102,6 @@ def cached_features(key: CacheKey, cache_dir: str | Path | None,
     if fs is not None:
         return fs, True
     fs = compute()
-    save_features(fs, path, key)
+    if fs is not None:  # None: a torchrun rank other than 0, which holds no merged features and writes nothing
+        save_features(fs, path, key)
     return fs, False

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
-from torch.utils.data import DataLoader, default_collate
 
 from intriguing.zoo import ModelBundle
 
@@ -22,7 +21,9 @@ from intriguing.engine.core import EngineOptions
 from intriguing.errors import UserError
 from intriguing.experiments.transfer.cache import CacheKey, cached_features, checkpoint_id, files_digest
 from intriguing.experiments.transfer.datasets import get_dataset, limit_dataset
-from intriguing.experiments.transfer.features import POOLED, FeatureSet, extract_features, is_vit, resolve_blocks
+from intriguing.data.torch_source import DatasetSource
+from intriguing.experiments.transfer.feature_pass import engine_features
+from intriguing.experiments.transfer.features import POOLED, FeatureSet, is_vit, resolve_blocks
 from intriguing.experiments.transfer.views import SeededView, build_view, view_geometry
 
 
@@ -77,8 +78,10 @@ def _model_identity(bundle: ModelBundle, seed: int) -> str:
 
 
 def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequence[int], ex: ExtractOptions,
-                   opts: EngineOptions, view: int = 0) -> tuple[FeatureSet, bool, float]:
-    """(features, cache hit, seconds) of ``split`` for every block in ``blocks``."""
+                   run_dir, opts: EngineOptions, view: int = 0) -> tuple[FeatureSet | None, bool, float]:
+    """(features, cache hit, seconds) of ``split`` for every block in ``blocks``, extracted by an engine pass
+    in ``run_dir`` (checkpointed, resumable, sharded under torchrun) unless cached; features are None on torchrun
+    ranks other than 0."""
     spec = get_dataset(dataset)
     root = dataset_root(ex.data_path, spec.name)
     geometry = view_geometry(bundle.geometry, ex.preprocess)
@@ -90,15 +93,15 @@ def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequen
                    files=files_digest(str(root.resolve())),
                    patch_mean=ex.patch_mean and vit, view=view, limit=ex.limit, seed=ex.seed)
 
-    def compute() -> FeatureSet:
+    def compute() -> FeatureSet | None:
         ds = spec.load(root, split, transform=transform if view == 0 else None, download=ex.download)
         ds = limit_dataset(ds, ex.limit)
         if view:
             ds = SeededView(ds, transform, view, ex.seed)
-        loader = DataLoader(ds, batch_size=opts.batch_size, shuffle=False, num_workers=opts.workers,
-                            pin_memory=opts.device.type == "cuda", collate_fn=readable)
-        fs = extract_features(bundle.model, loader, blocks if vit else None, ex.patch_mean and vit, opts.device,
-                              opts.precision, opts.progress, preprocess=lambda x: bundle.normalize(x.float().div_(255)))
+        label = f"{spec.name}/{split}/view {view}"
+        fs = engine_features(bundle, DatasetSource(ds, str(root)), label, blocks, ex.patch_mean, run_dir, opts)
+        if fs is None:  # a torchrun rank other than 0: rank 0 holds the merged features
+            return None
         fs.meta.update(dataset=spec.name, split=split, view=view, model=bundle.name)
         skipped = fs.meta.get("skipped", [])
         if skipped:
@@ -111,27 +114,20 @@ def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequen
     return fs, hit, time.perf_counter() - t0
 
 
-def readable(items: list) -> tuple:
-    """(images, labels, reasons): the decodable items collated; unreadable ones (image None, the reason in the
-    label slot) become reasons, which travel with the batch (collation may run in a worker process)."""
-    good = [it for it in items if it[0] is not None]
-    reasons = [it[1] for it in items if it[0] is None]
-    if not good:
-        return torch.empty(0, 3, 1, 1, dtype=torch.uint8), torch.empty(0, dtype=torch.long), reasons
-    return (*default_collate(good), reasons)
-
-
-def train_test_features(bundle: ModelBundle, dataset: str, blocks: Sequence[int], ex: ExtractOptions,
+def train_test_features(bundle: ModelBundle, dataset: str, blocks: Sequence[int], ex: ExtractOptions, run_dir,
                         opts: EngineOptions, train_split: str = "train", views: int = 1,
-                        need_train: bool = True) -> dict:
-    """{'train': [view 0, view 1, ...], 'test': FeatureSet, 'hits': [...], 'seconds': float}."""
+                        need_train: bool = True) -> dict | None:
+    """{'train': [view 0, view 1, ...], 'test': FeatureSet, 'hits': [...], 'seconds': float}; None on torchrun
+    ranks other than 0 (they extract their share; rank 0 scores)."""
     out: dict = {"train": [], "hits": [], "seconds": 0.0}
     for view in range(views if need_train else 0):
-        fs, hit, sec = split_features(bundle, dataset, train_split, blocks, ex, opts, view)
+        fs, hit, sec = split_features(bundle, dataset, train_split, blocks, ex, run_dir, opts, view)
         out["train"].append(fs)
         out["hits"].append(hit)
         out["seconds"] += sec
-    fs, hit, sec = split_features(bundle, dataset, "test", blocks, ex, opts)
+    fs, hit, sec = split_features(bundle, dataset, "test", blocks, ex, run_dir, opts)
+    if fs is None:
+        return None
     out.update(test=fs, seconds=out["seconds"] + sec)
     out["hits"].append(hit)
     # the dataset's class count (metadata, not test information): a class absent from a --limit'ed

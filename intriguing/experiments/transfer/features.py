@@ -114,6 +114,13 @@ def _pooled_batch(model: nn.Module, x: torch.Tensor):
     return model.forward_head(model.forward_features(x), pre_logits=True).flatten(1).unsqueeze(1), None
 
 
+def batch_features(model: nn.Module, x: torch.Tensor, blocks: Sequence[int], patch_mean: bool):
+    """(tokens [B, n_blocks, D], last-block mean patch token [B, D] or None) of one normalised batch; a non-ViT
+    gives its pooled feature as the single block ``POOLED``. What both :func:`extract_features` and the
+    command's engine pass (:mod:`intriguing.experiments.transfer.feature_pass`) call per batch."""
+    return _vit_batch(model, x, blocks, patch_mean) if is_vit(model) else _pooled_batch(model, x)
+
+
 @torch.inference_mode()
 def extract_features(model: nn.Module, loader: Iterable, blocks: str | Sequence[int] | None = "last4",
                      patch_mean: bool = False, device: torch.device | str = "cpu",
@@ -142,7 +149,7 @@ def extract_features(model: nn.Module, loader: Iterable, blocks: str | Sequence[
         x = images.to(device, non_blocking=True)
         x = preprocess(x) if preprocess is not None else x
         with autocast(device, precision):
-            t, pm = _vit_batch(model, x, picked, patch_mean) if vit else _pooled_batch(model, x)
+            t, pm = batch_features(model, x, picked, patch_mean)
         toks.append(t.to("cpu", torch.float16))
         labs.append(torch.as_tensor(labels).long().cpu())
         if pm is not None:

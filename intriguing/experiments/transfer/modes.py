@@ -63,12 +63,14 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
             continue
         blocks = union_blocks({label: b for label, b, _ in variants})
         try:
-            feats = train_test_features(bundle, dataset, blocks, ex, opts, config.train_split(dataset),
+            feats = train_test_features(bundle, dataset, blocks, ex, run_dir, opts, config.train_split(dataset),
                                         views=config.train_views, need_train=config.mode != "fewshot")
         except UserError:
             raise  # bad data / options: one sentence for the whole run
         except MODEL_ERRORS as e:  # one broken model must not sink the others
             failed[bundle.name] = describe_failure(e)
+            continue
+        if feats is None:  # torchrun: this rank extracted its share of the images; rank 0 scores and writes
             continue
         hits = "hit" if all(feats["hits"]) else "miss" if not any(feats["hits"]) else "partial"
         _log(f"{bundle.name} / {dataset}: features {blocks_label(blocks)} ({hits}, {feats['seconds']:.1f}s)")

@@ -1,11 +1,13 @@
 """Report of ``intriguing validate``: one table (models x test sets, top-1; text, Markdown, LaTeX), a detailed
 table (top-1 / top-5 / calibration per set; ImageNet-C: the mean over its corruption / severity folders, detail in
-``imagenet_c.md``) and a grouped bar plot -- all from records.csv."""
+``imagenet_c.md``), a grouped bar plot and, with ``--metrics calibration``, reliability diagrams (the first set on
+top, each model's hardest folder below) -- all from records.csv."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Dict, List, Sequence
 
+from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
 from intriguing.records.summary import latex_table, markdown_table
 
@@ -58,6 +60,12 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         (out_dir / "imagenet_c.md").write_text(markdown_table(c, ["model", "dataset", "subset"], metrics))
     if plot:
         text += f"\nplot: {bar_plot(rows, sets, out_dir / 'validate.png')}"
+        # the first set given (ImageNet val in the usual call) on top, each model's hardest folder below
+        first = records[0]["dataset"] if records else None
+        rel = reliability_figure([{**r, "condition": "clean"} if r["dataset"] == first else r for r in records],
+                                 out_dir / "reliability.png", ["dataset", "subset"])
+        if rel:
+            text += f"\nplot: {rel}"
     return text
 
 
