@@ -132,9 +132,15 @@ def test_unknown_command_is_one_sentence(capsys):
 @pytest.mark.parametrize("cmd, flag", [("fourier", "--runs"), ("fourier", "--metrics"),
                                        ("segmentation-figures", "--runs"), ("segmentation", "--metrics")])
 def test_options_a_command_does_not_take_are_refused(cmd, flag, capsys):
+    assert run_command(cmd, [flag, "2"]) == 2
+    err = capsys.readouterr().err
+    assert f"`intriguing {cmd}` does not take {flag} (an option of other commands;" in err and "usage:" not in err
+
+
+def test_a_flag_no_command_knows_gets_argparses_error(capsys):
     with pytest.raises(SystemExit) as e:
-        run_command(cmd, [flag, "2"])
-    assert e.value.code == 2 and f"unrecognized arguments: {flag}" in capsys.readouterr().err
+        run_command("fourier", ["--bogus", "2"])
+    assert e.value.code == 2 and "unrecognized arguments: --bogus 2" in capsys.readouterr().err
 
 
 def test_library_refuses_options_the_experiment_does_not_take():

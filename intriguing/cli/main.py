@@ -1,7 +1,8 @@
 """``intriguing <command> [options]``: one subcommand per experiment, plus list-models, report and compare.
 
 Flags come from the experiment's config dataclass and the common options it accepts
-(:mod:`intriguing.options`); a flag another command takes is refused by argparse here as everywhere.
+(:mod:`intriguing.options`); a common option this command does not take is refused with a sentence saying so,
+an unknown flag by argparse.
 Exit status: 0 all good, 1 some model failed, 2 bad input (one sentence, no traceback), 130 interrupted
 (rerun the same command to resume).
 """
@@ -33,6 +34,18 @@ def experiment_parser(name: str) -> argparse.ArgumentParser:
     return p
 
 
+def other_commands_flags(parser: argparse.ArgumentParser, extras: List[str]) -> List[str]:
+    """The flags among ``extras`` that are common options this command does not take (``fourier --runs``): they
+    get a sentence saying so, where a flag no command knows gets argparse's own error."""
+    from intriguing.options import CommonOptions, add_options
+    every = argparse.ArgumentParser(add_help=False)
+    add_options(every, CommonOptions, "common")
+    known_here = {s for a in parser._actions for s in a.option_strings}
+    known_anywhere = {s for a in every._actions for s in a.option_strings}
+    flags = [tok.split("=", 1)[0] for tok in extras if tok.startswith("--")]
+    return [f for f in flags if f in known_anywhere and f not in known_here]
+
+
 def run_command(name: str, argv: Optional[List[str]] = None) -> int:
     """Parse ``argv`` for experiment ``name``, run it, print its summary; returns the exit status."""
     from intriguing.experiments import get_experiment
@@ -40,7 +53,15 @@ def run_command(name: str, argv: Optional[List[str]] = None) -> int:
     from intriguing.runner import describe, execute, make_experiment
     try:
         cls = get_experiment(name)
-        ns = vars(experiment_parser(name).parse_args(argv))
+        parser = experiment_parser(name)
+        known, extras = parser.parse_known_args(argv)
+        if extras:
+            refused = other_commands_flags(parser, extras)
+            if refused:
+                raise UserError(f"`intriguing {name}` does not take {', '.join(refused)} (an option of other "
+                                f"commands; `intriguing {name} --help` lists its own).")
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        ns = vars(known)
         common_names = option_names(CommonOptions) & cls.accepts
         exp = make_experiment(name, {k: v for k, v in ns.items() if k in common_names},
                               {k: v for k, v in ns.items() if k not in common_names})
