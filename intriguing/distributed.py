@@ -66,6 +66,25 @@ def gather(obj: Any, ctx: Context) -> List[Any]:
     return out
 
 
+def all_gather(obj: Any, ctx: Context) -> List[Any]:
+    """Every rank's ``obj`` in rank order, on every rank (``[obj]`` in a single process)."""
+    if not ctx.active:
+        return [obj]
+    out: List[Any] = [None] * ctx.world
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def broadcast(obj: Any, ctx: Context, group: Any = None) -> Any:
+    """Rank 0's ``obj`` on every rank (``obj`` itself in a single process); ``group`` e.g. one with a longer
+    timeout than the default group's."""
+    if not ctx.active:
+        return obj
+    box = [obj if ctx.is_main else None]
+    dist.broadcast_object_list(box, src=0, group=group)
+    return box[0]
+
+
 def barrier(ctx: Context) -> None:
     if ctx.active:
         dist.barrier()

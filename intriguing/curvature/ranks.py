@@ -16,27 +16,13 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Typ
 import torch
 import torch.distributed as dist
 
-from intriguing.distributed import Context
+from intriguing.distributed import Context, all_gather
 
 T = TypeVar("T")
 
 
 class RankFailed(RuntimeError):
     """A model failed on some rank; raised on every rank so they all drop the model together."""
-
-
-def all_gather(obj: Any, ctx: Context) -> List[Any]:
-    """Every rank's ``obj`` in rank order, on every rank (``[obj]`` in a single process)."""
-    if not ctx.active:
-        return [obj]
-    out: List[Any] = [None] * ctx.world
-    dist.all_gather_object(out, obj)
-    return out
-
-
-def from_main(obj: T, ctx: Context) -> T:
-    """Rank 0's ``obj`` on every rank (e.g. the set of recorded keys, read once, so all ranks plan alike)."""
-    return all_gather(obj, ctx)[0]
 
 
 def rounds(items: Sequence[T], ctx: Context) -> Iterator[Tuple[List[T], Optional[T]]]:

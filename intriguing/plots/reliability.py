@@ -6,7 +6,7 @@ below, so over-confidence under perturbation is visible next to the clean calibr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from intriguing.metrics.calibration import bins_from_record, reliability_diagram
 from intriguing.plots.lines import describe_data
@@ -21,8 +21,15 @@ def _label(r: dict, keys: Sequence[str]) -> str:
     return "\n".join(textwrap.wrap(text, 34))
 
 
-def reliability_figure(records: List[dict], out_path: str | Path, keys: Sequence[str]) -> Optional[Path]:
-    """Write a grid of reliability diagrams; returns the path, or None when no record has bins."""
+def is_clean(r: dict) -> bool:
+    """The clean reference of most sweeps: a ``condition`` (or ImageNet-C ``corruption``) called clean."""
+    return r.get("condition") == "clean" or r.get("corruption") == "clean"
+
+
+def reliability_figure(records: List[dict], out_path: str | Path, keys: Sequence[str],
+                       clean: Callable[[dict], bool] = is_clean) -> Optional[Path]:
+    """Write a grid of reliability diagrams; returns the path, or None when no record has bins. ``clean`` picks
+    each model's reference record (top row; the model's first record when none is clean)."""
     rows = [r for r in records if isinstance(r.get("calibration_bins"), str) and r["calibration_bins"].startswith("{")]
     if not rows:
         return None
@@ -34,9 +41,9 @@ def reliability_figure(records: List[dict], out_path: str | Path, keys: Sequence
     fig, axes = plt.subplots(2, len(models), figsize=(3.0 * len(models), 6.6), dpi=100, squeeze=False)
     for j, model in enumerate(models):
         mine = [r for r in rows if r["model"] == model]
-        clean = next((r for r in mine if r.get("condition") == "clean" or r.get("corruption") == "clean"), mine[0])
+        reference = next((r for r in mine if clean(r)), mine[0])
         worst = min(mine, key=lambda r: float(r["top1"]))
-        for i, r in enumerate((clean, worst)):
+        for i, r in enumerate((reference, worst)):
             title = f"{model}\n{_label(r, keys) or 'clean'}\nECE {float(r['ece']):.1f}%, acc {float(r['top1']):.1f}%"
             reliability_diagram(bins_from_record(r["calibration_bins"]), ax=axes[i][j], title=title,
                                 legend=i == 0 and j == 0)

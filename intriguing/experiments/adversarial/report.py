@@ -9,6 +9,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+from intriguing.plots.labels import class_name, wrap
 from intriguing.plots.lines import describe_data, line_plot
 from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
@@ -53,30 +54,14 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         path = transfer_heatmap(records, out_dir / "transfer.png", what)
         if path:
             text += f"\nplot: {path}"
-    rel = reliability_figure(reliability_records(white), out_dir / "reliability.png", ["attack", "eps"])
+    rel = reliability_figure(white, out_dir / "reliability.png", ["attack", "eps"],
+                             clean=lambda r: float(r.get("eps") or 0) == 0)  # eps 0 on top
     if rel:
         text += f"\nplot: {rel}"
     pics = out_dir / PICTURES
     if pics.exists():
         text += f"\nplot: {perturbation_figure(pics, out_dir / 'perturbations.png')}"
     return text
-
-
-def reliability_records(records: Sequence[dict]) -> List[dict]:
-    """White-box records for the reliability diagrams, eps 0 marked as the clean reference (top row)."""
-    return [{**r, "condition": "clean"} if float(r.get("eps") or 0) == 0 else r for r in records]
-
-
-def wrap(text: str, width: int = 20) -> str:
-    """A long title (e.g. 'deit_tiny_patch16_224=random') on several lines, nothing cut off: breaks after a
-    space, '_', '=', '.' or '-', so a model name stays readable."""
-    import re
-    lines = [""]
-    for part in re.split(r"(?<=[ _=.\-])", text):
-        if lines[-1] and len(lines[-1]) + len(part) > width:
-            lines.append("")
-        lines[-1] += part
-    return "\n".join(line.rstrip() for line in lines)
 
 
 def transfer_panels(records: Sequence[dict]) -> Dict[tuple, Dict[tuple, float]]:
@@ -144,32 +129,24 @@ def perturbation_figure(path: Path, out_path: Path) -> Path:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from timm.data import ImageNetInfo
 
     data = dict(np.load(path))
     models = list(dict.fromkeys(k.split("|")[0] for k in data))
     first = models[0]
     order = np.argsort(data[f"{first}|index"])
     n = len(order)
-    info = ImageNetInfo()
-
-    def name(i: int) -> str:
-        try:
-            return info.index_to_description(int(i))
-        except (IndexError, KeyError):
-            return str(int(i))
 
     fig, axes = plt.subplots(n, 1 + len(models), figsize=(2.2 * (1 + len(models)), 2.3 * n), dpi=100, squeeze=False)
     for row, j in enumerate(order):
         idx = int(data[f"{first}|index"][j])
         axes[row, 0].imshow(data[f"{first}|x"][j].transpose(1, 2, 0))
-        axes[row, 0].set_title(wrap(f"image {idx}: {name(data[f'{first}|label'][j])}", 26), fontsize=8)
+        axes[row, 0].set_title(wrap(f"image {idx}: {class_name(data[f'{first}|label'][j])}", 26), fontsize=8)
         for col, m in enumerate(models, start=1):
             k = int(np.nonzero(data[f"{m}|index"] == idx)[0][0])
             eps = float(data[f"{m}|eps"]) / 255
             delta = data[f"{m}|delta"][k].astype(np.float32).transpose(1, 2, 0)
             axes[row, col].imshow(np.clip(delta / (2 * eps) + 0.5, 0, 1))
-            axes[row, col].set_title(f"{wrap(m)}\n{wrap('-> ' + name(data[f'{m}|pred'][k]))}", fontsize=7)
+            axes[row, col].set_title(f"{wrap(m)}\n{wrap('-> ' + class_name(data[f'{m}|pred'][k]))}", fontsize=7)
     for ax in axes.flat:
         ax.axis("off")
     eps255 = float(data[f"{first}|eps"])

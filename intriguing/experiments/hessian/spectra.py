@@ -21,8 +21,8 @@ from tqdm.auto import tqdm
 from intriguing.curvature import batches as fixed
 from intriguing.curvature.eigen import hutchinson_trace, power_iteration, slq, top_eigenvalues
 from intriguing.curvature.hessian import LossHessian, trainable
-from intriguing.curvature.ranks import exchange, from_main, rounds
-from intriguing.distributed import Context
+from intriguing.curvature.ranks import exchange, rounds
+from intriguing.distributed import Context, broadcast
 from intriguing.engine.core import MODEL_ERRORS, EngineOptions, describe_failure
 from intriguing.experiments.hessian.config import Config
 from intriguing.seeding import generator
@@ -128,7 +128,7 @@ def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: E
         ) -> Tuple[List[dict], Dict[str, str]]:
     """Decode the fixed batch set once, then every measure of every model in fp32; failures stay per model."""
     # rank 0's view of what is recorded, so every rank plans (and exchanges) the same work
-    done = from_main({_key(r["model"], r.get("weights", ""), r["condition"], r["measure"], r["index"])
+    done = broadcast({_key(r["model"], r.get("weights", ""), r["condition"], r["measure"], r["index"])
                       for r in run_dir.records()}, opts.dist)
     todo = [b for b in bundles
             if any(k not in done for c in config.data for k in planned(config, b.name, b.weights_id, c))]

@@ -20,8 +20,8 @@ from tqdm.auto import tqdm
 from intriguing.curvature import batches as fixed
 from intriguing.curvature.directions import grid_coords, random_direction, set_point
 from intriguing.curvature.objective import evaluate_nll, l2_norms
-from intriguing.curvature.ranks import exchange, from_main, rounds
-from intriguing.distributed import Context
+from intriguing.curvature.ranks import exchange, rounds
+from intriguing.distributed import Context, broadcast
 from intriguing.engine.core import MODEL_ERRORS, EngineOptions, describe_failure
 from intriguing.experiments.landscape.config import Config
 from intriguing.seeding import generator
@@ -95,7 +95,7 @@ def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: E
         ) -> Tuple[List[dict], Dict[str, str]]:
     """Decode the fixed batch set once (every geometry), then each model's grid; a failing model fails alone."""
     # rank 0's view of what is recorded, so every rank plans the same points
-    done = from_main({_key(r["model"], r.get("weights", ""), r["condition"], r["x"], r["y"])
+    done = broadcast({_key(r["model"], r.get("weights", ""), r["condition"], r["x"], r["y"])
                       for r in run_dir.records()}, opts.dist)
     points = grid_points(config)
     todo = [b for b in bundles

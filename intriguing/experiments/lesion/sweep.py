@@ -116,8 +116,8 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
                           title=f"Feature-drop lesion\n{what}")
         text += f"\nplot: {path}"
         # the diagrams' top row is each model's clean forward (fraction 0) when the run has one
-        marked = [{**r, "condition": "clean" if float(r["fraction"]) == 0 else "lesion"} for r in records]
-        rel = reliability_figure(marked, Path(out_dir) / "reliability.png", ["unit", "block", "fraction"])
+        rel = reliability_figure(records, Path(out_dir) / "reliability.png", ["unit", "block", "fraction"],
+                                 clean=lambda r: float(r["fraction"]) == 0)
         if rel:  # run with --metrics calibration
             text += f"\nplot: {rel}"
     return text

@@ -38,8 +38,8 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
             p = fooling_matrix(patched, out / "patch_transfer.png", what)
             text += f"\nplot: {p}"
         # clean (area 0) on top, the patch that hurts most below; calibration on the patched images
-        rel = reliability_figure([{**r, "condition": "clean"} if float(r["area"]) == 0 else r for r in records],
-                                 out / "reliability.png", ["source", "area", "run"])
+        rel = reliability_figure(records, out / "reliability.png", ["source", "area", "run"],
+                                 clean=lambda r: float(r["area"]) == 0)
         if rel:
             text += f"\nplot: {rel}"
     return text
@@ -87,20 +87,11 @@ def patch_figure(patches: Dict[Tuple[str, float], torch.Tensor], bundles, images
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from timm.data import ImageNetInfo
 
     from intriguing.attacks.patch import paste_patch, patch_positions, patch_side
     from intriguing.data import limit_samples, make_loader
-    from intriguing.experiments.adversarial.report import wrap
     from intriguing.experiments.patch.sweep import fit_patch
-
-    info = ImageNetInfo()
-
-    def label(i: int) -> str:
-        try:
-            return info.index_to_description(int(i)).split(",")[0]
-        except (IndexError, KeyError):
-            return str(int(i))
+    from intriguing.plots.labels import class_name, wrap
 
     keys = [k for k in patches if any(b.name == k[0] for b in bundles)]
     cols = 1 + config.samples
@@ -123,7 +114,8 @@ def patch_figure(patches: Dict[Tuple[str, float], torch.Tensor], bundles, images
         for j in range(1, cols):
             if j - 1 < len(pasted):
                 axes[row][j].imshow(pasted[j - 1].permute(1, 2, 0).clamp(0, 1).numpy())
-                axes[row][j].set_title(wrap(f"{label(before[j - 1])} -> {label(after[j - 1])}", 24), fontsize=7)
+                change = f"{class_name(before[j - 1], short=True)} -> {class_name(after[j - 1], short=True)}"
+                axes[row][j].set_title(wrap(change, 24), fontsize=7)
         for ax in axes[row]:
             ax.set_axis_off()
     how = ["untargeted" if config.target_class is None else f"target class {config.target_class}"]

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from intriguing.attacks.patch import paste_patch, patch_positions, patch_side
 from intriguing.data import scan_folder
-from intriguing.distributed import Context
+from intriguing.distributed import Context, broadcast
 from intriguing.engine.core import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, run_sweep
 from intriguing.errors import UserError
 from intriguing.experiments.patch.config import Config
@@ -83,14 +83,12 @@ def wait_group(ctx: Context):
 
 
 def from_main(obj: Any, ctx: Context, group) -> Any:
-    """Rank 0's ``obj`` on every rank (``obj`` itself in one process)."""
-    if not ctx.active:
-        return obj
-    import torch.distributed as dist
-    box = [obj if ctx.is_main else None]
-    dist.broadcast_object_list(box, src=0, group=group)
-    dist.destroy_process_group(group)
-    return box[0]
+    """Rank 0's ``obj`` on every rank, over ``group`` (then released; ``obj`` itself in one process)."""
+    out = broadcast(obj, ctx, group)
+    if group is not None:
+        import torch.distributed as dist
+        dist.destroy_process_group(group)
+    return out
 
 
 def obtain_patches(config: Config, bundles: List[ModelBundle], run_dir, opts: EngineOptions

@@ -62,8 +62,8 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         text += f"\nplot: {bar_plot(rows, sets, out_dir / 'validate.png')}"
         # the first set given (ImageNet val in the usual call) on top, each model's hardest folder below
         first = records[0]["dataset"] if records else None
-        rel = reliability_figure([{**r, "condition": "clean"} if r["dataset"] == first else r for r in records],
-                                 out_dir / "reliability.png", ["dataset", "subset"])
+        rel = reliability_figure(records, out_dir / "reliability.png", ["dataset", "subset"],
+                                 clean=lambda r: r["dataset"] == first)
         if rel:
             text += f"\nplot: {rel}"
     return text
