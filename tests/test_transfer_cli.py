@@ -96,3 +96,13 @@ def test_bad_input_is_one_sentence_exit_2(tmp_path, split_folder, capsys, extra,
     assert main(_args(tmp_path, split_folder, "--out-dir", str(tmp_path / "bad"), *extra)) == 2
     err = capsys.readouterr().err
     assert msg in err and "Traceback" not in err
+
+
+def test_patch_mean_with_a_cnn_beside_the_vit(tmp_path, split_folder):
+    """--patch-mean scores the ViT's blocks with and without its mean patch token; the CNN beside it keeps its one
+    pooled feature (no patch tokens), and the run does not fail."""
+    out = tmp_path / "pm"
+    assert main(_args(tmp_path, split_folder, "--out-dir", str(out), "--blocks", "last1", "--patch-mean")) == 0
+    recs = read_records(out)
+    assert sorted(int(r["patch_mean"]) for r in recs if r["model"] == "test_tiny_vit") == [0, 1]
+    assert [(r["features"], int(r["patch_mean"])) for r in recs if r["model"] == "test_tiny_cnn"] == [("pooled", 0)]

@@ -99,7 +99,8 @@ def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequen
         if view:
             ds = SeededView(ds, transform, view, ex.seed)
         label = f"{spec.name}/{split}/view {view}"
-        fs = engine_features(bundle, DatasetSource(ds, str(root)), label, blocks, ex.patch_mean, run_dir, opts)
+        fs = engine_features(bundle, DatasetSource(ds, str(root)), label, blocks, ex.patch_mean and vit, run_dir,
+                             opts)  # a CNN beside ViTs under --patch-mean has no patch tokens: its pooled feature
         if fs is None:  # a torchrun rank other than 0: rank 0 holds the merged features
             return None
         fs.meta.update(dataset=spec.name, split=split, view=view, model=bundle.name)
