@@ -59,6 +59,12 @@ class Batch:
     def __len__(self) -> int:
         return int(self.labels.numel())
 
+    def pin_memory(self) -> "Batch":
+        """The batch in page-locked memory (the DataLoader's pin thread calls this): a copy to the GPU from pinned
+        memory is queued without waiting, one from ordinary memory first waits for the GPU to finish its work."""
+        return Batch({g: v.pin_memory() for g, v in self.views.items()}, self.labels.pin_memory(),
+                     self.indices.pin_memory(), self.bad_paths, self.extras)
+
     def halves(self) -> List["Batch"]:
         """The batch split in two (CUDA out-of-memory back-off); global indices keep every per-image draw."""
         m = len(self) // 2
@@ -93,8 +99,11 @@ class Loader:
         self.chunk = max(1, -(-self.batch_size // max(1, workers)))
         self.n = len(ds)
         self.pin = torch.cuda.is_available()
+        # a batch of one chunk is pinned by the DataLoader's pin thread; a batch of several is joined straight
+        # into pinned memory (_join), so it is copied once on the main thread, not twice
         self.loader = torch.utils.data.DataLoader(ds, batch_size=self.chunk, shuffle=False, num_workers=workers,
-                                                  collate_fn=collate(ds.geometries), pin_memory=self.pin,
+                                                  collate_fn=collate(ds.geometries),
+                                                  pin_memory=self.pin and self.chunk >= self.batch_size,
                                                   persistent_workers=False,
                                                   prefetch_factor=max(2, -(-self.batch_size // self.chunk))
                                                   if workers else None)
@@ -117,11 +126,15 @@ class Loader:
     def _join(self, parts: List[Batch]) -> Batch:
         if len(parts) == 1:
             return parts[0]
-        views = {g: torch.cat([p.views[g] for p in parts]) for g in parts[0].views}
-        if self.pin:  # pinned, so the copy to the GPU does not wait for the work already queued there
-            views = {g: v.pin_memory() for g, v in views.items()}
-        return Batch(views, torch.cat([p.labels for p in parts]), torch.cat([p.indices for p in parts]),
-                     [b for p in parts for b in p.bad_paths])
+
+        def cat(tensors: List[torch.Tensor]) -> torch.Tensor:
+            if not self.pin:
+                return torch.cat(tensors)
+            out = torch.empty((sum(len(t) for t in tensors), *tensors[0].shape[1:]), dtype=tensors[0].dtype,
+                              pin_memory=True)  # pinned (see Batch.pin_memory); torch caches these buffers
+            return torch.cat(tensors, out=out)
+        return Batch({g: cat([p.views[g] for p in parts]) for g in parts[0].views}, cat([p.labels for p in parts]),
+                     cat([p.indices for p in parts]), [b for p in parts for b in p.bad_paths])
 
 
 def make_loader(images: ImageSet | ArraySet | Any, geometries: Sequence[tuple], batch_size: int, workers: int,

@@ -10,9 +10,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
+import numpy as np
 import torch
 
-from intriguing.engine.outcomes import Outcomes, batch_outcomes, bootstrap_ci
+from intriguing.engine.host import HostCopy
+from intriguing.engine.outcomes import Outcomes, bootstrap_ci, host_outcomes, outcome_tensors
 from intriguing.metrics import Metric, build_metrics
 
 
@@ -96,9 +98,17 @@ class RowReduction(Reduction):
 
 @dataclass
 class Accumulator(Reduction):
+    """Top-k (+ calibration) metrics, per-image means of the extras and per-image outcomes of one condition.
+
+    :meth:`update` reads nothing back from the GPU: each batch's statistics are computed on the device and their
+    host copies queued (:class:`~intriguing.engine.host.HostCopy`); :meth:`settle` adds them to the totals, in
+    batch order (so every sum is the one a batch-by-batch read would give), when the state or the records are
+    needed."""
+
     metrics: List[Metric]
     means: Dict[str, List[float]] = field(default_factory=dict)  # extras column -> [sum, count]
     outcomes: Outcomes = field(default_factory=Outcomes)
+    queued: List[Tuple[HostCopy, torch.Tensor, Dict[str, int]]] = field(default_factory=list)
 
     @classmethod
     def new(cls, names: Sequence[str], paper_compat: bool = False) -> "Accumulator":
@@ -107,15 +117,38 @@ class Accumulator(Reduction):
     def update(self, logits: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor,
                extras: Dict[str, torch.Tensor]) -> None:
         logits = logits.float()
-        for m in self.metrics:
-            m.update(logits, labels)
-        for col, v in extras.items():
-            acc = self.means.setdefault(col, [0.0, 0])
-            acc[0] += float(v.double().sum())
-            acc[1] += int(v.numel())
-        self.outcomes.add(batch_outcomes(logits, labels, indices))
+        stats = {f"metric{i}.{name}": v for i, m in enumerate(self.metrics)
+                 for name, v in m.stats(logits, labels).items()}
+        stats.update({f"extra.{col}": v.double().sum() for col, v in extras.items()})
+        stats.update({f"outcome.{f}": v for f, v in outcome_tensors(logits, labels).items()})
+        self.queued.append((HostCopy(stats), indices, {col: int(v.numel()) for col, v in extras.items()}))
+
+    def settle(self) -> None:
+        """Add the queued batches to the totals, in order (waits for their copies once)."""
+        for copy, indices, numels in self.queued:
+            host = copy.get()
+            for i, m in enumerate(self.metrics):
+                prefix = f"metric{i}."
+                m.add({name[len(prefix):]: v for name, v in host.items() if name.startswith(prefix)})
+            for col, n in numels.items():
+                acc = self.means.setdefault(col, [0.0, 0])
+                acc[0] += float(host[f"extra.{col}"])
+                acc[1] += n
+            self.outcomes.add(host_outcomes({f[len("outcome."):]: v for f, v in host.items()
+                                             if f.startswith("outcome.")}, indices))
+        self.queued = []
+
+    def outcome_arrays(self) -> Dict[str, np.ndarray]:
+        """Every per-image outcome so far (settled first)."""
+        self.settle()
+        return self.outcomes.arrays()
 
     def merge(self, other: "Accumulator") -> None:
+        if not other.outcomes.chunks:  # only queued batches (the engine's per-batch one): keep them queued
+            self.queued += other.queued
+            return
+        self.settle()  # settled counts (a torchrun rank's part): add them after everything before, in order
+        other.settle()
         for m, o in zip(self.metrics, other.metrics):
             m.merge(o)
         for col, (s, n) in other.means.items():
@@ -125,6 +158,7 @@ class Accumulator(Reduction):
         self.outcomes.extend(other.outcomes)
 
     def state(self) -> dict:
+        self.settle()
         return {"metrics": [m.state_dict() for m in self.metrics], "means": self.means,
                 "outcomes": self.outcomes.arrays()}
 
@@ -134,12 +168,14 @@ class Accumulator(Reduction):
         self.means = {c: list(v) for c, v in state["means"].items()}
         self.outcomes = Outcomes()
         self.outcomes.add(state["outcomes"])
+        self.queued = []
 
     def rows(self, key: "Key", ci_seed: int) -> List[dict]:
         return [self.row(key, ci_seed)]
 
     def row(self, key: Key, ci_seed: int) -> dict:
         """The record: model, weights, condition fields, per-image means, metric columns, 95% CI of top-1."""
+        self.settle()
         row = {"model": key.model, "weights": key.weights, **key.fields}
         row.update({col: s / n for col, (s, n) in self.means.items() if n})
         for m in self.metrics:

@@ -170,7 +170,7 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
                             k = Key.of(b.name, b.weights_id, cond)
                             if k not in pending:
                                 pending[k] = sweep.reduction(b, cond, opts)
-                            pending[k].update(out, labels if part is batch else part.labels.to(opts.device),
+                            pending[k].update(out, labels if part is batch else part.labels.to(opts.device, non_blocking=True),
                                               part.indices, extras)
                     except MODEL_ERRORS as e:
                         drop_model(active, failed, b, e)
@@ -223,7 +223,7 @@ def _finish(sweep, keys, owner, totals, active, failed, bad, images, run_dir, op
 
 def _image_rows(key: Key, acc: Accumulator, images: ImageSet, start: int) -> List[dict]:
     """Per-image rows of ``acc``'s outcomes from chunk-row ``start`` on."""
-    arrays = acc.outcomes.arrays()
+    arrays = acc.outcome_arrays()
     root = images.root.rstrip("/") + "/"
     out = []
     for j in range(start, len(arrays["image"])):

@@ -17,16 +17,26 @@ DTYPES = {"image": np.int64, "correct1": np.bool_, "correct5": np.bool_, "pred":
 RESAMPLES = 1000
 
 
-def batch_outcomes(logits: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor) -> Dict[str, np.ndarray]:
-    """The per-image outcome arrays of one batch."""
+def outcome_tensors(logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+    """One batch's per-image outcomes as tensors on the logits' device (computed without a host read)."""
     logits = logits.detach().float()
     k = min(5, logits.shape[-1])
     top = logits.topk(k, dim=-1).indices
-    hit = top.eq(labels.view(-1, 1))
+    hit = top.eq(labels.to(top.device).view(-1, 1))
     conf = torch.softmax(logits, dim=-1).max(dim=-1).values
-    return {"image": indices.cpu().numpy().astype(np.int64), "correct1": hit[:, 0].cpu().numpy(),
-            "correct5": hit.any(dim=1).cpu().numpy(), "pred": top[:, 0].cpu().numpy().astype(np.int32),
-            "conf": conf.cpu().numpy().astype(np.float32)}
+    return {"correct1": hit[:, 0], "correct5": hit.any(dim=1), "pred": top[:, 0].to(torch.int32), "conf": conf}
+
+
+def host_outcomes(tensors: Dict[str, torch.Tensor], indices: torch.Tensor) -> Dict[str, np.ndarray]:
+    """The outcome arrays of one batch from host copies of :func:`outcome_tensors` and the images' indices."""
+    out = {"image": indices.cpu().numpy().astype(np.int64)}
+    out.update({f: tensors[f].cpu().numpy().astype(DTYPES[f]) for f in FIELDS[1:]})
+    return out
+
+
+def batch_outcomes(logits: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor) -> Dict[str, np.ndarray]:
+    """The per-image outcome arrays of one batch (read back at once)."""
+    return host_outcomes(outcome_tensors(logits, labels), indices)
 
 
 class Outcomes:

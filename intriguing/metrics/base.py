@@ -1,7 +1,9 @@
 """The accumulator interface every evaluation metric implements.
 
 State is additive sufficient statistics (counts and sums), so a sweep can checkpoint it mid-pass and
-resume exactly, and records are computed once at the end from ``result()``.
+resume exactly, and records are computed once at the end from ``result()``. A batch's statistics are computed on
+the logits' device (:meth:`Metric.stats`, no host read) and added to the state later (:meth:`Metric.add`): the
+engine copies them to the host without making the GPU wait (:mod:`intriguing.engine.host`).
 """
 from __future__ import annotations
 
@@ -32,6 +34,16 @@ class Metric:
         self.load_state_dict(add_states(self.state_dict(), other.state_dict(), self.config_keys))
 
     def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
+        """Count one batch now (reads the statistics back at once; the engine uses stats / add instead)."""
+        self.add({k: v.cpu() for k, v in self.stats(logits, labels).items()})
+
+    def stats(self, logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """One batch's sufficient statistics as tensors on the logits' device, computed without any host read
+        (nothing here may wait for the GPU)."""
+        raise NotImplementedError
+
+    def add(self, stats: Dict[str, torch.Tensor]) -> None:
+        """Add one batch's :meth:`stats`, as host tensors, to the state."""
         raise NotImplementedError
 
     def state_dict(self) -> dict:

@@ -65,6 +65,7 @@ class Calibration(Metric):
         self.n_confident = 0          # confidence >= threshold
         self.n_confident_correct = 0
         self.n_wrong_unconfident = 0  # wrong and confidence < threshold
+        self.n_nonfinite = 0          # NaN / inf logits: the calibration columns are then NaN, not numbers
 
     @property
     def nll_sum(self) -> float:
@@ -79,39 +80,50 @@ class Calibration(Metric):
         return [v / FIXED_SCALE for v in self.bin_conf_fixed]
 
     @torch.no_grad()
-    def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
+    def stats(self, logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Fixed-shape per-bin sums (scatter-adds, no boolean indexing or bincount: nothing waits for the GPU)."""
         logits = logits.detach().double()
         labels = labels.detach().to(logits.device).long().view(-1)
         logp = F.log_softmax(logits, dim=-1)
         probs = logp.exp()
         conf, pred = probs.max(dim=-1)
         correct = pred.eq(labels)
-        self.n += int(labels.numel())
-        self.n_correct += int(correct.sum())
-        self.nll_fixed += _fixed(-logp.gather(1, labels.view(-1, 1)).view(-1)).sum().item()
         onehot = F.one_hot(labels, logits.shape[-1]).double()
-        self.brier_fixed += _fixed((probs - onehot).pow(2).sum(dim=1)).sum().item()
-
+        finite = torch.isfinite(conf)
+        idx = torch.floor(conf * self.n_bins).long()
         if self.paper_compat:  # [lo, hi) bins: confidence exactly 1.0 falls outside every bin
-            idx = torch.floor(conf * self.n_bins).long()
-            keep = idx < self.n_bins
+            keep = (idx < self.n_bins) & finite
             confident = conf > self.threshold
         else:
-            idx = torch.clamp(torch.floor(conf * self.n_bins).long(), max=self.n_bins - 1)
-            keep = torch.ones_like(correct)
+            keep = finite
             confident = conf >= self.threshold
-        idx, c_k, ok_k = idx[keep], conf[keep], correct[keep]
-        counts = torch.bincount(idx, minlength=self.n_bins).tolist()
-        confs = torch.zeros(self.n_bins, dtype=torch.int64, device=conf.device)
-        confs.index_add_(0, idx, _fixed(c_k))
-        oks = torch.bincount(idx, weights=ok_k.double(), minlength=self.n_bins).tolist()
-        for b, (c, s, ok) in enumerate(zip(counts, confs.tolist(), oks)):
-            self.bin_count[b] += int(c)
-            self.bin_conf_fixed[b] += int(s)
-            self.bin_correct[b] += int(round(ok))
-        self.n_confident += int(confident.sum())
-        self.n_confident_correct += int((confident & correct).sum())
-        self.n_wrong_unconfident += int((~confident & ~correct).sum())
+        idx = torch.where(finite, idx, 0).clamp(0, self.n_bins - 1)  # an index the scatter accepts; weight 0 if out
+        w = keep.long()
+        zeros = torch.zeros(self.n_bins, dtype=torch.int64, device=logits.device)
+        return {
+            "counts": torch.stack([correct.sum(), _fixed(-logp.gather(1, labels.view(-1, 1)).view(-1)).sum(),
+                                   _fixed((probs - onehot).pow(2).sum(dim=1)).sum(), confident.sum(),
+                                   (confident & correct).sum(), (~confident & ~correct).sum(), (~finite).sum()]),
+            "n": torch.tensor(labels.numel()),
+            "bin_count": zeros.index_add(0, idx, w),
+            "bin_conf": zeros.index_add(0, idx, torch.where(keep, _fixed(conf), 0)),
+            "bin_correct": zeros.index_add(0, idx, (correct & keep).long()),
+        }
+
+    def add(self, stats: Dict[str, torch.Tensor]) -> None:
+        (n_correct, nll, brier, n_confident, n_confident_correct, n_wrong_unconfident,
+         n_nonfinite) = stats["counts"].tolist()
+        self.n += int(stats["n"])
+        self.n_correct += n_correct
+        self.nll_fixed += nll
+        self.brier_fixed += brier
+        self.n_confident += n_confident
+        self.n_confident_correct += n_confident_correct
+        self.n_wrong_unconfident += n_wrong_unconfident
+        self.n_nonfinite += n_nonfinite
+        for name in ("bin_count", "bin_conf_fixed", "bin_correct"):
+            column = stats["bin_conf" if name == "bin_conf_fixed" else name].tolist()
+            setattr(self, name, [a + b for a, b in zip(getattr(self, name), column)])
 
     def state_dict(self) -> dict:
         return {
@@ -120,6 +132,7 @@ class Calibration(Metric):
             "bin_count": list(self.bin_count), "bin_conf_fixed": list(self.bin_conf_fixed),
             "bin_correct": list(self.bin_correct), "n_confident": self.n_confident,
             "n_confident_correct": self.n_confident_correct, "n_wrong_unconfident": self.n_wrong_unconfident,
+            "n_nonfinite": self.n_nonfinite,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -129,6 +142,7 @@ class Calibration(Metric):
         for key in ("n", "n_correct", "n_confident", "n_confident_correct", "n_wrong_unconfident", "nll_fixed",
                     "brier_fixed"):
             setattr(self, key, int(state[key]))
+        self.n_nonfinite = int(state.get("n_nonfinite", 0))  # absent from checkpoints of earlier versions
         self.bin_count = [int(v) for v in state["bin_count"]]
         self.bin_conf_fixed = [int(v) for v in state["bin_conf_fixed"]]
         self.bin_correct = [int(v) for v in state["bin_correct"]]
@@ -151,7 +165,7 @@ class Calibration(Metric):
 
     def result(self) -> Dict[str, float]:
         nan = float("nan")
-        if self.n == 0:
+        if self.n == 0 or self.n_nonfinite:  # non-finite confidences have no calibration (never silent numbers)
             return {k: nan for k in ("nll", "brier", "ece", "ece_signed", "acc90", "unc90", "freq90")}
         packed = json.dumps({"count": self.bin_count, "conf": [round(v, 6) for v in self.bin_conf],
                              "correct": self.bin_correct}, separators=(",", ":"))

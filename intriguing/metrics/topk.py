@@ -16,13 +16,17 @@ class TopK(Metric):
         self.n = 0
         self.correct = {k: 0 for k in self.ks}
 
-    def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
+    def stats(self, logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, torch.Tensor]:
         kmax = min(max(self.ks), logits.shape[-1])
         pred = logits.float().topk(kmax, dim=-1).indices  # (B, kmax)
-        hit = pred.eq(labels.view(-1, 1))
-        for k in self.ks:
-            self.correct[k] += int(hit[:, :k].any(dim=1).sum())
-        self.n += int(labels.numel())
+        hit = pred.eq(labels.to(pred.device).view(-1, 1))
+        return {"n": torch.tensor(labels.numel()),  # known on the host: no copy
+                "correct": torch.stack([hit[:, :k].any(dim=1).sum() for k in self.ks])}
+
+    def add(self, stats: Dict[str, torch.Tensor]) -> None:
+        for k, c in zip(self.ks, stats["correct"].tolist()):
+            self.correct[k] += int(c)
+        self.n += int(stats["n"])
 
     def state_dict(self) -> dict:
         return {"n": self.n, "correct": {str(k): v for k, v in self.correct.items()}}

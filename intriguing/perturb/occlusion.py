@@ -76,8 +76,9 @@ def drop_pixels(images: torch.Tensor, cell_mask: torch.Tensor, fill: float | tor
     """
     pixel = upsample_cells(cell_mask.to(images.device), images.shape[-2:])
     pixel = offset_pixel_mask(pixel, offset).unsqueeze(1)  # (B, 1, H, W)
-    fill_t = torch.as_tensor(fill, dtype=images.dtype, device=images.device).reshape(1, -1, 1, 1)
-    return torch.where(pixel, fill_t, images)
+    if isinstance(fill, torch.Tensor):  # kept on the images' device by the caller: no copy that waits for the GPU
+        return torch.where(pixel, fill.to(device=images.device, dtype=images.dtype).reshape(1, -1, 1, 1), images)
+    return torch.where(pixel, float(fill), images)  # a Python number needs no device tensor at all
 
 
 def drop_tokens(tokens: torch.Tensor, cell_mask: torch.Tensor, num_prefix_tokens: int,

@@ -58,6 +58,9 @@ class ModelBundle:
     source: str = ""
     extras: dict = field(default_factory=dict)
     channels_last: bool = False  # CNNs on CUDA: inputs are handed over in the weights' memory format
+    # mean / std as tensors per (values, device, dtype): built once, since building a CUDA tensor from Python
+    # numbers copies from the host and waits for the GPU (once per forward pass otherwise)
+    _norm_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def weights_id(self) -> str:
@@ -98,8 +101,12 @@ class ModelBundle:
 
     def normalize(self, x01: torch.Tensor) -> torch.Tensor:
         """[0, 1] pixels -> the model's input space (its own mean / std)."""
-        mean = torch.tensor(self.data_config["mean"], device=x01.device, dtype=x01.dtype).view(1, -1, 1, 1)
-        std = torch.tensor(self.data_config["std"], device=x01.device, dtype=x01.dtype).view(1, -1, 1, 1)
+        key = (tuple(self.data_config["mean"]), tuple(self.data_config["std"]), x01.device, x01.dtype)
+        if key not in self._norm_cache:
+            with torch.inference_mode(False):  # ordinary tensors: attacks differentiate through them later
+                self._norm_cache[key] = tuple(torch.tensor(v, device=x01.device, dtype=x01.dtype).view(1, -1, 1, 1)
+                                              for v in key[:2])
+        mean, std = self._norm_cache[key]
         return (x01 - mean) / std
 
     def __call__(self, x01: torch.Tensor) -> torch.Tensor:

@@ -90,6 +90,7 @@ class OcclusionSweep(Sweep):
     def __init__(self, config: Config, saliency: Optional[ModelBundle] = None) -> None:
         self.c = config
         self.masks: Dict[tuple, torch.Tensor] = {}
+        self.fills: Dict[tuple, torch.Tensor] = {}
         if config.uses_saliency and saliency is None:
             raise UserError("salient / non-salient drop needs a saliency model (--saliency-model).")
         self.saliency = SaliencyDropper(config.saliency, saliency) if config.uses_saliency else None
@@ -132,13 +133,19 @@ class OcclusionSweep(Sweep):
                                                    rounding="floor" if self.c.paper_compat else "round").to(device)
             else:
                 if self.indices is None or self.indices.device != device:
-                    self.indices = self.batch.indices.to(device)
+                    self.indices = self.batch.indices.to(device, non_blocking=True)  # pinned
                 self.masks[key] = per_image_drop_mask(self.indices, grid, k, *parts)
         return self.masks[key]
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
         grid = model_grid(self.c, bundle)
         mode, fill = self.mode(bundle), fill_value(self.c, bundle)
+        if isinstance(fill, torch.Tensor):  # the model's mean: moved to its device once, not once per condition
+            key = (bundle.name, x01.device)
+            if key not in self.fills:
+                with torch.inference_mode(False):  # an ordinary tensor, whatever mode the first batch ran in
+                    self.fills[key] = fill.to(x01.device)
+            fill = self.fills[key]
         if mode == "tokens" and grid != tuple(bundle.model.patch_embed.grid_size):
             raise UserError(f"--drop-mode tokens needs the model's own patch grid "
                             f"{bundle.model.patch_embed.grid_size}, not {grid}.")

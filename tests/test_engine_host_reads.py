@@ -1,0 +1,109 @@
+"""The engine's batch loop reads nothing back from the device, so a GPU never waits on Python mid-sweep.
+
+On a GPU every host read of a device tensor (``.item()``, ``.cpu()``, ``int(t)``, ``bincount``, boolean indexing)
+and every device tensor built from Python numbers waits for all queued work; done once per condition it cost the
+sweep several percent of its throughput. This machine has no GPU, so the test watches the calls themselves
+(``torch.overrides.TorchFunctionMode``) on CPU: outside the moments the totals are settled (checkpoints, records),
+a sweep of 4 batches makes exactly the calls a sweep of 2 batches makes, and none of them reads a tensor.
+"""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+import pytest
+import torch
+from torch.overrides import TorchFunctionMode
+
+from intriguing.data import scan_folder
+from intriguing.engine import EngineOptions, run_sweep
+from intriguing.experiments.occlusion.config import Config
+from intriguing.experiments.occlusion.sweep import OcclusionSweep
+from intriguing.metrics.calibration import Calibration
+from intriguing.records import RunDir
+from intriguing.zoo import load_model
+
+# calls that wait for a CUDA device (or copy to it from ordinary memory) when their tensor lives there
+READS = {"item", "tolist", "numpy", "cpu", "__bool__", "__float__", "__int__", "__index__", "nonzero", "bincount",
+         "unique", "masked_select", "argwhere"}
+SETTLING = {"settle", "_finish", "checkpoint"}  # where the totals are read on purpose, once
+
+
+class HostReads(TorchFunctionMode):
+    """Counts host reads (and device tensors made from Python data) made inside the batch loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: Counter = Counter()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", str(func))
+        made = name in ("tensor", "as_tensor") and kwargs.get("device") is not None
+        if (name in READS or made or (name == "__getitem__" and _bool_index(args))) and self._in_loop():
+            self.calls[name] += 1
+        return func(*args, **kwargs)
+
+    @staticmethod
+    def _in_loop() -> bool:
+        f, in_sweep = sys._getframe(2), False
+        while f is not None:
+            code = f.f_code
+            if code.co_name in SETTLING or "torch/utils/data" in code.co_filename:
+                return False
+            in_sweep |= code.co_name == "run_sweep"
+            f = f.f_back
+        return in_sweep
+
+
+def _bool_index(args) -> bool:
+    index = args[1] if len(args) > 1 else None
+    return isinstance(index, torch.Tensor) and index.dtype == torch.bool
+
+
+def loop_calls(tmp_path, image_folder, n_images, drop_mode, fill):
+    images = scan_folder(str(image_folder))
+    images.samples = images.samples[:n_images]
+    bundles = [load_model(name, device=torch.device("cpu")) for name in ("test_tiny_vit", "test_tiny_cnn")]
+    config = Config(ratios=(0.0, 0.5), runs=2, drop_mode=drop_mode, fill=fill)
+    opts = EngineOptions(batch_size=3, workers=0, progress=False, metrics=("topk", "calibration"), per_image=True)
+    with HostReads() as mode:
+        records, failed = run_sweep(OcclusionSweep(config), bundles, images, RunDir(tmp_path / str(n_images), {}),
+                                    opts)
+    assert not failed and len(records) == 2 * 4  # (ratio 0, 0.5) x 2 runs per model: the run did its work
+    return mode.calls
+
+
+@pytest.mark.parametrize("drop_mode,fill", [("pixels", "black"), ("tokens", "mean")])
+def test_the_batch_loop_reads_nothing_back(tmp_path, image_folder, drop_mode, fill):
+    two, four = (loop_calls(tmp_path, image_folder, n, drop_mode, fill) for n in (6, 12))
+    assert four == two, "host reads that grow with the batches: each one would make a GPU wait"
+    assert set(four) <= {"tensor"} and four["tensor"] <= 2 * 2  # mean / std per model, built once, not per forward
+
+
+def test_a_host_read_in_the_loop_is_caught(tmp_path, image_folder, monkeypatch):
+    """The audit itself: a per-batch .item() (what the sweep used to do per condition) shows up."""
+    real = OcclusionSweep.prepare
+
+    def reads(self, batch):
+        real(self, batch)
+        batch.labels.sum().item()
+
+    monkeypatch.setattr(OcclusionSweep, "prepare", reads)
+    two, four = (loop_calls(tmp_path, image_folder, n, "pixels", "black") for n in (6, 12))
+    assert two["item"] == 2 and four["item"] == 4
+
+
+def test_calibration_of_non_finite_logits_is_nan_not_numbers():
+    """Bins are scatter-added on the device without checks that would wait for it, so NaN logits are counted
+    aside and turn the calibration columns into NaN (top-1 / top-5 stay those of the logits)."""
+    logits = torch.tensor([[2.0, 1.0, 0.0], [float("nan"), 0.0, 1.0], [0.0, 3.0, 1.0]])
+    m = Calibration()
+    m.update(logits, torch.tensor([0, 1, 1]))
+    r = m.result()
+    assert m.n == 3 and m.n_nonfinite == 1
+    assert all(r[k] != r[k] for k in ("nll", "brier", "ece", "ece_signed", "freq90"))
+    clean = Calibration()
+    clean.update(logits[[0, 2]], torch.tensor([0, 1]))
+    assert clean.result()["nll"] == pytest.approx(float(torch.nn.functional.cross_entropy(logits[[0, 2]],
+                                                                                           torch.tensor([0, 1]))))
