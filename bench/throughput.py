@@ -6,7 +6,10 @@ On the same model and images:
     passes per second; the ratio (b)/(a) is how close the sweep runs to the limit;
 (c) the original protocol: for every ratio and run, reload the model and the data loader, re-decode every image,
     one fp32 pass; the ratio (b)/(c) is our speed-up over it;
-(d) for a ViT, --drop-mode tokens vs pixel drop at 50%.
+(d) for a ViT, --drop-mode tokens vs pixel drop at 50%: one forward pass each, and the sweep's own evaluation of
+    the 50% conditions (--runs of them per batch; token drop embeds each batch's patches once for all of them);
+(e) on CUDA, the host syncs torch reports inside the sweep (torch.cuda.set_sync_debug_mode): each one makes the GPU
+    wait for Python.
 
     python bench/throughput.py --images 256 --model deit_small_patch16_224=random --runs 5 --device cuda
 """
@@ -110,8 +113,8 @@ def main() -> None:
         print(f"(c) original protocol: {total / t_orig:.1f} forwards/s; our sweep is {t_orig / t_ours:.2f}x faster")
     if bundle.is_vit:
         g = tuple(bundle.model.patch_embed.grid_size)
-        x01 = [batch.views[bundle.geometry].to(device).float().div_(255)
-               for batch in make_loader(images, [bundle.geometry], a.batch_size, a.workers)]
+        batches = list(make_loader(images, [bundle.geometry], a.batch_size, a.workers))
+        x01 = [batch.views[bundle.geometry].to(device).float().div_(255) for batch in batches]
         masks = [random_drop_mask(len(x), g, 0.5, generator(i)).to(device) for i, x in enumerate(x01)]
         k = int(masks[0][0].sum())  # the sweep knows the count per image from the condition
         with torch.inference_mode(), autocast(device, a.precision):
@@ -123,8 +126,43 @@ def main() -> None:
             pixels(), tokens()  # warm-up on every batch shape
             t_pix = sorted(timed(pixels) for _ in range(5))[2]  # medians of 5
             t_tok = sorted(timed(tokens) for _ in range(5))[2]
-        print(f"(d) 50% drop, {len(images)} images: pixels {len(images) / t_pix:.0f} img/s, tokens "
+        print(f"(d) 50% drop, {len(images)} images, one forward pass: pixels {len(images) / t_pix:.0f} img/s, tokens "
               f"{len(images) / t_tok:.0f} img/s: tokens {t_pix / t_tok:.2f}x faster")
+        t_sweep = {mode: sweep_evaluation(bundle, batches, x01, mode, a.runs, device, a.precision)
+                   for mode in ("pixels", "tokens")}
+        n = len(images) * a.runs
+        print(f"(d) 50% drop, {len(images)} images x {a.runs} run(s), the sweep's evaluation: pixels "
+              f"{n / t_sweep['pixels']:.0f} img/s, tokens {n / t_sweep['tokens']:.0f} img/s: tokens "
+              f"{t_sweep['pixels'] / t_sweep['tokens']:.2f}x faster")
+    if device.type == "cuda":
+        print(f"(e) host syncs inside the sweep ({len(images)} images): {count_syncs(bundle, images, a, device)}")
+
+
+def sweep_evaluation(bundle, batches, x01, mode, runs, device, precision) -> float:
+    """Median seconds of the occlusion sweep's evaluate() over pre-decoded batches at ratio 0.5 x ``runs``."""
+    sweep = OcclusionSweep(Config(ratios=(0.5,), runs=runs, drop_mode=mode))
+
+    def once():
+        with torch.inference_mode(), autocast(device, precision):
+            for batch, x in zip(batches, x01):
+                sweep.prepare(batch)
+                for _ in sweep.evaluate(bundle, x, batch):
+                    pass
+    once()  # warm-up
+    return sorted(timed(once) for _ in range(5))[2]
+
+
+def count_syncs(bundle, images, a, device) -> int:
+    """Syncs torch warns about (set_sync_debug_mode) in a short sweep, final reads of the results included."""
+    import warnings
+    torch.cuda.set_sync_debug_mode("warn")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ours(bundle, images, [0.0, 0.5], 1, a.batch_size, a.workers, device, a.precision)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    return sum("synchroniz" in str(w.message) for w in caught)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+from typing import Sequence, Tuple
 
 import torch
 
@@ -30,3 +32,22 @@ def autocast(device: torch.device, precision: str = "auto"):
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.autocast(device_type="cuda", dtype=dtype)
+
+
+@functools.lru_cache(maxsize=128)
+def _constant(values: Tuple[float, ...], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    with torch.inference_mode(False):  # an ordinary tensor: attacks differentiate through it later
+        return torch.tensor(values, device=device, dtype=dtype)
+
+
+def constant(values: Sequence[float], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """A 1-d tensor of Python numbers on ``device``, built once per (values, device, dtype) and then reused:
+    building a CUDA tensor from Python numbers copies from ordinary host memory, which waits for the GPU to
+    finish its queued work (once per forward pass, that kept the GPU idle between passes). Never write to it."""
+    return _constant(tuple(float(v) for v in values), torch.device(device), dtype)
+
+
+def channel_stats(mean: Sequence[float], std: Sequence[float], device: torch.device,
+                  dtype: torch.dtype) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and std as (1, C, 1, 1) tensors on ``device`` (see :func:`constant`)."""
+    return constant(mean, device, dtype).view(1, -1, 1, 1), constant(std, device, dtype).view(1, -1, 1, 1)

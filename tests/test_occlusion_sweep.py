@@ -144,6 +144,29 @@ def test_token_mode_matches_clean_at_zero_and_runs_fewer_tokens():
     assert seen == [1 + 8]
 
 
+def test_token_mode_embeds_each_batch_once_with_the_same_logits():
+    """The conditions of a batch share its patch embedding (one per batch, not one per condition), and each
+    condition's logits are exactly those of its own full token-drop forward."""
+    from intriguing.data import Batch
+    from intriguing.experiments.occlusion.config import Config
+    b = load_model("test_tiny_vit")
+    x = torch.rand(3, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    batch = Batch({b.geometry: (x * 255).to(torch.uint8)}, torch.tensor([0, 1, 2]), torch.tensor([7, 8, 9]))
+    sweep = occlusion.OcclusionSweep(Config(ratios=(0.25, 0.5), runs=3, drop_mode="tokens"))
+    sweep.prepare(batch)
+    calls = []
+    h = b.model.patch_embed.register_forward_hook(lambda m, i, o: calls.append(1))
+    with torch.inference_mode():
+        out = list(sweep.evaluate(b, x, batch))
+    h.remove()
+    assert len(out) == 6 and len(calls) == 1
+    for cond, logits, _ in out:
+        mask = sweep.mask(cond["condition"], (4, 4), cond["ratio"], cond["run"])
+        k = round(cond["dropped"] * 16)
+        with torch.inference_mode():
+            assert torch.equal(logits, occlusion.forward_kept_tokens(b, x, mask, k))
+
+
 def test_token_mode_records_cnns_as_pixels(tmp_path, image_folder):
     code, out = run(tmp_path, image_folder, "--ratios", "0.5", "--drop-mode", "tokens")
     modes = {r["model"]: r["drop_mode"] for r in read_records(out)}

@@ -71,6 +71,10 @@ class Reduction:
     def rows(self, key: "Key", ci_seed: int) -> List[dict]:
         raise NotImplementedError
 
+    def settle(self, keep: int = 0) -> None:
+        """Fold batches whose results are still on their way from the device into the totals, all but the
+        last ``keep`` (a reduction that reads its outputs at once has nothing to fold)."""
+
 
 class RowReduction(Reduction):
     """Rows the sweep forms itself, kept in pass order (per-image scores, figures written): the records."""
@@ -123,9 +127,10 @@ class Accumulator(Reduction):
         stats.update({f"outcome.{f}": v for f, v in outcome_tensors(logits, labels).items()})
         self.queued.append((HostCopy(stats), indices, {col: int(v.numel()) for col, v in extras.items()}))
 
-    def settle(self) -> None:
-        """Add the queued batches to the totals, in order (waits for their copies once)."""
-        for copy, indices, numels in self.queued:
+    def settle(self, keep: int = 0) -> None:
+        """Add the queued batches but the last ``keep`` to the totals, in order (waits for their copies)."""
+        done = max(0, len(self.queued) - keep)
+        for copy, indices, numels in self.queued[:done]:
             host = copy.get()
             for i, m in enumerate(self.metrics):
                 prefix = f"metric{i}."
@@ -136,7 +141,7 @@ class Accumulator(Reduction):
                 acc[1] += n
             self.outcomes.add(host_outcomes({f[len("outcome."):]: v for f, v in host.items()
                                              if f.startswith("outcome.")}, indices))
-        self.queued = []
+        self.queued = self.queued[done:]
 
     def outcome_arrays(self) -> Dict[str, np.ndarray]:
         """Every per-image outcome so far (settled first)."""

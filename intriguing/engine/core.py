@@ -59,6 +59,7 @@ class Sweep:
 
 
 CHECKPOINT_EVERY = 60.0  # seconds between saves of the pass state (read when EngineOptions is built)
+SETTLE_LAG = 2  # batches whose device results stay queued: the GPU may still be on them, Python reads older ones
 
 
 @dataclass
@@ -177,6 +178,9 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
                         pending = {k: v for k, v in pending.items() if k.model != b.name}
             for k, acc in pending.items():  # the whole batch is in: commit it
                 totals[k].merge(acc)
+                # results of batches the GPU finished long ago are read now: their pinned buffers are reused
+                # (not held until the next checkpoint), and reading them waits for nothing
+                totals[k].settle(keep=SETTLE_LAG)
             bad += batch.bad_paths
             n_done += len(batch) + len(batch.bad_paths)
             if time.monotonic() - last_save > opts.checkpoint_every:

@@ -20,18 +20,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from intriguing.device import channel_stats, constant
 from intriguing.errors import UserError
 
 RULES = ("rank", "mass")
 SOURCES = ("attention", "rollout")
 
 
-def _levels(levels: Sequence[float] | torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+def _levels(levels: Sequence[float] | float | torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     # float64 like the original's Python floats: 1 - lambda is rounded to the score dtype only once
-    lv = torch.as_tensor(levels, dtype=torch.float64, device=like.device).reshape(-1)
-    if lv.numel() == 0 or bool(((lv < 0) | (lv > 1)).any()):
-        raise UserError(f"Saliency levels must be fractions in [0, 1]; got {lv.tolist()}.")
-    return lv
+    if isinstance(levels, torch.Tensor):
+        lv = levels.to(device=like.device, dtype=torch.float64).reshape(-1)
+        if lv.numel() == 0 or bool(((lv < 0) | (lv > 1)).any()):
+            raise UserError(f"Saliency levels must be fractions in [0, 1]; got {lv.tolist()}.")
+        return lv
+    values = [float(levels)] if isinstance(levels, (int, float)) else [float(v) for v in levels]
+    if not values or any(v < 0 or v > 1 for v in values):  # checked on the host: nothing waits for the GPU
+        raise UserError(f"Saliency levels must be fractions in [0, 1]; got {values}.")
+    return constant(values, like.device, torch.float64)
 
 
 def mass_masks(scores: torch.Tensor, lambdas: Sequence[float] | torch.Tensor) -> torch.Tensor:
@@ -126,8 +132,7 @@ def to_pixels(patch_mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 def normalize(images01: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     """``(x - mean) / std`` per channel for a [0, 1] batch ``[B, 3, H, W]``."""
-    m = torch.as_tensor(mean, dtype=images01.dtype, device=images01.device).view(1, -1, 1, 1)
-    s = torch.as_tensor(std, dtype=images01.dtype, device=images01.device).view(1, -1, 1, 1)
+    m, s = channel_stats(mean, std, images01.device, images01.dtype)  # built once per device, not per batch
     return (images01 - m) / s
 
 

@@ -14,6 +14,7 @@ from typing import Callable, Optional, Tuple
 import torch
 from torch import nn
 
+from intriguing.device import channel_stats
 from intriguing.registry import Registry
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -58,9 +59,6 @@ class ModelBundle:
     source: str = ""
     extras: dict = field(default_factory=dict)
     channels_last: bool = False  # CNNs on CUDA: inputs are handed over in the weights' memory format
-    # mean / std as tensors per (values, device, dtype): built once, since building a CUDA tensor from Python
-    # numbers copies from the host and waits for the GPU (once per forward pass otherwise)
-    _norm_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def weights_id(self) -> str:
@@ -101,12 +99,7 @@ class ModelBundle:
 
     def normalize(self, x01: torch.Tensor) -> torch.Tensor:
         """[0, 1] pixels -> the model's input space (its own mean / std)."""
-        key = (tuple(self.data_config["mean"]), tuple(self.data_config["std"]), x01.device, x01.dtype)
-        if key not in self._norm_cache:
-            with torch.inference_mode(False):  # ordinary tensors: attacks differentiate through them later
-                self._norm_cache[key] = tuple(torch.tensor(v, device=x01.device, dtype=x01.dtype).view(1, -1, 1, 1)
-                                              for v in key[:2])
-        mean, std = self._norm_cache[key]
+        mean, std = channel_stats(self.data_config["mean"], self.data_config["std"], x01.device, x01.dtype)
         return (x01 - mean) / std
 
     def __call__(self, x01: torch.Tensor) -> torch.Tensor:

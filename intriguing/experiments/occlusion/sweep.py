@@ -76,12 +76,19 @@ def fill_value(config: Config, bundle: ModelBundle):
         raise UserError(f"--fill must be black, mean or a number in [0, 1]; got {config.fill!r}.") from None
 
 
-def forward_kept_tokens(bundle: ModelBundle, x01: torch.Tensor, cell_mask: torch.Tensor,
-                        dropped: Optional[int] = None) -> torch.Tensor:
-    """A timm ViT's forward with the dropped patch tokens removed after position embedding (``dropped``: the
-    count per image, when known, spares a GPU sync)."""
+def embed_patches(bundle: ModelBundle, x01: torch.Tensor) -> torch.Tensor:
+    """A timm ViT's tokens of the whole image, position embedding added: what token drop removes tokens from."""
     m = bundle.model
-    x = m._pos_embed(m.patch_embed(bundle.normalize(x01)))
+    return m._pos_embed(m.patch_embed(bundle.normalize(x01)))
+
+
+def forward_kept_tokens(bundle: ModelBundle, x01: torch.Tensor, cell_mask: torch.Tensor,
+                        dropped: Optional[int] = None, embedded: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """A timm ViT's forward with the dropped patch tokens removed after position embedding (``dropped``: the
+    count per image, when known, spares a GPU sync; ``embedded``: :func:`embed_patches` of ``x01``, when the
+    caller already has it, so that conditions on the same images share one patch embedding)."""
+    m = bundle.model
+    x = embed_patches(bundle, x01) if embedded is None else embedded
     x = m.norm_pre(drop_tokens(x, cell_mask, m.num_prefix_tokens, dropped))
     return m.forward_head(m.norm(m.blocks(x)))
 
@@ -149,7 +156,7 @@ class OcclusionSweep(Sweep):
         if mode == "tokens" and grid != tuple(bundle.model.patch_embed.grid_size):
             raise UserError(f"--drop-mode tokens needs the model's own patch grid "
                             f"{bundle.model.patch_embed.grid_size}, not {grid}.")
-        clean = None
+        clean = embedded = None  # embedded: the images' tokens before any is dropped, the same for every condition
         offset = half_cell_offset(tuple(x01.shape[-2:]), grid)  # (dy, dx): cells need not be square
         stacked: List[tuple] = []  # pixel-drop inputs waiting for one shared forward (--stack-conditions)
         for cond in self.conditions(bundle):
@@ -168,7 +175,8 @@ class OcclusionSweep(Sweep):
                 mask = self.mask(cond["condition"], grid, cond["ratio"], cond["run"], x01.device)
             if mode == "tokens":
                 known = None if cond["condition"] in SALIENCY_DROPS else round(cond["dropped"] * grid[0] * grid[1])
-                yield cond, forward_kept_tokens(bundle, x01, mask, known), extras
+                embedded = embed_patches(bundle, x01) if embedded is None else embedded
+                yield cond, forward_kept_tokens(bundle, x01, mask, known, embedded), extras
                 continue
             shift = offset if cond["condition"] == "random-offset" else 0
             x = drop_pixels(x01, mask, fill, offset=shift)

@@ -66,6 +66,18 @@ def _full_masks(masks: torch.Tensor, extent: Optional[Tuple[int, int]], input_si
     return full if tuple(full.shape[-2:]) == tuple(size) else masks_at(full, size)
 
 
+def _to_device(targets: List[torch.Tensor], device) -> List[torch.Tensor]:
+    """The batch's ground-truth masks (of varied sizes) on ``device`` in one pinned copy: a copy per image from
+    ordinary memory would make the host wait for the GPU once per image."""
+    if not targets:
+        return []
+    flat = torch.cat([t.reshape(-1) for t in targets])
+    if torch.device(device).type == "cuda":
+        flat = flat.pin_memory()
+    flat = flat.to(device, non_blocking=True)
+    return [part.view(t.shape) for part, t in zip(flat.split([t.numel() for t in targets]), targets)]
+
+
 def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precision: str,
                 todo: Dict[str, set]) -> List[dict]:
     """Per-image records for this model's tokens still to do on this batch."""
@@ -82,9 +94,9 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
         masks = threshold_attention(maps[t], config.threshold)
         mean_masks = mean_head_mask(maps[t], config.threshold)
         picked = [i for i, idx in enumerate(batch["index"]) if idx in todo[t]]
+        targets = _to_device([batch["target"][i] for i in picked], device)
         dense = []
-        for i in picked:
-            tgt = batch["target"][i].to(device)
+        for i, tgt in zip(picked, targets):
             # the mean-head mask rides along as one more "head": the class masks are built once
             both = _full_masks(torch.cat([masks[i], mean_masks[i:i + 1]]), extent, config.input_size,
                                tuple(tgt.shape[-2:]))
