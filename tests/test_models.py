@@ -66,6 +66,32 @@ def test_corrupt_and_missing_checkpoints(tmp_path):
         intriguing.zoo.load_model(f"resnet18={tmp_path / 'missing.pth'}")
 
 
+class _Unsafe:
+    """Stands for a training script's own class pickled into a checkpoint."""
+
+
+def test_checkpoint_contents_are_refused_or_loaded_in_one_sentence(tmp_path):
+    import argparse
+    sd = intriguing.zoo.load_model("resnet18=random").model.state_dict()
+    text = tmp_path / "notes.pth"
+    text.write_text("these are not weights\n")
+    with pytest.raises(UserError) as e:
+        intriguing.zoo.load_model(f"resnet18={text}")
+    assert str(e.value) == (f"Could not read checkpoint {text}: it is no torch.save file (neither a zip archive nor "
+                            f"a pickle; it begins with b'these are not we'); put the model's released weights file "
+                            f"there.")
+    unsafe = tmp_path / "unsafe.pth"
+    torch.save({"model": sd, "extra": _Unsafe()}, unsafe)
+    with pytest.raises(UserError) as e:
+        intriguing.zoo.load_model(f"resnet18={unsafe}")
+    assert "test_models._Unsafe" in str(e.value) and "weights_only=True only" in str(e.value)
+    assert "weights_only` set to `False`" not in str(e.value) and "\n" not in str(e.value)
+    full = tmp_path / "checkpoint.pth"  # a training script's checkpoint: its argparse options beside the weights
+    torch.save({"model": sd, "args": argparse.Namespace(lr=0.1, arch="resnet18"), "epoch": 3}, full)
+    loaded = intriguing.zoo.load_model(f"resnet18={full}").model.state_dict()
+    assert all(torch.equal(loaded[k], v) for k, v in sd.items())
+
+
 def test_offline_and_uncached_names_the_file_and_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))

@@ -4,7 +4,10 @@ Offline and not cached, every path ends in one sentence naming the file to fetch
 """
 from __future__ import annotations
 
+import argparse
 import os
+import pickle
+import re
 import socket
 from pathlib import Path
 from typing import Optional
@@ -88,6 +91,16 @@ def unwrap(sd: object) -> object:
     return sd
 
 
+def refuse_non_checkpoint(path: Path) -> None:
+    """One sentence for a file that is no torch.save output at all (torch's own error is a bare ``KeyError``):
+    torch.save writes a zip archive; older torch a pickle or, before 0.1.10, a tar archive."""
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if not (head.startswith(b"PK\x03\x04") or head.startswith(b"\x80") or head[257:262] == b"ustar"):
+        raise UserError(f"Could not read checkpoint {path}: it is no torch.save file (neither a zip archive nor a "
+                        f"pickle; it begins with {head[:16]!r}); put the model's released weights file there.")
+
+
 def load_state_dict(path: str | Path) -> dict:
     """Read a checkpoint file or URL into a flat state dict (the wrappers of :data:`WRAPPERS` and ``module.`` /
     DINO ``backbone.`` prefixes unwrapped); unreadable files are one clear error."""
@@ -102,8 +115,21 @@ def load_state_dict(path: str | Path) -> dict:
             from safetensors.torch import load_file
             sd = load_file(str(path))
         else:
-            sd = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # corrupt, truncated, or not a checkpoint at all
+            refuse_non_checkpoint(path)
+            # training scripts (DINO's full checkpoints among them) store their argparse options beside the
+            # weights; a Namespace only sets attributes, so it is allowed, and nothing else beyond torch's defaults
+            with torch.serialization.safe_globals([argparse.Namespace]):
+                sd = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        refused = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
+        if refused:  # torch's own text advises weights_only=False, which this toolkit never does
+            raise UserError(f"Checkpoint {path} holds a Python object that cannot be loaded safely "
+                            f"({refused.group(1)}; checkpoints load with weights_only=True only): save the weights "
+                            f"alone, torch.save(model.state_dict(), path), and pass that file.") from None
+        raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {first_paragraph(e)}") from None
+    except UserError:
+        raise
+    except Exception as e:  # corrupt or truncated
         raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {first_paragraph(e)}") from None
     sd = unwrap(sd)
     if not isinstance(sd, dict) or not sd:
