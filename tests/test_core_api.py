@@ -202,3 +202,24 @@ def test_fast_path_puts_cnns_in_channels_last_on_cuda_without_changing_logits():
     assert torch.allclose(fast(x), ref, atol=1e-5)
     vit = fast_path(load_model("test_tiny_vit"), torch.device("cuda"))
     assert not vit.channels_last  # ViTs have no convolutions to gain from it
+
+
+def test_layers_import_downward_only():
+    """Shared packages never import an experiment, and no experiment imports another one (what two share lives
+    in a shared package): read from the sources, every import statement, top-level or inside a function."""
+    import ast
+    root = Path(intriguing.__file__).parent
+    wrong = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).parts
+        own = rel[1] if rel[0] == "experiments" and len(rel) > 2 else None
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                parts = name.split(".")
+                if parts[:2] != ["intriguing", "experiments"] or len(parts) < 3 or parts[2] == "base":
+                    continue
+                if rel[0] not in ("experiments", "cli", "runner.py", "__init__.py") or (own and parts[2] != own):
+                    wrong.append(f"{'/'.join(rel)} imports {name}")
+    assert wrong == []

@@ -142,7 +142,7 @@ def test_the_families_are_listed_and_run_patchdrop(tmp_path, image_folder):
 
 def test_t2t_blocks_read_out_through_timms_forward_intermediates_contract():
     """per-block / transfer read every block's class token with forward_intermediates: the last one is the model."""
-    from intriguing.experiments.transfer.per_block import per_block_logits
+    from intriguing.features.heads import per_block_logits
     b = load_model("t2t_vit_14=random")
     x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
     logits = per_block_logits(b.model, x, [0, 13])

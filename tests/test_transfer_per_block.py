@@ -6,7 +6,8 @@ import timm
 import torch
 
 from intriguing.errors import UserError
-from intriguing.experiments.transfer.per_block import PerBlockTopK, per_block_logits
+from intriguing.experiments.transfer.per_block import PerBlockTopK
+from intriguing.features.heads import per_block_logits
 
 
 @pytest.mark.parametrize("name,kw", [

@@ -17,7 +17,8 @@ from intriguing.experiments.transfer.cache import CacheKey, cached_features
 from intriguing.experiments.transfer.datasets import get_dataset
 from intriguing.experiments.transfer.features import extract_features
 from intriguing.experiments.transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
-from intriguing.experiments.transfer.per_block import PerBlockTopK, per_block_logits
+from intriguing.experiments.transfer.per_block import PerBlockTopK
+from intriguing.features.heads import per_block_logits
 from intriguing.experiments.transfer.probe import ProbeConfig, train_probe
 from intriguing.experiments.transfer.views import build_view
 from intriguing.zoo import ModelBundle, load_model

@@ -1,7 +1,7 @@
-"""Grids of image cells: parsing ``HxW`` and mapping cell masks to pixels."""
+"""Grids of image cells: parsing ``HxW``, a model's own grid, and mapping cell masks to pixels."""
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Any, Optional, Tuple
 
 import torch
 
@@ -20,6 +20,30 @@ def parse_grid(text: str | Tuple[int, int]) -> Tuple[int, int]:
     if len(parts) > 2 or h < 1 or w < 1:
         raise UserError(f"Grid {text!r} is not of the form HxW with positive sizes.")
     return h, w
+
+
+CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
+MIN_GRID = 8  # ...or smaller cells so the grid has 8 a side: 16-px cells would cut a 32-px CIFAR image 2x2
+
+
+def model_grid(bundle: Any, grid: Optional[str] = None) -> Tuple[int, int]:
+    """``grid`` (HxW) when given, else a ViT's own patch grid, else (CNNs) 16-px cells, smaller on small inputs
+    (8x8 on CIFAR's 32 px). ``bundle``: a :class:`~intriguing.zoo.ModelBundle` (its input size, patch size, name)."""
+    h, w = bundle.input_size
+    if grid:
+        gh, gw = parse_grid(grid)
+    else:
+        p = bundle.patch_size or max(1, min(CNN_CELL, min(h, w) // MIN_GRID))
+        gh, gw = h // p, w // p
+    p = bundle.patch_size
+    if p and not grid and (gh * p, gw * p) != (h, w):  # cells would straddle the model's patches
+        raise UserError(f"{bundle.name}'s {p}-px patches tile {gh * p}x{gw * p} of its {h}x{w} input, so PatchDrop "
+                        f"cells cannot match its tokens; evaluate it at a multiple of {p} px (its checkpoint's "
+                        f"input size) or pass --grid explicitly.")
+    if gh > h or gw > w or h % gh or w % gw:
+        raise UserError(f"Grid {gh}x{gw} does not split {bundle.name}'s {h}x{w} input into equal cells; pick a grid "
+                        f"whose sides divide {h}x{w} (e.g. {h // 16 or 1}x{w // 16 or 1} or {h}x{w} for pixels).")
+    return gh, gw
 
 
 def cell_index(size: int, cells: int, device=None) -> torch.Tensor:

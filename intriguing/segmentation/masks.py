@@ -5,8 +5,12 @@ nearest-upsampled to whatever resolution the ground truth is scored at.
 """
 from __future__ import annotations
 
+from typing import Sequence, Tuple
+
 import torch
 
+from intriguing.errors import UserError
+from intriguing.features.attention import TOKENS
 from intriguing.features.saliency import mass_masks, to_pixels
 
 
@@ -24,3 +28,14 @@ def mean_head_mask(attn: torch.Tensor, threshold: float) -> torch.Tensor:
 def masks_at(masks: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Nearest-upsample bool patch masks ``[..., h, w]`` to ``[..., H, W]``."""
     return to_pixels(masks, tuple(size))
+
+
+def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> Tuple[str, ...]:
+    """The options segmentation and its figures share: a mass threshold and the query tokens (comma lists split)."""
+    tokens = tuple(t.strip() for item in tokens for t in str(item).split(",") if t.strip())
+    if not 0.0 < threshold <= 1.0:
+        raise UserError(f"--threshold must be in (0, 1]; got {threshold}.")
+    bad = [t for t in tokens if t not in TOKENS]
+    if bad or not tokens:
+        raise UserError(f"--tokens takes {', '.join(TOKENS)}; got {', '.join(tokens) or 'nothing'}.")
+    return tokens

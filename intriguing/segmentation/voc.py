@@ -21,6 +21,12 @@ from intriguing.errors import UserError
 DEVKIT = Path("VOCdevkit") / "VOC2012"
 
 
+def voc_root(data_path: str | None) -> str:
+    """--data-path, else data/ (where VOCdevkit is looked for)."""
+    from intriguing.data import default_data_root
+    return data_path or str(default_data_root())
+
+
 def resolve_voc_root(path: str | Path) -> Path:
     """The folder that holds ``VOCdevkit/VOC2012``; accepts that folder, VOCdevkit or VOC2012 itself."""
     p = Path(path).expanduser()

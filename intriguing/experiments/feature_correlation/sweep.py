@@ -26,11 +26,9 @@ import torch
 
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.experiments.feature_correlation.config import Config
-from intriguing.experiments.occlusion.config import Config as OcclusionConfig
-from intriguing.experiments.occlusion.sweep import model_grid
 from intriguing.features.blocks import BlockFeatures, BlockSpec, block_specs
 from intriguing.features.correlation import pearson_rows
-from intriguing.perturb import drop_pixels, n_dropped, per_image_drop_mask
+from intriguing.perturb import drop_pixels, model_grid, n_dropped, per_image_drop_mask
 from intriguing.plots.lines import describe_data
 from intriguing.plots.panels import panel_plot
 from intriguing.records import format_table, summarize
@@ -97,7 +95,7 @@ class CorrelationSweep(Sweep):
         self.c = config
 
     def settings(self, bundle: ModelBundle) -> List[dict]:
-        gh, gw = model_grid(OcclusionConfig(), bundle)
+        gh, gw = model_grid(bundle)  # the ViT's own patch grid, as occlusion's default
         return [{"condition": "random", "grid": f"{gh}x{gw}", "ratio": r, "run": run}
                 for r in self.c.ratios for run in range(self.c.runs)]
 

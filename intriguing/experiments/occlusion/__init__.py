@@ -22,9 +22,11 @@ class OcclusionExperiment(Experiment[Config]):
         return [k for k in super().identity() if k != "stack_conditions"]
 
     def prepare_model(self, bundle: Any) -> Any:
-        from intriguing.experiments.occlusion.sweep import model_grid, paper_preprocessing
-        bundle = paper_preprocessing(self.config, bundle)
-        model_grid(self.config, bundle)  # a grid that does not fit this model fails this model only
+        from intriguing.perturb import model_grid
+        from intriguing.zoo.preprocessing import paper_preprocessing
+        if self.config.paper_compat:
+            bundle = paper_preprocessing(bundle)
+        model_grid(bundle, self.config.grid)  # a grid that does not fit this model fails this model only
         return bundle
 
     def run(self, bundles, data, run_dir, opts):

@@ -17,10 +17,9 @@ import torch
 
 from intriguing.zoo import ModelBundle
 
-from intriguing.data import PAPER_GEOMETRY
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
-from intriguing.perturb import (drop_pixels, drop_tokens, half_cell_offset, n_dropped, parse_grid,
+from intriguing.perturb import (drop_pixels, drop_tokens, half_cell_offset, model_grid, n_dropped,
                                 per_image_drop_mask, random_drop_mask)
 from intriguing.seeding import generator
 from intriguing.plots.curves import report_curves
@@ -29,41 +28,6 @@ from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, Sali
                                                             write_dino_json)
 from intriguing.records import read_manifest
 from intriguing.records.summary import top1_fraction
-
-CNN_CELL = 16  # CNNs get the grid a 16-px-patch ViT would have (14x14 at 224 px), as in the paper
-MIN_GRID = 8  # ...or smaller cells so the grid has 8 a side: 16-px cells would cut a 32-px CIFAR image 2x2
-
-
-def paper_preprocessing(config, bundle: ModelBundle) -> ModelBundle:
-    """--paper-compat: every model gets the original preprocessing (bilinear 256 -> 224 crop)."""
-    if config.paper_compat:
-        size, crop_pct, interp, mode = PAPER_GEOMETRY
-        pe = getattr(bundle.model, "patch_embed", None)
-        if pe is not None and getattr(pe, "strict_img_size", False) and tuple(pe.img_size) != tuple(size[1:]):
-            raise UserError(f"--paper-compat evaluates every model at {size[1]} px (the original protocol), but "
-                            f"{bundle.name} takes {tuple(pe.img_size)} px input only.")
-        bundle.data_config.update(input_size=size, crop_pct=crop_pct, interpolation=interp, crop_mode=mode)
-    return bundle
-
-
-def model_grid(config: Config, bundle: ModelBundle) -> Tuple[int, int]:
-    """--grid, else the ViT's patch grid, else (CNNs) 16-px cells, smaller on small inputs (8x8 on CIFAR's 32 px)."""
-    h, w = bundle.input_size
-    if config.grid:
-        gh, gw = parse_grid(config.grid)
-    else:
-        p = bundle.patch_size or max(1, min(CNN_CELL, min(h, w) // MIN_GRID))
-        gh, gw = h // p, w // p
-    p = bundle.patch_size
-    if p and not config.grid and (gh * p, gw * p) != (h, w):  # cells would straddle the model's patches
-        raise UserError(f"{bundle.name}'s {p}-px patches tile {gh * p}x{gw * p} of its {h}x{w} input, so PatchDrop "
-                        f"cells cannot match its tokens; evaluate it at a multiple of {p} px (its checkpoint's "
-                        f"input size) or pass --grid explicitly.")
-    if gh > h or gw > w or h % gh or w % gw:
-        raise UserError(f"Grid {gh}x{gw} does not split {bundle.name}'s {h}x{w} input into equal cells; pick a grid "
-                        f"whose sides divide {h}x{w} (e.g. {h // 16 or 1}x{w // 16 or 1} or {h}x{w} for pixels).")
-    return gh, gw
-
 
 def fill_value(config: Config, bundle: ModelBundle):
     if config.fill == "black":
@@ -103,7 +67,7 @@ class OcclusionSweep(Sweep):
         self.saliency = SaliencyDropper(config.saliency, saliency) if config.uses_saliency else None
 
     def conditions(self, bundle: ModelBundle) -> List[dict]:
-        gh, gw = model_grid(self.c, bundle)
+        gh, gw = model_grid(bundle, self.c.grid)
         mode = self.mode(bundle)
         rounding = "floor" if self.c.paper_compat else "round"
         out = []
@@ -145,7 +109,7 @@ class OcclusionSweep(Sweep):
         return self.masks[key]
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
-        grid = model_grid(self.c, bundle)
+        grid = model_grid(bundle, self.c.grid)
         mode, fill = self.mode(bundle), fill_value(self.c, bundle)
         if isinstance(fill, torch.Tensor):  # the model's mean: moved to its device once, not once per condition
             key = (bundle.name, x01.device)

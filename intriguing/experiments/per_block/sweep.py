@@ -16,8 +16,7 @@ import torch
 
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.experiments.per_block.config import Config
-from intriguing.experiments.transfer.features import is_vit
-from intriguing.experiments.transfer.per_block import per_block_logits
+from intriguing.features.heads import is_vit, per_block_logits
 from intriguing.perturb import drop_pixels, n_dropped, parse_grid, per_image_drop_mask, shuffle_patches
 from intriguing.plots.lines import describe_data
 from intriguing.plots.panels import panel_plot

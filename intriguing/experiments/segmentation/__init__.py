@@ -19,12 +19,6 @@ PAPER_MODELS = ("deit_tiny_patch16_224=random", "deit_small_patch16_224=random",
 PRESETS = {"paper": ",".join(PAPER_MODELS)}
 
 
-def voc_root(data_path: str | None) -> str:
-    """--data-path, else data/ (where VOCdevkit is looked for)."""
-    from intriguing.data import default_data_root
-    return data_path or str(default_data_root())
-
-
 class SegmentationExperiment(Experiment[Config]):
     name = "segmentation"
     summary = "unsupervised segmentation from attention: Jaccard on PASCAL VOC"
@@ -42,7 +36,7 @@ class SegmentationExperiment(Experiment[Config]):
     def load_data(self) -> Tuple[Any, Dict[str, Any]]:
         """VOC (devkit layout) and the evenly spaced image indices to score, with the manifest entry."""
         from intriguing.data import evenly_spaced
-        from intriguing.segmentation.voc import VOCSegmentationSet
+        from intriguing.segmentation.voc import VOCSegmentationSet, voc_root
         c = self.config
         dataset = VOCSegmentationSet(voc_root(self.common.data_path), image_set=c.image_set, size=c.input_size,
                                      paper_compat=c.at_input_size)

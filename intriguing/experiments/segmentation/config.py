@@ -1,25 +1,15 @@
-"""Options of ``intriguing segmentation`` (and the checks its figures share): the single home of their defaults."""
+"""Options of ``intriguing segmentation``: the single home of their defaults (the checks its figures share are in
+:mod:`intriguing.segmentation.masks`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
 from intriguing.errors import UserError
-from intriguing.features.attention import TOKENS
 from intriguing.options import option
 from intriguing.segmentation.jaccard import VOID_MODES
+from intriguing.segmentation.masks import check_threshold_tokens
 
-
-
-def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> Tuple[str, ...]:
-    """The options segmentation and its figures share: a mass threshold and the query tokens (comma lists split)."""
-    tokens = tuple(t.strip() for item in tokens for t in str(item).split(",") if t.strip())
-    if not 0.0 < threshold <= 1.0:
-        raise UserError(f"--threshold must be in (0, 1]; got {threshold}.")
-    bad = [t for t in tokens if t not in TOKENS]
-    if bad or not tokens:
-        raise UserError(f"--tokens takes {', '.join(TOKENS)}; got {', '.join(tokens) or 'nothing'}.")
-    return tokens
 
 
 @dataclass

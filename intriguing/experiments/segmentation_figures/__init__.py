@@ -28,7 +28,7 @@ class SegmentationFiguresExperiment(Experiment[Config]):
         return "visualize_segmentation"
 
     def load_data(self) -> Tuple[Any, Dict[str, Any]]:
-        from intriguing.experiments.segmentation import voc_root
+        from intriguing.segmentation.voc import voc_root
         from intriguing.experiments.segmentation_figures.figures import image_source
         root = voc_root(self.common.data_path)
         images = image_source(root, self.config, self.common.limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Tuple
 
-from intriguing.experiments.segmentation.config import check_threshold_tokens
+from intriguing.segmentation.masks import check_threshold_tokens
 from intriguing.options import option
 
 

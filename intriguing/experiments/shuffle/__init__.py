@@ -17,13 +17,13 @@ class ShuffleExperiment(Experiment[Config]):
     Config = Config
 
     def prepare_model(self, bundle: Any) -> Any:
-        from intriguing.experiments.occlusion.sweep import paper_preprocessing
+        from intriguing.zoo.preprocessing import paper_preprocessing
         for grid in self.config.grids:
             (gh, gw), (h, w) = (int(v) for v in grid.split("x")), bundle.input_size
             if gh > h or gw > w:
                 from intriguing.errors import UserError
                 raise UserError(f"Shuffle grid {grid} has more cells than {bundle.name}'s {h}x{w} input has pixels.")
-        return paper_preprocessing(self.config, bundle)  # the original preprocessing under --paper-compat
+        return paper_preprocessing(bundle) if self.config.paper_compat else bundle  # the original's pipeline
 
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.shuffle.sweep import run

@@ -23,7 +23,8 @@ from intriguing.experiments.transfer.cache import CacheKey, cached_features, che
 from intriguing.experiments.transfer.datasets import get_dataset, limit_dataset
 from intriguing.data.torch_source import DatasetSource
 from intriguing.experiments.transfer.feature_pass import engine_features
-from intriguing.experiments.transfer.features import POOLED, FeatureSet, is_vit, resolve_blocks
+from intriguing.experiments.transfer.features import POOLED, FeatureSet, resolve_blocks
+from intriguing.features.heads import is_vit
 from intriguing.experiments.transfer.views import SeededView, build_view, view_geometry
 
 

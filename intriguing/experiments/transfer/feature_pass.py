@@ -14,7 +14,8 @@ import torch
 from intriguing.engine.accumulate import Key, Reduction
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
-from intriguing.experiments.transfer.features import FeatureSet, batch_features, has_cls_token, is_vit
+from intriguing.experiments.transfer.features import FeatureSet, batch_features, has_cls_token
+from intriguing.features.heads import is_vit
 from intriguing.zoo import ModelBundle
 
 

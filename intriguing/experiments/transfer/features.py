@@ -16,13 +16,9 @@ from torch import nn
 
 from intriguing.device import autocast
 from intriguing.errors import UserError
+from intriguing.features.heads import is_vit
 
 POOLED = -1  # block index used for the single pooled feature of non-ViT models
-
-
-def is_vit(model: nn.Module) -> bool:
-    """True for timm token models whose blocks can be read with ``forward_intermediates``."""
-    return all(hasattr(model, a) for a in ("forward_intermediates", "blocks", "num_prefix_tokens"))
 
 
 def has_cls_token(model: nn.Module) -> bool:

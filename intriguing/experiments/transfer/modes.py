@@ -17,9 +17,9 @@ from intriguing.zoo import ModelBundle
 from intriguing.data import imagenette_val, limit_samples, scan_folder
 from intriguing.engine.core import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, is_recorded, run_sweep
 from intriguing.errors import UserError
-from intriguing.experiments.transfer.features import is_vit, resolve_blocks
+from intriguing.experiments.transfer.features import resolve_blocks
 from intriguing.experiments.transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
-from intriguing.experiments.transfer.per_block import per_block_logits
+from intriguing.features.heads import is_vit, per_block_logits
 from intriguing.experiments.transfer.probe import train_probe
 from intriguing.experiments.transfer.config import IMAGENET, Config, with_seed
 from intriguing.experiments.transfer.extract import (ExtractOptions, block_sets, blocks_label, train_test_features, union_blocks)
