@@ -169,3 +169,27 @@ def test_paper_compat_resizes_position_embeddings_as_the_original():
     gap = (resample_abs_pos_embed(model.pos_embed.detach(), (32, 32), num_prefix_tokens=1) - ref).abs().max()
     assert 5e-3 < float(gap) < 2e-2
     assert 1 <= int((ours != timms).sum()) <= 30
+
+
+@pytest.mark.parametrize("void", ["exclude", "union"])
+@pytest.mark.parametrize("extent", [None, (48, 48)])
+def test_a_batch_is_scored_exactly_as_its_images_alone(void, extent):
+    """The whole batch in one pass (targets of different sizes padded, each pixel's patch read through an index
+    map) gives every image's IoUs exactly as scoring it alone, void pixels and the cropped --paper-compat input
+    included."""
+    from intriguing.experiments.segmentation.sweep import _full_masks, _score_inputs
+    from intriguing.segmentation.jaccard import batch_class_head_iou, dense_class_head_iou
+    g = torch.Generator().manual_seed(1)
+    sizes = [(37, 50), (64, 64), (21, 13), (50, 37)] if extent is None else [(50, 50), (40, 60)]
+    masks = torch.rand(len(sizes), 4, 3, 3, generator=g) > 0.5
+    targets = []
+    for h, w in sizes:
+        t = torch.randint(0, 4, (h, w), generator=g)
+        t[torch.rand(h, w, generator=g) < 0.1] = 255  # void
+        targets.append(t)
+    labels, rows, cols = _score_inputs(targets, (3, 3), extent, 50, "cpu")
+    present, iou = batch_class_head_iou(masks, labels, rows, cols, void)
+    for i, t in enumerate(targets):
+        p_ref, iou_ref = dense_class_head_iou(_full_masks(masks[i], extent, 50, tuple(t.shape)), t, void)
+        assert torch.equal(present[i], p_ref) and torch.equal(iou[i], iou_ref)
+        assert present[i].sum() >= 1

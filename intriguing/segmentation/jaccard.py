@@ -12,6 +12,7 @@ Void handling (``void``):
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from intriguing.errors import UserError
 
@@ -58,6 +59,45 @@ def dense_class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = 
     present[BACKGROUND] = False
     present[VOID] = False
     return present, inter.double().T / union.clamp_min(1)    # union >= |gt| > 0 for a present class
+
+
+PAD = VOID + 1  # the label around the smaller images of a batch padded to one size: no class, never counted
+
+
+def batch_class_head_iou(masks: torch.Tensor, targets: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor,
+                         void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`dense_class_head_iou` of a whole batch in one go (no loop over images, no host read).
+
+    Args:
+        masks: bool ``[B, heads, h, w]`` patch masks.
+        targets: integer label maps ``[B, H, W]`` padded to a common size with :data:`PAD`.
+        rows, cols: ``[B, H]`` / ``[B, W]``: the patch row / column each target pixel reads
+            (:func:`intriguing.segmentation.masks.pixel_sources`; ``h`` / ``w`` = outside every mask; any value
+            on padding).
+    Returns:
+        (present ``[B, 256]``, iou ``[B, 256, heads]`` float64): each image's exactly as scored alone (the
+        counts are integers, the same whatever the padding).
+    """
+    if void not in VOID_MODES:
+        raise UserError(f"Unknown void handling {void!r}; use one of {', '.join(VOID_MODES)}.")
+    b, heads, h, w = masks.shape
+    grid = F.pad(masks.bool(), (0, 1, 0, 1)).flatten(2)          # [B, heads, (h+1)(w+1)]: the extra row/col False
+    where = (rows.unsqueeze(2) * (w + 1) + cols.unsqueeze(1)).flatten(1)  # [B, P]
+    pred = grid.gather(2, where.unsqueeze(1).expand(-1, heads, -1))       # [B, heads, P]
+    tgt = targets.flatten(1).long()
+    keep = tgt != PAD
+    if void == "exclude":
+        keep = keep & (tgt != VOID)
+    pred = pred & keep.unsqueeze(1)
+    dt = torch.float32 if tgt.shape[1] < 2 ** 24 else torch.float64  # exact integer counts
+    gt = torch.zeros(b, PAD + 1, dtype=dt, device=tgt.device).scatter_add_(1, tgt, torch.ones_like(tgt, dtype=dt))
+    inter = torch.zeros(b, heads, PAD + 1, dtype=dt, device=tgt.device).scatter_add_(
+        2, tgt.unsqueeze(1).expand(-1, heads, -1), pred.to(dt))[:, :, :PAD].double().transpose(1, 2)
+    union = gt[:, :PAD].double().unsqueeze(2) + pred.sum(2).double().unsqueeze(1) - inter
+    present = gt[:, :PAD] > 0
+    present[:, BACKGROUND] = False
+    present[:, VOID] = False
+    return present, inter / union.clamp_min(1)
 
 
 def class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:

@@ -5,9 +5,10 @@ nearest-upsampled to whatever resolution the ground truth is scored at.
 """
 from __future__ import annotations
 
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 
 from intriguing.errors import UserError
 from intriguing.features.attention import TOKENS
@@ -28,6 +29,29 @@ def mean_head_mask(attn: torch.Tensor, threshold: float) -> torch.Tensor:
 def masks_at(masks: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Nearest-upsample bool patch masks ``[..., h, w]`` to ``[..., H, W]``."""
     return to_pixels(masks, tuple(size))
+
+
+def _nearest(in_size: int, out_size: int) -> torch.Tensor:
+    """For each of ``out_size`` positions, the source position of ``F.interpolate(mode="nearest")`` along one axis:
+    read off the interpolation itself (an index ramp interpolated), so it is that kernel's rule exactly."""
+    ramp = torch.arange(in_size, dtype=torch.float32).view(1, 1, in_size, 1)
+    return F.interpolate(ramp, size=(out_size, 1), mode="nearest").view(out_size).long()
+
+
+def pixel_sources(grid: Tuple[int, int], size: Tuple[int, int], extent: Optional[Tuple[int, int]] = None,
+                  input_size: Optional[int] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(rows [H], cols [W]): the patch row / column each pixel of a ``size`` mask comes from, for patch masks on
+    ``grid`` upsampled as :func:`masks_at` does; with ``extent`` (the cropped ``--paper-compat`` input) the masks
+    cover ``extent`` of an ``input_size`` square and the rest is unmasked: those pixels point at row ``grid[0]`` /
+    column ``grid[1]``, one past the grid, which the caller pads with False."""
+    (h, w), (out_h, out_w) = grid, size
+    if extent is None:
+        return _nearest(h, out_h), _nearest(w, out_w)
+    rows = torch.cat([_nearest(h, extent[0]), torch.full((input_size - extent[0],), h)])
+    cols = torch.cat([_nearest(w, extent[1]), torch.full((input_size - extent[1],), w)])
+    if (out_h, out_w) != (input_size, input_size):
+        rows, cols = rows[_nearest(input_size, out_h)], cols[_nearest(input_size, out_w)]
+    return rows, cols
 
 
 def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> Tuple[str, ...]:

@@ -30,8 +30,8 @@ from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
 from intriguing.records import format_table, read_manifest, summarize
 from intriguing.features.saliency import normalize
-from intriguing.segmentation.jaccard import VOID_MODES, dense_class_head_iou, jaccard_from_iou
-from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
+from intriguing.segmentation.jaccard import PAD, VOID_MODES, batch_class_head_iou, jaccard_from_iou
+from intriguing.segmentation.masks import masks_at, mean_head_mask, pixel_sources, threshold_attention
 from intriguing.segmentation.voc import VOCSegmentationSet, VOCSource
 from intriguing.experiments.segmentation.config import Config
 
@@ -59,23 +59,28 @@ def _model_input(config: Config, bundle: ModelBundle, x01: torch.Tensor) -> Tupl
 
 def _full_masks(masks: torch.Tensor, extent: Optional[Tuple[int, int]], input_size: int,
                 size: Tuple[int, int]) -> torch.Tensor:
-    """Patch masks [heads, h, w] -> pixel masks at ``size``; a cropped extent is zero-padded first."""
+    """Patch masks [heads, h, w] -> pixel masks at ``size``; a cropped extent is zero-padded first (one image at a
+    time; what :func:`score_batch` computes for a whole batch through :func:`pixel_sources`)."""
     if extent is None:
         return masks_at(masks, size)  # nearest, as the original's scale_factor=patch_size
     full = F.pad(masks_at(masks, extent).to(torch.uint8), (0, input_size - extent[1], 0, input_size - extent[0])).bool()
     return full if tuple(full.shape[-2:]) == tuple(size) else masks_at(full, size)
 
 
-def _to_device(targets: List[torch.Tensor], device) -> List[torch.Tensor]:
-    """The batch's ground-truth masks (of varied sizes) on ``device`` in one pinned copy: a copy per image from
-    ordinary memory would make the host wait for the GPU once per image."""
-    if not targets:
-        return []
-    flat = torch.cat([t.reshape(-1) for t in targets])
-    if torch.device(device).type == "cuda":
-        flat = flat.pin_memory()
-    flat = flat.to(device, non_blocking=True)
-    return [part.view(t.shape) for part, t in zip(flat.split([t.numel() for t in targets]), targets)]
+def _score_inputs(targets: List[torch.Tensor], grid: Tuple[int, int], extent: Optional[Tuple[int, int]],
+                  input_size: int, device) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The batch's ground truths padded to one size (:data:`PAD` around), and each pixel's patch row / column, on
+    ``device`` in three pinned copies: built on the host, so nothing here waits for the GPU."""
+    hm, wm = max(t.shape[-2] for t in targets), max(t.shape[-1] for t in targets)
+    labels = torch.full((len(targets), hm, wm), PAD, dtype=torch.int16)
+    rows = torch.zeros(len(targets), hm, dtype=torch.long)
+    cols = torch.zeros(len(targets), wm, dtype=torch.long)
+    for i, t in enumerate(targets):
+        h, w = t.shape[-2:]
+        labels[i, :h, :w] = t
+        rows[i, :h], cols[i, :w] = pixel_sources(grid, (h, w), extent, input_size)
+    cuda = torch.device(device).type == "cuda"
+    return tuple((v.pin_memory() if cuda else v).to(device, non_blocking=True) for v in (labels, rows, cols))
 
 
 def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precision: str,
@@ -89,28 +94,21 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
     # fp32 unless amp is asked for: bf16 attention ties change which patches the mass rule keeps
     with torch.inference_mode(), autocast(device, "amp" if precision == "amp" else "fp32"):
         maps = token_attention(bundle.model, x, tokens, config.block, original_pos=config.paper_compat)
+    scored = _score_inputs(batch["target"], tuple(maps[tokens[0]].shape[-2:]), extent, config.input_size, device)
     rows = []
     for t in tokens:
-        masks = threshold_attention(maps[t], config.threshold)
-        mean_masks = mean_head_mask(maps[t], config.threshold)
-        picked = [i for i, idx in enumerate(batch["index"]) if idx in todo[t]]
-        targets = _to_device([batch["target"][i] for i in picked], device)
-        dense = []
-        for i, tgt in zip(picked, targets):
-            # the mean-head mask rides along as one more "head": the class masks are built once
-            both = _full_masks(torch.cat([masks[i], mean_masks[i:i + 1]]), extent, config.input_size,
-                               tuple(tgt.shape[-2:]))
-            dense.append(dense_class_head_iou(both, tgt, config.void))
-        if not dense:
-            continue
-        # one device-to-host copy per batch, not several syncs per image: the GPU scores the batch unhindered
-        present = torch.stack([d[0] for d in dense]).cpu()
-        iou = torch.stack([d[1] for d in dense]).cpu()
-        for j, i in enumerate(picked):
-            classes = present[j].nonzero().flatten()
-            res = jaccard_from_iou(classes, iou[j, classes, :-1])
-            mean_res = jaccard_from_iou(classes, iou[j, classes, -1:])
-            rows.append({"model": bundle.name, "weights": bundle.weights_id, "token": t, "index": batch["index"][i],
+        # the mean-head mask rides along as one more "head"; every image of the batch is scored in one go
+        both = torch.cat([threshold_attention(maps[t], config.threshold),
+                          mean_head_mask(maps[t], config.threshold).unsqueeze(1)], dim=1)
+        present, iou = batch_class_head_iou(both, *scored, config.void)
+        present, iou = present.cpu(), iou.cpu()  # one copy back per batch: the GPU scores the batch unhindered
+        for i, idx in enumerate(batch["index"]):
+            if idx not in todo[t]:
+                continue
+            classes = present[i].nonzero().flatten()
+            res = jaccard_from_iou(classes, iou[i, classes, :-1])
+            mean_res = jaccard_from_iou(classes, iou[i, classes, -1:])
+            rows.append({"model": bundle.name, "weights": bundle.weights_id, "token": t, "index": idx,
                          "image": batch["name"][i], "jaccard": res["jaccard"],
                          "jaccard_mean_head": mean_res["jaccard"],
                          "classes": " ".join(map(str, res["classes"])),
