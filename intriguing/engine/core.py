@@ -171,8 +171,8 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
                             k = Key.of(b.name, b.weights_id, cond)
                             if k not in pending:
                                 pending[k] = sweep.reduction(b, cond, opts)
-                            pending[k].update(out, labels if part is batch else part.labels.to(opts.device, non_blocking=True),
-                                              part.indices, extras)
+                            own = labels if part is batch else part.labels.to(opts.device, non_blocking=True)
+                            pending[k].update(out, own, part.indices, extras)
                     except MODEL_ERRORS as e:
                         drop_model(active, failed, b, e)
                         pending = {k: v for k, v in pending.items() if k.model != b.name}
