@@ -35,16 +35,16 @@ def autocast(device: torch.device, precision: str = "auto"):
 
 
 @functools.lru_cache(maxsize=128)
-def _constant(values: Tuple[float, ...], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+def _constant(values: Tuple[float | int, ...], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     with torch.inference_mode(False):  # an ordinary tensor: attacks differentiate through it later
         return torch.tensor(values, device=device, dtype=dtype)
 
 
-def constant(values: Sequence[float], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+def constant(values: Sequence[float | int], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     """A 1-d tensor of Python numbers on ``device``, built once per (values, device, dtype) and then reused:
     building a CUDA tensor from Python numbers copies from ordinary host memory, which waits for the GPU to
     finish its queued work (once per forward pass, that kept the GPU idle between passes). Never write to it."""
-    return _constant(tuple(float(v) for v in values), torch.device(device), dtype)
+    return _constant(tuple(v if isinstance(v, int) else float(v) for v in values), torch.device(device), dtype)
 
 
 def channel_stats(mean: Sequence[float], std: Sequence[float], device: torch.device,

@@ -49,5 +49,6 @@ class ArrayLoader:
         for i in range(self.start, self.stop, self.batch_size):
             j = min(i + self.batch_size, self.stop)
             x = torch.from_numpy(np.ascontiguousarray(self.data.images[i:j])).permute(0, 3, 1, 2).contiguous()
-            yield Batch({g: x for g in self.geometries}, torch.from_numpy(np.array(self.data.labels[i:j])).long(),
-                        torch.arange(i, j, dtype=torch.long))
+            batch = Batch({g: x for g in self.geometries}, torch.from_numpy(np.array(self.data.labels[i:j])).long(),
+                          torch.arange(i, j, dtype=torch.long))
+            yield batch.pin_memory() if torch.cuda.is_available() else batch  # copies to the GPU that do not wait

@@ -56,7 +56,8 @@ class DatasetSource:
                stop: Optional[int] = None) -> DataLoader:
         stop = len(self) if stop is None else stop
         return DataLoader(Subset(_Indexed(self.dataset), range(start, stop)), batch_size=max(1, batch_size),
-                          shuffle=False, num_workers=workers, collate_fn=_Collate(geometries))
+                          shuffle=False, num_workers=workers, collate_fn=_Collate(geometries),
+                          pin_memory=torch.cuda.is_available())  # Batch.pin_memory: copies that do not wait
 
 
 __all__: List[str] = ["DatasetSource"]

@@ -145,4 +145,5 @@ class VOCSource:
                          torch.tensor([self.position[i] for i in d["index"]], dtype=torch.long),
                          extras={"target": d["target"], "index": d["index"], "name": d["name"]})
         return torch.utils.data.DataLoader(subset, batch_size=batch_size, shuffle=False, num_workers=workers,
-                                           collate_fn=to_batch)
+                                           collate_fn=to_batch,
+                                           pin_memory=torch.cuda.is_available())  # Batch.pin_memory: copies not waiting

@@ -19,6 +19,8 @@ from typing import Dict, Tuple
 
 import torch
 
+from intriguing.device import constant
+
 CATEGORIES: Tuple[str, ...] = ("airplane", "bear", "bicycle", "bird", "boat", "bottle", "car", "cat", "chair",
                                "clock", "dog", "elephant", "keyboard", "knife", "oven", "truck")
 
@@ -54,7 +56,7 @@ def category_probabilities(logits: torch.Tensor) -> torch.Tensor:
     if logits.shape[-1] != 1000:
         raise ValueError(f"the 16-category decision needs 1000 ImageNet outputs; this model gives {logits.shape[-1]}")
     probs = torch.softmax(logits.float(), dim=-1)
-    index = {c: torch.tensor(IMAGENET_INDICES[c], device=logits.device) for c in CATEGORIES}
+    index = {c: constant(IMAGENET_INDICES[c], logits.device, torch.long) for c in CATEGORIES}  # built once
     return torch.stack([probs.index_select(-1, index[c]).mean(-1) for c in CATEGORIES], dim=-1)
 
 
