@@ -26,7 +26,7 @@ from torch.utils.data import DistributedSampler
 
 from intriguing.data import ImageSet
 from intriguing.distributed import Context
-from intriguing.device import autocast
+from intriguing.device import autocast, channel_stats
 from intriguing.experiments.train.config import Config
 from intriguing.experiments.train.data import TrainSet, train_transform
 from intriguing.experiments.train.distill import distillation_loss
@@ -108,8 +108,8 @@ class Trainer:
 
     def teacher_logits(self, x: torch.Tensor) -> torch.Tensor:
         """The teacher sees the student's (augmented) images in [0, 1], with its own normalisation and size."""
-        mean = torch.tensor(self.bundle.data_config["mean"], device=x.device).view(1, -1, 1, 1)
-        std = torch.tensor(self.bundle.data_config["std"], device=x.device).view(1, -1, 1, 1)
+        mean, std = channel_stats(self.bundle.data_config["mean"], self.bundle.data_config["std"], x.device,
+                                  torch.float32)  # built once, not a waiting host copy per step
         x01 = (x.float() * std + mean).clamp(0, 1)
         size = tuple(self.teacher.input_size)
         if tuple(x01.shape[-2:]) != size:
