@@ -177,8 +177,14 @@ def test_a_batch_is_scored_exactly_as_its_images_alone(void, extent):
     """The whole batch in one pass (targets of different sizes padded, each pixel's patch read through an index
     map) gives every image's IoUs exactly as scoring it alone, void pixels and the cropped --paper-compat input
     included."""
-    from intriguing.experiments.segmentation.sweep import _full_masks, _score_inputs
+    from intriguing.experiments.segmentation.sweep import _score_inputs
     from intriguing.segmentation.jaccard import batch_class_head_iou, dense_class_head_iou
+
+    def _full_masks(m, extent, input_size, size):  # one image, as the sweep scored before: upsample, pad, upsample
+        if extent is None:
+            return masks_at(m, size)
+        full = torch.nn.functional.pad(masks_at(m, extent), (0, input_size - extent[1], 0, input_size - extent[0]))
+        return full if tuple(full.shape[-2:]) == tuple(size) else masks_at(full, size)
     g = torch.Generator().manual_seed(1)
     sizes = [(37, 50), (64, 64), (21, 13), (50, 37)] if extent is None else [(50, 50), (40, 60)]
     masks = torch.rand(len(sizes), 4, 3, 3, generator=g) > 0.5

@@ -121,26 +121,22 @@ class Accumulator(Reduction):
     def update(self, logits: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor,
                extras: Dict[str, torch.Tensor]) -> None:
         logits = logits.float()
-        stats = {f"metric{i}.{name}": v for i, m in enumerate(self.metrics)
-                 for name, v in m.stats(logits, labels).items()}
-        stats.update({f"extra.{col}": v.double().sum() for col, v in extras.items()})
-        stats.update({f"outcome.{f}": v for f, v in outcome_tensors(logits, labels).items()})
-        self.queued.append((HostCopy(stats), indices, {col: int(v.numel()) for col, v in extras.items()}))
+        groups = [m.stats(logits, labels) for m in self.metrics]  # one group per metric, then extras, outcomes
+        groups += [{col: v.double().sum() for col, v in extras.items()}, outcome_tensors(logits, labels)]
+        self.queued.append((HostCopy(groups), indices, {col: int(v.numel()) for col, v in extras.items()}))
 
     def settle(self, keep: int = 0) -> None:
         """Add the queued batches but the last ``keep`` to the totals, in order (waits for their copies)."""
         done = max(0, len(self.queued) - keep)
         for copy, indices, numels in self.queued[:done]:
-            host = copy.get()
-            for i, m in enumerate(self.metrics):
-                prefix = f"metric{i}."
-                m.add({name[len(prefix):]: v for name, v in host.items() if name.startswith(prefix)})
+            *metric_stats, sums, outcomes = copy.get()
+            for m, stats in zip(self.metrics, metric_stats):
+                m.add(stats)
             for col, n in numels.items():
                 acc = self.means.setdefault(col, [0.0, 0])
-                acc[0] += float(host[f"extra.{col}"])
+                acc[0] += float(sums[col])
                 acc[1] += n
-            self.outcomes.add(host_outcomes({f[len("outcome."):]: v for f, v in host.items()
-                                             if f.startswith("outcome.")}, indices))
+            self.outcomes.add(host_outcomes(outcomes, indices))
         self.queued = self.queued[done:]
 
     def outcome_arrays(self) -> Dict[str, np.ndarray]:

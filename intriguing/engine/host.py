@@ -8,33 +8,33 @@ waits on that event only when the values are needed (a checkpoint, the records),
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
 
 class HostCopy:
-    """Host copies of a dict of tensors, queued now and waited for on :meth:`get` (CPU tensors are kept as they
-    are: nothing to wait for)."""
+    """Host copies of groups of named tensors, queued now and waited for on :meth:`get` (CPU tensors are kept as
+    they are: nothing to wait for)."""
 
-    def __init__(self, tensors: Dict[str, torch.Tensor]) -> None:
+    def __init__(self, groups: Sequence[Dict[str, torch.Tensor]]) -> None:
         self.event: Optional[torch.cuda.Event] = None
-        self.host: Dict[str, torch.Tensor] = {}
-        cuda = None
-        for name, t in tensors.items():
-            if t.device.type == "cuda":
-                cuda = t.device
-                self.host[name] = t.detach().to("cpu", non_blocking=True)  # lands in pinned memory
-            elif t.device.type == "cpu":
-                self.host[name] = t.detach()
-            else:  # other accelerators: a plain (waiting) copy
-                self.host[name] = t.detach().cpu()
+        self.host: List[Dict[str, torch.Tensor]] = [{name: self._start(t) for name, t in g.items()} for g in groups]
+        cuda = next((t.device for g in groups for t in g.values() if t.device.type == "cuda"), None)
         if cuda is not None:
             self.event = torch.cuda.Event()
             self.event.record(torch.cuda.current_stream(cuda))
 
-    def get(self) -> Dict[str, torch.Tensor]:
-        """The host tensors, once the copies have landed."""
+    @staticmethod
+    def _start(t: torch.Tensor) -> torch.Tensor:
+        if t.device.type == "cuda":
+            return t.detach().to("cpu", non_blocking=True)  # lands in pinned memory
+        if t.device.type == "cpu":
+            return t.detach()
+        return t.detach().cpu()  # other accelerators: a plain (waiting) copy
+
+    def get(self) -> List[Dict[str, torch.Tensor]]:
+        """The host tensors, group by group, once the copies have landed."""
         if self.event is not None:
             self.event.synchronize()
             self.event = None

@@ -30,8 +30,8 @@ def present_classes(target: torch.Tensor) -> torch.Tensor:
 
 
 def dense_class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
-    """IoU of every head's mask with every label value 0..255, with fixed shapes and no device-to-host sync, so a
-    batch of images is scored on the GPU without waiting on it once per image.
+    """IoU of every head's mask with every label value 0..255 for one image, with fixed shapes and no device-to-host
+    sync (:func:`batch_class_head_iou` with a batch of one and each pixel reading its own mask pixel).
 
     Args:
         masks: bool ``[heads, H, W]`` (one mask per head), at the target's resolution.
@@ -40,25 +40,12 @@ def dense_class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = 
         (present ``[256]`` bool: object classes in the target, iou ``[256, heads]`` float64; rows of absent
         labels are meaningless).
     """
-    if void not in VOID_MODES:
-        raise UserError(f"Unknown void handling {void!r}; use one of {', '.join(VOID_MODES)}.")
     if masks.dim() != 3 or masks.shape[-2:] != target.shape[-2:]:
         raise ValueError(f"masks {tuple(masks.shape)} must be [heads, H, W] matching target {tuple(target.shape)}")
-    tgt = target.flatten().long()
-    pred = masks.bool().flatten(1)                            # [heads, P]
-    if void == "exclude":
-        pred = pred & (tgt != VOID).unsqueeze(0)
-    # float32 sums count exactly below 2^24 pixels per image (VOC: ~250k); float64 for the ratio
-    dt = torch.float32 if tgt.numel() < 2 ** 24 else torch.float64
-    heads = pred.shape[0]
-    gt = torch.zeros(VOID + 1, dtype=dt, device=tgt.device).scatter_add_(0, tgt, torch.ones_like(tgt, dtype=dt))
-    inter = torch.zeros(heads, VOID + 1, dtype=dt, device=tgt.device).scatter_add_(
-        1, tgt.unsqueeze(0).expand(heads, -1), pred.to(dt))   # [heads, 256]: pixels of label c each head marks
-    union = gt.double().unsqueeze(1) + pred.sum(1).double().unsqueeze(0) - inter.double().T
-    present = gt > 0
-    present[BACKGROUND] = False
-    present[VOID] = False
-    return present, inter.double().T / union.clamp_min(1)    # union >= |gt| > 0 for a present class
+    h, w = target.shape[-2:]
+    rows, cols = torch.arange(h, device=target.device), torch.arange(w, device=target.device)
+    present, iou = batch_class_head_iou(masks[None], target[None], rows[None], cols[None], void)
+    return present[0], iou[0]
 
 
 PAD = VOID + 1  # the label around the smaller images of a batch padded to one size: no class, never counted

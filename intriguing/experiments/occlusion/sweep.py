@@ -17,6 +17,7 @@ import torch
 
 from intriguing.zoo import ModelBundle
 
+from intriguing.device import constant
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
 from intriguing.perturb import (drop_pixels, drop_tokens, half_cell_offset, model_grid, n_dropped,
@@ -29,11 +30,13 @@ from intriguing.experiments.occlusion.saliency_drop import (SALIENCY_DROPS, Sali
 from intriguing.records import read_manifest
 from intriguing.records.summary import top1_fraction
 
-def fill_value(config: Config, bundle: ModelBundle):
+def fill_value(config: Config, bundle: ModelBundle, device: torch.device = torch.device("cpu")):
+    """The dropped pixels' value in [0, 1]: a number, or the model's mean per channel (a tensor on ``device``,
+    built once per device: :func:`intriguing.device.constant`)."""
     if config.fill == "black":
         return 0.0
     if config.fill == "mean":
-        return torch.tensor(bundle.data_config["mean"])
+        return constant(bundle.data_config["mean"], device, torch.float32)
     try:
         return float(config.fill)
     except ValueError:
@@ -61,7 +64,6 @@ class OcclusionSweep(Sweep):
     def __init__(self, config: Config, saliency: Optional[ModelBundle] = None) -> None:
         self.c = config
         self.masks: Dict[tuple, torch.Tensor] = {}
-        self.fills: Dict[tuple, torch.Tensor] = {}
         if config.uses_saliency and saliency is None:
             raise UserError("salient / non-salient drop needs a saliency model (--saliency-model).")
         self.saliency = SaliencyDropper(config.saliency, saliency) if config.uses_saliency else None
@@ -110,13 +112,7 @@ class OcclusionSweep(Sweep):
 
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
         grid = model_grid(bundle, self.c.grid)
-        mode, fill = self.mode(bundle), fill_value(self.c, bundle)
-        if isinstance(fill, torch.Tensor):  # the model's mean: moved to its device once, not once per condition
-            key = (bundle.name, x01.device)
-            if key not in self.fills:
-                with torch.inference_mode(False):  # an ordinary tensor, whatever mode the first batch ran in
-                    self.fills[key] = fill.to(x01.device)
-            fill = self.fills[key]
+        mode, fill = self.mode(bundle), fill_value(self.c, bundle, x01.device)
         if mode == "tokens" and grid != tuple(bundle.model.patch_embed.grid_size):
             raise UserError(f"--drop-mode tokens needs the model's own patch grid "
                             f"{bundle.model.patch_embed.grid_size}, not {grid}.")

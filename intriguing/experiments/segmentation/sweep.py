@@ -31,7 +31,7 @@ from intriguing.errors import UserError
 from intriguing.records import format_table, read_manifest, summarize
 from intriguing.features.saliency import normalize
 from intriguing.segmentation.jaccard import PAD, VOID_MODES, batch_class_head_iou, jaccard_from_iou
-from intriguing.segmentation.masks import masks_at, mean_head_mask, pixel_sources, threshold_attention
+from intriguing.segmentation.masks import mean_head_mask, pixel_sources, threshold_attention
 from intriguing.segmentation.voc import VOCSegmentationSet, VOCSource
 from intriguing.experiments.segmentation.config import Config
 
@@ -55,16 +55,6 @@ def _model_input(config: Config, bundle: ModelBundle, x01: torch.Tensor) -> Tupl
         return normalize(x01[..., :h, :w], mean, std), (h, w)
     x01 = F.interpolate(x01, size=(h, w), mode="bilinear", antialias=True, align_corners=False)
     return normalize(x01, mean, std), None  # resized: the masks cover the whole image
-
-
-def _full_masks(masks: torch.Tensor, extent: Optional[Tuple[int, int]], input_size: int,
-                size: Tuple[int, int]) -> torch.Tensor:
-    """Patch masks [heads, h, w] -> pixel masks at ``size``; a cropped extent is zero-padded first (one image at a
-    time; what :func:`score_batch` computes for a whole batch through :func:`pixel_sources`)."""
-    if extent is None:
-        return masks_at(masks, size)  # nearest, as the original's scale_factor=patch_size
-    full = F.pad(masks_at(masks, extent).to(torch.uint8), (0, input_size - extent[1], 0, input_size - extent[0])).bool()
-    return full if tuple(full.shape[-2:]) == tuple(size) else masks_at(full, size)
 
 
 def _score_inputs(targets: List[torch.Tensor], grid: Tuple[int, int], extent: Optional[Tuple[int, int]],
