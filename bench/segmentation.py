@@ -1,10 +1,13 @@
 """Benchmark of the attention tools. Prints measured figures (nothing is asserted):
 
 (a) segmentation throughput: images/s of the full eval_segmentation scoring (attention forward at
-    --input-size, per-head masks, Jaccard at the ground truth's resolution) for several batch sizes;
-    the original scored one image per forward whatever --batch_size said;
-(b) the original's batch-1 loop (one forward per image, a Python loop over classes with a GPU sync each), the
-    reference of the scale-out issue's "batch 32 >= 10x the original batch-1 loop" target;
+    --input-size, per-head masks, Jaccard at the ground truth's resolution) for several batch sizes, and the
+    matrix FLOP/s that makes (torch's FlopCounterMode count per image x images/s): set against the device's peak it
+    says how much of the gap to a target is left to the code; the original scored one image per forward whatever
+    --batch_size said;
+(b) the original's batch-1 loop (one forward per image, a Python loop over classes with a GPU sync each, fp32), the
+    reference of the scale-out issue's "batch 32 >= 10x the original batch-1 loop" target, and each batch size's
+    ratio to it;
 (c) saliency reuse: salient + non-salient masks for every PatchDrop level from ONE saliency forward
     per batch (what the occlusion sweep does) vs. recomputing the saliency forward for each level
     (what the original's loop over lambda did).
@@ -29,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from intriguing.experiments.segmentation import sweep as seg  # noqa: E402
 from intriguing.device import resolve_device  # noqa: E402
+from intriguing.engine.accumulate import RowReduction  # noqa: E402
+from intriguing.engine.core import SETTLE_LAG  # noqa: E402
 from intriguing.features.saliency import SaliencySpec, drop_masks, saliency_scores  # noqa: E402
 from intriguing.segmentation.voc import VOCSegmentationSet, collate  # noqa: E402
 from intriguing.zoo import load_model  # noqa: E402
@@ -54,20 +59,40 @@ def timed(fn, device, repeats: int):
     return statistics.median(times), out
 
 
-def bench_segmentation(args, device) -> None:
+def flops_per_image(config, bundle, item, device, precision: str) -> float:
+    """Matrix FLOPs of scoring one image (torch.utils.flop_counter counts matmuls, convolutions and attention)."""
+    from torch.utils.flop_counter import FlopCounterMode
+    b = collate([item])
+    with FlopCounterMode(display=False) as counter:
+        seg.score_batch(config, bundle, b, device, precision, {"cls": set(b["index"])})
+    return counter.get_total_flops()
+
+
+def bench_segmentation(args, device) -> dict:
+    """images/s per batch size."""
     bundle = load_model(args.model, device=device)
     ds = VOCSegmentationSet(args.data_path or SHARED_VOC, size=args.input_size)
     items = [ds[i % len(ds)] for i in range(args.images)]  # decoded up front: time the scoring only
     config = seg.Config(input_size=args.input_size, tokens=("cls",))
-    print(f"(a) segmentation scoring, {bundle.name} at {args.input_size}px, {args.images} VOC images, {device}")
+    flops = flops_per_image(config, bundle, items[0], device, args.precision)
+    print(f"(a) segmentation scoring, {bundle.name} at {args.input_size}px, {args.images} VOC images, {device}, "
+          f"{args.precision}; {flops / 1e9:.1f} GFLOP/image")
+    speed = {}
     for bs in args.batch_sizes:
         batches = [collate(items[i:i + bs]) for i in range(0, len(items), bs)]
 
-        def score():
+        def score():  # as the engine runs it: each batch's IoUs are read two batches later
+            rows = RowReduction()
             for b in batches:
-                seg.score_batch(config, bundle, b, device, "fp32", {"cls": set(b["index"])})
+                for scored in seg.launch_batch(config, bundle, b, device, args.precision, {"cls": set(b["index"])}):
+                    rows.update(scored, None, None, {})
+                rows.settle(keep=SETTLE_LAG)
+            rows.settle()
         sec, _ = timed(score, device, args.repeats)
-        print(f"    batch {bs:>3}: {args.images / sec:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image)")
+        speed[bs] = args.images / sec
+        print(f"    batch {bs:>3}: {speed[bs]:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image, "
+              f"{speed[bs] * flops / 1e12:.2f} TFLOP/s)")
+    return speed
 
 
 def original_loop(model, items, device, threshold: float = 0.9) -> float:
@@ -104,13 +129,14 @@ def original_loop(model, items, device, threshold: float = 0.9) -> float:
     return total
 
 
-def bench_original(args, device) -> None:
+def bench_original(args, device, speed: dict) -> None:
     bundle = load_model(args.model, device=device)
     ds = VOCSegmentationSet(args.data_path or SHARED_VOC, size=args.input_size)
     items = [ds[i % len(ds)] for i in range(args.images)]
     sec, _ = timed(lambda: original_loop(bundle.model, items, device), device, args.repeats)
-    print(f"(b) the original's batch-1 loop (restated), {bundle.name} at {args.input_size}px: "
+    print(f"(b) the original's batch-1 loop (restated, fp32), {bundle.name} at {args.input_size}px: "
           f"{args.images / sec:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image)")
+    print("    (a)/(b): " + ", ".join(f"batch {bs} {v * sec / args.images:.2f}x" for bs, v in speed.items()))
 
 
 def bench_saliency(args, device) -> None:
@@ -151,6 +177,8 @@ def main() -> None:
     p.add_argument("--saliency-batch", type=int, default=8)
     p.add_argument("--levels", type=int, default=10)
     p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--precision", choices=("fp32", "amp"), default="fp32",
+                   help="of (a), as the command's --precision (segmentation runs fp32 unless amp is asked for)")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = p.parse_args()
@@ -159,8 +187,8 @@ def main() -> None:
     device = resolve_device(args.device)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU thread(s), device {device}")
-    bench_segmentation(args, device)
-    bench_original(args, device)
+    speed = bench_segmentation(args, device)
+    bench_original(args, device, speed)
     bench_saliency(args, device)
 
 

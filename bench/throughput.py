@@ -1,7 +1,8 @@
 """Throughput of the random PatchDrop sweep against the forward-pass limit. Prints measured figures only.
 
 On the same model and images:
-(a) timm-style bare forward passes on pre-decoded, pre-normalised tensors (the limit), images/s;
+(a) timm-style bare forward passes on pre-decoded, pre-normalised tensors (the limit), images/s, and the matrix
+    FLOP/s they reach (torch's FlopCounterMode count per image x images/s; against the device's peak);
 (b) our full random sweep (--ratios x --runs through the engine: decode once, every condition), counted in forward
     passes per second; the ratio (b)/(a) is how close the sweep runs to the limit;
 (c) the original protocol: for every ratio and run, reload the model and the data loader, re-decode every image,
@@ -76,6 +77,14 @@ def bare(model, decoded, n_forwards, device, precision) -> None:
                 model(x)
 
 
+def flops_per_image(model, x) -> float:
+    """Matrix FLOPs of one forward of one image (torch.utils.flop_counter: matmuls, convolutions, attention)."""
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        model(x)
+    return counter.get_total_flops()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="deit_small_patch16_224=random")
@@ -94,7 +103,9 @@ def main() -> None:
     device = resolve_device(a.device)
     torch.set_grad_enabled(False)
     images = limit_samples(scan_folder(a.data_path), a.images)
-    bundle = fast_path(load_model(a.model, device=device), device, a.compile)
+    bundle = load_model(a.model, device=device)
+    flops = flops_per_image(bundle.model, torch.rand(1, *bundle.data_config["input_size"], device=device))
+    bundle = fast_path(bundle, device, a.compile)  # counted before compiling: same operations
     decoded = [bundle.normalize(batch.views[bundle.geometry].to(device).float().div_(255))
                for batch in make_loader(images, [bundle.geometry], a.batch_size, a.workers)]
     bare(bundle.model, decoded[:1], 2, device, a.precision)  # warm-up (and compilation)
@@ -106,7 +117,8 @@ def main() -> None:
     t_ours = timed(lambda: ours(bundle, images, a.ratios, a.runs, a.batch_size, a.workers, device, a.precision,
                                 a.stack))
     total = n_fwd * len(images)
-    print(f"(a) bare forwards: {total / t_bare:.1f} img/s")
+    print(f"(a) bare forwards: {total / t_bare:.1f} img/s ({flops / 1e9:.2f} GFLOP/image: "
+          f"{total / t_bare * flops / 1e12:.2f} TFLOP/s)")
     print(f"(b) our sweep: {total / t_ours:.1f} forwards/s = {100 * t_bare / t_ours:.1f}% of the bare-forward limit")
     if not a.skip_original:
         t_orig = timed(lambda: original(a.model, images, a.ratios, a.runs, a.batch_size, a.workers, device))

@@ -223,3 +223,18 @@ def test_layers_import_downward_only():
                 if rel[0] not in ("experiments", "cli", "runner.py", "__init__.py") or (own and parts[2] != own):
                     wrong.append(f"{'/'.join(rel)} imports {name}")
     assert wrong == []
+
+
+def test_every_import_the_docs_show_works():
+    """Each ``from intriguing... import ...`` / ``from vit_models ...`` line of the README's and docs' code blocks
+    imports: a user copying an example must not meet a module that moved."""
+    import importlib
+    import re
+    root = Path(__file__).resolve().parents[1]
+    lines = [(doc.name, m.group(1), m.group(2)) for doc in [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+             for m in re.finditer(r"^\s*from ((?:intriguing|vit_models)[\w.]*) import ([\w, ]+)$", doc.read_text(), re.M)]
+    assert lines
+    for doc, module, names in lines:
+        mod = importlib.import_module(module)
+        missing = [n.strip() for n in names.split(",") if n.strip() and not hasattr(mod, n.strip())]
+        assert not missing, f"{doc}: {module} has no {missing}"

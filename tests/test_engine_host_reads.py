@@ -133,3 +133,27 @@ def test_settling_all_but_the_last_batches_gives_the_same_totals():
     assert a["metrics"] == b["metrics"] and a["means"] == b["means"]
     assert all((a["outcomes"][f] == b["outcomes"][f]).all() for f in a["outcomes"])
     assert list(a["outcomes"]["image"]) == list(range(20))
+
+
+def segmentation_loop_calls(tmp_path, n_images):
+    from conftest import shared_path
+    from intriguing.experiments.segmentation.config import Config as SegConfig
+    from intriguing.experiments.segmentation.sweep import score_images
+    from intriguing.segmentation.voc import VOCSegmentationSet
+    dataset = VOCSegmentationSet(shared_path("datasets", "voc2012-samples"), size=64)
+    bundles = [load_model("test_tiny_vit", device=torch.device("cpu"))]
+    opts = EngineOptions(batch_size=2, workers=0, progress=False)
+    _constant.cache_clear()
+    with HostReads() as mode:
+        records, failed = score_images(SegConfig(input_size=64, tokens=("cls",)), bundles, dataset,
+                                       list(range(n_images)), RunDir(tmp_path / f"seg{n_images}", {}), opts)
+    assert not failed and len(records) == n_images and all(0 <= r["jaccard"] <= 1 for r in records)
+    return mode.calls
+
+
+def test_the_segmentation_batch_loop_reads_nothing_back(tmp_path):
+    """Each batch's IoUs are copied back behind the scoring and read two batches later (when the engine settles
+    them), not at once: a sweep of 4 batches makes the calls of a sweep of 2, none of them a read."""
+    two, four = (segmentation_loop_calls(tmp_path, n) for n in (4, 8))
+    assert four == two, "host reads that grow with the batches: each one would make a GPU wait"
+    assert set(four) <= {"tensor"}

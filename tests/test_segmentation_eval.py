@@ -62,7 +62,7 @@ def test_records_summary_manifest_and_resume(tmp_path, voc, monkeypatch):
     assert man["config"]["void"] == "exclude" and man["config"]["threshold"] == 0.9
     assert (out / "segmentation.png").stat().st_size > 0
     calls = []
-    monkeypatch.setattr(segmentation, "score_batch", lambda *a: calls.append(1) or [])
+    monkeypatch.setattr(segmentation, "launch_batch", lambda *a: calls.append(1) or [])
     code, _ = run(tmp_path, voc, "--input-size", "224", "--batch-size", "6")
     assert code == 0 and not calls and read_records(out) == recs
 
@@ -159,3 +159,28 @@ def test_bad_input_exits_2(tmp_path, voc, capsys):
     code, out = run(tmp_path, voc, "--tokens", "dist", "--limit", "2", "--input-size", "64", name="w")
     assert code == 1 and "test_tiny_vit has none of the tokens dist" in capsys.readouterr().err
     assert {r["model"] for r in read_records(out)} == {"test_tiny_deit_dist"}
+
+
+def test_interrupted_mid_pass_resumes_to_the_records_of_one_run(tmp_path, voc, monkeypatch):
+    """Each batch's rows are read two batches late; an interrupt must still checkpoint every batch launched and
+    merged (those queued included), and the resumed run must neither lose nor repeat an image."""
+    args = ("--input-size", "64", "--batch-size", "2")
+    code, whole = run(tmp_path, voc, *args, models="test_tiny_vit", name="whole")
+    assert code == 0
+    real, calls = segmentation.launch_batch, []
+
+    def stop_at_the_fifth(*a):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(*a)
+
+    monkeypatch.setattr(segmentation, "launch_batch", stop_at_the_fifth)
+    code, _ = run(tmp_path, voc, *args, models="test_tiny_vit", name="cut")
+    assert code != 0 and len(calls) == 5
+    from intriguing.records import partial as pass_state
+    partial = pass_state.load(tmp_path / "cut", "partial")
+    assert partial["n_done"] == 8 and len(partial["states"][0]["rows"]) == 8  # 4 whole batches, the queued two too
+    monkeypatch.setattr(segmentation, "launch_batch", real)
+    code, cut = run(tmp_path, voc, *args, models="test_tiny_vit", name="cut")
+    assert code == 0 and read_records(cut) == read_records(whole) and len(read_records(cut)) == 14

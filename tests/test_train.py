@@ -38,7 +38,7 @@ def test_one_step_lowers_the_loss(image_folder, tmp_path, seed):
     x, y = next(iter(trainer.loader(0)))
     before = F.cross_entropy(trainer.model.eval()(x), y).item()
     trainer.model.train()
-    assert trainer.step(x, y, trainer.criterion()) == pytest.approx(before, rel=1e-5)  # the loss it stepped on
+    assert float(trainer.step(x, y, trainer.criterion())) == pytest.approx(before, rel=1e-5)  # the loss it stepped on
     assert F.cross_entropy(trainer.model.eval()(x), y).item() < before - 1e-4
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -76,27 +76,52 @@ class Reduction:
         last ``keep`` (a reduction that reads its outputs at once has nothing to fold)."""
 
 
+class PendingRows(Protocol):
+    """Rows whose values are still on their way from the device (:class:`~intriguing.engine.host.HostCopy`)."""
+
+    def rows(self) -> List[dict]:
+        """The rows, once the copies have landed (waits for them)."""
+
+
 class RowReduction(Reduction):
-    """Rows the sweep forms itself, kept in pass order (per-image scores, figures written): the records."""
+    """Rows the sweep forms itself, kept in pass order (per-image scores, figures written): the records.
+
+    A sweep yields a list of rows, or a :class:`PendingRows` whose values are still being copied from the GPU: those
+    are read when the engine settles the batch (two batches later) or at a checkpoint, so the batch loop never
+    waits for the GPU to finish the batch it has just queued."""
 
     def __init__(self) -> None:
         self.items: List[dict] = []
+        self.queued: List[Union[List[dict], PendingRows]] = []
 
-    def update(self, output: List[dict], labels: torch.Tensor, indices: torch.Tensor,
+    def update(self, output: Union[List[dict], PendingRows], labels: torch.Tensor, indices: torch.Tensor,
                extras: Dict[str, torch.Tensor]) -> None:
-        self.items += output
+        self.queued.append(output)
+
+    def settle(self, keep: int = 0) -> None:
+        done = max(0, len(self.queued) - keep)
+        for out in self.queued[:done]:
+            self.items += out if isinstance(out, list) else out.rows()
+        del self.queued[:done]
 
     def merge(self, other: "Reduction") -> None:
         assert isinstance(other, RowReduction)
+        if not other.items:  # the engine's per-batch reduction: keep its output queued, in order
+            self.queued += other.queued
+            return
+        self.settle()  # a torchrun rank's settled rows come after everything before
+        other.settle()
         self.items += other.items
 
     def state(self) -> dict:
+        self.settle()
         return {"rows": self.items}
 
     def load(self, state: dict) -> None:
-        self.items = [dict(r) for r in state["rows"]]
+        self.items, self.queued = [dict(r) for r in state["rows"]], []
 
     def rows(self, key: "Key", ci_seed: int) -> List[dict]:
+        self.settle()
         return list(self.items)
 
 

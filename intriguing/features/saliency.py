@@ -158,7 +158,8 @@ def saliency_scores(model: nn.Module, images01: torch.Tensor, mean: Sequence[flo
     Pass the saliency model's own statistics (correct) or, for --paper-compat, the evaluated model's.
     Returns ``[B, h, w]`` (or ``[B, heads, h, w]`` for head='all' with the attention source).
     """
-    from intriguing.features.attention import attention_rollout, patch_attention  # local: attention pulls timm lazily
+    from intriguing.features.attention import patch_attention  # local: attention pulls timm lazily
+    from intriguing.features.rollout import attention_rollout
 
     x = normalize(images01, mean, std)
     if spec.source == "rollout":

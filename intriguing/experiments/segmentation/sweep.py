@@ -26,6 +26,7 @@ from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
 from intriguing.features.attention import TOKENS, patch_size, token_attention
 from intriguing.device import autocast
 from intriguing.engine.accumulate import RowReduction
+from intriguing.engine.host import HostCopy
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.errors import UserError
 from intriguing.records import format_table, read_manifest, summarize
@@ -73,9 +74,35 @@ def _score_inputs(targets: List[torch.Tensor], grid: Tuple[int, int], extent: Op
     return tuple((v.pin_memory() if cuda else v).to(device, non_blocking=True) for v in (labels, rows, cols))
 
 
-def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precision: str,
-                todo: Dict[str, set]) -> List[dict]:
-    """Per-image records for this model's tokens still to do on this batch."""
+@dataclasses.dataclass
+class ScoredBatch:
+    """One (model, token)'s IoUs for a batch on their way to the host; :meth:`rows` reads them (the engine does so
+    two batches later, so the GPU scores the next batches meanwhile)."""
+
+    model: str
+    weights: str
+    token: str
+    todo: List[Tuple[int, int, str]]  # (position in the batch, image index, image name) still to record
+    copy: HostCopy
+
+    def rows(self) -> List[dict]:
+        ((present, iou),) = [(g["present"], g["iou"]) for g in self.copy.get()]
+        out = []
+        for i, idx, name in self.todo:
+            classes = present[i].nonzero().flatten()
+            res = jaccard_from_iou(classes, iou[i, classes, :-1])
+            mean_res = jaccard_from_iou(classes, iou[i, classes, -1:])
+            out.append({"model": self.model, "weights": self.weights, "token": self.token, "index": idx,
+                        "image": name, "jaccard": res["jaccard"], "jaccard_mean_head": mean_res["jaccard"],
+                        "classes": " ".join(map(str, res["classes"])),
+                        "class_iou": " ".join(f"{v:.4f}" for v in res["class_iou"]),
+                        "best_head": " ".join(map(str, res["best_head"]))})
+        return out
+
+
+def launch_batch(config: Config, bundle: ModelBundle, batch: dict, device, precision: str,
+                 todo: Dict[str, set]) -> List[ScoredBatch]:
+    """Queue the scoring of this model's tokens still to do on this batch; nothing here waits for the GPU."""
     x01 = batch["image"].to(device, non_blocking=True)
     x, extent = _model_input(config, bundle, x01)
     tokens = [t for t in todo if any(i in todo[t] for i in batch["index"])]
@@ -85,26 +112,21 @@ def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precis
     with torch.inference_mode(), autocast(device, "amp" if precision == "amp" else "fp32"):
         maps = token_attention(bundle.model, x, tokens, config.block, original_pos=config.paper_compat)
     scored = _score_inputs(batch["target"], tuple(maps[tokens[0]].shape[-2:]), extent, config.input_size, device)
-    rows = []
+    out = []
     for t in tokens:
         # the mean-head mask rides along as one more "head"; every image of the batch is scored in one go
         both = torch.cat([threshold_attention(maps[t], config.threshold),
                           mean_head_mask(maps[t], config.threshold).unsqueeze(1)], dim=1)
         present, iou = batch_class_head_iou(both, *scored, config.void)
-        present, iou = present.cpu(), iou.cpu()  # one copy back per batch: the GPU scores the batch unhindered
-        for i, idx in enumerate(batch["index"]):
-            if idx not in todo[t]:
-                continue
-            classes = present[i].nonzero().flatten()
-            res = jaccard_from_iou(classes, iou[i, classes, :-1])
-            mean_res = jaccard_from_iou(classes, iou[i, classes, -1:])
-            rows.append({"model": bundle.name, "weights": bundle.weights_id, "token": t, "index": idx,
-                         "image": batch["name"][i], "jaccard": res["jaccard"],
-                         "jaccard_mean_head": mean_res["jaccard"],
-                         "classes": " ".join(map(str, res["classes"])),
-                         "class_iou": " ".join(f"{v:.4f}" for v in res["class_iou"]),
-                         "best_head": " ".join(map(str, res["best_head"]))})
-    return rows
+        todo_t = [(i, idx, batch["name"][i]) for i, idx in enumerate(batch["index"]) if idx in todo[t]]
+        out.append(ScoredBatch(bundle.name, bundle.weights_id, t, todo_t, HostCopy([{"present": present, "iou": iou}])))
+    return out
+
+
+def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precision: str,
+                todo: Dict[str, set]) -> List[dict]:
+    """Per-image records for this model's tokens still to do on this batch (read back at once)."""
+    return [r for scored in launch_batch(config, bundle, batch, device, precision, todo) for r in scored.rows()]
 
 
 class SegmentationSweep(Sweep):
@@ -120,9 +142,9 @@ class SegmentationSweep(Sweep):
         voc = {"image": x01, "target": batch.extras["target"], "index": batch.extras["index"],
                "name": batch.extras["name"]}
         tokens = model_tokens(self.config, bundle)
-        rows = score_batch(self.config, bundle, voc, x01.device, self.precision, {t: set(voc["index"]) for t in tokens})
-        for t in tokens:
-            yield {"token": t}, [r for r in rows if r["token"] == t]
+        for scored in launch_batch(self.config, bundle, voc, x01.device, self.precision,
+                                   {t: set(voc["index"]) for t in tokens}):
+            yield {"token": scored.token}, scored  # read when the engine settles this batch
 
     def reduction(self, bundle: ModelBundle, cond: dict, opts: EngineOptions) -> RowReduction:
         return RowReduction()  # the per-image rows are the records

@@ -124,8 +124,9 @@ class Trainer:
         return distillation_loss(base, out, y, self.teacher_logits(x), self.c.distillation, self.c.distillation_alpha,
                                  self.c.distillation_tau)
 
-    def step(self, x: torch.Tensor, y: torch.Tensor, base) -> float:
-        """One optimisation step on a batch (Mixup/CutMix, loss, clipping, schedule, EMA); returns the loss."""
+    def step(self, x: torch.Tensor, y: torch.Tensor, base) -> torch.Tensor:
+        """One optimisation step on a batch (Mixup/CutMix, loss, clipping, schedule, EMA); returns the loss, on the
+        device (reading it here would make the GPU finish the step before Python queues the next one)."""
         x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
         if self.mixup:
             x, y = self.mixup(x, y)
@@ -140,17 +141,17 @@ class Trainer:
         self.scheduler.step_update(num_updates=self.updates)
         if self.ema is not None:
             self.ema.update(self.model, step=self.updates)
-        return float(loss.detach())
+        return loss.detach().float()
 
     def train_epoch(self, progress: bool = False) -> float:
         """One epoch; returns the mean training loss."""
         self.model.train()
-        base, total, count = self.criterion(), 0.0, 0
+        base, total, count = self.criterion(), torch.zeros((), device=self.device), 0
         for x, y in tqdm(self.loader(self.epoch), disable=not progress, desc=f"epoch {self.epoch + 1}", unit="batch"):
-            total, count = total + self.step(x, y, base) * len(x), count + len(x)
+            total, count = total + self.step(x, y, base) * len(x), count + len(x)  # summed on the device
         self.epoch += 1
         self.scheduler.step(self.epoch)
-        return total / max(count, 1)
+        return float(total) / max(count, 1)  # the epoch's one read of the loss
 
     @property
     def lr(self) -> float:
