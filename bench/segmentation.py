@@ -64,7 +64,7 @@ def flops_per_image(config, bundle, item, device, precision: str) -> float:
     from torch.utils.flop_counter import FlopCounterMode
     b = collate([item])
     with FlopCounterMode(display=False) as counter:
-        seg.score_batch(config, bundle, b, device, precision, {"cls": set(b["index"])})
+        seg.launch_batch(config, bundle, b, device, precision, {"cls": set(b["index"])})  # reading rows adds none
     return counter.get_total_flops()
 
 

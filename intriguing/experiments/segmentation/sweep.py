@@ -23,15 +23,14 @@ import torch.nn.functional as F
 from intriguing.zoo import ModelBundle
 from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
 
-from intriguing.features.attention import TOKENS, patch_size, token_attention
+from intriguing.features.attention import patch_size, token_attention
 from intriguing.device import autocast
 from intriguing.engine.accumulate import RowReduction
 from intriguing.engine.host import HostCopy
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
-from intriguing.errors import UserError
 from intriguing.records import format_table, read_manifest, summarize
 from intriguing.features.saliency import normalize
-from intriguing.segmentation.jaccard import PAD, VOID_MODES, batch_class_head_iou, jaccard_from_iou
+from intriguing.segmentation.jaccard import PAD, batch_class_head_iou, jaccard_from_iou
 from intriguing.segmentation.masks import mean_head_mask, pixel_sources, threshold_attention
 from intriguing.segmentation.voc import VOCSegmentationSet, VOCSource
 from intriguing.experiments.segmentation.config import Config
@@ -86,7 +85,8 @@ class ScoredBatch:
     copy: HostCopy
 
     def rows(self) -> List[dict]:
-        ((present, iou),) = [(g["present"], g["iou"]) for g in self.copy.get()]
+        (got,) = self.copy.get()
+        present, iou = got["present"], got["iou"]
         out = []
         for i, idx, name in self.todo:
             classes = present[i].nonzero().flatten()
@@ -121,12 +121,6 @@ def launch_batch(config: Config, bundle: ModelBundle, batch: dict, device, preci
         todo_t = [(i, idx, batch["name"][i]) for i, idx in enumerate(batch["index"]) if idx in todo[t]]
         out.append(ScoredBatch(bundle.name, bundle.weights_id, t, todo_t, HostCopy([{"present": present, "iou": iou}])))
     return out
-
-
-def score_batch(config: Config, bundle: ModelBundle, batch: dict, device, precision: str,
-                todo: Dict[str, set]) -> List[dict]:
-    """Per-image records for this model's tokens still to do on this batch (read back at once)."""
-    return [r for scored in launch_batch(config, bundle, batch, device, precision, todo) for r in scored.rows()]
 
 
 class SegmentationSweep(Sweep):
