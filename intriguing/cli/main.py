@@ -28,6 +28,10 @@ def experiment_parser(name: str) -> argparse.ArgumentParser:
     cls = get_experiment(name)
     p = argparse.ArgumentParser(prog=f"intriguing {name}", description=cls.summary,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    files = p.add_argument_group("config files")  # read before parsing (cli/config_file.py); listed for --help
+    files.add_argument("--config", metavar="FILE", help="YAML of option: value (or a results folder's "
+                       "manifest.json); flags given as well win")
+    files.add_argument("--print-config", action="store_true", help="print the effective options as YAML and exit")
     defaults = {"data_path": os.environ.get("DATA_PATH") or None, **cls.parser_defaults()}
     add_options(p, CommonOptions, "common", only=cls.accepts, defaults=defaults)
     add_options(p, cls.Config, name)
@@ -51,9 +55,16 @@ def run_command(name: str, argv: Optional[List[str]] = None) -> int:
     from intriguing.experiments import get_experiment
     from intriguing.options import CommonOptions, option_names
     from intriguing.runner import describe, execute, make_experiment
+    import dataclasses
+
+    from intriguing.cli.config_file import apply_config, dump_config, split_config_flags
     try:
         cls = get_experiment(name)
         parser = experiment_parser(name)
+        config_path, show, argv = split_config_flags(list(sys.argv[1:] if argv is None else argv))
+        if config_path:
+            apply_config(parser, config_path, frozenset(f.name for f in dataclasses.fields(cls.Config))
+                         | option_names(CommonOptions))
         known, extras = parser.parse_known_args(argv)
         if extras:
             refused = other_commands_flags(parser, extras)
@@ -61,7 +72,10 @@ def run_command(name: str, argv: Optional[List[str]] = None) -> int:
                 raise UserError(f"`intriguing {name}` does not take {', '.join(refused)} (an option of other "
                                 f"commands; `intriguing {name} --help` lists its own).")
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
-        ns = vars(known)
+        ns = {k: v for k, v in vars(known).items() if k not in ("config", "print_config")}
+        if show:  # the effective options, as a file --config reads back
+            print(dump_config(ns), end="")
+            return 0
         common_names = option_names(CommonOptions) & cls.accepts
         exp = make_experiment(name, {k: v for k, v in ns.items() if k in common_names},
                               {k: v for k, v in ns.items() if k not in common_names})

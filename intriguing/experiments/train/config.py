@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+import ast
+from typing import Any, Dict, Optional, Tuple
 
 from intriguing.errors import UserError
 from intriguing.options import option
@@ -29,11 +30,15 @@ class Config:
     ema_decay: float = option(0.99996, "EMA decay per step")
     no_aug: bool = option(False, "no augmentation, no Mixup/CutMix, no smoothing (the paper trained on SIN so)")
     img_size: Optional[int] = option(None, "input size of models built here (default: the model's own)")
+    model_kwargs: Tuple[str, ...] = option((), "build arguments of timm models built here, KEY=VALUE ... (as timm's "
+                                               "train.py: e.g. patch_size=8 depth=6)", metavar="KEY=VALUE")
     teacher: Optional[str] = option(None, "teacher model spec for the distillation token (e.g. a SIN-trained ResNet)")
     distillation: str = option("none", "DeiT distillation: soft (KL, temperature) or hard (teacher argmax)",
                                choices=DISTILLATION)
     distillation_alpha: float = option(0.5, "weight of the distillation loss (DeiT: 0.5)")
     distillation_tau: float = option(1.0, "soft distillation temperature")
+    teacher_img_size: Optional[int] = option(None, "input size the teacher sees the student's images at (default: "
+                                                   "the teacher's own; smaller is cheaper on a CPU)")
     register_as: Optional[str] = option(None, "also save the final model as pretrained/NAME.pth, loadable as NAME")
     # filled from the common options
     seed: int = 0
@@ -45,9 +50,25 @@ class Config:
             raise UserError("Distillation needs both --teacher MODEL and --distillation soft|hard.")
         if not 0.0 <= self.distillation_alpha <= 1.0 or self.distillation_tau <= 0:
             raise UserError("--distillation-alpha must lie in [0, 1] and --distillation-tau be positive.")
+        if self.teacher_img_size is not None and self.teacher_img_size < 16:
+            raise UserError(f"--teacher-img-size must be at least 16; got {self.teacher_img_size}.")
+        self.build_kwargs()  # syntax checked before any folder or model is touched
         if self.no_aug:
             self.mixup = self.cutmix = self.smoothing = self.reprob = 0.0
             self.auto_augment = ""
+
+    def build_kwargs(self) -> Dict[str, Any]:
+        """``--model-kwargs`` as a dict; values are Python literals where they parse (8, 0.1, True), else strings."""
+        out: Dict[str, Any] = {}
+        for item in self.model_kwargs:
+            key, sep, raw = str(item).partition("=")
+            if not sep or not key.strip().isidentifier():
+                raise UserError(f"--model-kwargs takes KEY=VALUE items (e.g. patch_size=8); got {item!r}.")
+            try:
+                out[key.strip()] = ast.literal_eval(raw.strip())
+            except (ValueError, SyntaxError):
+                out[key.strip()] = raw.strip()
+        return out
 
     @property
     def mixing(self) -> bool:

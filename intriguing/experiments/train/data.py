@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
+from PIL import Image
 from timm.data import create_transform
+from timm.data.auto_augment import AugmentOp
 
 from intriguing.data import ImageSet, imagenet_wnids, limit_samples, scan_folder
 from intriguing.data.decode import Unreadable, open_rgb
@@ -36,9 +38,30 @@ def train_transform(data_config: Dict[str, Any], no_aug: bool, auto_augment: str
     if no_aug:  # resize + centre crop only, as the paper's SIN models were trained
         return create_transform(c["input_size"], is_training=False, interpolation=c["interpolation"],
                                 mean=c["mean"], std=c["std"], crop_pct=c.get("crop_pct", 0.875))
-    return create_transform(c["input_size"], is_training=True, auto_augment=auto_augment or None,
-                            interpolation="bicubic", re_prob=reprob, re_mode="pixel", re_count=1,
-                            mean=c["mean"], std=c["std"])
+    return guard_posterize(create_transform(c["input_size"], is_training=True, auto_augment=auto_augment or None,
+                                            interpolation="bicubic", re_prob=reprob, re_mode="pixel", re_count=1,
+                                            mean=c["mean"], std=c["std"]))
+
+
+def posterize(img: Image.Image, bits_to_keep: int, **_: Any) -> Image.Image:
+    """timm's posterize for every bit count its policies draw: RandAugment's ``PosterizeIncreasing`` keeps 0 bits at
+    magnitude 10 (reachable with ``mstd``), which current Pillow refuses (13 here); keeping 0 bits is a black image."""
+    if bits_to_keep >= 8:
+        return img
+    if bits_to_keep <= 0:
+        return Image.new(img.mode, img.size)  # every bit masked off: zeros
+    from PIL import ImageOps
+    return ImageOps.posterize(img, int(bits_to_keep))
+
+
+def guard_posterize(transform: Any) -> Any:
+    """Point the posterize ops of timm's auto-augment policy in ``transform`` at :func:`posterize` (a narrower fix
+    than pinning an old Pillow: only the 0-bit case differs, and it gives what older Pillow gave: black)."""
+    for t in getattr(transform, "transforms", []):
+        for op in getattr(t, "ops", []):
+            if isinstance(op, AugmentOp) and op.name.startswith("Posterize"):
+                op.aug_fn = posterize
+    return transform
 
 
 class TrainSet(torch.utils.data.Dataset):

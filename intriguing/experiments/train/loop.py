@@ -111,7 +111,7 @@ class Trainer:
         mean, std = channel_stats(self.bundle.data_config["mean"], self.bundle.data_config["std"], x.device,
                                   torch.float32)  # built once, not a waiting host copy per step
         x01 = (x.float() * std + mean).clamp(0, 1)
-        size = tuple(self.teacher.input_size)
+        size = (self.c.teacher_img_size,) * 2 if self.c.teacher_img_size else tuple(self.teacher.input_size)
         if tuple(x01.shape[-2:]) != size:
             x01 = torch.nn.functional.interpolate(x01, size=size, mode="bilinear", antialias=True, align_corners=False)
         with torch.no_grad():

@@ -22,13 +22,18 @@ def make_student(bundle: ModelBundle, num_classes: int, config: Config) -> Model
         model.reset_classifier(num_classes)
         build = {"builder": "zoo", "arch": name, "kwargs": {}}
     else:
-        kwargs = {"num_classes": num_classes, "drop_path_rate": config.drop_path}
+        kwargs = {**config.build_kwargs(), "num_classes": num_classes, "drop_path_rate": config.drop_path}
         try:  # ViTs are built for --img-size; CNNs take any input size and have no such argument
             model = timm.create_model(name, pretrained=False, **kwargs,
                                       **({"img_size": config.img_size} if config.img_size else {}))
             kwargs.update({"img_size": config.img_size} if config.img_size else {})
-        except TypeError:
-            model = timm.create_model(name, pretrained=False, **kwargs)
+        except TypeError as e:
+            if not config.img_size or "img_size" not in str(e):  # a wrong --model-kwargs key: say which
+                raise UserError(f"{name} does not take these build arguments ({e}); check --model-kwargs.") from None
+            try:
+                model = timm.create_model(name, pretrained=False, **kwargs)
+            except TypeError as e2:
+                raise UserError(f"{name} does not take these build arguments ({e2}); check --model-kwargs.") from None
         if source != "random":  # start from the checkpoint, classifier excluded (its class count differs)
             own = model.state_dict()
             weights = {k: v for k, v in bundle.model.state_dict().items() if k in own and own[k].shape == v.shape}
