@@ -90,6 +90,11 @@ def barrier(ctx: Context) -> None:
         dist.barrier()
 
 
+def initialized() -> bool:
+    """A process group is open (a caller such as ``intriguing reproduce`` opened it for several runs)."""
+    return dist.is_available() and dist.is_initialized()
+
+
 def teardown(ctx: Context) -> None:
     if ctx.active and dist.is_initialized():
         dist.destroy_process_group()

@@ -6,6 +6,11 @@ annotation decides the flag's parsing: ``bool`` is a switch, ``int`` / ``float``
 contributes its own fields (flattened; names must be unique). The same dataclass is what
 ``intriguing.run(...)`` fills from keyword arguments, so the CLI and the library cannot drift apart.
 
+Values are checked from the declarations by :func:`build` (the CLI and ``intriguing.run`` both go through it),
+before any folder or model is touched: every number must be finite and lie in the field's ``within`` interval
+(``"[0, 1]"``, ``"(0, inf)"``, ``"[1, inf)"``), and a list may not repeat a value (a repeated condition would be
+scored twice; it is refused rather than silently merged, the same in every command).
+
 Written by hand rather than with jsonargparse / tyro: those add a dependency and their own help and
 error formats, while what we need (flat flags, one-sentence errors, refusing options that a command
 does not take) is about a hundred lines on top of argparse.
@@ -14,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import os
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Iterator, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Type
 
 from intriguing.errors import UserError, did_you_mean
 
@@ -25,9 +31,13 @@ _NONE = object()
 
 
 def option(default: Any, help: str, *, choices: Optional[Sequence[Any]] = None, flag: Optional[str] = None,
-           metavar: Optional[str] = None, cli: bool = True) -> Any:
-    """A config field that is also a command-line option (``--field-name`` unless ``flag`` says otherwise)."""
-    meta = {"help": help, "choices": choices, "flag": flag, "metavar": metavar, "cli": cli}
+           metavar: Optional[str] = None, cli: bool = True, within: Optional[str] = None) -> Any:
+    """A config field that is also a command-line option (``--field-name`` unless ``flag`` says otherwise).
+
+    ``within``: the interval a number (or each number of a list) must lie in, e.g. ``"(0, 1]"`` or ``"[1, inf)"``."""
+    if within is not None:
+        _interval(within)  # a malformed declaration fails where it is written
+    meta = {"help": help, "choices": choices, "flag": flag, "metavar": metavar, "cli": cli, "within": within}
     if isinstance(default, (list, dict, set)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     if dataclasses.is_dataclass(default):
@@ -47,6 +57,83 @@ def _unwrap(tp: Any) -> Tuple[Any, bool, bool]:
     if typing.get_origin(tp) is typing.Literal:
         tp = type(typing.get_args(tp)[0])
     return tp, optional, many
+
+
+def _interval(text: str) -> Tuple[float, float, bool, bool]:
+    """'(0, 1]' -> (0.0, 1.0, low open?, high open?)."""
+    lo, hi = (t.strip() for t in text[1:-1].split(","))
+    if text[0] not in "[(" or text[-1] not in "])":
+        raise ValueError(f"bad interval {text!r}")
+    return float(lo), float(hi), text[0] == "(", text[-1] == ")"
+
+
+def _range_words(text: str) -> str:
+    """How an interval reads in a message: 'at least 1', 'positive', 'lie in [0, 1]'."""
+    lo, hi, lo_open, _ = _interval(text)
+    if math.isinf(hi) and not lo_open:
+        return f"be at least {text[1:-1].split(',')[0].strip()}"
+    if math.isinf(hi) and lo == 0:
+        return "be positive"
+    return f"lie in {text}"
+
+
+def _inside(value: float, text: str) -> bool:
+    lo, hi, lo_open, hi_open = _interval(text)
+    return (value > lo if lo_open else value >= lo) and (value < hi if hi_open else value <= hi)
+
+
+def flag_of(f: dataclasses.Field) -> str:
+    """The option's flag as a user types it (``--ratios``, ``--probe-batch-size``, ``--no-random-start``)."""
+    if f.metadata.get("flag"):
+        return f.metadata["flag"]
+    return ("--no-" if _default(f) is True else "--") + f.name.replace("_", "-")
+
+
+def check_value(f: dataclasses.Field, tp: Any, value: Any) -> None:
+    """One option's value against its declaration: finite numbers inside ``within``, no repeated list item."""
+    if value is None or not f.metadata.get("cli", False):
+        return
+    el, _, many = _unwrap(tp)
+    items = list(value) if many and isinstance(value, (list, tuple)) else [value]
+    flag = flag_of(f)
+    if el in (int, float):
+        numbers = [v for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        bad = [v for v in numbers if not math.isfinite(v)]
+        if bad:
+            raise UserError(f"{flag} must be a finite number; got {bad if many else bad[0]}.")
+        within = f.metadata.get("within")
+        bad = [v for v in numbers if within and not _inside(v, within)]
+        if bad:
+            raise UserError(f"{flag} must {_range_words(within)}; got {bad if many else bad[0]}.")
+    if many:
+        repeated = [v for i, v in enumerate(items) if v in items[:i]]
+        if repeated:
+            raise UserError(f"{flag} lists {repeated[0]} more than once; give each value once (a repeated "
+                            f"condition would be run and counted twice).")
+
+
+def check_declared(obj: Any) -> None:
+    """Check every option field of the config instance ``obj`` (nested configs too) against its declaration."""
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            check_declared(value)
+        else:
+            check_value(f, hints[f.name], value)
+
+
+def changed(obj: Any, *names: str) -> List[str]:
+    """The flags among the option fields ``names`` of ``obj`` whose value differs from the declared default
+    (what a user set; for refusing options a mode ignores)."""
+    fields = {f.name: f for f in dataclasses.fields(obj)}
+    out = []
+    for name in names:
+        f, value = fields[name], getattr(obj, name)
+        default = _default(f)
+        if (tuple(value) if isinstance(value, list) else value) != default:
+            out.append(flag_of(f))
+    return out
 
 
 def dest(f: dataclasses.Field) -> str:
@@ -84,7 +171,8 @@ def add_options(parser: argparse.ArgumentParser, cls: Type, title: str, only: Op
         meta = f.metadata
         flag = meta["flag"] or "--" + f.name.replace("_", "-")
         default = defaults.get(dest(f), _default(f))
-        kw: Dict[str, Any] = {"dest": dest(f), "help": meta["help"], "default": default}
+        # argparse %-formats help texts ('%(default)s'): a literal '%' (e.g. '5/15/25%') must be doubled
+        kw: Dict[str, Any] = {"dest": dest(f), "help": meta["help"].replace("%", "%%"), "default": default}
         if el is bool and not many:
             kw["action"] = "store_false" if default else "store_true"
             if default:
@@ -102,7 +190,11 @@ def add_options(parser: argparse.ArgumentParser, cls: Type, title: str, only: Op
 
 
 def build(cls: Type, values: Dict[str, Any]) -> Any:
-    """Instantiate ``cls`` (nested dataclasses too) from a flat name -> value mapping; lists become tuples."""
+    """Instantiate ``cls`` (nested dataclasses too) from a flat name -> value mapping; lists become tuples.
+
+    Each value is checked against its declaration (:func:`check_value`) before the dataclass sees it, and again
+    after its ``__post_init__`` normalised it (``2X2`` and ``2x2`` are one grid), so a bad number or a repeated
+    condition is one sentence before any folder or model is touched."""
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for f in dataclasses.fields(cls):
@@ -112,7 +204,10 @@ def build(cls: Type, values: Dict[str, Any]) -> Any:
         elif dest(f) in values:
             v = values[dest(f)]
             kwargs[f.name] = tuple(v) if isinstance(v, list) else v
-    return cls(**kwargs)
+            check_value(f, tp, kwargs[f.name])
+    obj = cls(**kwargs)
+    check_declared(obj)
+    return obj
 
 
 def option_names(cls: Type) -> FrozenSet[str]:
@@ -142,16 +237,19 @@ class CommonOptions:
                          "comma list of model names or wildcards; NAME=PATH|URL|random picks the weights")
     data_path: Optional[str] = option(None, "folder of class sub-folders (ImageNet wnids score 1000-way); "
                                             "default: $DATA_PATH, else Imagenette val in data/")
-    limit: Optional[int] = option(None, "use N evenly spaced images in all (deterministic, covers every class; quick runs)")
-    batch_size: int = option(64, "images per batch (halved automatically on CUDA out-of-memory)")
-    workers: int = option(min(4, os.cpu_count() or 1), "data-loading processes (0: load in the main process)")
+    limit: Optional[int] = option(None, "use N evenly spaced images in all (deterministic, covers every class; "
+                                        "quick runs)", within="[1, inf)")
+    batch_size: int = option(64, "images per batch (halved automatically on CUDA out-of-memory)", within="[1, inf)")
+    workers: int = option(min(4, os.cpu_count() or 1), "data-loading processes (0: load in the main process)",
+                          within="[0, inf)")
     device: str = option("auto", "auto | cpu | cuda | cuda:N | mps")
     precision: str = option("auto", "auto/amp: bf16/fp16 autocast on GPU (fp32 on CPU); fp32: always fp32",
                             choices=("auto", "amp", "fp32"))
-    seed: int = option(0, "seed of every random draw (masks, permutations, random-init weights)")
-    runs: int = option(1, "repeat random conditions N times (the paper used 5)")
+    seed: int = option(0, "seed of every random draw (masks, permutations, random-init weights)", within="[0, inf)")
+    runs: int = option(1, "repeat random conditions N times (the paper used 5)", within="[1, inf)")
     out_dir: Optional[str] = option(None, "results folder (default results/<experiment>); rerun to resume")
-    metrics: str = option("topk", "comma list of metric accumulators (topk always; calibration adds ECE/NLL)")
+    metrics: str = option("topk", "comma list of metric accumulators (topk always; calibration adds ECE/NLL; "
+                                    "real adds ImageNet-ReaL top-1, needs the [factors] extra)")
     paper_compat: bool = option(False, "reproduce the original code's protocol exactly (see README)")
     compile: bool = option(False, "torch.compile each model (GPU runs of many conditions; the first batch compiles)")
     per_image: bool = option(False, "also write per-image outcomes (per_image.csv.gz) for paired tests")
@@ -160,12 +258,8 @@ class CommonOptions:
     no_plot: bool = option(False, "skip drawing plots")
 
     def __post_init__(self) -> None:
+        check_declared(self)  # CommonOptions(limit=0) built directly is refused too
         if self.data_path is not None:
             self.data_path = os.path.normpath(str(self.data_path))  # 'val/' and 'val' are one configuration
-        checks = [("--limit", self.limit, 1), ("--batch-size", self.batch_size, 1), ("--workers", self.workers, 0),
-                  ("--runs", self.runs, 1)]
-        for flag, value, low in checks:
-            if value is not None and value < low:
-                raise UserError(f"{flag} must be at least {low}; got {value}.")
         if isinstance(self.models, (list, tuple)):
             self.models = ",".join(self.models)

@@ -32,6 +32,8 @@ class RunResult:
     out_dir: str
     summary: str = ""
     new_records: List[dict] = field(default_factory=list)
+    #: failed models whose reason was printed when it happened (at load): the closing lines only name them
+    announced: List[str] = field(default_factory=list)
 
 
 def _check_labels(bundle: Any, images: Any) -> None:
@@ -42,19 +44,46 @@ def _check_labels(bundle: Any, images: Any) -> None:
 
 
 def load_bundles(specs: Sequence[str], device: Any, prepare: Any = None, images: Any = None,
-                 seed: int = 0) -> Tuple[list, Dict[str, str]]:
-    """Load each model once; a model that cannot be loaded is reported and the rest still run."""
+                 seed: int = 0, run_dir: Any = None) -> Tuple[list, Dict[str, str]]:
+    """Load each model once; a model that cannot be loaded is reported (its traceback kept in ``run_dir``) and the
+    rest still run. Several weights under one model name are several models, each labelled by its weights
+    (:attr:`ModelBundle.label`); the same weights given twice are evaluated once."""
+    from intriguing.records.labels import model_labels
     from intriguing.zoo import load_model
-    bundles, failed = [], {}
+    loaded, failed = [], {}
     for spec in specs:
         try:
             b = load_model(spec, device=device, seed=seed)
             if images is not None:
                 _check_labels(b, images)
-            bundles.append(prepare(b) if prepare else b)
+            loaded.append((spec, b))
         except UserError as e:
             failed[spec] = str(e)
+            if run_dir is not None:
+                run_dir.keep_failure(spec, e)
             print(f"error: {e}", file=sys.stderr)
+    labels = model_labels((b.name, b.weights_id) for _, b in loaded)
+    bundles, seen = [], {}
+    for spec, b in loaded:
+        if (b.name, b.weights_id) in seen:
+            print(f"note: {spec} holds the same weights as {seen[b.name, b.weights_id]}; evaluated once.",
+                  file=sys.stderr)
+            continue
+        seen[b.name, b.weights_id] = spec
+        label = labels.get((b.name, b.weights_id), b.name)
+        if label != b.name:
+            b.extras["label"] = label
+        try:
+            ready = prepare(b) if prepare else b
+        except UserError as e:
+            failed[label] = str(e)
+            if run_dir is not None:
+                run_dir.keep_failure(label, e)
+            print(f"error: {e}", file=sys.stderr)
+            continue
+        if label != ready.name:  # a prepared bundle may be a new one (e.g. train's student)
+            ready.extras["label"] = label
+        bundles.append(ready)
     return bundles, failed
 
 
@@ -74,6 +103,22 @@ def fast_path(bundle: Any, device: Any, compile: bool = False) -> Any:
     if compile:
         bundle.model = torch.compile(bundle.model)
     return bundle
+
+
+def data_identity(command: str, data: Any, dataset: Dict[str, Any]) -> Dict[str, Any]:
+    """What an interrupted pass's state must match besides the configuration: the command, the data set as the
+    manifest describes it and, for a folder of images, a digest of its (path, label) list (a file added, removed
+    or renamed under the same ``--data-path`` is other data)."""
+    import hashlib
+    import json
+
+    from intriguing.data import ImageSet
+    out: Dict[str, Any] = {"command": command, **json.loads(json.dumps(dataset, default=str))}
+    if isinstance(data, ImageSet):
+        root = data.root.rstrip("/") + "/"
+        listing = json.dumps([[p[len(root):] if p.startswith(root) else p, y] for p, y in data.samples])
+        out["files"] = hashlib.sha256(listing.encode()).hexdigest()[:16]
+    return out
 
 
 def make_experiment(name: str, common: Dict[str, Any], config: Dict[str, Any]) -> Experiment:
@@ -104,31 +149,39 @@ def execute(exp: Experiment) -> RunResult:
 
     c = exp.common
     ctx = distributed.from_env()
+    owns_group = not distributed.initialized()  # a group a caller opened (intriguing reproduce) outlives this run
     device = distributed.setup(ctx, resolve_device(c.device))
     torch.manual_seed(c.seed)
     specs = resolve_model_specs(exp.expand_models(c.models)) if exp.uses_models else []
     data, dataset = exp.load_data()
+    if "real" in (m.strip() for m in c.metrics.split(",")) and isinstance(data, ImageSet):  # before any folder
+        from intriguing.annotations.real import check_real
+        check_real([path for path, _ in data.samples], data.label_space == "imagenet-1k", data.root)
     out_dir = c.out_dir or os.path.join("results", exp.out_name())
     common = {k: getattr(c, k) for k in ("models", "data_path", "limit", "seed", "runs", "metrics", "paper_compat",
                                          "batch_size", "workers", "device", "precision")}
     config = {**common, **asdict(exp.config)}
-    identity = exp.identity() + COMMON_IDENTITY
+    identity, data_id = exp.identity() + COMMON_IDENTITY, data_identity(exp.name, data, dataset)
     if ctx.is_main:
-        run_dir = RunDir(out_dir, config, identity=identity, overwrite=c.overwrite)
+        run_dir = RunDir(out_dir, config, identity=identity, overwrite=c.overwrite, data=data_id)
     distributed.barrier(ctx)  # rank 0 has checked and opened the folder
     if not ctx.is_main:
-        run_dir = RunDir(out_dir, config, identity=identity, follower=True)
+        run_dir = RunDir(out_dir, config, identity=identity, follower=True, data=data_id)
     try:
         return _execute(exp, ctx, device, specs, data, dataset, run_dir)
     finally:
         run_dir.close()
-        distributed.teardown(ctx)
+        if owns_group:
+            distributed.teardown(ctx)
 
 
 def _execute(exp: Experiment, ctx: Any, device: Any, specs: List[str], data: Any, dataset: Dict[str, Any],
              run_dir: Any) -> RunResult:
+    import torch
+
     from intriguing.data import ImageSet
     from intriguing.engine import EngineOptions
+    from intriguing.records.labels import label_records
     c = exp.common
     if ctx.is_main:
         print(f"{exp.name}: {', '.join(f'{k} {v}' for k, v in dataset.items())}; {len(specs)} model(s), device "
@@ -136,11 +189,14 @@ def _execute(exp: Experiment, ctx: Any, device: Any, specs: List[str], data: Any
     check = data if isinstance(data, ImageSet) and exp.uses_labels else None
     prepare = (lambda b: fast_path(exp.prepare_model(b), device, c.compile)) if "compile" in exp.accepts \
         else exp.prepare_model
-    bundles, failed = load_bundles(specs, device, prepare, check, c.seed)
+    bundles, failed = load_bundles(specs, device, prepare, check, c.seed, run_dir)
+    announced = list(failed)  # load_bundles printed each reason already
+    # CPU float sums depend on the thread count (torchrun sets one per process): recorded so runs can be compared
     run_dir.write_manifest(analysis=exp.name, device=str(device), dataset=dataset, ranks=ctx.world,
+                           threads=torch.get_num_threads(),
                            models={**run_dir.manifest.get("models", {}),
-                                   **{b.name: {"source": b.source, "weights": b.weights_id,
-                                               "data_config": b.data_config} for b in bundles}},
+                                   **{b.label: {"source": b.source, "weights": b.weights_id,
+                                                "data_config": b.data_config} for b in bundles}},
                            **exp.manifest_extras())
     opts = EngineOptions(batch_size=c.batch_size, workers=c.workers, device=device, precision=c.precision,
                          metrics=tuple(m.strip() for m in c.metrics.split(",") if m.strip()),
@@ -157,13 +213,13 @@ def _execute(exp: Experiment, ctx: Any, device: Any, specs: List[str], data: Any
     records = run_dir.records()
     summary, status = "", "failed" if failed else "complete"
     try:
-        summary = type(exp).report(records, run_dir.path, plot=not c.no_plot) if records else ""
+        summary = type(exp).report(label_records(records), run_dir.path, plot=not c.no_plot) if records else ""
     except (OSError, RuntimeError, ValueError) as e:  # e.g. a full disk while plotting: the records are whole
         status = f"report failed: {type(e).__name__}: {e}"
         failed["report"] = f"{type(e).__name__}: {e} (records.csv is complete; `intriguing report` redraws it)"
     run_dir.write_manifest(status=status, failed_models=failed, seconds=round(time.time() - started, 1),
                            finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    return RunResult(records, failed, str(run_dir.path), summary, new)
+    return RunResult(records, failed, str(run_dir.path), summary, new, announced)
 
 
 def run(experiment: str, **options: Any) -> List[dict]:
@@ -194,5 +250,5 @@ def describe(result: RunResult, skipped: Optional[List[str]] = None) -> None:
     if skipped:
         print(f"warning: {len(skipped)} unreadable image(s) were not scored (listed in manifest.json), e.g. "
               f"{skipped[0]}", file=sys.stderr)
-    for name, msg in result.failed.items():
-        print(f"failed: {name}: {msg}", file=sys.stderr)
+    for name, msg in result.failed.items():  # a reason printed at load is not printed a second time
+        print(f"failed: {name}" + (" (reason above)" if name in result.announced else f": {msg}"), file=sys.stderr)

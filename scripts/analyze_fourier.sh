@@ -5,5 +5,5 @@ set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 # DATA_PATH empty: Imagenette val, downloaded once into data/
 MODELS="${MODELS:-vit_tiny_patch16_224,resnet50.tv_in1k}"
-LIMIT="${LIMIT:-1000}"                # images averaged per model (the original notebook used one)
+LIMIT="${LIMIT:-1000}"                # deliberate: --limit 1000 images averaged per model (the notebook used one)
 "$PYTHON" -m intriguing fourier --models "$MODELS" ${DATA_PATH:+--data-path "$DATA_PATH"} --limit "$LIMIT" "$@"

@@ -9,6 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 # DATA_PATH empty: Imagenette val, downloaded once into data/
 MODELS="${MODELS:-deit_small_patch16_224,resnet50.tv_in1k}"
-LIMIT="${LIMIT:-1000}"                 # attacks cost steps x (forward + backward): a 1000-image subset by default
+LIMIT="${LIMIT:-1000}"                 # deliberate: --limit 1000, attacks cost steps x (forward + backward)
+# deliberate: --transfer, the paper's transfer matrix between the models
 "$PYTHON" -m intriguing adversarial --models "$MODELS" ${DATA_PATH:+--data-path "$DATA_PATH"} --limit "$LIMIT" \
   --attacks fgsm pgd --transfer "$@"

@@ -7,5 +7,6 @@ source "$(dirname "$0")/_env.sh"
 # DATA_PATH clean images; empty: Imagenette val, downloaded once into data/
 CORRUPTED_PATH="${CORRUPTED_PATH:-}"  # empty: generate corruptions on the fly
 MODELS="${MODELS:-deit_small_patch16_224,resnet50.tv_in1k}"
+# deliberate: --metrics topk,calibration (calibration columns beside accuracy and mCE)
 "$PYTHON" -m intriguing corruption --models "$MODELS" ${DATA_PATH:+--data-path "$DATA_PATH"} \
   ${CORRUPTED_PATH:+--corrupted-path "$CORRUPTED_PATH"} --metrics topk,calibration "$@"

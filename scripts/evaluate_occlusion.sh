@@ -8,6 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 # DATA_PATH empty: Imagenette val, downloaded once into data/
 MODELS="${MODELS:-deit_small_patch16_224,resnet50.tv_in1k}"
-RUNS="${RUNS:-5}"                     # the paper averaged 5 random runs
+RUNS="${RUNS:-5}"                     # deliberate: --runs 5, the paper averaged 5 random runs
+# deliberate: --drop random random-offset, the paper's two random PatchDrop curves in one pass
 "$PYTHON" -m intriguing occlusion --models "$MODELS" ${DATA_PATH:+--data-path "$DATA_PATH"} \
   --drop random random-offset --runs "$RUNS" "$@"

@@ -7,6 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 MODELS="${MODELS:-deit_small_patch16_224,resnet50.tv_in1k}"
+# deliberate: --metrics topk,calibration (the table shows ECE beside top-1)
 SETS=()
 [ -n "${DATA_PATH:-}" ] && SETS+=("val=$DATA_PATH")
 [ -n "${IMAGENET_A:-}" ] && SETS+=("imagenet-a=$IMAGENET_A")            # 200 classes: logits restricted

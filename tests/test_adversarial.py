@@ -140,3 +140,25 @@ def test_transfer_matrix_across_input_sizes(tmp_path, image_folder):
         assert r["view"] == ("source resized 48->64" if r["source"] == "test_tiny_cnn48" and resized else
                              "source resized 64->48" if resized else "source")
     assert (out / "transfer.png").stat().st_size > 0
+
+
+def test_transfer_records_and_shows_each_targets_own_clean_accuracy(tmp_path):
+    """A target scored on the source's crop (48 px upscaled) is far less accurate than on its own: own_clean_top1
+    is its own view's, equal to its white-box clean_top1, shown beside the matrix."""
+    from conftest import shared_path
+    if "test_tiny_cnn48" not in ZOO:
+        ZOO.register("test_tiny_cnn48", ZooEntry("test_tiny_cnn48", ZOO.get("test_tiny_cnn").build,
+                                                 dict(TINY_CONFIG, input_size=(3, 48, 48)), "test-only"))
+    folder = shared_path("datasets", "imagenet-stubs")
+    out, recs = run(tmp_path, folder, "t", "--attacks", "fgsm", "--eps", "1", "--pictures", "0", "--transfer",
+                    "--no-plot", models="efficientnet_lite0,test_tiny_cnn48")
+    by = {(r["source"], r["model"]): r for r in recs}
+    own = by["efficientnet_lite0", "efficientnet_lite0"]["clean_top1"]  # white-box: its own view
+    assert own >= 50  # a real ImageNet model on 16 real photos
+    cross = by["test_tiny_cnn48", "efficientnet_lite0"]
+    assert cross["view"] == "source resized 48->224" and cross["clean_top1"] < own - 20  # the source's crop
+    assert cross["own_clean_top1"] == own and by["efficientnet_lite0", "efficientnet_lite0"]["own_clean_top1"] == own
+    from intriguing.experiments.adversarial.report import report
+    text = report(recs, out, plot=False)
+    line = next(l for l in text.splitlines() if l.startswith("clean, own crop"))
+    assert f"{own:.1f}" in line.split()[3:] and "scored on the source's view" in text

@@ -125,7 +125,7 @@ def test_the_commands_measures_on_the_quadratic():
                     power_iters=3000, tol=1e-14, trace_samples=50, slq_vectors=2, weight_decay=WD)
     rows: List[dict] = []
     ms = ModelSpectra(config, model, list(model.parameters()), batches, "clean", set(), rows.extend)
-    ms.top_k(), ms.spectrum(False), ms.trace(), ms.density()
+    ms.top_k(), ms.spectrum(), ms.trace(), ms.density()
     by = lambda m: [r for r in rows if r["measure"] == m]  # noqa: E731
     assert [r["value"] for r in by("eigenvalue")] == pytest.approx(EIGS[:3], abs=1e-9)
     for r, (x, _) in zip(by("max_eigenvalue"), batches):  # each mini-batch's own Hessian: 0.25 mean x x^T + wd I

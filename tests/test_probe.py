@@ -123,7 +123,7 @@ def test_augmented_views_are_used_per_epoch():
 def test_bad_configs_are_user_errors():
     with pytest.raises(UserError, match="final policy"):
         ProbeConfig(final="best")
-    with pytest.raises(UserError, match="val_fraction"):
+    with pytest.raises(UserError, match=r"--val-fraction must lie in \(0, 1\); got 1.0"):
         ProbeConfig(val_fraction=1.0)
     x, y = torch.randn(3, 4), torch.tensor([0, 1, 2])  # one image per class: nothing to validate on
     with pytest.raises(UserError, match="validation split"):

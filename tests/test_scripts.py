@@ -151,3 +151,91 @@ def test_curvature_wrappers_run_on_a_real_cifar_resnet(tmp_path):
                    "--trace-samples", "1", "--slq-vectors", "1", *small, "--out-dir", str(tmp_path / "h"), cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-2000:]
     assert read_records(tmp_path / "h") and read_manifest(tmp_path / "h")["status"] == "complete"
+
+
+# ---- every wrapper's effective options against its command's defaults -------------------------------------------
+# options that choose *what* is evaluated (models, data, where results go), not how: a wrapper names them freely
+SELECTION = {"models", "data_path", "train_path", "val_path", "style_path", "target", "sets", "corrupted_path",
+             "dataset", "out_dir"}
+WRAPPERS = sorted(p.name for p in (REPO / "scripts").glob("*.sh") if not p.name.startswith("_"))
+
+
+def wrapper_argv(script: str, tmp_path: Path) -> list:
+    """The command line the wrapper hands to Python (a stand-in interpreter records it instead of running it)."""
+    log, fake = tmp_path / "argv", tmp_path / "python"
+    fake.write_text(f'#!/usr/bin/env bash\nprintf "%s\\0" "$@" > "{log}"\n')
+    fake.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATA_PATH", "MODELS", "LIMIT", "RUNS", "EPS", "WIDTH")}
+    env.update(PYTHON=str(fake), TRAIN_PATH=str(tmp_path), STYLE_PATH=str(tmp_path), TARGET=str(tmp_path / "t"))
+    p = subprocess.run(["bash", str(REPO / "scripts" / script)], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return log.read_text().split("\0")[:-1]
+
+
+def command_of(argv: list) -> tuple:
+    """(command, its flags) from `-m intriguing CMD ...` or `ROOT_SCRIPT.py ...` (the shim names its command)."""
+    import re
+    if argv[:2] == ["-m", "intriguing"]:
+        return argv[2], argv[3:]
+    shim = (REPO / argv[0]).read_text()
+    return re.search(r'(?:main|run_command)\("([a-z-]+)"\)', shim).group(1), argv[1:]
+
+
+def effective(obj, parser) -> dict:
+    """flag -> value of every option of a built config (nested configs flattened), after its own normalisation."""
+    import dataclasses
+    from intriguing.options import dest
+    flags = {a.dest: a.option_strings[-1] for a in parser._actions if a.option_strings}
+    out = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update(effective(value, parser))
+        elif dest(f) in flags:
+            out[(dest(f), flags[dest(f)])] = value
+    return out
+
+
+@pytest.mark.parametrize("script", WRAPPERS)
+def test_wrapper_sets_only_the_command_defaults_or_documents_why(script, tmp_path):
+    """A wrapper may not override a command's default silently (evaluate_frequency_noise.sh once passed the
+    normalised-space --eps 0.7 to a command whose noise is in pixel space: 4x the noise). Every option it sets that
+    changes the command's effective configuration carries a `# deliberate: --flag ...` line in the wrapper, and every
+    such line names an option the wrapper really changes."""
+    from intriguing.cli.main import experiment_parser
+    from intriguing.experiments import get_experiment
+    from intriguing.options import CommonOptions, option_names
+    from intriguing.runner import make_experiment
+    from intriguing.experiments import EXPERIMENTS
+    cmd, args = command_of(wrapper_argv(script, tmp_path))
+    if cmd not in EXPERIMENTS:  # e.g. a tool running several commands with their own defaults
+        pytest.skip(f"{script} runs the tool `intriguing {cmd}`, which has no option dataclass of its own")
+    parser = experiment_parser(cmd)
+    given = vars(parser.parse_args(args))
+    chosen = {k: v for k, v in given.items() if k in SELECTION}
+    plain = {**vars(parser.parse_args([])), **chosen}
+
+    def built(values):  # as `intriguing CMD` builds its two configs from the parsed flags
+        common = option_names(CommonOptions) & get_experiment(cmd).accepts
+        exp = make_experiment(cmd, {k: v for k, v in values.items() if k in common},
+                              {k: v for k, v in values.items() if k not in common | {"config", "print_config"}})
+        return {**effective(exp.common, parser), **effective(exp.config, parser)}
+
+    mine, defaults = built(given), built(plain)
+    overridden = {flag for (name, flag), v in mine.items() if v != defaults[(name, flag)] and name not in SELECTION}
+    text = (REPO / "scripts" / script).read_text()
+    documented = {flag for line in text.splitlines() if "# deliberate:" in line
+                  for flag in [line.split("# deliberate:", 1)[1].split()[0].rstrip(",")]}
+    assert overridden <= documented, (f"{script} overrides {sorted(overridden - documented)} of `intriguing {cmd}` "
+                                      f"without a `# deliberate: --flag` line saying why")
+    assert documented <= overridden, f"{script} documents {sorted(documented - overridden)} but does not change them"
+
+
+def test_frequency_noise_wrapper_keeps_the_pixel_space_noise_default(tmp_path):
+    cmd, args = command_of(wrapper_argv("evaluate_frequency_noise.sh", tmp_path))
+    from intriguing.cli.main import experiment_parser
+    from intriguing.experiments.freq_noise.config import Config
+    ns = vars(experiment_parser(cmd).parse_args(args))
+    config = Config(freqs=tuple(ns["freqs"]), width=ns["width"], eps=ns["eps"], noise_space=ns["noise_space"])
+    assert (cmd, config.noise_space, config.eps) == ("freq-noise", "pixel", 0.16)

@@ -128,3 +128,22 @@ def test_torchrun_stylizes_each_image_once_with_the_paintings_of_one_process(ima
         b = np.asarray(Image.open(tmp_path / "two" / p.relative_to(tmp_path / "one")), dtype=int)
         assert np.abs(a - b).max() <= 2  # other batch compositions: float rounding, then JPEG
     assert read_records(tmp_path / "out-two")[-1]["written"] == 12
+
+
+def test_bad_weights_or_paintings_leave_no_results_folder(image_folder, tmp_path, weights, monkeypatch, capsys):
+    """The paintings and both weight files are checked before the results folder is made."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p").mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "p" / "a.png")
+    base = ["--data-path", str(image_folder), "--target", str(tmp_path / "sin"), "--workers", "0", "--no-progress"]
+    monkeypatch.setenv("INTRIGUING_WEIGHTS", str(tmp_path / "nothing"))
+    assert run_command("stylize", [*base, "--style-path", str(tmp_path / "p")]) == 2
+    assert "vgg_normalised.pth" in capsys.readouterr().err
+    (tmp_path / "broken.pth").write_bytes(b"not a checkpoint")
+    monkeypatch.setenv("INTRIGUING_WEIGHTS", str(weights))
+    assert run_command("stylize", [*base, "--style-path", str(tmp_path / "p"), "--decoder",
+                                   str(tmp_path / "broken.pth")]) == 2
+    assert "is not the AdaIN decoder.pth release file" in capsys.readouterr().err
+    assert run_command("stylize", [*base, "--style-path", str(tmp_path / "none")]) == 2
+    assert "Style folder" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists() and not (tmp_path / "sin").exists()

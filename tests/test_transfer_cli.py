@@ -58,10 +58,12 @@ def test_paper_compat_is_labelled(tmp_path, split_folder, capsys):
     assert "MAXIMUM test accuracy" in capsys.readouterr().out
 
 
-def test_fewshot_mode(tmp_path, split_folder):
+def test_fewshot_mode(tmp_path, split_folder, capsys):
     out = tmp_path / "fs"
     assert main(_args(tmp_path, split_folder, "--out-dir", str(out), "--mode", "fewshot", "--ways", "3",
                       "--shots", "1", "2", "--queries", "2", "--episodes", "20", "--blocks", "last1")) == 0
+    assert ("warning: --epochs, --probe-batch-size, --lrs, --weight-decays set the linear probe, which --mode fewshot "
+            "does not train: ignored.") in capsys.readouterr().err  # _args passes the probe's options
     recs = read_records(out)
     assert len(recs) == 2 * 2 * 2  # models x classifiers x shots
     for r in recs:
@@ -106,3 +108,18 @@ def test_patch_mean_with_a_cnn_beside_the_vit(tmp_path, split_folder):
     recs = read_records(out)
     assert sorted(int(r["patch_mean"]) for r in recs if r["model"] == "test_tiny_vit") == [0, 1]
     assert [(r["features"], int(r["patch_mean"])) for r in recs if r["model"] == "test_tiny_cnn"] == [("pooled", 0)]
+
+
+def test_the_default_feature_cache_follows_the_out_dir(tmp_path, split_folder, monkeypatch, capsys):
+    """Without --cache-dir the cache is `feature_cache/` beside the results folder (results/feature_cache/ for the
+    default results/transfer_*), not a results/ folder in the working directory whatever --out-dir says."""
+    monkeypatch.chdir(tmp_path)
+    args = _args(tmp_path, split_folder, "--models", "test_tiny_cnn")  # the later --models wins
+    i = args.index("--cache-dir")
+    del args[i:i + 2]  # the default cache
+    out = tmp_path / "runs" / "lin"
+    assert main([*args, "--out-dir", str(out)]) == 0
+    assert len(list((tmp_path / "runs" / "feature_cache").glob("*.pt"))) == 2  # (train, test)
+    assert not (tmp_path / "results").exists()
+    assert read_manifest(out)["feature_cache"] == str(tmp_path / "runs" / "feature_cache")
+    assert f"feature cache {tmp_path / 'runs' / 'feature_cache'}" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""``intriguing <command> [options]``: one subcommand per experiment, plus list-models, report and compare.
+"""``intriguing <command> [options]``: one subcommand per experiment, plus list-models, report, compare and factors.
 
 Flags come from the experiment's config dataclass and the common options it accepts
 (:mod:`intriguing.options`); a common option this command does not take is refused with a sentence saying so,
@@ -14,9 +14,12 @@ from typing import Callable, Dict, List, Optional
 
 from intriguing.errors import UserError
 
-TOOLS: Dict[str, str] = {"list-models": "list the model zoo (and timm models matching a pattern)",
+TOOLS: Dict[str, str] = {"quickstart": "offline: PatchDrop on the shipped ViT/CNN pair and sample images (a minute)",
+                         "list-models": "list the model zoo (and timm models matching a pattern)",
                          "report": "redraw plots and tables from one or several results folders",
-                         "compare": "paired differences between two models or two conditions (per-image records)"}
+                         "reproduce": "run a paper's tables and figures (naseer2021, park2022); report vs published",
+                         "compare": "paired differences between two models or two conditions (per-image records)",
+                         "factors": "ImageNet-X error ratios per factor, model and condition (per-image records)"}
 
 
 def experiment_parser(name: str) -> argparse.ArgumentParser:
@@ -106,6 +109,15 @@ def _tool(name: str) -> Callable[[List[str]], int]:
     if name == "report":
         from intriguing.cli.report import main as report_main
         return report_main
+    if name == "reproduce":
+        from intriguing.cli.reproduce import main as reproduce_main
+        return reproduce_main
+    if name == "factors":
+        from intriguing.cli.factors import main as factors_main
+        return factors_main
+    if name == "quickstart":
+        from intriguing.cli.quickstart import main as quickstart_main
+        return quickstart_main
     from intriguing.cli.compare import main as compare_main
     return compare_main
 

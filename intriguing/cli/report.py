@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, List, Sequence
 
 from intriguing.errors import UserError
 from intriguing.records import MANIFEST, read_manifest, read_records
+from intriguing.records.labels import label_records
 from intriguing.records.per_image import read as read_per_image
 from intriguing.records.summary import latex_table, markdown_table, summarize
 
 LEGACY_NAMES = {"freq_noise": "freq-noise"}
 METRIC_COLUMNS = {"n", "top1", "top5", "top1_ci_low", "top1_ci_high", "run", "runs", "nll", "brier", "ece",
-                  "ece_signed", "acc90", "unc90", "freq90", "calibration_bins"}
+                  "ece_signed", "acc90", "unc90", "freq90", "calibration_bins", "real_top1", "real_n",
+                  "real_no_label", "real_not_val"}
 
 
 def _label(folders: Sequence[str], records_of: Sequence[List[dict]]) -> Dict[tuple, str]:
@@ -39,7 +42,7 @@ def load_folders(folders: Sequence[str]) -> tuple:
         if not (path / MANIFEST).is_file():
             raise UserError(f"{path} is not a results folder (no {MANIFEST}).")
         name = read_manifest(path).get("analysis")
-        records = read_records(path)
+        records = label_records(read_records(path))  # several weights under one name: one label each
         if not name or not records:
             raise UserError(f"{path} has no records to report.")
         names.add(LEGACY_NAMES.get(name, name))
@@ -55,10 +58,10 @@ def load_folders(folders: Sequence[str]) -> tuple:
 
 def load_per_image(folders: Sequence[str]) -> List[dict]:
     """The folders' per-image rows, models labelled as :func:`load_folders` labels them ([] without any)."""
-    per = [read_per_image(f) for f in folders]
+    per = [label_records(read_per_image(f)) for f in folders]
     if not any(per):
         return []
-    label = _label(folders, [read_records(f) for f in folders])
+    label = _label(folders, [label_records(read_records(f)) for f in folders])
     return [{**r, "model": label.get((f, r["model"]), r["model"])} for f, rows in zip(folders, per) for r in rows]
 
 
@@ -68,9 +71,10 @@ def write_tables(records: List[dict], out: Path, per_image: Sequence[dict] = ())
         return []
     columns = [c for c in dict.fromkeys(k for r in records for k in r) if c not in METRIC_COLUMNS
                and c != "weights" and not c.endswith("_std")]
-    rows = summarize([r for r in records if "top1" in r], columns, ["top1", "top5"], per_image=per_image)
-    (out / "summary.md").write_text(markdown_table(rows, columns, ["top1", "top5"]))
-    (out / "summary.tex").write_text(latex_table(rows, columns, ["top1", "top5"]))
+    metrics = ["top1"] + (["real_top1"] if any("real_top1" in r for r in records) else []) + ["top5"]
+    rows = summarize([r for r in records if "top1" in r], columns, metrics, per_image=per_image)
+    (out / "summary.md").write_text(markdown_table(rows, columns, metrics))
+    (out / "summary.tex").write_text(latex_table(rows, columns, metrics))
     return [out / "summary.md", out / "summary.tex"]
 
 
@@ -106,8 +110,14 @@ def main(argv: List[str]) -> int:
     from intriguing.experiments import get_experiment
     name, records = load_folders(args.folders)
     out = Path(args.out or args.folders[0])
-    out.mkdir(parents=True, exist_ok=True)
-    print(get_experiment(name).report(records, out, plot=not args.no_plot))
-    for path in write_tables(records, out, load_per_image(args.folders)) + ([per_class(args.folders, out)] if args.per_class else []):
-        print(f"table: {path}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+        print(get_experiment(name).report(records, out, plot=not args.no_plot))
+        tables = write_tables(records, out, load_per_image(args.folders))
+        for path in tables + ([per_class(args.folders, out)] if args.per_class else []):
+            print(f"table: {path}")
+    except OSError as e:  # a read-only or full --out, a file in the way: one sentence, not a traceback
+        raise UserError(f"Cannot write the report to {out} ({e.strerror or e}); choose another --out.") from None
     return 0

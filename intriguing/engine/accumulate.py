@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Protocol, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
+from intriguing.annotations.real import RealLabels
 from intriguing.engine.host import HostCopy
 from intriguing.engine.outcomes import Outcomes, bootstrap_ci, host_outcomes, outcome_tensors
 from intriguing.metrics import Metric, build_metrics
@@ -140,13 +141,13 @@ class Accumulator(Reduction):
     queued: List[Tuple[HostCopy, torch.Tensor, Dict[str, int]]] = field(default_factory=list)
 
     @classmethod
-    def new(cls, names: Sequence[str], paper_compat: bool = False) -> "Accumulator":
-        return cls(build_metrics(names, paper_compat))
+    def new(cls, names: Sequence[str], paper_compat: bool = False, real: Optional[RealLabels] = None) -> "Accumulator":
+        return cls(build_metrics(names, paper_compat, real))
 
     def update(self, logits: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor,
                extras: Dict[str, torch.Tensor]) -> None:
         logits = logits.float()
-        groups = [m.stats(logits, labels) for m in self.metrics]  # one group per metric, then extras, outcomes
+        groups = [m.stats(logits, labels, indices) for m in self.metrics]  # per metric, then extras, outcomes
         groups += [{col: v.double().sum() for col, v in extras.items()}, outcome_tensors(logits, labels)]
         self.queued.append((HostCopy(groups), indices, {col: int(v.numel()) for col, v in extras.items()}))
 

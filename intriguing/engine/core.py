@@ -7,20 +7,23 @@ every condition of the sweep on it. Guarantees:
   interrupted run (Ctrl-C, a crash, kill -9 after a checkpoint) resumes without counting any image twice;
 * the pass state is checkpointed (``partial.json`` + ``partial.npz``, never pickled) every ``checkpoint_every``
   seconds and on any interruption; a rerun resumes from it, and models whose records exist are not run again;
-* records are matched on (model, weights identity, condition): other weights under the same name are new work;
-* an error inside one model's evaluation drops that model (reported in ``failed``), never the others;
+* records are matched on (model, weights identity, condition): other weights under the same name are new work,
+  in another command or in the same one (``--models vit=A.pth,vit=B.pth``: two models, keyed by their weights);
+* a model-side error (:data:`MODEL_ERRORS`) drops that model (reported in ``failed`` under its label, its traceback
+  kept in ``failures/``), never the others; any other error is a bug and ends the run with its traceback;
 * CUDA out of memory halves the batch for that model and retries (per-image draws keep their seeds);
 * under torchrun every rank evaluates one contiguous block of images and rank 0 merges the states in rank order.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 from tqdm.auto import tqdm
 
+from intriguing.annotations.real import RealLabels
 from intriguing.data import Batch, ImageSet, make_loader
 from intriguing.device import autocast
 from intriguing.distributed import Context, gather, shard
@@ -50,7 +53,7 @@ class Sweep:
     def reduction(self, bundle: ModelBundle, cond: dict, opts: "EngineOptions") -> Reduction:
         """What accumulates one condition's outputs over the data set and writes its records: by default top-k
         (+ calibration) metrics, per-image means of the extras and per-image outcomes."""
-        return Accumulator.new(opts.metrics, opts.paper_compat)
+        return Accumulator.new(opts.metrics, opts.paper_compat, opts.real)
 
     def finish(self, key: Key, total: Reduction) -> None:
         """Called once per finished (model, condition) with its whole-data-set reduction, before the records are
@@ -74,23 +77,37 @@ class EngineOptions:
     per_image: bool = False         # also write per_image.csv.gz
     paper_compat: bool = False      # the original's calibration binning
     dist: Context = field(default_factory=Context)
+    real: Optional[RealLabels] = None  # --metrics real: the pass's ReaL label sets (run_sweep builds them)
 
 
-# An error of one model's evaluation: that model is dropped, the others go on (CUDA OOM is handled before).
-MODEL_ERRORS = (RuntimeError, ValueError, AssertionError, IndexError, KeyError, TypeError, UserError)
+# An error of one model: bad input that concerns that model only (UserError: a grid that does not fit it, a
+# checkpoint that does not read) or a failure while running it (RuntimeError: a shape mismatch inside the network,
+# a CUDA error, out of memory once the batch cannot be halved further). That model is dropped, the others go on.
+# KeyError, TypeError, IndexError, AssertionError, ValueError, ... are bugs of a sweep or of the toolkit: they end
+# the run with their traceback (the pass state is saved first) instead of passing for a model's failure.
+MODEL_ERRORS = (UserError, RuntimeError)
 
 
 def describe_failure(e: BaseException) -> str:
-    """Why a model failed: the exception type and its message (torch's explanation included, not cut short)."""
+    """Why a model failed: a UserError's sentence, else the exception type and its message (torch's explanation
+    included, not cut short)."""
     text = str(e).strip()
+    if isinstance(e, UserError) and text:
+        return text
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def drop_model(active: list, failed: Dict[str, str], bundle: ModelBundle, e: BaseException) -> None:
+def model_failed(failed: Dict[str, str], bundle: ModelBundle, e: BaseException, run_dir) -> None:
+    """Record why ``bundle`` failed (``failed[label]``), keep its traceback in the results folder, say so."""
+    failed[bundle.label] = describe_failure(e)
+    run_dir.keep_failure(bundle.label, e)
+    tqdm.write(f"model {bundle.label} failed and is skipped: {failed[bundle.label].splitlines()[0]}")
+
+
+def drop_model(active: list, failed: Dict[str, str], bundle: ModelBundle, e: BaseException, run_dir) -> None:
     """One broken model must not sink the others: record why, take it out of the pass, say so."""
-    failed[bundle.name] = describe_failure(e)
+    model_failed(failed, bundle, e, run_dir)
     active.remove(bundle)
-    tqdm.write(f"model {bundle.name} failed and is skipped: {failed[bundle.name].splitlines()[0]}")
 
 
 def is_recorded(records: List[dict], model: str, cond: dict, weights: Optional[str] = None) -> bool:
@@ -119,16 +136,29 @@ def _evaluate(sweep: Sweep, b: ModelBundle, batch: Batch, opts: EngineOptions) -
         return parts
 
 
+def real_labels(images: ImageSet) -> RealLabels:
+    """``--metrics real``: the ReaL label set of each image of the pass, by index. A pass over anything but ImageNet
+    wnid folders (ImageNet-A's 200 classes, CIFAR arrays, ...) scores none of its images (``real_not_val`` counts
+    them); a command's own folder was checked before it ran (``annotations.real.check_real``)."""
+    if isinstance(images, ImageSet) and images.label_space == "imagenet-1k":
+        return RealLabels.of([path for path, _ in images.samples])
+    return RealLabels((None,) * len(images))
+
+
 def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, run_dir,
               opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
     """Evaluate all models x conditions in one pass; returns (new records, failed models)."""
     existing = run_dir.records()
-    plan = {b.name: [Key.of(b.name, b.weights_id, c) for c in sweep.conditions(b)] for b in bundles}
-    todo = [b for b in bundles if not all(is_recorded(existing, b.name, k.fields, b.weights_id) for k in plan[b.name])]
+    # planned per bundle, not per name: two weights under one model name are two models
+    plan = [(b, [Key.of(b.name, b.weights_id, c) for c in sweep.conditions(b)]) for b in bundles]
+    plan = [(b, ks) for b, ks in plan if not all(is_recorded(existing, b.name, k.fields, b.weights_id) for k in ks)]
+    todo = [b for b, _ in plan]
     if not todo:
         return [], {}
-    keys = [k for b in todo for k in plan[b.name]]
-    owner = {k: b for b in todo for k in plan[b.name]}
+    keys = [k for _, ks in plan for k in ks]
+    owner = {k: b for b, ks in plan for k in ks}
+    if "real" in opts.metrics:  # looked up by image index, so built for this pass's images (once, not per batch)
+        opts = replace(opts, real=real_labels(images))
     totals = {k: sweep.reduction(owner[k], k.fields, opts) for k in keys}
     start, stop = shard(len(images), opts.dist)
     prefix = "partial" if not opts.dist.active else f"partial.rank{opts.dist.rank}"
@@ -174,8 +204,8 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
                             own = labels if part is batch else part.labels.to(opts.device, non_blocking=True)
                             pending[k].update(out, own, part.indices, extras)
                     except MODEL_ERRORS as e:
-                        drop_model(active, failed, b, e)
-                        pending = {k: v for k, v in pending.items() if k.model != b.name}
+                        drop_model(active, failed, b, e, run_dir)
+                        pending = {k: v for k, v in pending.items() if (k.model, k.weights) != (b.name, b.weights_id)}
             for k, acc in pending.items():  # the whole batch is in: commit it
                 totals[k].merge(acc)
                 # results of batches the GPU finished long ago are read now: their pinned buffers are reused
@@ -211,12 +241,13 @@ def _finish(sweep, keys, owner, totals, active, failed, bad, images, run_dir, op
                                       for r in _image_rows(k, totals[k], images, 0)])
     else:
         flush_per_image()
-    live = {b.name for b in active} - set(failed)
+    live = {(b.name, b.weights_id) for b in active if b.label not in failed}  # failed: of any rank, by label
     for k in keys:
-        if k.model in live:
+        if (k.model, k.weights) in live:
             sweep.finish(k, totals[k])
     existing = run_dir.records()
-    records = [row for k in keys if k.model in live and not is_recorded(existing, k.model, k.fields, k.weights)
+    records = [row for k in keys if (k.model, k.weights) in live
+               and not is_recorded(existing, k.model, k.fields, k.weights)
                for row in totals[k].rows(k, derive_seed("bootstrap", k.text))]
     run_dir.append_records(records)
     run_dir.clear_partial(prefix)
@@ -240,4 +271,5 @@ def _image_rows(key: Key, acc: Accumulator, images: ImageSet, start: int) -> Lis
     return out
 
 
-__all__ = ["Sweep", "EngineOptions", "MODEL_ERRORS", "describe_failure", "drop_model", "is_recorded", "run_sweep"]
+__all__ = ["Sweep", "EngineOptions", "MODEL_ERRORS", "describe_failure", "drop_model", "is_recorded", "model_failed",
+           "run_sweep"]

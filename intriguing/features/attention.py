@@ -55,8 +55,20 @@ def patch_grid(model: nn.Module, height: int, width: int) -> tuple[int, int]:
     return height // ph, width // pw
 
 
+def has_attention(model: nn.Module) -> bool:
+    """True for models whose self-attention these tools read (timm ViTs: blocks, patch_embed, prefix tokens)."""
+    return hasattr(model, "blocks") and hasattr(model, "patch_embed") and hasattr(model, "num_prefix_tokens")
+
+
+def require_attention(model: nn.Module, name: str, command: str) -> None:
+    """Refuse a model without readable attention (a CNN) in one sentence naming it, so it fails alone."""
+    if not has_attention(model):
+        raise UserError(f"{name} is not applicable to `intriguing {command}`: it reads ViT self-attention and "
+                        f"{type(model).__name__} has none (use a ViT, e.g. deit_small_patch16_224).")
+
+
 def _vit_parts(model: nn.Module) -> None:
-    if not (hasattr(model, "blocks") and hasattr(model, "patch_embed") and hasattr(model, "num_prefix_tokens")):
+    if not has_attention(model):
         raise UserError(f"{type(model).__name__} is not a timm VisionTransformer (it needs blocks, patch_embed "
                         "and num_prefix_tokens), so its attention cannot be read.")
 
@@ -84,14 +96,19 @@ def any_input_size(model: nn.Module) -> Iterator[nn.Module]:
         model.dynamic_img_size, pe.strict_img_size, pe.flatten, pe.output_fmt = saved
 
 
-def dino_pos_embed(pos_embed: torch.Tensor, num_prefix: int, grid: Tuple[int, int]) -> torch.Tensor:
-    """The position embeddings resized as the original code did (DINO's ``interpolate_pos_encoding``): bicubic by
-    ``scale_factor = (n + 0.1) / N0`` per side and without antialiasing, whereas timm's ``resample_abs_pos_embed``
-    resizes to a size with antialiasing; at 512 px the two move a few hundred head-mask cells."""
+def original_pos_embed(pos_embed: torch.Tensor, num_prefix: int, grid: Tuple[int, int]) -> torch.Tensor:
+    """The position embeddings resized as the original Intriguing code did (``vit_models/dino.py``,
+    ``forward_selfattention``): bicubic by ``scale_factor = (rows / sqrt(N), cols / sqrt(N))`` without
+    antialiasing, and zero rows / columns appended where the output falls one short of the grid. Not DINO's
+    ``interpolate_pos_encoding`` (which adds 0.1 to the target size: different sampling positions), nor timm's
+    ``resample_abs_pos_embed`` (resizes to a size, antialiased); at 512 px each moves head-mask cells."""
     prefix, patch = pos_embed[:, :num_prefix], pos_embed[:, num_prefix:]
-    n0, dim = int(math.sqrt(patch.shape[1])), patch.shape[-1]
+    n, dim = patch.shape[1], patch.shape[-1]
+    n0 = int(math.sqrt(n))
     grid0 = patch.float().reshape(1, n0, n0, dim).permute(0, 3, 1, 2)
-    resized = F.interpolate(grid0, scale_factor=((grid[0] + 0.1) / n0, (grid[1] + 0.1) / n0), mode="bicubic")
+    resized = F.interpolate(grid0, scale_factor=(grid[0] / math.sqrt(n), grid[1] / math.sqrt(n)), mode="bicubic")
+    # floor(n0 * (g / n0)) is g - 1 for some g (61, 115, 122 with n0 = 14): the original pads with zeros there
+    resized = F.pad(resized, (0, grid[1] - resized.shape[-1], 0, grid[0] - resized.shape[-2]))
     return torch.cat([prefix.float(), resized.permute(0, 2, 3, 1).reshape(1, -1, dim)], dim=1).to(pos_embed.dtype)
 
 
@@ -108,7 +125,7 @@ def original_input_size(model: nn.Module, height: int, width: int) -> Iterator[n
     saved = (model.pos_embed, pe.strict_img_size)
     try:
         with torch.no_grad():
-            model.pos_embed = nn.Parameter(dino_pos_embed(model.pos_embed, model.num_prefix_tokens, grid),
+            model.pos_embed = nn.Parameter(original_pos_embed(model.pos_embed, model.num_prefix_tokens, grid),
                                            requires_grad=False)
         pe.strict_img_size = False
         yield model
@@ -212,7 +229,7 @@ def token_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Seque
         images: normalised batch ``[B, 3, H, W]``; H and W any multiple of the patch size.
         blocks: block indices (negative count from the end).
         tokens: query tokens, "cls" and/or "dist" (distilled models).
-        original_pos: resize position embeddings as the original code did (:func:`dino_pos_embed`).
+        original_pos: resize position embeddings as the original code did (:func:`original_pos_embed`).
     Returns:
         block -> token -> ``[B, heads, h, w]`` float32 softmax rows restricted to the patch tokens
         (not renormalised).

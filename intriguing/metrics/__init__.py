@@ -1,23 +1,36 @@
-"""Metric registry: ``--metrics topk,calibration`` picks the accumulators each record gets."""
+"""Metric registry: ``--metrics topk,calibration,real`` picks the accumulators each record gets."""
 from __future__ import annotations
 
-from typing import Callable, List, Sequence
+from typing import Callable, List, Optional, Sequence
 
+from intriguing.annotations.real import RealLabels
 from intriguing.registry import Registry
 from intriguing.metrics.base import Metric
 from intriguing.metrics.calibration import Calibration
+from intriguing.metrics.real import RealTop1
 from intriguing.metrics.topk import TopK
 
-METRICS: Registry[Callable[[], Metric]] = Registry("metric")
+METRICS: Registry[Callable[..., Metric]] = Registry("metric")
 METRICS.register("topk", TopK)
 METRICS.register("calibration", Calibration)
+METRICS.register("real", RealTop1)
 
 
-def build_metrics(names: Sequence[str], paper_compat: bool = False) -> List[Metric]:
+def build_metrics(names: Sequence[str], paper_compat: bool = False, real: Optional[RealLabels] = None) -> List[Metric]:
     """Instantiate the named metrics; 'topk' is always first since every record needs top1/top5.
-    ``paper_compat`` selects the original code's calibration binning (10 bins, strict > 0.9)."""
+    ``paper_compat`` selects the original code's calibration binning (10 bins, strict > 0.9); ``real`` is the ReaL
+    label set of each image of the pass (built once per pass by the engine for 'real')."""
     names = ["topk"] + [n for n in names if n != "topk"]
-    return [Calibration(paper_compat=True) if n == "calibration" and paper_compat else METRICS.get(n)() for n in names]
+    out: List[Metric] = []
+    for n in names:
+        cls = METRICS.get(n)  # an unknown name: one sentence listing the metrics
+        if n == "real":
+            if real is None:
+                raise ValueError("the 'real' metric needs the pass's ReaL label sets (EngineOptions.real).")
+            out.append(RealTop1(real))
+        else:
+            out.append(Calibration(paper_compat=True) if n == "calibration" and paper_compat else cls())
+    return out
 
 
-__all__ = ["METRICS", "Metric", "TopK", "Calibration", "build_metrics"]
+__all__ = ["METRICS", "Metric", "TopK", "Calibration", "RealTop1", "build_metrics"]

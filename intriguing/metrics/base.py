@@ -7,7 +7,7 @@ engine copies them to the host without making the GPU wait (:mod:`intriguing.eng
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 
@@ -33,13 +33,15 @@ class Metric:
         """Add ``other``'s counts to this metric's (a batch committed to the totals, a torchrun rank's part)."""
         self.load_state_dict(add_states(self.state_dict(), other.state_dict(), self.config_keys))
 
-    def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
+    def update(self, logits: torch.Tensor, labels: torch.Tensor, indices: Optional[torch.Tensor] = None) -> None:
         """Count one batch now (reads the statistics back at once; the engine uses stats / add instead)."""
-        self.add({k: v.cpu() for k, v in self.stats(logits, labels).items()})
+        self.add({k: v.cpu() for k, v in self.stats(logits, labels, indices).items()})
 
-    def stats(self, logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def stats(self, logits: torch.Tensor, labels: torch.Tensor,
+              indices: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """One batch's sufficient statistics as tensors on the logits' device, computed without any host read
-        (nothing here may wait for the GPU)."""
+        (nothing here may wait for the GPU). ``indices`` (on the host) are the images' indices in the pass, for
+        metrics that look images up (ReaL); the others ignore them."""
         raise NotImplementedError
 
     def add(self, stats: Dict[str, torch.Tensor]) -> None:

@@ -80,7 +80,8 @@ class Calibration(Metric):
         return [v / FIXED_SCALE for v in self.bin_conf_fixed]
 
     @torch.no_grad()
-    def stats(self, logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def stats(self, logits: torch.Tensor, labels: torch.Tensor,
+              indices: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """Fixed-shape per-bin sums (scatter-adds, no boolean indexing or bincount: nothing waits for the GPU)."""
         logits = logits.detach().double()
         labels = labels.detach().to(logits.device).long().view(-1)

@@ -1,7 +1,7 @@
 """Top-1 / top-5 accuracy in percent, the columns every classification record carries."""
 from __future__ import annotations
 
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 
@@ -16,7 +16,8 @@ class TopK(Metric):
         self.n = 0
         self.correct = {k: 0 for k in self.ks}
 
-    def stats(self, logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def stats(self, logits: torch.Tensor, labels: torch.Tensor,
+              indices: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         kmax = min(max(self.ks), logits.shape[-1])
         pred = logits.float().topk(kmax, dim=-1).indices  # (B, kmax)
         hit = pred.eq(labels.to(pred.device).view(-1, 1))

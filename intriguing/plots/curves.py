@@ -13,7 +13,7 @@ def report_curves(records: Sequence[dict], out_dir: str | Path, x: str, series: 
                   xlabel: str, title: str, categorical: bool = False, plot: bool = True, key: str = "") -> str:
     """Print-ready 'mean ± std over runs' table of top-1/top-5 and a top-1 vs ``x`` plot; the title names the
     data, N images, the grid and ``key`` (another key parameter, e.g. the saliency model)."""
-    metrics = [m for m in ("top1", "top5", "ece", "nll") if any(m in r for r in records)]
+    metrics = [m for m in ("top1", "real_top1", "top5", "ece", "nll") if any(m in r for r in records)]
     rows = summarize(records, list(series) + [x], metrics)
     text = format_table(rows, list(series) + [x, "runs"], metrics)
     if plot:

@@ -37,6 +37,8 @@ def line_plot(records: Sequence[dict], x: str, y: str, series: Sequence[str], ou
             ax.fill_between(xs, [a - b for a, b in zip(ys, sd)], [a + b for a, b in zip(ys, sd)], alpha=0.2)
     if categorical:
         ax.set_xticks(range(len(xcats)), xcats)
+    else:
+        integer_ticks(ax, sorted({float(r[x]) for r in rows}))
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     if is_accuracy(y, ylabel):  # accuracies: 0-100, the band never below 0
@@ -49,6 +51,20 @@ def line_plot(records: Sequence[dict], x: str, y: str, series: Sequence[str], ou
     fig.savefig(out_path, bbox_inches="tight")  # no clipped labels or legends
     plt.close(fig)
     return out_path
+
+
+def integer_ticks(ax, xs: Sequence[float]) -> None:
+    """Whole-number x values (epochs, blocks, grid sizes) get whole-number ticks: one epoch is the tick ``1`` on an
+    axis from 0 to 2, not 0.96 .. 1.04."""
+    if not xs or not all(v.is_integer() for v in xs):
+        return
+    from matplotlib.ticker import MaxNLocator
+    if len(xs) == 1:
+        ax.set_xlim(xs[0] - 1, xs[0] + 1)
+    if len(xs) <= 12:
+        ax.set_xticks(xs)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def is_accuracy(y: str, ylabel: Optional[str] = None) -> bool:

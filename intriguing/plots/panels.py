@@ -10,8 +10,11 @@ from intriguing.records import summarize
 
 def panel_plot(records: Sequence[dict], panel: str, x: str, y: str, series: Sequence[str], out_path: str | Path,
                xlabels: Optional[Dict[str, str]] = None, xlabel: Optional[str] = None, ylabel: Optional[str] = None, title: str = "",
-               ylim: Optional[tuple] = None, titles: Optional[Dict[str, str]] = None) -> Path:
-    """One subplot per distinct ``records[panel]`` (first-seen order), x numeric, shared y axis."""
+               ylim: Optional[tuple] = None, titles: Optional[Dict[str, str]] = None,
+               names: Optional[Dict[str, str]] = None) -> Path:
+    """One subplot per distinct ``records[panel]`` (first-seen order), x numeric, shared y axis. ``names``: a word
+    put before a series column's value in the legend (``{"fraction": "fraction"}``: ``m / fraction 0.25``, not a
+    bare ``m / 0.25``)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -23,7 +26,8 @@ def panel_plot(records: Sequence[dict], panel: str, x: str, y: str, series: Sequ
         rows = summarize([r for r in records if str(r[panel]) == name], list(series) + [x], [y])
         lines: dict = {}
         for r in rows:
-            lines.setdefault(" / ".join(str(r[s]) for s in series), []).append(r)
+            lines.setdefault(" / ".join(f"{(names or {})[s]} {r[s]}" if s in (names or {}) else str(r[s])
+                                        for s in series), []).append(r)
         for label, pts in lines.items():
             pts = sorted(pts, key=lambda r: float(r[x]))
             xs, ys, sd = [float(r[x]) for r in pts], [r[y] for r in pts], [r[f"{y}_std"] for r in pts]

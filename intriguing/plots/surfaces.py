@@ -6,6 +6,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from intriguing.plots.labels import wrap
+
 Panel = Tuple[str, np.ndarray, np.ndarray, np.ndarray]  # (title, xs, ys, Z[len(ys), len(xs)])
 
 
@@ -19,6 +21,12 @@ def grid_of(rows: Sequence[dict], z: str) -> Tuple[np.ndarray, np.ndarray, np.nd
     for r in rows:
         Z[yi[float(r["y"])], xi[float(r["x"])]] = float(r[z])
     return xs, ys, Z
+
+
+def fit_title(fig, title: str, fontsize: float = 10) -> None:
+    """The figure's suptitle wrapped to its width (a long one was cut off on both sides)."""
+    chars = int(fig.get_figwidth() * 72 / (0.6 * fontsize))  # about 0.6 em per character
+    fig.suptitle("\n".join(wrap(line, chars) for line in title.splitlines()), fontsize=fontsize)
 
 
 def _layout(n: int, cols: int = 0) -> Tuple[int, int]:
@@ -63,10 +71,10 @@ def contour_panels(panels: Sequence[Panel], out_path: str | Path, title: str, zl
         ax.set_aspect("equal")
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    fig.suptitle(title, fontsize=10)
+    fit_title(fig, title)
     fig.tight_layout()
     out_path = Path(out_path)
-    fig.savefig(out_path)
+    fig.savefig(out_path, bbox_inches="tight")  # a 3-D axis label sticks out of tight_layout's box
     plt.close(fig)
     return out_path
 
@@ -95,10 +103,10 @@ def surface_panels(panels: Sequence[Panel], out_path: str | Path, title: str, zl
         ax.set_ylabel("direction 2", fontsize=8)
         ax.set_zlabel(zlabel, fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.suptitle(title, fontsize=10)
+    fit_title(fig, title)
     fig.tight_layout()
     out_path = Path(out_path)
-    fig.savefig(out_path)
+    fig.savefig(out_path, bbox_inches="tight")  # a 3-D axis label sticks out of tight_layout's box
     plt.close(fig)
     return out_path
 

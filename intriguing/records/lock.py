@@ -30,7 +30,11 @@ class FolderLock:
         self.file: Optional[IO[str]] = None
 
     def acquire(self) -> None:
-        f = open(self.path, "a+")
+        try:
+            f = open(self.path, "a+")
+        except OSError as e:
+            raise UserError(f"Cannot create the lock file {self.path} ({e.strerror or e}); free space or fix the "
+                            f"folder, or choose another --out-dir.") from None
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -39,10 +43,19 @@ class FolderLock:
             f.close()
             raise UserError(f"{self.path.parent} is in use by another run ({owner}); wait for it to finish or "
                             f"choose another --out-dir.") from None
-        f.seek(0)
-        f.truncate()
-        f.write(f"pid {os.getpid()} on {socket.gethostname()}: {command_line()}")
-        f.flush()
+        try:
+            f.seek(0)
+            f.truncate()
+            f.write(f"pid {os.getpid()} on {socket.gethostname()}: {command_line()}")
+            f.flush()
+        except OSError as e:  # e.g. a full disk: no half-written lock is left behind (we hold it, so it is ours)
+            self.path.unlink(missing_ok=True)
+            try:
+                f.close()
+            except OSError:  # closing flushes the same unwritable buffer again
+                pass
+            raise UserError(f"Cannot write the lock file {self.path} ({e.strerror or e}); free space or fix the "
+                            f"folder and rerun, or choose another --out-dir.") from None
         self.file = f
 
     def release(self) -> None:

@@ -2,7 +2,9 @@
 and arrays, loaded with ``allow_pickle=False``); the prefix is ``partial`` (``partial.rankN`` under torchrun).
 
 A file in a results folder is never executed: an old ``partial.pt`` (pickle) is ignored, and a truncated or
-mismatched pair is reported and the pass starts over.
+mismatched pair is reported and the pass starts over. The JSON also holds the identity of the run it belongs to
+(configuration and data, :meth:`intriguing.records.RunDir.pass_identity`), which :func:`identity` reads alone so
+that a run of another configuration or on other data refuses the folder instead of continuing that pass.
 """
 from __future__ import annotations
 
@@ -49,8 +51,9 @@ def _join(obj: Any, arrays: Dict[str, np.ndarray]) -> Any:
     return obj
 
 
-def save(folder: Path, prefix: str, state: Any) -> None:
-    """Write ``<prefix>.npz``, then the ``<prefix>.json`` naming it (the JSON is the commit point); both atomic."""
+def save(folder: Path, prefix: str, state: Any, identity: Any = None) -> None:
+    """Write ``<prefix>.npz``, then the ``<prefix>.json`` naming it (the JSON is the commit point); both atomic.
+    ``identity``: what run the state belongs to (JSON values), read back by :func:`identity`."""
     folder, arrays = Path(folder), {}
     tree = _split(state, arrays)
     token = secrets.token_hex(8)
@@ -59,7 +62,7 @@ def save(folder: Path, prefix: str, state: Any) -> None:
         np.savez(f, __token__=np.frombuffer(token.encode(), dtype=np.uint8), **arrays)
     os.replace(tmp, folder / f"{prefix}.npz")
     tmp = folder / f"{prefix}.json.tmp"
-    tmp.write_text(json.dumps({"token": token, "state": tree}))
+    tmp.write_text(json.dumps({"token": token, "identity": identity, "state": tree}))
     os.replace(tmp, folder / f"{prefix}.json")
 
 
@@ -85,6 +88,18 @@ def load(folder: Path, prefix: str) -> Optional[Any]:
               f"the pass starts from the beginning.", file=sys.stderr)
         clear(folder, prefix)
         return None
+
+
+def identity(path: Path) -> Any:
+    """The run identity saved in a pass state's JSON, None when it has none (older versions); raises ValueError
+    when the file cannot be read (:func:`load` then reports it and the pass starts over)."""
+    try:
+        saved = json.loads(Path(path).read_text())
+    except OSError as e:
+        raise ValueError(str(e)) from None
+    if not isinstance(saved, dict):
+        raise ValueError(f"{path} holds no pass state")
+    return saved.get("identity")
 
 
 def clear(folder: Path, prefix: str) -> None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
+import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
@@ -27,9 +30,13 @@ PARTIAL = "partial.json"
 # the files named here are removed always; plots (*.png) and the paper_compat JSON only from a folder that holds a
 # manifest or records (a results folder), so a user's pictures in a folder chosen as --out-dir never go.
 RUN_FILES = (RECORDS, MANIFEST, per_image.FILE, "summary.md", "summary.tex", "per_class.csv", "summary.csv",
-             "mce.csv", "corruption_errors.csv", RECORDS + ".tmp", MANIFEST + ".tmp")
-STATE_PATTERNS = ("partial*.json", "partial*.npz", "partial*.tmp", partial.LEGACY)
+             "mce.csv", "corruption_errors.csv", "pictures.npz", RECORDS + ".tmp", MANIFEST + ".tmp")
+STATE_PATTERNS = ("partial*.json", "partial*.npz", "partial*.tmp", partial.LEGACY, "failures/*.txt")
+FAILURES = "failures"  # failures/<model>.txt: the traceback of each model that failed in the last run
 PLOT_PATTERNS = ("*.png", "paper_compat/*.json", "paper_compat/dino/*.json")
+PARTIAL_GLOB = "partial*.json"
+# configuration keys that never change results: not part of what a folder's records or pass state must match
+VOLATILE = ("models", "out_dir", "workers", "device", "batch_size", "progress")
 
 
 def read_records(path: str | Path) -> List[dict]:
@@ -68,12 +75,17 @@ class RunDir:
     A folder without records accepts any configuration (a failed or mistyped run never locks it); one with records
     refuses another configuration in one sentence naming each key that differs, unless ``overwrite``. ``follower``
     (torchrun ranks other than 0) reads the folder but never writes records or the manifest, and takes no lock.
+    An interrupted pass's state carries :attr:`pass_identity` (the configuration's identity keys and ``data``, what
+    the data set is); a run whose identity differs refuses the folder in one sentence instead of continuing it.
     """
 
     def __init__(self, out_dir: str | Path, config: Dict[str, Any], identity: Sequence[str] = (),
-                 overwrite: bool = False, follower: bool = False) -> None:
+                 overwrite: bool = False, follower: bool = False, data: Optional[Dict[str, Any]] = None) -> None:
         self.path = Path(out_dir)
         self.config, self.follower = config, follower
+        keys = identity or [k for k in config if k not in VOLATILE]
+        self.pass_identity: Dict[str, Any] = json.loads(json.dumps(
+            {"config": {k: config.get(k) for k in keys}, "data": data or {}}, default=str))
         self.lock = FolderLock(self.path)
         if follower:
             self.manifest = read_manifest(self.path)
@@ -95,25 +107,47 @@ class RunDir:
                 raise UserError(f"{self.path} holds records but its {MANIFEST} is missing or unreadable, so their "
                                 f"configuration cannot be checked; rerun with --overwrite to start fresh, or choose "
                                 f"another --out-dir.")
-            keys = identity or [k for k in config if k not in ("models", "out_dir", "workers", "device",
-                                                              "batch_size", "progress")]
+            keys = identity or [k for k in config if k not in VOLATILE]
             new = json.loads(json.dumps({k: config.get(k) for k in keys}, default=str))
             diff = [f"{k} {old.get('config', {}).get(k)!r} -> {new[k]!r}" for k in keys
                     if old.get("config", {}).get(k) != new[k]]
             if diff:
                 raise UserError(f"{self.path} holds results of another configuration ({'; '.join(diff)}); rerun with "
                                 f"--overwrite to replace them, or choose another --out-dir.")
+        self._check_pass_states()
         self.manifest: Dict[str, Any] = {
             "config": config, "versions": versions(), "git_commit": git_commit(), "seed": config.get("seed"),
             "command": command_line(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": "running",
             "skipped_images": [], "failed_models": {}, "models": {},
         }
+        for p in self.path.glob(f"{FAILURES}/*.txt"):  # the manifest below names this run's failures only
+            p.unlink()
         if old and self.records():  # a resume keeps what the earlier attempt learned
             self.manifest["skipped_images"] = old.get("skipped_images", [])
             self.manifest["models"] = old.get("models", {})
             self.manifest["resumed_from"] = old.get("started")
         self.write_manifest()
+
+    def _check_pass_states(self) -> None:
+        """Refuse an interrupted pass of another configuration or on other data (continuing it would mix its
+        counts into this run's); a state saved without an identity (older versions) is dropped with a warning."""
+        for path in sorted(self.path.glob(PARTIAL_GLOB)):
+            try:
+                saved = partial.identity(path)
+            except ValueError:  # unreadable (json.JSONDecodeError too): the engine's load says so and starts over
+                continue
+            if saved is None:
+                print(f"warning: {path} does not say which configuration it belongs to (an older version wrote it); "
+                      f"it is not resumed, the pass starts from the beginning.", file=sys.stderr)
+                partial.clear(self.path, path.name[: -len(".json")])
+                continue
+            old, new = saved if isinstance(saved, dict) else {}, self.pass_identity
+            diff = _diff(old.get("config") or {}, new["config"]) or _diff(old.get("data") or {}, new["data"])
+            if diff:
+                raise UserError(f"{self.path} holds an interrupted pass of another configuration or data "
+                                f"({'; '.join(diff)}); rerun the command that started it to resume it, rerun with "
+                                f"--overwrite to discard it, or choose another --out-dir.")
 
     def _remove_run_files(self) -> None:
         ours = (self.path / MANIFEST).is_file() or (self.path / RECORDS).is_file()
@@ -122,6 +156,22 @@ class RunDir:
                 p.unlink()
         for name in RUN_FILES:
             (self.path / name).unlink(missing_ok=True)
+
+    def keep_failure(self, label: str, error: BaseException) -> None:
+        """Keep the traceback of a model that failed as ``failures/<model>.txt``, named in the manifest's
+        ``failure_tracebacks`` (the one-line reason goes to ``failed_models``). A follower writes nothing."""
+        if self.follower:
+            return
+        safe = re.sub(r"[^\w.-]+", "_", label).strip("_") or "model"
+        name = f"{FAILURES}/{safe}.txt"
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+
+        def save() -> None:
+            (self.path / FAILURES).mkdir(exist_ok=True)
+            with open(self.path / name, "a") as f:  # a failure re-raised by the caller adds its own traceback
+                f.write(text)
+        _write(save, self.path)
+        self.write_manifest(failure_tracebacks={**self.manifest.get("failure_tracebacks", {}), label: name})
 
     def close(self) -> None:
         """Release the folder (the OS does it too when the process ends)."""
@@ -161,7 +211,7 @@ class RunDir:
         """Checkpoint a pass state (nested dicts / lists / numbers / tensors; never pickled). A torchrun follower
         writes only its own rank's state (``partial.rankN``), never the shared one."""
         if not (self.follower and prefix == "partial"):
-            partial.save(self.path, prefix, state)
+            partial.save(self.path, prefix, state, self.pass_identity)
 
     def load_partial(self, prefix: str = "partial") -> Optional[Any]:
         return partial.load(self.path, prefix)
@@ -170,6 +220,11 @@ class RunDir:
         if not (self.follower and prefix == "partial"):
             partial.clear(self.path, prefix)
 
+
+
+def _diff(old: Dict[str, Any], new: Dict[str, Any]) -> List[str]:
+    """``key old -> new`` for every key whose value differs (a key missing on one side reads as None)."""
+    return [f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
 
 
 def _make_folder(path: Path) -> None:

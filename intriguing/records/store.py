@@ -22,7 +22,8 @@ from typing import Any, Iterable, List, Set, Tuple
 RECORDS = "records.csv"
 #: measured columns (everything else identifies the record)
 METRICS = frozenset({"n", "top1_ci_low", "top1_ci_high", "nll", "brier", "ece", "ece_signed", "acc90", "unc90",
-                     "freq90", "calibration_bins", "seconds", "jaccard", "jaccard_mean_head"})
+                     "freq90", "calibration_bins", "seconds", "jaccard", "jaccard_mean_head",
+                     "real_top1", "real_n", "real_no_label", "real_not_val"})
 _TOPK = re.compile(r"top\d+")
 _warned: Set[str] = set()  # files whose damage was reported in this process (one warning each)
 

@@ -9,7 +9,7 @@ performs with NEAREST for mode-'P' images.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -19,6 +19,8 @@ from intriguing.data.decode import Unreadable, open_rgb
 from intriguing.errors import UserError
 
 DEVKIT = Path("VOCdevkit") / "VOC2012"
+#: the values a VOC class-index mask may hold: 0 background, 1-20 the classes, 255 void
+MASK_VALUES = frozenset(range(21)) | {255}
 
 
 def voc_root(data_path: str | None) -> str:
@@ -67,6 +69,13 @@ class VOCSegmentationSet(torch.utils.data.Dataset):
     def name(self, index: int) -> str:
         return Path(self.voc.images[index]).stem
 
+    def check_masks(self, indices: Sequence[int]) -> None:
+        """Decode the masks of ``indices`` (the images a command will score) and refuse one that is not class
+        indices, before anything runs."""
+        for i in indices:
+            with Image.open(self.voc.masks[i]) as m:
+                check_mask_values(self.voc.masks[i], m)
+
     def __getitem__(self, index: int) -> dict[str, Any]:
         path = self.voc.images[index]
         try:  # the toolkit's one decoder (16-bit images scaled, not clipped), not torchvision's convert("RGB")
@@ -75,6 +84,7 @@ class VOCSegmentationSet(torch.utils.data.Dataset):
             raise UserError(f"VOC image {e}; restore it or remove {Path(path).stem} from the split.") from None
         with Image.open(self.voc.masks[index]) as m:
             target = m.copy()  # 'P' (or 'L'): class indices, checked by check_pairs
+        check_mask_values(self.voc.masks[index], target)  # library use; the commands check up front
         s = self.size
         image = torch.from_numpy(np.asarray(img.resize((s, s), Image.BILINEAR), dtype=np.uint8).copy())
         if self.paper_compat:
@@ -98,6 +108,18 @@ def check_pairs(images: list, masks: list) -> None:
         if msize != isize:
             raise UserError(f"VOC mask {mask_path} is {msize[0]}x{msize[1]} but its image is {isize[0]}x{isize[1]}; "
                             f"a mask must match its image.")
+
+
+def check_mask_values(path: str, mask: Image.Image) -> None:
+    """A palette mask converted to greyscale (values such as 38 or 220) would be scored as if those were classes:
+    one sentence naming the file instead."""
+    counts = mask.histogram()[:256]  # 'P' / 'L': one bin per value
+    bad = [v for v, n in enumerate(counts) if n and v not in MASK_VALUES]
+    if bad:
+        shown = ", ".join(map(str, bad[:5])) + (", ..." if len(bad) > 5 else "")
+        raise UserError(f"VOC mask {path} holds the value(s) {shown}, which are not class indices (0 = background, "
+                        f"1-20 classes, 255 = void); it is probably a converted colour mask: restore the original "
+                        f"palette PNG or remove {Path(path).stem} from the split.")
 
 
 def _header(path: str, what: str) -> tuple:

@@ -9,13 +9,14 @@ EfficientNet-Lite0 with packaged ImageNet weights.
 """
 from __future__ import annotations
 
-from intriguing.zoo import cifar_resnet, efficientnet_lite, paper, t2t_vit
+from intriguing.zoo import cifar_resnet, efficientnet_lite, paper, reference, t2t_vit
 from intriguing.zoo.loader import all_names, load_model, parse_spec, resolve_model_specs
 from intriguing.zoo.bundle import ZOO, ModelBundle, ZooEntry
 
 paper.register()
 t2t_vit.register()
 efficientnet_lite.register()
+reference.register()
 for _entry in cifar_resnet.zoo_entries():
     ZOO.register(_entry.name, _entry)
 

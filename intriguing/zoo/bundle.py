@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
 from torch import nn
@@ -36,11 +36,29 @@ class ZooEntry:
 ZOO: Registry[ZooEntry] = Registry("model")
 
 
+# (real path, size, mtime in ns, inode) -> sha256 of the whole file: a checkpoint is hashed once per process (a
+# notebook calling intriguing.run again, several bundles of one file), and again as soon as it is rewritten
+_HASHES: Dict[Tuple[str, int, int, int], str] = {}
+
+
+def file_sha256(path: str) -> str:
+    """The sha256 of the whole file (hex), cached by (path, size, mtime, inode)."""
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 24), b""):
+                h.update(chunk)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
+
+
 def file_identity(path: str) -> str:
-    """name:size:sha256 of the first MiB (cheap for multi-GB checkpoints, and changes when the file does)."""
-    with open(path, "rb") as f:
-        head = hashlib.sha256(f.read(1 << 20)).hexdigest()[:16]
-    return f"{os.path.basename(path)}:{os.path.getsize(path)}:{head}"
+    """name:size:sha256 of the whole file (its first 16 hex digits): weights rewritten in place (a fine-tuned head
+    past the first MiB, same size) are other weights. A file of at most 1 MiB keeps the identity that older
+    versions (which hashed the first MiB only) recorded."""
+    return f"{os.path.basename(path)}:{os.path.getsize(path)}:{file_sha256(path)[:16]}"
 
 
 def is_tnt(model: nn.Module) -> bool:
@@ -62,12 +80,19 @@ class ModelBundle:
 
     @property
     def weights_id(self) -> str:
-        """Which weights these are: a checkpoint file by name, size and a hash of its first MiB; otherwise the
+        """Which weights these are: a checkpoint file by name, size and a hash of the whole file; otherwise the
         source (hub id, URL, package, random init). Records are keyed by it, so other weights under the same
         model name are never mistaken for results already computed."""
         if "weights_id" not in self.extras:
             self.extras["weights_id"] = file_identity(self.source) if os.path.isfile(self.source) else self.source
         return self.extras["weights_id"]
+
+    @property
+    def label(self) -> str:
+        """What this run calls the model in failures, the manifest and the files of its own: its name, or
+        ``name [A.pth]`` when the same command also evaluates other weights under that name (set by the runner,
+        :func:`intriguing.records.labels.model_labels`)."""
+        return str(self.extras.get("label", self.name))
 
     @property
     def input_size(self) -> Tuple[int, int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import re
 import socket
 from pathlib import Path
@@ -91,6 +90,17 @@ def unwrap(sd: object) -> object:
     return sd
 
 
+def refused_object(e: BaseException) -> Optional[str]:
+    """What torch's ``weights_only`` loader refused to load — the object's import path (``posix.system``), or "a
+    Python object" when torch does not name it — or None when ``e`` is no such refusal. Torch's own text advises
+    ``weights_only=False`` (running the file's code), which this toolkit never does, so it is never shown."""
+    text = str(e)
+    found = re.search(r"(?:Unsupported global: GLOBAL|unsupported GLOBAL)\s+([\w.]+)", text)
+    if found:
+        return found.group(1)
+    return "a Python object" if "Weights only load failed" in text else None
+
+
 def refuse_non_checkpoint(path: Path) -> None:
     """One sentence for a file that is no torch.save output at all (torch's own error is a bare ``KeyError``):
     torch.save writes a zip archive; older torch a pickle or, before 0.1.10, a tar archive."""
@@ -120,16 +130,14 @@ def load_state_dict(path: str | Path) -> dict:
             # weights; a Namespace only sets attributes, so it is allowed, and nothing else beyond torch's defaults
             with torch.serialization.safe_globals([argparse.Namespace]):
                 sd = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        refused = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
-        if refused:  # torch's own text advises weights_only=False, which this toolkit never does
-            raise UserError(f"Checkpoint {path} holds a Python object that cannot be loaded safely "
-                            f"({refused.group(1)}; checkpoints load with weights_only=True only): save the weights "
-                            f"alone, torch.save(model.state_dict(), path), and pass that file.") from None
-        raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {first_paragraph(e)}") from None
     except UserError:
         raise
-    except Exception as e:  # corrupt or truncated
+    except Exception as e:  # a pickled object (refused, never run), or a corrupt or truncated file
+        refused = refused_object(e)
+        if refused:
+            raise UserError(f"Checkpoint {path} holds a Python object that is never loaded ({refused}; checkpoints "
+                            f"load with weights_only=True only): save the weights alone, "
+                            f"torch.save(model.state_dict(), path), and pass that file.") from None
         raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {first_paragraph(e)}") from None
     sd = unwrap(sd)
     if not isinstance(sd, dict) or not sd:

@@ -10,7 +10,8 @@ perturbation's norms: L-inf in 1/255 units, L2 in [0, 1]-pixel units).
 Transfer: the adversarial image crafted on the source's own view (its resize / crop) is what the target sees.
 When the two models take different input sizes, the source's clean and adversarial images are resized to the
 target's input size (bilinear, antialiased) and the record's ``view`` says so; ``clean_top1`` is measured on the
-same resized clean images, so the drop is due to the perturbation only.
+same resized clean images, so the drop is due to the perturbation only. ``own_clean_top1`` is the target's clean
+top-1 on its own view (its own resize / crop), which can differ from ``clean_top1`` on the source's view.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from intriguing.attacks.library import autoattack, fgsm
 from intriguing.distributed import gather
 from intriguing.engine.core import EngineOptions, Sweep, run_sweep
 from intriguing.experiments.adversarial.config import ATTACKS, Config
+from intriguing.experiments.adversarial.report import read_pictures
 from intriguing.seeding import derive_seed
 from intriguing.zoo import ModelBundle
 
@@ -75,7 +77,7 @@ def fit(x: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
 class AdversarialSweep(Sweep):
     def __init__(self, config: Config, bundles: Sequence[ModelBundle], device: torch.device) -> None:
         self.c = config
-        self.sources = {b.name: b for b in bundles} if config.transfer else {}
+        self.sources = {b.label: b for b in bundles} if config.transfer else {}
         self.device = device
         self.cache: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
         self.pictures: Dict[str, Dict[str, list]] = {}
@@ -106,7 +108,7 @@ class AdversarialSweep(Sweep):
 
     def crafted(self, source: ModelBundle, x: torch.Tensor, cond: dict) -> Tuple[torch.Tensor, torch.Tensor]:
         """(clean, adversarial) images of ``source`` for ``cond`` on this batch, crafted once."""
-        key = (source.name, tuple(sorted((k, v) for k, v in cond.items() if k not in ("source", "view"))))
+        key = (source.label, tuple(sorted((k, v) for k, v in cond.items() if k not in ("source", "view"))))
         if key not in self.cache:
             labels = self.batch.labels.to(x.device)
             self.cache[key] = (x, craft(self.c, source, x, labels, self.batch.indices, cond))
@@ -118,21 +120,27 @@ class AdversarialSweep(Sweep):
     def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[tuple]:
         labels = batch.labels.to(x01.device)
         clean_logits: Dict[str, torch.Tensor] = {}
+        own_ok = None  # the target's clean top-1 on its own view, scored once per batch
         for cond in self.conditions(bundle):
             source = self.sources[cond["source"]] if self.c.transfer else bundle
             xs = x01 if source is bundle else self.source_view(source)
             x, adv = self.crafted(source, xs, cond)
             x, adv = fit(x, bundle.input_size), fit(adv, bundle.input_size)
-            if source.name not in clean_logits:  # the clean images of this view, scored once
-                clean_logits[source.name] = bundle(x).float()
-            clean_ok = clean_logits[source.name].argmax(1) == labels
+            if source.label not in clean_logits:  # the clean images of this view, scored once
+                clean_logits[source.label] = bundle(x).float()
+            clean_ok = clean_logits[source.label].argmax(1) == labels
+            if own_ok is None and self.c.transfer:
+                own_ok = clean_ok if source is bundle else bundle(x01).float().argmax(1) == labels
             logits = bundle(adv)
             fooled = logits.float().argmax(1) != labels
             linf, l2 = perturbation_norms(adv, x)
             if source is bundle and cond == self.picture_cond_for(cond):
                 self.stash(bundle, x, adv, labels, logits, batch.indices)
-            yield cond, logits, {"clean_top1": clean_ok.float() * 100, "success": fooled[clean_ok].float() * 100,
-                                 "linf_255": linf * 255, "l2": l2}
+            extras = {"clean_top1": clean_ok.float() * 100, "success": fooled[clean_ok].float() * 100,
+                      "linf_255": linf * 255, "l2": l2}
+            if own_ok is not None:  # --transfer: the target's own clean accuracy beside the source view's
+                extras["own_clean_top1"] = own_ok.float() * 100
+            yield cond, logits, extras
 
     def picture_cond_for(self, cond: dict) -> Optional[dict]:
         if self.picture_cond is None:
@@ -143,7 +151,7 @@ class AdversarialSweep(Sweep):
         keep = indices < self.c.pictures
         if not bool(keep.any()):
             return
-        d = self.pictures.setdefault(bundle.name, {"x": [], "adv": [], "label": [], "pred": [], "index": []})
+        d = self.pictures.setdefault(bundle.label, {"x": [], "adv": [], "label": [], "pred": [], "index": []})
         d["x"].append(x[keep].cpu())
         d["adv"].append(adv[keep].cpu())
         d["label"].append(labels[keep].cpu())
@@ -154,7 +162,7 @@ class AdversarialSweep(Sweep):
         """The stashed images and adversarial images as uint8 (x) / float16 (delta) arrays, for the report."""
         if not self.pictures:
             return
-        arrays = dict(np.load(path)) if path.exists() else {}
+        arrays = read_pictures(path)
         for name, d in self.pictures.items():
             x, adv = torch.cat(d["x"]), torch.cat(d["adv"])
             arrays[f"{name}|x"] = (x * 255).round().to(torch.uint8).numpy()
@@ -177,6 +185,7 @@ class AdversarialSweep(Sweep):
 def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions):
     sweep = AdversarialSweep(config, bundles, opts.device)
     path = Path(run_dir.path) / PICTURES
+    read_pictures(path)  # a damaged file is one sentence now, not after the attacks
     try:
         result = run_sweep(sweep, bundles, images, run_dir, opts)
     except BaseException:

@@ -22,8 +22,24 @@ class Config:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        self.corruptions = parse_corruptions(",".join(map(str, self.corruptions)))
+        items = [s.strip() for item in self.corruptions for s in str(item).split(",") if s.strip()]
+        if not items:
+            raise UserError("No corruptions selected; pass --corruptions all or a list of names.")
+        self.corruptions = _once("--corruptions", [c for item in items for c in parse_corruptions(item)])
         try:
-            self.severities = parse_severities(",".join(map(str, self.severities)))
+            parts = [s.strip() for item in self.severities for s in str(item).split(",") if s.strip()]
+            self.severities = _once("--severities", [v for part in parts for v in parse_severities(part)])
         except ValueError:  # 'high' or '1-x': not integers
             raise UserError(f"--severities must be integers 1-5 or ranges like 1-5; got {' '.join(map(str, self.severities))!r}.") from None
+        if not self.severities:
+            raise UserError("--severities needs at least one of 1-5.")
+
+
+def _once(flag: str, values: list) -> tuple:
+    """Groups and ranges expanded (``all noise``, ``1-5 3``): a corruption or severity named twice would be scored
+    twice, so it is refused like a repeated value of any list option."""
+    repeated = [v for i, v in enumerate(values) if v in values[:i]]
+    if repeated:
+        raise UserError(f"{flag} lists {repeated[0]} more than once (a group or range and a name overlap, or a name "
+                        f"is repeated); give each value once.")
+    return tuple(values)

@@ -121,7 +121,7 @@ def _run_prerendered(config: Config, bundles, images, run_dir, opts: EngineOptio
     records, failed = run_sweep(_FixedCondition(_clean_condition()), bundles, images, run_dir, opts)
     sets = [(c, s) for c in config.corruptions for s in config.severities]
     for c, s in sets:
-        live = [b for b in bundles if b.name not in failed]
+        live = [b for b in bundles if b.label not in failed]
         cond = {"corruption": c, "category": CATEGORY[c], "severity": s, "run": 0}
         if layout == "imagenet-c":
             folder = imagenet_c_folders(config.corrupted_path, [c], [s])[0][2]

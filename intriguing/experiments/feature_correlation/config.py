@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Tuple
 
-from intriguing.errors import UserError
-from intriguing.options import option
+from intriguing.options import check_declared, option
 
 DEFAULT_RATIOS = (0.25, 0.5, 0.75)
 
@@ -13,12 +12,10 @@ DEFAULT_RATIOS = (0.25, 0.5, 0.75)
 @dataclass
 class Config:
     ratios: Tuple[float, ...] = option(DEFAULT_RATIOS, "random PatchDrop ratios of the occluded image (0 = the "
-                                                       "clean image again: correlation 1)")
+                                                       "clean image again: correlation 1)", within="[0, 1]")
     # filled from the common options
     runs: int = 1
     seed: int = 0
 
     def __post_init__(self) -> None:
-        bad = [r for r in self.ratios if not 0.0 <= r <= 1.0]
-        if bad:
-            raise UserError(f"--ratios must lie in [0, 1]; got {bad}.")
+        check_declared(self)

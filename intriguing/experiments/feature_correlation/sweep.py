@@ -155,7 +155,7 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     text += "\n\n" + paper_table(records)
     if plot and records:
         path = panel_plot(records, "feature", "depth", "corr", ["model", "ratio"], f"{out_dir}/feature_correlation.png",
-                          titles=TITLES, xlabel="normalised depth (block / blocks)",
+                          titles=TITLES, xlabel="normalised depth (block / blocks)", names={"ratio": "fraction dropped"},
                           ylabel="Pearson r, clean vs. occluded features", ylim=(min(0.0, min(
                               float(r["corr"]) for r in records)), 1.02),
                           title=f"Clean-vs-occluded feature correlation (random PatchDrop)\n"

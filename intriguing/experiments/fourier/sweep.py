@@ -18,7 +18,7 @@ import torch
 
 from intriguing.features.blocks import BlockFeatures, block_specs, normalized_depths
 from intriguing.engine.accumulate import Key, Reduction
-from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.engine.core import EngineOptions, Sweep, model_failed, run_sweep
 from intriguing.errors import UserError
 from intriguing.features.spectral import SpectrumAccumulator
 from intriguing.experiments.fourier.report import report  # noqa: F401  (the module's report)
@@ -88,7 +88,7 @@ def run(config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[List[dic
             block_specs(b.model)
             usable.append(b)
         except UserError as e:
-            failed[b.name] = str(e)
+            model_failed(failed, b, e, run_dir)
     if not usable:
         return [], failed
     rows, more = run_sweep(FourierSweep(config.paper_compat), usable, images, run_dir, opts)

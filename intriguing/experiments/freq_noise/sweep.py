@@ -81,10 +81,10 @@ def _noise(records: List[dict]) -> str:
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
     out_dir = Path(out_dir)
     noisy = with_drops(records)
-    metrics = [m for m in ("top1", "top1_drop", "nll", "ece") if noisy and m in noisy[0]]
-    clean_rows = summarize([r for r in records if r["condition"] == "clean"], ["model"],
-                           [m for m in ("top1", "nll", "ece") if m in records[0]])
-    text = "clean:\n" + format_table(clean_rows, ["model"], [m for m in ("top1", "nll", "ece") if m in records[0]])
+    metrics = [m for m in ("top1", "real_top1", "top1_drop", "nll", "ece") if noisy and m in noisy[0]]
+    clean_metrics = [m for m in ("top1", "real_top1", "nll", "ece") if m in records[0]]
+    clean_rows = summarize([r for r in records if r["condition"] == "clean"], ["model"], clean_metrics)
+    text = "clean:\n" + format_table(clean_rows, ["model"], clean_metrics)
     rows = summarize(noisy, ["model", "freq"], metrics)
     text += "\n\nband-limited noise (freq in units of pi):\n" + format_table(rows, ["model", "freq", "runs"], metrics)
     if plot and noisy:

@@ -16,14 +16,14 @@ import time
 from typing import Dict, List, Sequence, Set, Tuple
 
 import torch
-from tqdm.auto import tqdm
 
 from intriguing.curvature import batches as fixed
 from intriguing.curvature.eigen import hutchinson_trace, power_iteration, slq, top_eigenvalues
 from intriguing.curvature.hessian import LossHessian, trainable
 from intriguing.curvature.ranks import exchange, rounds
 from intriguing.distributed import Context, broadcast
-from intriguing.engine.core import MODEL_ERRORS, EngineOptions, describe_failure
+from intriguing.engine.core import MODEL_ERRORS, EngineOptions, model_failed
+from intriguing.engine.progress import bar as progress_bar
 from intriguing.experiments.hessian.config import Config
 from intriguing.seeding import generator
 from intriguing.zoo import ModelBundle
@@ -55,6 +55,47 @@ class ModelSpectra:
         self.done, self.emit, self.ctx = done, emit, ctx
         self.n = sum(p.numel() for p in params)
         self.images = sum(int(y.numel()) for _, y in data)
+        self.bar = None  # a progress bar counting mini-batch Hessian-vector products (see :meth:`budget`)
+
+    def budget(self) -> int:
+        """Mini-batch Hessian-vector products the measures still to do take at most: the progress bar's total
+        (a product over the whole batch set counts once per batch; a solver that converges early takes fewer)."""
+        c, nb, total = self.c, len(self.data), 0
+        for m in c.measures:
+            if m == "top-k" and self._todo("eigenvalue", c.top_k):
+                total += nb * self._top_k_products()
+            elif m == "trace" and self._todo("trace", 1):
+                total += nb * c.trace_samples
+            elif m == "density":
+                total += nb * c.lanczos_steps * sum(_key(self.b.name, self.b.weights_id, self.cond, "slq", v)
+                                                    not in self.done for v in range(c.slq_vectors))
+            elif m == "spectrum":
+                total += c.power_iters * sum(_key(self.b.name, self.b.weights_id, self.cond, "max_eigenvalue", j)
+                                             not in self.done for j in range(len(self.data)))
+        return total
+
+    def _top_k_products(self) -> int:
+        """Products over the batch set top-k takes at most: Lanczos steps, or power iterations per eigenvalue."""
+        c = self.c
+        return max(c.lanczos_steps, c.top_k) if c.method == "lanczos" else c.top_k * c.power_iters
+
+    def _counted(self, op: LossHessian, budget: int):
+        """``op`` as the solvers' matvec, each product ticked on the bar; ``settle()`` then takes what the solver
+        did not use off the bar's total (so the ETA stays right when it converges early)."""
+        bar, per, used = self.bar, len(op.batches), [0]
+
+        def matvec(v: torch.Tensor) -> torch.Tensor:
+            out = op.matvec(v)
+            used[0] += per
+            if bar is not None:
+                bar.update(per)
+            return out
+
+        def settle() -> None:
+            if bar is not None:
+                bar.total += used[0] - budget
+                bar.refresh()
+        return matvec, settle
 
     def _row(self, measure: str, index: int, value: float, op: LossHessian, t0: float, **extra) -> dict:
         return {"model": self.b.name, "weights": self.b.weights_id, "condition": self.cond, "measure": measure, "index": index, "value": value,
@@ -74,22 +115,24 @@ class ModelSpectra:
             return
         t0, op = time.perf_counter(), self._operator(self.data)
         steps = self.c.lanczos_steps if self.c.method == "lanczos" else self.c.power_iters
-        vals = top_eigenvalues(op, self.n, self.c.top_k, self.c.method, steps, self.c.tol,
+        matvec, settle = self._counted(op, len(self.data) * self._top_k_products())
+        vals = top_eigenvalues(matvec, self.n, self.c.top_k, self.c.method, steps, self.c.tol,
                                generator(self.c.seed, "hessian-top-k"), op.device, op.dtype)
+        settle()
         self.emit([self._row("eigenvalue", i, v, op, t0, method=self.c.method, images=self.images)
                    for i, v in enumerate(vals)])
 
-    def spectrum(self, progress: bool) -> None:
+    def spectrum(self) -> None:
         """Park & Kim's figure: the dominant eigenvalue (power iteration, as PyHessian) of each mini-batch."""
         todo = [j for j in range(len(self.data))
                 if _key(self.b.name, self.b.weights_id, self.cond, "max_eigenvalue", j) not in self.done]
-        bar = tqdm(total=len(todo), disable=not progress or not self.ctx.is_main, desc=f"{self.b.name} spectrum",
-                   unit="batch")
         for chunk, mine in rounds(todo, self.ctx):  # one batch per rank per round
             rows = exchange(lambda: None if mine is None else self._max_eigenvalue(mine), MODEL_ERRORS, self.ctx)
             self.emit(rows[:len(chunk)])
-            bar.update(len(chunk))
-        bar.close()
+            if self.bar is not None:  # every rank's batches of the round, with the iterations each took
+                used = sum(int(r["iterations"]) for r in rows[:len(chunk)])
+                self.bar.total += used - len(chunk) * self.c.power_iters
+                self.bar.update(used)
 
     def _max_eigenvalue(self, j: int) -> dict:
         batch = self.data[j]
@@ -104,8 +147,10 @@ class ModelSpectra:
         if not self._todo("trace", 1):
             return
         t0, op = time.perf_counter(), self._operator(self.data)
-        res = hutchinson_trace(op, self.n, self.c.trace_samples, generator(self.c.seed, "hessian-trace"),
+        matvec, settle = self._counted(op, len(self.data) * self.c.trace_samples)
+        res = hutchinson_trace(matvec, self.n, self.c.trace_samples, generator(self.c.seed, "hessian-trace"),
                                op.device, op.dtype)
+        settle()
         self.emit([self._row("trace", 0, res.trace, op, t0, stderr=res.stderr, samples=len(res.samples),
                              images=self.images)])
 
@@ -117,9 +162,11 @@ class ModelSpectra:
             if _key(self.b.name, self.b.weights_id, self.cond, "slq", v) in self.done:
                 continue
             t0 = time.perf_counter()
+            matvec, settle = self._counted(op, len(self.data) * self.c.lanczos_steps)
             # one generator per vector: a resumed run draws the same start vectors
-            (nodes, weights), = slq(op, self.n, self.c.lanczos_steps, 1, generator(self.c.seed, "hessian-slq", v),
+            (nodes, weights), = slq(matvec, self.n, self.c.lanczos_steps, 1, generator(self.c.seed, "hessian-slq", v),
                                     op.device, op.dtype)
+            settle()
             self.emit([self._row("slq", v, float(t), op, t0, weight=float(w), node=j, images=self.images)
                        for j, (t, w) in enumerate(zip(nodes.tolist(), weights.tolist()))])
 
@@ -153,14 +200,18 @@ def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: E
             for cond in config.data:
                 data = fixed.tensors(decoded, b.geometry, cond, config.seed, opts.device)
                 ms = ModelSpectra(config, b, params, data, cond, done, emit, opts.dist)
-                for measure in config.measures:
-                    if measure == "spectrum":
-                        ms.spectrum(opts.progress)
-                    else:
-                        {"top-k": ms.top_k, "trace": ms.trace, "density": ms.density}[measure]()
+                # counted in mini-batch Hessian-vector products, with an ETA: a measure can take minutes
+                ms.bar = progress_bar(ms.budget(), f"{b.name} {cond}", "HVP", opts.progress and opts.dist.is_main)
+                try:
+                    for measure in config.measures:
+                        if measure == "spectrum":
+                            ms.spectrum()
+                        else:
+                            {"top-k": ms.top_k, "trace": ms.trace, "density": ms.density}[measure]()
+                finally:
+                    ms.bar.close()
         except MODEL_ERRORS as e:  # one broken model must not sink the others
-            failed[b.name] = describe_failure(e)
-            tqdm.write(f"model {b.name} failed and is skipped: {failed[b.name]}")
+            model_failed(failed, b, e, run_dir)
         finally:
             for p in params:
                 p.requires_grad_(False)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from intriguing.errors import UserError
-from intriguing.options import option
+from intriguing.options import check_declared, option
 
 from intriguing.curvature.choices import DATA_CONDITIONS, IGNORES, L2_KINDS, NORMS
 PAPER_EXCLUDE = ("pos_embed", "relative_position")  # Park & Kim's notebook holds these fixed
@@ -14,12 +14,14 @@ PAPER_EXCLUDE = ("pos_embed", "relative_position")  # Park & Kim's notebook hold
 @dataclass
 class Config:
     dims: int = option(2, "1: loss along one random direction; 2: on the plane of two", choices=(1, 2))
-    points: int = option(21, "grid points per axis (odd: the trained weights are a grid point)")
-    span: float = option(1.0, "the grid runs over [-span, span] in units of the filter-normalised direction")
-    batches: int = option(4, "mini-batches (of --batch-size images) in the fixed, seeded evaluation set")
+    points: int = option(21, "grid points per axis (odd: the trained weights are a grid point)", within="[1, inf)")
+    span: float = option(1.0, "the grid runs over [-span, span] in units of the filter-normalised direction",
+                         within="(0, inf)")
+    batches: int = option(4, "mini-batches (of --batch-size images) in the fixed, seeded evaluation set",
+                          within="[1, inf)")
     data: Tuple[str, ...] = option(DATA_CONDITIONS, "data conditions: augmented (seeded crop + flip, Park & Kim's "
                                                     "protocol) and/or clean", choices=DATA_CONDITIONS)
-    weight_decay: float = option(5e-4, "weight of the L2 term added to the NLL (0: NLL only)")
+    weight_decay: float = option(5e-4, "weight of the L2 term added to the NLL (0: NLL only)", within="[0, inf)")
     l2: str = option("squared", "squared: (wd/2)*||theta||^2; paper: wd*sum of per-tensor norms (Park & Kim)",
                      choices=L2_KINDS)
     ignore: str = option("biasbn", "1-D parameters (biases, norm layers): biasbn = zero direction (Li et al.'s "
@@ -32,14 +34,7 @@ class Config:
     paper_compat: bool = False
 
     def __post_init__(self) -> None:
-        if self.points < 1:
-            raise UserError(f"--points must be at least 1; got {self.points}.")
-        if not self.span > 0:
-            raise UserError(f"--span must be positive; got {self.span}.")
-        if self.batches < 1:
-            raise UserError(f"--batches must be at least 1; got {self.batches}.")
-        if self.weight_decay < 0:
-            raise UserError(f"--weight-decay must be >= 0; got {self.weight_decay}.")
+        check_declared(self)
         if not self.data:
             raise UserError("--data needs at least one of augmented, clean.")
         if self.paper_compat:  # Park & Kim's ops/loss_landscapes.py and losslandscape.ipynb

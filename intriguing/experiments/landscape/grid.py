@@ -3,7 +3,7 @@
 This is not a per-image classification sweep (each grid point is a full pass over a small fixed batch
 set, with the weights moved between points), so it drives its own loop over grid points instead of
 the engine's; it keeps the run-folder conventions: records appended and flushed as they are made
-(a rerun skips recorded points), per-model failure isolation with the engine's ``describe_failure``.
+(a rerun skips recorded points), per-model failure isolation with the engine's ``model_failed``.
 
 Under torchrun the grid points are dealt out round-robin (:mod:`intriguing.curvature.ranks`): in each round
 every rank evaluates one point, rank 0 gathers the round and appends its rows in grid order, so the records
@@ -22,7 +22,7 @@ from intriguing.curvature.directions import grid_coords, random_direction, set_p
 from intriguing.curvature.objective import evaluate_nll, l2_norms
 from intriguing.curvature.ranks import exchange, rounds
 from intriguing.distributed import Context, broadcast
-from intriguing.engine.core import MODEL_ERRORS, EngineOptions, describe_failure
+from intriguing.engine.core import MODEL_ERRORS, EngineOptions, model_failed
 from intriguing.experiments.landscape.config import Config
 from intriguing.seeding import generator
 from intriguing.zoo import ModelBundle
@@ -113,6 +113,5 @@ def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: E
             data = {c: fixed.tensors(decoded, b.geometry, c, config.seed, opts.device) for c in config.data}
             new += landscape(config, b, data, done, run_dir, opts.progress, opts.dist)
         except MODEL_ERRORS as e:  # one broken model must not sink the others
-            failed[b.name] = describe_failure(e)
-            tqdm.write(f"model {b.name} failed and is skipped: {failed[b.name]}")
+            model_failed(failed, b, e, run_dir)
     return new, failed

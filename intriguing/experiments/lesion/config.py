@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from intriguing.errors import UserError
-from intriguing.options import option
+from intriguing.options import check_declared, option
 from intriguing.perturb.lesion import MODES
 
 PAPER_FRACTIONS = (0.25, 0.5, 0.75)
@@ -15,11 +15,13 @@ PAPER_BLOCKS = (0, 2, 4, 8, 10)  # the original's DeiT-T run: evaluate.py --lesi
 @dataclass
 class Config:
     fractions: Tuple[float, ...] = option(PAPER_FRACTIONS, "fractions of patch tokens / feature-map positions "
-                                                           "dropped (0 = the clean forward)")
+                                                           "dropped (0 = the clean forward)", within="[0, 1]")
     blocks: Tuple[int, ...] = option(PAPER_BLOCKS, "ViTs: 0-based blocks whose input tokens are dropped "
-                                                   "(blocks beyond a model's depth are skipped, with a note)")
+                                                   "(blocks beyond a model's depth are skipped, with a note)",
+                                   within="[0, inf)")
     stages: Tuple[int, ...] = option((), "CNNs: 1-based stages (timm feature_info) whose output positions are "
-                                         "zeroed; default every stage (a ResNet: 1..5, as the original)")
+                                         "zeroed; default every stage (a ResNet: 1..5, as the original)",
+                                   within="[1, inf)")
     lesion_mode: str = option("remove", "ViTs: remove the dropped tokens or zero them (CNNs always zero)",
                               choices=MODES)
     # filled from the common options
@@ -28,13 +30,7 @@ class Config:
     paper_compat: bool = False
 
     def __post_init__(self) -> None:
-        bad = [f for f in self.fractions if not 0.0 <= f <= 1.0]
-        if bad:
-            raise UserError(f"--fractions must lie in [0, 1]; got {bad}.")
-        if any(b < 0 for b in self.blocks):
-            raise UserError(f"--blocks are 0-based block indices; got {list(self.blocks)}.")
-        if any(s < 1 for s in self.stages):
-            raise UserError(f"--stages are 1-based stage numbers (1 = the stem's output); got {list(self.stages)}.")
+        check_declared(self)
         if self.lesion_mode not in MODES:
             raise UserError(f"--lesion-mode must be one of {', '.join(MODES)}; got {self.lesion_mode!r}.")
         if self.paper_compat:  # the original zeroed tokens (deit.py: features[:, row, :] = 0.0)

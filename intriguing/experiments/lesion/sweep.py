@@ -106,13 +106,14 @@ XLABELS = {"block": "ViT block K (patch tokens entering it dropped)",
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
     """Table (mean ± std over runs) and accuracy vs block / stage, one line per model and fraction."""
     keys = ["model", "unit", "block", "fraction", "lesion_mode"]
-    metrics = [m for m in ("top1", "top5", "dropped", "ece", "nll") if any(m in r for r in records)]
+    metrics = [m for m in ("top1", "real_top1", "top5", "dropped", "ece", "nll") if any(m in r for r in records)]
     text = format_table(summarize(records, keys, metrics), keys + ["runs"], metrics)
     if plot and records:
         modes = sorted({str(r["lesion_mode"]) for r in records if r["unit"] == "block"})
         what = describe_data(records, out_dir, f"ViT tokens {'/'.join(modes)}d" if modes else "")
         path = panel_plot(records, "unit", "block", "top1", ["model", "fraction"], Path(out_dir) / "lesion.png",
                           xlabels=XLABELS, titles={"block": "ViTs", "stage": "CNNs"}, ylabel="top-1 accuracy (%)", ylim=(0, 100),
+                          names={"fraction": "fraction"},
                           title=f"Feature-drop lesion\n{what}")
         text += f"\nplot: {path}"
         # the diagrams' top row is each model's clean forward (fraction 0) when the run has one

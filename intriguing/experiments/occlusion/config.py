@@ -6,7 +6,8 @@ from typing import Optional, Tuple
 
 from intriguing.errors import UserError
 from intriguing.experiments.occlusion.saliency_drop import PAPER_LEVELS, SALIENCY_DROPS, SaliencyOptions
-from intriguing.options import option
+from intriguing.options import check_declared, option
+from intriguing.perturb.grid import parse_grid
 
 DROPS = ("random", "random-offset") + SALIENCY_DROPS
 DEFAULT_RATIOS = tuple(round(0.1 * i, 1) for i in range(10))
@@ -14,7 +15,7 @@ DEFAULT_RATIOS = tuple(round(0.1 * i, 1) for i in range(10))
 
 @dataclass
 class Config:
-    ratios: Tuple[float, ...] = option(DEFAULT_RATIOS, "fractions of cells to drop")
+    ratios: Tuple[float, ...] = option(DEFAULT_RATIOS, "fractions of cells to drop", within="[0, 1]")
     drop: Tuple[str, ...] = option(("random",), f"conditions: {', '.join(DROPS)}", choices=DROPS)
     grid: Optional[str] = option(None, "HxW cell grid (default: the model's patch grid, CNNs 16-px cells, "
                                        "at least 8x8 cells on small inputs; 224x224 = pixel drop)")
@@ -22,7 +23,8 @@ class Config:
     fill: str = option("black", "black | mean | a value in [0, 1] for dropped pixels")
     mask_per_batch: bool = option(False, "one mask for the whole batch (the original's quirk)")
     stack_conditions: int = option(1, "evaluate up to N pixel-drop conditions in one forward pass (N x --batch-size "
-                                      "images): fills a GPU with a small model; results equal up to float rounding")
+                                      "images): fills a GPU with a small model; results equal up to float rounding",
+                                   within="[1, inf)")
     saliency: SaliencyOptions = option(SaliencyOptions(), "salient / non-salient drop", cli=False)
     # filled from the common options
     runs: int = 1
@@ -30,9 +32,9 @@ class Config:
     paper_compat: bool = False
 
     def __post_init__(self) -> None:
-        bad = [r for r in self.ratios if not 0.0 <= r <= 1.0]
-        if bad:
-            raise UserError(f"Drop ratios must lie in [0, 1]; got {bad}.")
+        check_declared(self)
+        if self.grid:
+            parse_grid(self.grid)  # '7y9' or '0x0' is one sentence now, not a failed model later
         unknown = [d for d in self.drop if d not in DROPS]
         if unknown:
             raise UserError(f"Unknown --drop {unknown[0]!r}; choose from {', '.join(DROPS)}.")
@@ -43,8 +45,6 @@ class Config:
                 raise UserError(f"--fill must be black, mean or a number in [0, 1]; got {self.fill!r}.") from None
             if not 0.0 <= value <= 1.0:
                 raise UserError(f"--fill must be black, mean or a number in [0, 1]; got {self.fill!r}.")
-        if self.stack_conditions < 1:
-            raise UserError(f"--stack-conditions must be at least 1; got {self.stack_conditions}.")
         if self.paper_compat:
             self.mask_per_batch = True
             if self.uses_saliency:

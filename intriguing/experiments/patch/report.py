@@ -13,7 +13,7 @@ from intriguing.records import format_table, summarize
 
 
 def _metrics(records: Sequence[dict]) -> List[str]:
-    return [m for m in ("top1", "top5", "clean_top1", "fooled", "hit_target", "ece", "nll")
+    return [m for m in ("top1", "real_top1", "top5", "clean_top1", "fooled", "hit_target", "ece", "nll")
             if any(r.get(m) not in (None, "") for r in records)]
 
 
@@ -95,7 +95,10 @@ def patch_figure(patches: Dict[Tuple[str, float], torch.Tensor], bundles, images
 
     keys = [k for k in patches if any(b.name == k[0] for b in bundles)]
     cols = 1 + config.samples
-    fig, axes = plt.subplots(len(keys), cols, figsize=(2.0 * cols, 2.1 * len(keys) + 0.6), dpi=100, squeeze=False)
+    # constrained layout leaves room for each row's (two- or three-line) titles: tight_layout let the first
+    # column's title run into the image above
+    fig, axes = plt.subplots(len(keys), cols, figsize=(2.0 * cols, 2.4 * len(keys) + 0.6), dpi=100, squeeze=False,
+                             layout="constrained")
     sample = limit_samples(images, config.samples)
     for row, (name, area) in enumerate(keys):
         b = next(b for b in bundles if b.name == name)
@@ -119,10 +122,10 @@ def patch_figure(patches: Dict[Tuple[str, float], torch.Tensor], bundles, images
         for ax in axes[row]:
             ax.set_axis_off()
     how = ["untargeted" if config.target_class is None else f"target class {config.target_class}"]
-    how += [] if config.load_patches else [f"{config.steps} steps of {config.train_batch} images"]
+    how += [] if config.load_patches else [f"{config.steps} step{'s' if config.steps != 1 else ''} of "
+                                           f"{config.train_batch} images"]
     fig.suptitle(f"Learned universal patches ({', '.join(how)}) pasted at the first evaluation "
                  f"placement\ntitles: prediction without -> with the patch", fontsize=9)
-    fig.tight_layout()
     fig.savefig(out_path, bbox_inches="tight")
     plt.close(fig)
     return out_path

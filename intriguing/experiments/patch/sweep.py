@@ -20,8 +20,7 @@ import torch.nn.functional as F
 from intriguing.attacks.patch import paste_patch, patch_positions, patch_side
 from intriguing.data import scan_folder
 from intriguing.distributed import Context, broadcast
-from intriguing.engine.core import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, run_sweep
-from intriguing.errors import UserError
+from intriguing.engine.core import MODEL_ERRORS, EngineOptions, Sweep, model_failed, run_sweep
 from intriguing.experiments.patch.config import Config
 from intriguing.experiments.patch.train import learn_patch, load_patch, patch_file, save_patch
 from intriguing.zoo import ModelBundle
@@ -44,9 +43,9 @@ class PatchSweep(Sweep):
         self.sources = list(dict.fromkeys(m for m, _ in patches))
 
     def conditions(self, bundle: ModelBundle) -> List[dict]:
-        sources = self.sources if self.c.transfer else [bundle.name]
+        sources = self.sources if self.c.transfer else [bundle.label]
         target = -1 if self.c.target_class is None else self.c.target_class
-        clean = {"source": bundle.name, "area": 0.0, "target_class": target, "run": 0}  # no patch: the reference
+        clean = {"source": bundle.label, "area": 0.0, "target_class": target, "run": 0}  # no patch: the reference
         return [clean] + [{"source": s, "area": a, "target_class": target, "run": r}
                           for s in sources for a in self.c.areas if (s, a) in self.patches for r in range(self.c.runs)]
 
@@ -113,26 +112,28 @@ def _obtain(config: Config, bundles: List[ModelBundle], run_dir, opts: EngineOpt
     for b in bundles:
         try:
             for a in config.areas:
-                saved = patch_file(Path(config.load_patches) if config.load_patches else folder, b.name, a)
+                saved = patch_file(Path(config.load_patches) if config.load_patches else folder, b.label, a)
                 if config.load_patches or saved.is_file():  # a rerun reuses the patches it learned
-                    patches[(b.name, a)] = load_patch(saved)["patch"]
-                    continue
+                    state = load_patch(saved)
+                    if config.load_patches or state.get("weights") in (None, b.weights_id):  # not other weights'
+                        patches[(b.label, a)] = state["patch"]
+                        continue
                 patch = learn_patch(b, train, a, config.steps, config.train_batch, config.lr, config.target_class,
                                     config.seed, opts.workers, opts.device, opts.progress)
                 save_patch(saved, patch, {"model": b.name, "weights": b.weights_id, "area": a,
                                           "target_class": config.target_class, "steps": config.steps,
                                           "input_size": list(b.input_size), "lr": config.lr, "seed": config.seed})
-                patches[(b.name, a)] = patch.cpu()
-        except (UserError, *MODEL_ERRORS) as e:
-            failed[b.name] = describe_failure(e)
+                patches[(b.label, a)] = patch.cpu()
+        except MODEL_ERRORS as e:
+            model_failed(failed, b, e, run_dir)
             for a in config.areas:
-                patches.pop((b.name, a), None)
+                patches.pop((b.label, a), None)
     return patches, failed
 
 
 def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
     patches, failed = obtain_patches(config, list(bundles), run_dir, opts)
-    live = [b for b in bundles if b.name not in failed]
+    live = [b for b in bundles if b.label not in failed]
     if not live:
         return [], failed
     records, more = run_sweep(PatchSweep(config, patches), live, images, run_dir, opts)

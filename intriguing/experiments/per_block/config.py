@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Tuple
 
-from intriguing.errors import UserError
-from intriguing.options import option
+from intriguing.options import check_declared, option
 from intriguing.perturb import parse_grid
 
 DEFAULT_RATIOS = (0.25, 0.5, 0.75)
@@ -15,7 +14,8 @@ DEFAULT_GRIDS = ("2x2", "4x4", "8x8")
 @dataclass
 class Config:
     ratios: Tuple[float, ...] = option(DEFAULT_RATIOS, "random PatchDrop ratios (on the model's patch grid, black "
-                                                       "pixels; the clean image is always included)")
+                                                       "pixels; the clean image is always included)",
+                                       within="(0, 1]")
     grids: Tuple[str, ...] = option(DEFAULT_GRIDS, "patch-shuffle grids HxW (each image its own permutation)")
     no_shuffle: bool = option(False, "skip the shuffled conditions")
     # filled from the common options
@@ -23,7 +23,5 @@ class Config:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        bad = [r for r in self.ratios if not 0.0 < r <= 1.0]
-        if bad:
-            raise UserError(f"--ratios must lie in (0, 1] (the clean image is always included); got {bad}.")
+        check_declared(self)
         self.grids = tuple("{}x{}".format(*parse_grid(g)) for g in self.grids)

@@ -78,7 +78,7 @@ class PerBlockOcclusionSweep(Sweep):
 
 def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
     ok = [b for b in bundles if is_vit(b.model)]
-    not_applicable: Dict[str, str] = {b.name: NOT_APPLICABLE for b in bundles if b not in ok}
+    not_applicable: Dict[str, str] = {b.label: NOT_APPLICABLE for b in bundles if b not in ok}
     for name, why in not_applicable.items():
         print(f"per-block: {name} is not applicable ({why}); it is skipped, not failed.")
     if not_applicable:
@@ -90,7 +90,7 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     """Table of every block (mean ± std over runs) and accuracy vs block, one panel per model, one line per
     condition (clean, each drop ratio, each shuffle grid)."""
     keys = ["model", "setting", "block"]
-    metrics = [m for m in ("top1", "top5", "ece", "nll") if any(m in r for r in records)]
+    metrics = [m for m in ("top1", "real_top1", "top5", "ece", "nll") if any(m in r for r in records)]
     text = format_table(summarize(records, keys, metrics), keys + ["runs"], metrics)
     skipped = sorted(read_manifest(out_dir).get("not_applicable", {}))  # CNNs: said in the table and the plot
     note = f"not applicable (no class token per block): {', '.join(skipped)}" if skipped else ""

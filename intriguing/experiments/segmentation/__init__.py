@@ -41,8 +41,14 @@ class SegmentationExperiment(Experiment[Config]):
         dataset = VOCSegmentationSet(voc_root(self.common.data_path), image_set=c.image_set, size=c.input_size,
                                      paper_compat=c.at_input_size)
         indices = evenly_spaced(len(dataset), self.common.limit)
+        dataset.check_masks(indices)
         return (dataset, indices), {"root": str(dataset.voc.root), "image_set": c.image_set,
                                     "images": len(indices), "input_size": c.input_size}
+
+    def prepare_model(self, bundle: Any) -> Any:
+        from intriguing.features.attention import require_attention
+        require_attention(bundle.model, bundle.name, self.name)  # a CNN fails alone, in one sentence
+        return bundle
 
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.segmentation.sweep import score_images

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Sequence, Tuple
 
 from intriguing.errors import UserError
-from intriguing.options import option
+from intriguing.options import check_declared, option
 from intriguing.segmentation.jaccard import VOID_MODES
 from intriguing.segmentation.masks import check_threshold_tokens
 
@@ -14,8 +14,8 @@ from intriguing.segmentation.masks import check_threshold_tokens
 
 @dataclass
 class Config:
-    input_size: int = option(512, "images resized to N x N (the paper: 512)")
-    threshold: float = option(0.9, "attention mass kept per head (the paper: 0.9; DINO: 0.6)")
+    input_size: int = option(512, "images resized to N x N (the paper: 512)", within="[1, inf)")
+    threshold: float = option(0.9, "attention mass kept per head (the paper: 0.9; DINO: 0.6)", within="(0, 1]")
     tokens: Tuple[str, ...] = option(("cls", "dist"), "query tokens: cls dist (dist only on distilled models)")
     block: int = option(-1, "block whose attention is read (-1: last)")
     void: str = option("exclude", "void pixels: exclude, or count in the union (the original)", choices=VOID_MODES)
@@ -26,6 +26,7 @@ class Config:
     paper_compat: bool = False
 
     def __post_init__(self) -> None:
+        check_declared(self)
         self.tokens = check_threshold_tokens(self.threshold, self.tokens)
         if self.void not in VOID_MODES:
             raise UserError(f"--void must be one of {', '.join(VOID_MODES)}.")

@@ -151,8 +151,8 @@ def score_images(config: Config, bundles: Sequence[ModelBundle], dataset: VOCSeg
     failed: Dict[str, str] = {}
     for b in bundles:
         if not model_tokens(config, b):  # e.g. --tokens dist on a model without a distillation token
-            failed[b.name] = f"{b.name} has none of the tokens {', '.join(config.tokens)}."
-    live = [b for b in bundles if b.name not in failed]
+            failed[b.label] = f"{b.label} has none of the tokens {', '.join(config.tokens)}."
+    live = [b for b in bundles if b.label not in failed]
     if not live:
         return [], failed
     sweep = SegmentationSweep(config)

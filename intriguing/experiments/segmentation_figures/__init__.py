@@ -34,6 +34,11 @@ class SegmentationFiguresExperiment(Experiment[Config]):
         images = image_source(root, self.config, self.common.limit)
         return images, {"root": root, "images": len(images)}
 
+    def prepare_model(self, bundle: Any) -> Any:
+        from intriguing.features.attention import require_attention
+        require_attention(bundle.model, bundle.name, self.name)  # a CNN fails alone, in one sentence
+        return bundle
+
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.segmentation_figures.figures import run
         return run(self.config, bundles, data, run_dir, opts)

@@ -69,7 +69,10 @@ def image_source(path: str, config: Config, limit: Optional[int]) -> torch.utils
         ds: torch.utils.data.Dataset = FolderImages(path, config.input_size)
     else:
         ds = VOCSegmentationSet(path, size=config.input_size)
-    return torch.utils.data.Subset(ds, evenly_spaced(len(ds), limit))
+    indices = evenly_spaced(len(ds), limit)
+    if isinstance(ds, VOCSegmentationSet):
+        ds.check_masks(indices)  # ground truth drawn from a mask that is not class indices would mislead
+    return torch.utils.data.Subset(ds, indices)
 
 
 class FigureSource:
@@ -152,12 +155,12 @@ class FiguresSweep(Sweep):
         for t in tokens:
             masks = threshold_attention(maps[t], c.threshold).cpu()
             mean_masks = mean_head_mask(maps[t], c.threshold).cpu()
-            sub = self.out_dir / folder_name(bundle.name, t, c.tokens)
+            sub = self.out_dir / folder_name(bundle.label, t, c.tokens)  # two weights of a name: two folders
             rows = []
             for i, name in enumerate(batch.extras["name"]):
                 paths = save_attention_figures(
                     sub, name, images[i], maps[t][i].cpu(), masks[i], mean_masks[i],
-                    title=f"{name}: {bundle.name} ({t} token, block {c.block}, top {c.threshold:.0%} mass)",
+                    title=f"{name}: {bundle.label} ({t} token, block {c.block}, top {c.threshold:.0%} mass)",
                     per_head=c.per_head, dpi=c.dpi, target=batch.extras["target"][i])
                 rows.append({"model": bundle.name, "weights": bundle.weights_id, "token": t, "image": name,
                              "figures": len(paths), "folder": str(sub.relative_to(self.out_dir))})

@@ -27,12 +27,20 @@ class StylizeExperiment(Experiment[Config]):
         if not self.common.data_path:
             raise UserError("Pass the content folder (e.g. ImageNet train) with --data-path.")
         images = limit_samples(scan_folder(self.common.data_path), self.common.limit)
+        # the paintings and both weight files are checked here, before the results folder is made: a bad
+        # --style-path / --vgg / --decoder leaves no empty results folder behind (the nets are kept for run)
+        import torch
+
+        from intriguing.experiments.stylize.sweep import load_adain, style_files
+        style_files(self.config.style_path)
+        self.adain = load_adain(self.config, torch.device("cpu"))
         return images, {"root": images.root, "images": len(images), "classes": len(images.classes),
                         "style_path": self.config.style_path, "target": self.config.target}
 
     def run(self, bundles, data, run_dir, opts):
         from intriguing.experiments.stylize.sweep import stylize, summary
-        written, done, bad = stylize(self.config, data, opts.device, opts.batch_size, opts.progress, opts.dist)
+        written, done, bad = stylize(self.config, data, opts.device, opts.batch_size, opts.progress, opts.dist,
+                                     self.adain.to(opts.device))
         row = summary(written, done, bad, self.config)
         run_dir.append_records([row])
         if bad:

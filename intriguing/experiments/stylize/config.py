@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from intriguing.errors import UserError
-from intriguing.options import option
+from intriguing.options import check_declared, option
 
 
 @dataclass
@@ -16,17 +16,15 @@ class Config:
                                          "and file names as --data-path)")
     vgg: Optional[str] = option(None, "AdaIN encoder weights (default: pretrained/vgg_normalised.pth)")
     decoder: Optional[str] = option(None, "AdaIN decoder weights (default: pretrained/decoder.pth)")
-    alpha: float = option(1.0, "stylization strength (stylize-datasets: 1)")
+    alpha: float = option(1.0, "stylization strength (stylize-datasets: 1)", within="[0, 1]")
     content_size: int = option(0, "resize content so its shorter side is N and centre-crop N x N, which lets "
-                                  "images batch (0: keep each image's size, one at a time, as stylize-datasets)")
-    style_size: int = option(512, "resize each painting's shorter side to N (0: keep)")
+                                  "images batch (0: keep each image's size, one at a time, as stylize-datasets)",
+                              within="[0, inf)")
+    style_size: int = option(512, "resize each painting's shorter side to N (0: keep)", within="[0, inf)")
     # filled from the common options
     seed: int = 0
 
     def __post_init__(self) -> None:
+        check_declared(self)
         if not self.style_path or not self.target:
             raise UserError("Pass --style-path (a folder of paintings) and --target (the output folder).")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise UserError(f"--alpha must lie in [0, 1]; got {self.alpha}.")
-        if self.content_size < 0 or self.style_size < 0:
-            raise UserError("--content-size and --style-size must be 0 (keep) or positive.")

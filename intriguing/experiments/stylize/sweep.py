@@ -12,10 +12,10 @@ from typing import Dict, List, Optional, Tuple
 import torch
 import torchvision.transforms.functional as TF
 from PIL import Image
-from tqdm.auto import tqdm
 
 from intriguing.data import IMG_EXTENSIONS, ImageSet
 from intriguing.distributed import Context, gather, shard
+from intriguing.engine.progress import counted
 from intriguing.errors import UserError
 from intriguing.experiments.stylize.adain import AdaIN, decoder, vgg_normalised
 from intriguing.experiments.stylize.config import Config
@@ -27,7 +27,7 @@ INDEX = "stylize_index.csv"
 
 def load_adain(config: Config, device: torch.device) -> AdaIN:
     """The AdaIN networks from their weight files (strict, weights_only); missing files are one sentence."""
-    from intriguing.zoo.weights import pretrained_dir
+    from intriguing.zoo.weights import pretrained_dir, refused_object
     paths = {"vgg_normalised.pth": config.vgg, "decoder.pth": config.decoder}
     nets = {"vgg_normalised.pth": vgg_normalised(), "decoder.pth": decoder()}
     for name, net in nets.items():
@@ -37,8 +37,12 @@ def load_adain(config: Config, device: torch.device) -> AdaIN:
                             f"{pretrained_dir()}/ (or pass --{'vgg' if name.startswith('vgg') else 'decoder'} PATH).")
         try:
             net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
-        except (RuntimeError, ValueError, OSError) as e:
-            raise UserError(f"{path} is not the AdaIN {name} release file: {str(e).splitlines()[0]}") from None
+        except Exception as e:  # damaged, another file, or a pickled object (refused by weights_only, never run)
+            refused = refused_object(e)
+            why = f"it holds a Python object that is never loaded ({refused})" if refused else \
+                str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise UserError(f"{path} is not the AdaIN {name} release file ({why}); download {name} from "
+                            f"{RELEASE}.") from None
     return AdaIN(nets["vgg_normalised.pth"], nets["decoder.pth"]).eval().to(device)
 
 
@@ -63,11 +67,12 @@ def _read(path: Path, size: int, crop: bool) -> torch.Tensor:
 
 
 def stylize(config: Config, images: ImageSet, device: torch.device, batch_size: int,
-            progress: bool, dist: Context = Context()) -> Tuple[int, int, List[str]]:
+            progress: bool, dist: Context = Context(), net: Optional[AdaIN] = None) -> Tuple[int, int, List[str]]:
     """Write every image not yet written; returns (written, skipped as done, unreadable paths), summed over
     torchrun ranks on rank 0. Under torchrun each rank styles its own contiguous block of the images (the painting
-    of image i is seeded by i, so the output is the one process's) and rank 0 completes the index."""
-    net = load_adain(config, device)
+    of image i is seeded by i, so the output is the one process's) and rank 0 completes the index. ``net``: the
+    AdaIN networks already loaded on ``device`` (loaded here when None)."""
+    net = load_adain(config, device) if net is None else net
     styles = style_files(config.style_path)
     root, target = Path(images.root), Path(config.target)
     start, stop = shard(len(images.samples), dist)
@@ -76,7 +81,9 @@ def stylize(config: Config, images: ImageSet, device: torch.device, batch_size: 
     bad: List[str] = []
     step = batch_size if config.content_size else 1  # images of different sizes cannot share a batch
     target.mkdir(parents=True, exist_ok=True)
-    for first in tqdm(range(0, len(todo), step), disable=not progress or not dist.is_main, unit="batch"):
+    firsts = range(0, len(todo), step)
+    for first in counted(firsts, len(todo), lambda f: len(todo[f:f + step]), "stylize", "img",
+                         progress and dist.is_main):
         chunk, contents, style_imgs = [], [], []
         for i, path in todo[first:first + step]:
             style = painting(config, styles, i)

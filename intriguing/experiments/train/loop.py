@@ -19,19 +19,21 @@ from timm.loss import LabelSmoothingCrossEntropy, SoftTargetCrossEntropy
 from timm.optim import create_optimizer_v2
 from timm.scheduler import create_scheduler_v2
 from timm.utils import ModelEmaV3, dispatch_clip_grad
-from tqdm.auto import tqdm
 
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 
 from intriguing.data import ImageSet
 from intriguing.distributed import Context
+from intriguing.engine.progress import counted
 from intriguing.device import autocast, channel_stats
 from intriguing.experiments.train.config import Config
 from intriguing.experiments.train.data import TrainSet, train_transform
 from intriguing.experiments.train.distill import distillation_loss
 from intriguing.seeding import derive_seed
+from intriguing.errors import UserError
 from intriguing.zoo import ModelBundle
+from intriguing.zoo.weights import first_paragraph, refused_object
 
 CHECKPOINT = "last.pth"
 
@@ -129,6 +131,10 @@ class Trainer:
         device (reading it here would make the GPU finish the step before Python queues the next one)."""
         x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
         if self.mixup:
+            if x.shape[0] % 2:  # timm's Mixup asserts it; a user can fix it, so it is a sentence, not a traceback
+                raise UserError(f"Mixup / CutMix pair the images of a batch, and this batch holds {x.shape[0]} (odd): "
+                                f"use an even --batch-size with at least that many training images per process, or "
+                                f"--mixup 0 --cutmix 0.")
             x, y = self.mixup(x, y)
         with autocast(self.device, self.precision):
             loss = self.loss(x, self.net(x), y, base)
@@ -147,7 +153,9 @@ class Trainer:
         """One epoch; returns the mean training loss."""
         self.model.train()
         base, total, count = self.criterion(), torch.zeros((), device=self.device), 0
-        for x, y in tqdm(self.loader(self.epoch), disable=not progress, desc=f"epoch {self.epoch + 1}", unit="batch"):
+        dl = self.loader(self.epoch)
+        images = len(dl) * dl.batch_size if dl.drop_last else len(dl.sampler)  # this rank's share
+        for x, y in counted(dl, images, lambda b: len(b[0]), f"epoch {self.epoch + 1}", "img", progress):
             total, count = total + self.step(x, y, base) * len(x), count + len(x)  # summed on the device
         self.epoch += 1
         self.scheduler.step(self.epoch)
@@ -178,7 +186,14 @@ class Trainer:
         path = self.folder / CHECKPOINT
         if not path.is_file():
             return False
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        try:
+            state = torch.load(path, map_location=self.device, weights_only=True)
+        except Exception as e:  # truncated (a full disk, a copy cut short), damaged, or a pickled object: never run
+            refused = refused_object(e)
+            why = f"holds a Python object that is never loaded ({refused})" if refused else \
+                f"cannot be read ({type(e).__name__}: {first_paragraph(e).splitlines()[0]})"
+            raise UserError(f"Training checkpoint {path} {why}: delete it to train this model from the start (or "
+                            f"choose another --out-dir).") from None
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])

@@ -10,11 +10,11 @@ import torch
 
 from intriguing.data import ImageSet
 from intriguing.distributed import barrier
-from intriguing.engine import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, run_sweep
+from intriguing.engine import MODEL_ERRORS, EngineOptions, Sweep, model_failed, run_sweep
 from intriguing.experiments.train.config import Config
 from intriguing.experiments.train.loop import Trainer, eval_heads, head_logits
 from intriguing.plots.lines import line_plot
-from intriguing.records import format_table, summarize
+from intriguing.records import format_table, read_manifest, summarize
 from intriguing.zoo import ModelBundle
 from intriguing.zoo.trained import save_trained
 
@@ -45,7 +45,8 @@ def validate(trainer: Trainer, val: ImageSet, run_dir, opts: EngineOptions) -> D
     models = [("model", trainer.model)] + ([("ema", trainer.ema.module)] if trainer.ema is not None else [])
     for params, module in models:
         module.eval()
-        bundle = ModelBundle(trainer.bundle.name, module, trainer.bundle.data_config, trainer.bundle.source)
+        bundle = ModelBundle(trainer.bundle.name, module, trainer.bundle.data_config, trainer.bundle.source,
+                             extras={"label": trainer.bundle.label})
         _, bad = run_sweep(ValidationSweep(trainer.epoch, params), [bundle], val, run_dir, opts)
         failed.update(bad)
     trainer.model.train()
@@ -58,17 +59,18 @@ def train_all(config: Config, bundles: Sequence[ModelBundle], train: ImageSet, v
     records: List[dict] = []
     failed: Dict[str, str] = {}
     for bundle in bundles:
-        folder = Path(run_dir.path) / safe_name(bundle.name)
+        folder = Path(run_dir.path) / safe_name(bundle.label)  # the name, unless other weights share it
         try:
             trainer = Trainer(config, bundle, train, folder, opts.device, opts.precision, opts.batch_size,
                               opts.workers, teacher, teacher_index, opts.dist)
             if trainer.resume():
-                print(f"{bundle.name}: resumed after epoch {trainer.epoch} from {folder}")
+                print(f"{bundle.label}: resumed after epoch {trainer.epoch} from {folder}")
             while trainer.epoch < config.epochs:
                 loss = trainer.train_epoch(opts.progress and opts.dist.is_main)
                 trainer.save()
                 barrier(opts.dist)  # every rank resumes from the same checkpoint
-                row = {"model": bundle.name, "split": "train", "epoch": trainer.epoch, "loss": loss, "lr": trainer.lr}
+                row = {"model": bundle.name, "weights": bundle.weights_id, "split": "train", "epoch": trainer.epoch,
+                       "loss": loss, "lr": trainer.lr}
                 run_dir.append_records([row])
                 records.append(row)
                 if val is not None:
@@ -76,11 +78,19 @@ def train_all(config: Config, bundles: Sequence[ModelBundle], train: ImageSet, v
             if not opts.dist.is_main:
                 continue
             final = save_trained(folder / "model.pth", trainer.model, bundle, train.classes, config.register_as)
-            print(f"{bundle.name}: final weights in {final}" +
+            print(f"{bundle.label}: final weights in {final}" +
                   (f" (also loadable as {config.register_as!r})" if config.register_as else ""))
         except MODEL_ERRORS as e:
-            failed[bundle.name] = describe_failure(e)
+            model_failed(failed, bundle, e, run_dir)
     return records, failed
+
+
+def data_title(out_dir, split: str) -> str:
+    """'<folder>, N training images' (or the validation folder's) from the manifest, for the plot titles."""
+    data = read_manifest(out_dir).get("dataset", {})
+    root, n = (data.get("root"), data.get("images")) if split == "train" else (data.get("val"), data.get("val_images"))
+    where = "/".join(Path(str(root)).parts[-2:]) if root else "?"
+    return f"{where}, {n} {'training' if split == 'train' else 'validation'} images" if n else where
 
 
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
@@ -99,10 +109,10 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         lines.append(format_table(rows, ["model", "params", "head", "epoch"], ["top1", "top5"]))
     if plot and train:
         path = line_plot(train, "epoch", "loss", ["model"], Path(out_dir) / "train_loss.png", "epoch",
-                         "training loss", "Training loss")
+                         "training loss", f"Training loss\n{data_title(out_dir, 'train')}")
         lines.append(f"plot: {path}")
     if plot and val:
         path = line_plot(val, "epoch", "top1", ["model", "params", "head"], Path(out_dir) / "val_top1.png", "epoch",
-                         "validation top-1 (%)", "Validation accuracy per epoch")
+                         "validation top-1 (%)", f"Validation accuracy per epoch\n{data_title(out_dir, 'val')}")
         lines.append(f"plot: {path}")
     return "\n\n".join(lines)

@@ -7,11 +7,13 @@ Sub-modules: ``config`` (options), ``datasets``/``layouts`` (transfer datasets o
 """
 from __future__ import annotations
 
-from dataclasses import fields
+import sys
+from dataclasses import fields, replace
+from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from intriguing.experiments.base import Experiment
-from intriguing.experiments.transfer.config import IMAGENET, Config
+from intriguing.experiments.transfer.config import DEFAULT_CACHE, IMAGENET, Config, ignored_options
 
 
 class TransferExperiment(Experiment[Config]):
@@ -25,8 +27,7 @@ class TransferExperiment(Experiment[Config]):
         if not path and any(d != IMAGENET for d in c.datasets):
             from intriguing.experiments.transfer.extract import dataset_root
             dataset_root(None, next(d for d in c.datasets if d != IMAGENET))  # raises: says what to pass
-        return (path, self.common.limit), {"names": list(c.datasets), "root": path, "limit": self.common.limit,
-                                           "feature_cache": c.cache_dir or "off"}
+        return (path, self.common.limit), {"names": list(c.datasets), "root": path, "limit": self.common.limit}
 
     def out_name(self) -> str:
         return f"transfer_{self.config.mode.replace('-', '_')}"
@@ -42,14 +43,22 @@ class TransferExperiment(Experiment[Config]):
     def run(self, bundles, data, run_dir, opts):
         """Every model on every dataset of the configured mode; ``data`` is ``load_data``'s (path, limit)."""
         from intriguing.experiments.transfer import modes
+        config = self.config
+        if config.cache_dir == DEFAULT_CACHE:  # beside the results folder, wherever --out-dir puts it
+            config = replace(config, cache_dir=str(Path(run_dir.path).parent / "feature_cache"))
+        if opts.dist.is_main:
+            run_dir.write_manifest(feature_cache=config.cache_dir or "off")
+            print(f"transfer: feature cache {config.cache_dir or 'off (--cache-dir empty)'}", file=sys.stderr)
+            for line in ignored_options(config):
+                print(f"warning: {line}", file=sys.stderr)
         data_path, limit = data
         failed: Dict[str, str] = {}
         records: List[dict] = []
-        for dataset in self.config.datasets:
-            if self.config.mode == "per-block" and dataset == IMAGENET:
-                new, bad = modes.per_block_head(self.config, bundles, run_dir, opts, data_path, limit)
+        for dataset in config.datasets:
+            if config.mode == "per-block" and dataset == IMAGENET:
+                new, bad = modes.per_block_head(config, bundles, run_dir, opts, data_path, limit)
             else:
-                new, bad = modes.run_transfer(self.config, dataset, bundles, run_dir, opts, data_path, limit)
+                new, bad = modes.run_transfer(config, dataset, bundles, run_dir, opts, data_path, limit)
             records += new
             failed.update(bad)
         return records, failed

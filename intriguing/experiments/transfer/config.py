@@ -10,6 +10,7 @@ classify_metadataset.py: max test accuracy over 10 epochs at constant lr, Resize
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
@@ -17,12 +18,13 @@ from intriguing.errors import UserError
 from intriguing.experiments.transfer.fewshot import FewShotConfig
 from intriguing.experiments.transfer.probe import ProbeConfig
 from intriguing.experiments.transfer.views import PREPROCESS_MODES
-from intriguing.options import option
+from intriguing.options import changed, check_declared, option
 
 MODES = ("linear", "fewshot", "per-block")
 IMAGENET = "imagenet"  # per-block: the model's own head on an ImageNet-style folder
 DEFAULT_BLOCKS = {"linear": ("last1", "last4"), "fewshot": ("last1", "last4"), "per-block": ("all",)}
 DEFAULT_CACHE = "results/feature_cache"
+BLOCK_SPEC = re.compile(r"all|last[1-9]\d*|-?\d*:-?\d*(:-?[1-9]\d*)?|-?\d+(,-?\d+)*")
 
 
 @dataclass
@@ -36,7 +38,7 @@ class Config:
     patch_mean: bool = option(False, "also concatenate the last block's mean patch token")
     preprocess: Optional[str] = option(None, "timm: the model's eval crop; squash: Resize((224,224)) (default with "
                                              "--paper-compat)", choices=PREPROCESS_MODES)
-    train_views: int = option(1, "augmented train views to cache (1 = none)")
+    train_views: int = option(1, "augmented train views to cache (1 = none)", within="[1, inf)")
     cache_dir: str = option(DEFAULT_CACHE, "feature cache folder ('' = no cache)")
     download: bool = option(False, "let torchvision download datasets it can")
     probe: ProbeConfig = option(ProbeConfig(), "linear probe", cli=False)
@@ -47,16 +49,18 @@ class Config:
     runs: int = 1
 
     def __post_init__(self) -> None:
+        check_declared(self)
         self.datasets = tuple(d.strip() for item in self.datasets for d in str(item).split(",") if d.strip()) \
             or ((IMAGENET,) if self.mode == "per-block" else ("folder",))
         self.blocks = tuple(self.blocks) or DEFAULT_BLOCKS.get(self.mode, ("last1",))
+        for spec in self.blocks:  # the syntax now; whether a model has those blocks, when it is loaded
+            if not BLOCK_SPEC.fullmatch(str(spec).strip().lower().replace(" ", "")):
+                raise UserError(f"--blocks {spec!r}: use all, lastN (N >= 1), a:b or a comma list such as 8,9,10,11.")
         self.preprocess = self.preprocess or ("squash" if self.paper_compat else "timm")
         if self.mode not in MODES:
             raise UserError(f"Unknown --mode {self.mode!r}; use one of {', '.join(MODES)}.")
         if self.preprocess not in PREPROCESS_MODES:
             raise UserError(f"Unknown --preprocess {self.preprocess!r}; use {' or '.join(PREPROCESS_MODES)}.")
-        if self.train_views < 1:
-            raise UserError("--train-views must be at least 1.")
         if IMAGENET in self.datasets and self.mode != "per-block":
             raise UserError("--dataset imagenet scores the model's own head, which only --mode per-block does.")
         from intriguing.experiments.transfer.datasets import get_dataset
@@ -68,6 +72,30 @@ class Config:
         """The split probes train on: the original's own train split under --paper-compat where it differs."""
         from intriguing.experiments.transfer.datasets import get_dataset
         return "paper-train" if self.paper_compat and "paper-train" in get_dataset(dataset).splits else "train"
+
+
+def ignored_options(config: Config) -> list:
+    """Sentences naming the options the mode does not read: the probe's in few-shot mode (and in per-block mode on
+    ImageNet, scored by the model's own head), the episodes' outside few-shot mode."""
+    out = []
+    probe = changed(config.probe, "epochs", "batch_size", "lrs", "weight_decays", "val_fraction", "final",
+                    "paper_epochs")
+    probes = config.mode == "linear" or (config.mode == "per-block" and any(d != IMAGENET for d in config.datasets))
+    if probe and not probes:
+        out.append(f"{', '.join(probe)} set the linear probe, which --mode {config.mode}"
+                   f"{' --dataset imagenet' if config.mode == 'per-block' else ''} does not train: ignored.")
+    elif probes and config.paper_compat:
+        honest = [f for f in probe if f != "--paper-epochs" and f != "--probe-batch-size"]
+        if honest:
+            out.append(f"{', '.join(honest)} set the validated probe, which --paper-compat replaces by the "
+                       f"original's (lr 5e-4, weight decay 0.05, --paper-epochs): ignored.")
+    elif probes and "--paper-epochs" in probe:
+        out.append("--paper-epochs is read with --paper-compat only: ignored.")
+    episodes = changed(config.fewshot, "ways", "shots", "queries", "episodes", "classifiers")
+    if episodes and config.mode != "fewshot":
+        out.append(f"{', '.join(episodes)} set the few-shot episodes, which --mode {config.mode} does not draw: "
+                   f"ignored.")
+    return out
 
 
 def with_seed(config: Config, run: int) -> ProbeConfig:

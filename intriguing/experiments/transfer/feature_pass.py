@@ -100,7 +100,7 @@ def engine_features(bundle: ModelBundle, source, label: str, blocks: Sequence[in
     before = set(run_dir.manifest.get("skipped_images", []))
     _, failed = run_sweep(sweep, [bundle], source, run_dir, opts)
     if failed:
-        raise RuntimeError(failed[bundle.name])  # the caller fails this model only
+        raise RuntimeError(failed[bundle.label])  # the caller fails this model only
     if not opts.dist.is_main:
         return None
     if sweep.result is None:

@@ -135,9 +135,10 @@ def extract_features(model: nn.Module, loader: Iterable, blocks: str | Sequence[
         raise UserError("--patch-mean needs a ViT (a model with patch tokens).")
     toks, pms, labs, skipped = [], [], [], []
     batches = loader
-    if progress:
-        from tqdm import tqdm
-        batches = tqdm(loader, desc="features", leave=False)
+    if progress:  # counted in images where the loader knows its data set
+        from intriguing.engine.progress import counted
+        total = len(loader.dataset) if hasattr(loader, "dataset") else None
+        batches = counted(loader, total, lambda b: len(b[0]) + (len(b[2]) if len(b) > 2 else 0), "features")
     for images, labels, *reasons in batches:  # a third item lists the batch's unreadable files
         skipped += reasons[0] if reasons else []
         if len(images) == 0:

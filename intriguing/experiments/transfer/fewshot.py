@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from intriguing.errors import UserError
-from intriguing.options import option
+from intriguing.options import check_declared, option
 from intriguing.registry import Registry
 
 
@@ -25,16 +25,15 @@ from intriguing.registry import Registry
 class FewShotConfig:
     """Single home of the few-shot defaults (5-way 1- and 5-shot, 15 queries, 600 episodes)."""
 
-    ways: int = option(5, "classes per episode")
-    shots: tuple[int, ...] = option((1, 5), "labelled images per class (one score per value)")
-    queries: int = option(15, "query images per class")
-    episodes: int = option(600, "episodes per score")
+    ways: int = option(5, "classes per episode", within="[1, inf)")
+    shots: tuple[int, ...] = option((1, 5), "labelled images per class (one score per value)", within="[1, inf)")
+    queries: int = option(15, "query images per class", within="[1, inf)")
+    episodes: int = option(600, "episodes per score", within="[1, inf)")
     classifiers: tuple[str, ...] = option(("centroid", "logreg"), "centroid logreg")
     split: str = "test"  # episodes are drawn from this split's features
 
     def __post_init__(self) -> None:
-        if min(self.ways, self.queries, self.episodes, *self.shots) < 1:
-            raise UserError("--ways, --shots, --queries and --episodes must all be at least 1.")
+        check_declared(self)
         for c in self.classifiers:
             CLASSIFIERS.get(c)
 

@@ -15,7 +15,7 @@ import torch
 from intriguing.zoo import ModelBundle
 
 from intriguing.data import imagenette_val, limit_samples, scan_folder
-from intriguing.engine.core import MODEL_ERRORS, EngineOptions, Sweep, describe_failure, is_recorded, run_sweep
+from intriguing.engine.core import MODEL_ERRORS, EngineOptions, Sweep, is_recorded, model_failed, run_sweep
 from intriguing.errors import UserError
 from intriguing.experiments.transfer.features import resolve_blocks
 from intriguing.experiments.transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
@@ -51,8 +51,8 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
     failed: Dict[str, str] = {}
     for bundle in bundles:
         if config.mode == "per-block" and not is_vit(bundle.model):
-            failed[bundle.name] = "a per-block probe needs a ViT with token blocks"
-            _log(f"skipped {bundle.name}: {failed[bundle.name]}")
+            failed[bundle.label] = "a per-block probe needs a ViT with token blocks"
+            _log(f"skipped {bundle.label}: {failed[bundle.label]}")
             continue
         variants = _variants(config, bundle)
         base = {"model": bundle.name, "weights": bundle.weights_id, "dataset": dataset, "mode": config.mode}
@@ -68,12 +68,12 @@ def run_transfer(config: Config, dataset: str, bundles: Sequence[ModelBundle], r
         except UserError:
             raise  # bad data / options: one sentence for the whole run
         except MODEL_ERRORS as e:  # one broken model must not sink the others
-            failed[bundle.name] = describe_failure(e)
+            model_failed(failed, bundle, e, run_dir)
             continue
         if feats is None:  # torchrun: this rank extracted its share of the images; rank 0 scores and writes
             continue
         hits = "hit" if all(feats["hits"]) else "miss" if not any(feats["hits"]) else "partial"
-        _log(f"{bundle.name} / {dataset}: features {blocks_label(blocks)} ({hits}, {feats['seconds']:.1f}s)")
+        _log(f"{bundle.label} / {dataset}: features {blocks_label(blocks)} ({hits}, {feats['seconds']:.1f}s)")
         for v in todo:
             for cond in _conditions(config, base, v):
                 if is_recorded(existing, bundle.name, cond, bundle.weights_id):
@@ -108,7 +108,7 @@ def _score(config: Config, feats: dict, variant, cond: dict, device) -> dict:
         ep = sample_episodes(test.labels, f.ways, cond["shots"], f.queries, f.episodes, config.seed + cond["run"])
         mean, ci = mean_ci95(episode_accuracies(test.select(blocks, pm), ep, cond["classifier"]))
         return {"top1": mean, "ci95": ci, "queries": f.queries, "episodes": f.episodes, "split": f.split,
-                "seconds": round(time.perf_counter() - t0, 2)}
+                "n_test": len(test.labels), "seconds": round(time.perf_counter() - t0, 2)}
     r = train_probe([v.select(blocks, pm) for v in feats["train"]], feats["train"][0].labels,
                     test.select(blocks, pm), test.labels, with_seed(config, cond["run"]), device,
                     num_classes=feats["num_classes"])
@@ -147,9 +147,9 @@ def per_block_head(config: Config, bundles: Sequence[ModelBundle], run_dir, opts
     for b in bundles:
         n = getattr(b.model, "num_classes", 0)
         if not is_vit(b.model):  # a CNN has no class token per block: not a failure of the run
-            not_applicable[b.name] = "no class token per block (not a ViT)"
+            not_applicable[b.label] = "no class token per block (not a ViT)"
         elif n != images.num_classes:
-            failed[b.name] = (f"its head predicts {n} classes but {images.root} is scored {images.num_classes}-way "
+            failed[b.label] = (f"its head predicts {n} classes but {images.root} is scored {images.num_classes}-way "
                               f"({images.label_space})")
         else:
             ok.append(b)

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from intriguing.errors import UserError
-from intriguing.options import option
+from intriguing.options import check_declared, option
 from intriguing.experiments.transfer.splits import stratified_split
 
 FINAL_POLICIES = ("refit", "keep")
@@ -40,28 +40,25 @@ HONEST_SELECTION = "lr, weight decay and epoch chosen on a validation split of t
 class ProbeConfig:
     """Single home of the probe's defaults."""
 
-    epochs: int = option(50, "probe epochs (paper-compat: --paper-epochs)")
-    batch_size: int = option(256, "probe batch size", flag="--probe-batch-size")
-    lrs: tuple[float, ...] = option((3e-3, 1e-3, 3e-4), "AdamW learning rates to try")
-    weight_decays: tuple[float, ...] = option((1e-4, 0.1), "weight decays to try")
+    epochs: int = option(50, "probe epochs (paper-compat: --paper-epochs)", within="[1, inf)")
+    batch_size: int = option(256, "probe batch size", flag="--probe-batch-size", within="[1, inf)")
+    lrs: tuple[float, ...] = option((3e-3, 1e-3, 3e-4), "AdamW learning rates to try", within="(0, inf)")
+    weight_decays: tuple[float, ...] = option((1e-4, 0.1), "weight decays to try", within="[0, inf)")
     warmup_epochs: float = 2.0
     min_lr: float = 0.0
-    val_fraction: float = option(0.1, "validation share of train")
+    val_fraction: float = option(0.1, "validation share of train", within="(0, 1)")
     final: str = option("refit", "refit on train+val with the chosen settings, or keep the selection run's weights",
                         choices=FINAL_POLICIES)
     seed: int = 0
     paper_compat: bool = False
     paper_lr: float = 5e-4
     paper_weight_decay: float = 0.05
-    paper_epochs: int = option(10, "epochs of the original protocol (--paper-compat)")
+    paper_epochs: int = option(10, "epochs of the original protocol (--paper-compat)", within="[1, inf)")
 
     def __post_init__(self) -> None:
+        check_declared(self)
         if self.final not in FINAL_POLICIES:
             raise UserError(f"Unknown final policy {self.final!r}; use one of {', '.join(FINAL_POLICIES)}.")
-        if not 0.0 < self.val_fraction < 1.0:
-            raise UserError(f"val_fraction must be in (0, 1), got {self.val_fraction}.")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise UserError("epochs and batch size must be positive.")
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import List, Sequence
 
 from intriguing.plots.lines import describe_data, line_plot
 from intriguing.plots.reliability import reliability_figure
-from intriguing.records import format_table, summarize
+from intriguing.records import format_table, read_manifest, summarize
 
 PAPER_NOTE = ("note: paper-compat records: top1 is the MAXIMUM test accuracy over epochs (model selection on "
               "the test set, as the original script); top1_last_epoch is the last epoch's.")
@@ -39,7 +39,10 @@ def bar_plot(rows: Sequence[dict], x: str, series: Sequence[str], y: str, err: s
         ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=2)
     ax.set_xticks(range(len(xs)), xs)
     ax.set_ylabel(ylabel)
-    ax.set_ylim(0, 100)  # accuracies; the bar labels above 100 are drawn outside the axes, not clipped
+    # ticks 0-100 (accuracies); the frame a little higher, so the label of a bar at 100% stays inside it
+    above = [float(r.get(err) or 0.0) for r in rows] if err else []  # error bars push the labels up
+    ax.set_ylim(0, 108 + min(20.0, max([v for v in above if v == v] or [0.0])))
+    ax.set_yticks(range(0, 101, 20))
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(2, len(names)), frameon=False)
@@ -49,10 +52,29 @@ def bar_plot(rows: Sequence[dict], x: str, series: Sequence[str], y: str, err: s
     return out_path
 
 
-def _sizes(records: Sequence[dict]) -> str:
-    """'cifar10: 1000 test images, ...' (from the records' n_test) for plot titles."""
-    n = {str(r["dataset"]): r.get("n_test") for r in records}
-    return ", ".join(f"{d}: {int(k)} test images" for d, k in n.items() if str(k).strip() not in ("", "None"))
+def _name(dataset: str, out_dir: Path) -> str:
+    """A dataset as titles name it: ``folder`` is the folder itself (e.g. ``mydata/flowers``, from the manifest)."""
+    if dataset != "folder":
+        return dataset
+    root = read_manifest(out_dir).get("dataset", {}).get("root")
+    return "/".join(Path(str(root)).parts[-2:]) if root else dataset
+
+
+def _count(v) -> int | None:
+    return int(float(v)) if str(v).strip() not in ("", "None", "nan") else None
+
+
+def _sizes(records: Sequence[dict], out_dir: Path) -> str:
+    """'cifar10: 45000 train + 5000 validation, 10000 test images; ...' (from the records) for plot titles."""
+    parts = {}
+    for r in records:
+        d, test = _name(str(r["dataset"]), out_dir), _count(r.get("n_test"))
+        if test is None:
+            continue
+        train, val = _count(r.get("n_train")), _count(r.get("n_val"))
+        fit = f"{train} train + {val} validation, " if train is not None and val is not None else ""
+        parts[d] = f"{d}: {fit}{test} test images"
+    return "; ".join(parts.values())
 
 
 def _features(r: dict) -> str:
@@ -77,8 +99,10 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         if plot:
             for r in rows:
                 r["series"] = f"{r['model']} {r['feature_set']}"
-            p = bar_plot(rows, "dataset", ["series"], "top1", "top1_std", out / "transfer_linear.png",
-                         "test top-1 (%)", "Linear probe: test top-1 per dataset and block set\n" + _sizes(linear))
+                r["data"] = _name(str(r["dataset"]), out)
+            p = bar_plot(rows, "data", ["series"], "top1", "top1_std", out / "transfer_linear.png",
+                         "test top-1 (%)", "Linear probe: test top-1 per dataset and block set\n" +
+                         _sizes(linear, out))
             parts.append(f"plot: {p}")
     if fewshot:
         keys = ["model", "dataset", "feature_set", "classifier", "ways", "shots"]
@@ -89,10 +113,11 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         if plot:
             for r in rows:
                 r["series"] = f"{r['model']} {r['feature_set']} {r['classifier']}"
-                r["setting"] = f"{r['dataset']} {int(r['ways'])}w{int(r['shots'])}s"
+                r["setting"] = f"{_name(str(r['dataset']), out)} {int(r['ways'])}w{int(r['shots'])}s"
+            sizes = _sizes(fewshot, out)  # the episodes are drawn from these images
             p = bar_plot(rows, "setting", ["series"], "top1", "ci95", out / "transfer_fewshot.png",
                          "query top-1 (%)", f"Few-shot: mean ± 95% CI over {int(fewshot[0]['episodes'])} episodes "
-                         f"of {int(fewshot[0]['queries'])} queries per class")
+                         f"of {int(fewshot[0]['queries'])} queries per class" + (f"\n{sizes}" if sizes else ""))
             parts.append(f"plot: {p}")
     if per_block:
         keys = ["model", "dataset", "measure", "block"]

@@ -11,7 +11,7 @@ from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
 from intriguing.records.summary import latex_table, markdown_table
 
-METRICS = ("top1", "top5", "ece", "nll")
+METRICS = ("top1", "real_top1", "top5", "ece", "nll")
 
 
 def per_set(records: Sequence[dict]) -> List[dict]:
@@ -86,7 +86,9 @@ def bar_plot(rows: Sequence[dict], sets: Sequence[str], out_path: Path) -> Path:
         bars = ax.bar(x + (i - (len(models) - 1) / 2) * width, ys, width, label=m)
         ax.bar_label(bars, fmt="%.1f", fontsize=7)
     ax.set_xticks(x, [f"{s}\n({n[s]} img)" for s in sets], fontsize=8)
-    ax.set_ylim(0, 100)
+    # ticks 0-100; the frame a little higher, so the label of a bar at 100% stays inside it
+    ax.set_ylim(0, 108)
+    ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("top-1 accuracy (%)")
     ax.set_title("Clean accuracy under distribution shift (A / R: 200-way; C: mean over folders)", fontsize=10)
     ax.grid(axis="y", alpha=0.3)

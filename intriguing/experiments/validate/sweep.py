@@ -38,7 +38,7 @@ def run(bundles: Sequence[ModelBundle], sets: Sequence[TestSet], run_dir, opts: 
     """Each folder in turn (finished folders are skipped on a rerun); a model failing on one set fails."""
     records, failed = [], {}
     for s in sets:
-        live = [b for b in bundles if b.name not in failed]
+        live = [b for b in bundles if b.label not in failed]
         if not live:
             break
         new, bad = run_sweep(ValidateSweep(s), live, s.images, run_dir, opts)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The paper's ViT-vs-CNN contrasts at small scale, through the ordinary commands, on the shipped reference models
+# (README "Reference models trained here"). Offline; about 15 minutes on 2 CPU cores.
+#   bash recipes/contrasts.sh [OUT]      (default OUT: results/reference/contrasts)
+# Needs the Imagenette val split and the VOC samples: SHARED (default ../shared) holds datasets/ as in this repo's CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-results/reference/contrasts}
+SHARED=${SHARED:-../shared}
+VAL=$SHARED/datasets/imagenette/val
+VOC=$SHARED/datasets/voc2012-samples
+PY=${PYTHON:-.venv/bin/python}
+VIT=deit_tiny_d6_p8_64_imagenette
+CNN=resnet18_half_64_imagenette
+DIST=deit_tiny_distilled_d6_p8_64_imagenette
+LIMIT=${LIMIT:-1000}
+run() { "$PY" -m intriguing "$@" --no-progress; }
+
+# PatchDrop: random, and salient / non-salient by the trained ViT's own last-block attention (applied to both)
+run occlusion --models $VIT,$CNN,$DIST --data-path "$VAL" --limit "$LIMIT" --runs 3 \
+    --drop random salient non-salient --saliency-model $VIT --out-dir "$OUT/occlusion"
+# patch shuffle on grids that divide 64 px
+run shuffle --models $VIT,$CNN,$DIST --data-path "$VAL" --limit "$LIMIT" --runs 3 --grids 1x1 2x2 4x4 8x8 \
+    --out-dir "$OUT/shuffle"
+# attention segmentation on the VOC samples: trained ViT vs the same architecture at random init
+run segmentation --models $VIT,$VIT=random,$DIST --data-path "$VOC" --input-size 128 --out-dir "$OUT/segmentation"
+# lesion: tokens dropped at the input of each of the ViT's 6 blocks; the CNN's stages
+run lesion --models $VIT --data-path "$VAL" --limit "$LIMIT" --blocks 0 1 2 3 4 5 --out-dir "$OUT/lesion_vit"
+run lesion --models $CNN --data-path "$VAL" --limit "$LIMIT" --stages 1 2 3 4 --out-dir "$OUT/lesion_cnn"
+# every block's class token under occlusion, and clean-vs-occluded feature correlation
+run per-block --models $VIT,$DIST --data-path "$VAL" --limit "$LIMIT" --grids 2x2 4x4 8x8 --out-dir "$OUT/per_block"
+run feature-correlation --models $VIT,$CNN --data-path "$VAL" --limit "$LIMIT" --out-dir "$OUT/feature_correlation"
+# PGD (L-inf, 10 steps) at eps 0..8/255
+run adversarial --models $VIT,$CNN --data-path "$VAL" --limit 200 --attacks pgd --eps 0 1 2 4 8 --pictures 0 \
+    --out-dir "$OUT/adversarial"
