@@ -77,8 +77,8 @@ def card(name: str, entry: dict, recipe_path: Path, manifest: dict, heads: list)
              "| | |", "|---|---|",
              f"| architecture | timm `{entry['arch']}` with `{json.dumps(entry['kwargs'])}` |",
              f"| parameters | {entry['params'] / 1e6:.2f} M |",
-             f"| data | Imagenette train (9,469 ImageNet train images, 10 classes), validated on Imagenette val "
-             f"(3,925 ImageNet val images) |",
+             f"| data | Imagenette train (9,469 ImageNet images, 10 classes), validated on Imagenette val (3,925 "
+             f"images held out from it: ImageNet train images and 134 ImageNet val images) |",
              f"| input | {DATA_CONFIG['input_size'][1]} px, bicubic, crop 0.875, ImageNet mean/std |",
              f"| recipe | `{recipe_path.relative_to(REPO)}` |",
              f"| command | `intriguing train --config {recipe_path.relative_to(REPO)}` |",

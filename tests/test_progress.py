@@ -57,3 +57,13 @@ def test_a_training_epoch_counts_images(image_folder, tmp_path, capsys):
     trainer.train_epoch(progress=True)
     err = capsys.readouterr().err
     assert "epoch 1" in err and "12/12" in err and "img" in err  # 12 images in 3 batches of 5, 5, 2
+
+
+def test_a_sweeps_engine_pass_counts_images(image_folder, tmp_path, capsys):
+    """12 images in one batch: the bar reads 12/12 img (it read 1/1 batch, 0/1 for the whole run)."""
+    from intriguing.cli.main import run_command
+    assert run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--ratios", "0",
+                                     "--batch-size", "64", "--workers", "0", "--no-plot",
+                                     "--out-dir", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "12/12" in err and "img" in err and "batch" not in err

@@ -74,10 +74,11 @@ def test_roles_resolve_for_paper_offline_and_map():
 
 
 # ---- verdicts ------------------------------------------------------------------------------------------------------
-def outcome(records, images=50000, roles=None):
+def outcome(records, images=50000, roles=None, root=None):
     step = Step("s", "t", "occlusion", tuple(roles or {"deit_small": 0}), "imagenet-val")
+    dataset = {"images": images, **({"root": root} if root else {})}
     return StepOutcome(step, "complete", specs=roles or {"deit_small": ["deit_small_patch16_224"]},
-                       records=records, manifest={"dataset": {"images": images}, "failed_models": {}})
+                       records=records, manifest={"dataset": dataset, "failed_models": {}})
 
 
 def entry(*values):
@@ -102,7 +103,11 @@ def test_verdicts_agree_differ_not_comparable_and_not_run():
     rows, verdict = compare.judge(entry(v), target, stand_in, False)
     assert rows[0].verdict == "not comparable" and rows[0].reasons == ["x stood in for DeiT-S"]
     rows, _ = compare.judge(entry(v), target, outcome([rec("deit_small_patch16_224", 70, 69, 71)], images=100), False)
-    assert rows[0].reasons == ["100 images of ImageNet val (the paper: 50,000)"]
+    assert rows[0].reasons == ["100 images (the paper: 50,000 of ImageNet val)"]
+    # the folder is named: an offline stand-in such as Imagenette val is not ImageNet val
+    rows, _ = compare.judge(entry(v), target, outcome([rec("deit_small_patch16_224", 70, 69, 71)], images=100,
+                                                      root="shared/imagenette/val"), False)
+    assert rows[0].reasons == ["100 images of shared/imagenette/val (the paper: 50,000 of ImageNet val)"]
     rows, verdict = compare.judge(entry(v), target, outcome([rec("deit_small_patch16_224", 70, 69, 71, ratio=0.9)]),
                                   False)
     assert rows[0].verdict == "not run" and verdict.detail == ("not measured: deit_small_patch16_224 has no records at "

@@ -27,6 +27,7 @@ from intriguing.annotations.real import RealLabels
 from intriguing.data import Batch, ImageSet, make_loader
 from intriguing.device import autocast
 from intriguing.distributed import Context, gather, shard
+from intriguing.engine.progress import counted
 from intriguing.engine.accumulate import Accumulator, Key, Reduction, norm
 from intriguing.errors import UserError
 from intriguing.seeding import derive_seed
@@ -187,10 +188,11 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
             "keys": [k.text for k in keys], "span": [start, stop, len(images)], "n_done": n_done, "bad": bad,
             "states": [totals[k].state() for k in keys], "flushed": [flushed[k] for k in keys]}, prefix)
 
-    bar = tqdm(loader, total=len(loader), disable=not opts.progress or not opts.dist.is_main,
-               desc=f"{len(active)} model(s)", unit="batch")
+    # counted in images (a one-batch run would show 0/1 for minutes), with tqdm's rate and time left
+    batches = counted(loader, stop - n_done, lambda b: len(b) + len(b.bad_paths), f"{len(active)} model(s)", "img",
+                      opts.progress and opts.dist.is_main)
     try:
-        for batch in bar:
+        for batch in batches:
             pending: Dict[Key, Reduction] = {}
             if len(batch):
                 sweep.prepare(batch)

@@ -66,9 +66,12 @@ def _data_reasons(outcome: StepOutcome, quick: bool) -> List[str]:
     reasons = []
     if quick and outcome.step.quick_substitute:
         reasons.append(f"other data: {spec.name if spec else key} instead of the paper's")
-    images = outcome.manifest.get("dataset", {}).get("images")
+    dataset = outcome.manifest.get("dataset", {})
+    images = dataset.get("images")
     if spec and spec.images and isinstance(images, int) and images < spec.images:
-        reasons.append(f"{images:,} images of {spec.name} (the paper: {spec.images:,})")
+        # the folder by name: an offline stand-in (Imagenette val: mostly ImageNet *train* images) is not ImageNet val
+        where = f" of {dataset['root']}" if dataset.get("root") else ""
+        reasons.append(f"{images:,} images{where} (the paper: {spec.images:,} of {spec.name})")
     return reasons
 
 

@@ -53,7 +53,8 @@ def forwards_per_image(experiment: str, o: Mapping[str, Any]) -> Tuple[float, st
         dims, pts = int(o.get("dims", 2)), int(o.get("points", 21))
         return float(pts ** dims * _n(o, "data", 2)), "grid points x data conditions, per image of the batch set"
     if experiment == "hessian":
-        return float(4 * int(o.get("power_iters", 100))), "power iterations x 4 (one Hessian-vector product)"
+        return float(4 * int(o.get("power_iters", 100))), "at most --power-iters iterations x 4 (a Hessian-vector " \
+            "product; the tolerance usually stops earlier)"
     return 1.0, "one forward"
 
 

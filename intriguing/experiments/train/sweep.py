@@ -86,11 +86,14 @@ def train_all(config: Config, bundles: Sequence[ModelBundle], train: ImageSet, v
 
 
 def data_title(out_dir, split: str) -> str:
-    """'<folder>, N training images' (or the validation folder's) from the manifest, for the plot titles."""
+    """'\n<folder>, N training images' (or the validation folder's) from the manifest, for the plot titles; empty
+    where no manifest says (``intriguing report`` of several folders into another)."""
     data = read_manifest(out_dir).get("dataset", {})
     root, n = (data.get("root"), data.get("images")) if split == "train" else (data.get("val"), data.get("val_images"))
-    where = "/".join(Path(str(root)).parts[-2:]) if root else "?"
-    return f"{where}, {n} {'training' if split == 'train' else 'validation'} images" if n else where
+    if not root:
+        return ""
+    where = "/".join(Path(str(root)).parts[-2:])
+    return "\n" + (f"{where}, {n} {'training' if split == 'train' else 'validation'} images" if n else where)
 
 
 def report(records: List[dict], out_dir, plot: bool = True) -> str:
@@ -109,10 +112,10 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         lines.append(format_table(rows, ["model", "params", "head", "epoch"], ["top1", "top5"]))
     if plot and train:
         path = line_plot(train, "epoch", "loss", ["model"], Path(out_dir) / "train_loss.png", "epoch",
-                         "training loss", f"Training loss\n{data_title(out_dir, 'train')}")
+                         "training loss", f"Training loss{data_title(out_dir, 'train')}")
         lines.append(f"plot: {path}")
     if plot and val:
         path = line_plot(val, "epoch", "top1", ["model", "params", "head"], Path(out_dir) / "val_top1.png", "epoch",
-                         "validation top-1 (%)", f"Validation accuracy per epoch\n{data_title(out_dir, 'val')}")
+                         "validation top-1 (%)", f"Validation accuracy per epoch{data_title(out_dir, 'val')}")
         lines.append(f"plot: {path}")
     return "\n\n".join(lines)
