@@ -88,6 +88,12 @@ def table(out: Path) -> str:
                     f"{fmt(min(v for v in vit if v is not None))}–{fmt(max(v for v in vit if v is not None))} | "
                     f"{fmt(min(v for v in cnn if v is not None))}–{fmt(max(v for v in cnn if v is not None))} | "
                     f"Tables 6–7 (ViT-L, DeiT-B vs ResNet50) | Appendix C |")
+    blocks = read_records(out / "per_block")
+    clean = [value(blocks, model=VIT, condition="clean", block=b) for b in range(6)]
+    half = [value(blocks, model=VIT, condition="random", ratio=0.5, block=b) for b in range(6)]
+    rows.append("| per-block class token (ViT), top-1 by block 1–6: clean / PatchDrop 50% | "
+                + " ".join(fmt(c, 0) for c in clean) + " / " + " ".join(fmt(h, 0) for h in half)
+                + " | n/a | (figure only) | the per-block figure of Sec. 3 |")
     for eps in (1, 4):
         rows.append(f"| PGD-10 L-inf eps {eps}/255: robust top-1 | {fmt(value(adv, model=VIT, eps=float(eps)))} | "
                     f"{fmt(value(adv, model=CNN, eps=float(eps)))} | (figure only) | Fig. 13 |")

@@ -31,12 +31,9 @@ RUN = ["--models", "efficientnet_lite0", "--limit", "40", "--ratios", "0", "0.25
        "--per-image", "--metrics", "topk,real", "--workers", "0", "--batch-size", "20", "--no-progress", "--no-plot"]
 
 
-@pytest.fixture(scope="module")
-def val_run(tmp_path_factory):
-    """A results folder of EfficientNet-Lite0 on 40 of the Imagenette images that are ImageNet val images (plus
-    ImageNet train images mixed in), with per-image records and ReaL columns."""
+def _val_images(tmp):
+    """The Imagenette images that are ImageNet val images, plus 3 ImageNet train images, as symlinks."""
     root = shared_path("datasets", "imagenette", "val")
-    tmp = tmp_path_factory.mktemp("factors")
     for k, wnid in enumerate(sorted(os.listdir(root))):
         names = sorted(os.listdir(root / wnid))
         chosen = [n for n in names if n.startswith("ILSVRC2012_val_")]
@@ -44,7 +41,15 @@ def val_run(tmp_path_factory):
         (tmp / "val" / wnid).mkdir(parents=True)
         for n in chosen:
             os.symlink(root / wnid / n, tmp / "val" / wnid / n)
-    assert run_command("occlusion", ["--data-path", str(tmp / "val"), "--out-dir", str(tmp / "run"), *RUN]) == 0
+    return tmp / "val"
+
+
+@pytest.fixture(scope="module")
+def val_run(tmp_path_factory):
+    """A results folder of EfficientNet-Lite0 on 40 of the Imagenette images that are ImageNet val images (plus
+    ImageNet train images mixed in), with per-image records and ReaL columns."""
+    tmp = tmp_path_factory.mktemp("factors")
+    assert run_command("occlusion", ["--data-path", str(_val_images(tmp)), "--out-dir", str(tmp / "run"), *RUN]) == 0
     return tmp / "run"
 
 
@@ -83,6 +88,33 @@ def test_factor_error_ratios_equal_the_packages_own(val_run, capsys):
     assert len(named) == 4 and sum(line.endswith("\tnot an ImageNet val file") for line in named) == 2
     assert "n03425413/ILSVRC2012_val_00009821.JPEG\tImageNet-X prototype (left out, as the package does)" in named
     assert "where the errors concentrate as ratio grows" in out
+
+
+def test_factor_error_ratios_of_the_reference_vit_equal_the_packages_own(tmp_path):
+    """The same check on the reference ViT trained here (64 px, 10 classes, 1000-way scores), on all 134 val images."""
+    from imagenet_x import FACTORS, augment_model_predictions, compute_factor_accuracies, error_ratio, load_annotations
+    import pandas as pd
+    run = tmp_path / "run"
+    argv = ["--models", "deit_tiny_d6_p8_64_imagenette", *RUN[RUN.index("--ratios"):]]
+    assert run_command("occlusion", ["--data-path", str(_val_images(tmp_path)), "--out-dir", str(run), *argv]) == 0
+    assert main(["factors", str(run), "--out", str(run / "f"), "--no-plot"]) == 0
+    ours = {(r["ratio"], r["factor"]): float(r["error_ratio"]) for r in _factors_csv(run / "f")}
+    rows = read_per_image(run)
+    models = {ratio: pd.DataFrame({"file_name": [os.path.basename(r["path"]) for r in rows if r["ratio"] == ratio],
+                                   "predicted_class": [int(r["pred"]) for r in rows if r["ratio"] == ratio],
+                                   "predicted_probability": [float(r["conf"]) for r in rows if r["ratio"] == ratio]})
+              for ratio in ("0.0", "0.25")}
+    theirs = error_ratio(compute_factor_accuracies(augment_model_predictions(load_annotations(), models), FACTORS,
+                                                   "is_correct"))
+    compared = 0
+    for ratio in models:
+        for factor in FACTORS:
+            pkg = float(theirs.loc[ratio, factor])
+            assert math.isnan(ours[(ratio, factor)]) == math.isnan(pkg)
+            if not math.isnan(pkg):
+                assert ours[(ratio, factor)] == pytest.approx(pkg, rel=1e-12)
+                compared += 1
+    assert compared >= 10
 
 
 def test_real_top1_equals_a_hand_count_over_the_real_file(val_run):
