@@ -17,9 +17,10 @@ def list_models(pattern: Optional[str] = None) -> int:
 
     from intriguing.zoo import ZOO
     names = [n for n in ZOO.names() if not n.startswith("test_") and (pattern is None or fnmatch.fnmatch(n, pattern))]
+    width = max([22] + [len(n) for n in names])  # the reference models' names are long
     for name in names:
         e = ZOO.get(name)
-        print(f"{name:22s} {e.description}" + (f"\n{'':22s} {e.url}" if e.url else ""))
+        print(f"{name:{width}s} {e.description}" + (f"\n{'':{width}s} {e.url}" if e.url else ""))
     if pattern is not None:
         timm_names = timm.list_models(pattern, pretrained=True)
         print(f"\ntimm ({len(timm_names)} pretrained matching {pattern!r}):")
