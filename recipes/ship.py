@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from intriguing.zoo import reference  # noqa: E402
+from intriguing.zoo.bundle import file_sha256  # noqa: E402
 
 # one evaluation view for every reference model (timm's per-architecture defaults differ: 0.9 for DeiT, 0.95 for
 # ResNet), so ViT-vs-CNN comparisons see the same pixels
@@ -108,7 +109,7 @@ def ship(name: str, val_path: str, device: str, provisional: bool = False) -> di
     run = REPO / recipe["out_dir"]
     manifest = json.loads((run / "manifest.json").read_text())
     entry = {"title": TITLES[name], "arch": state["arch"], "kwargs": state["kwargs"], "classes": state["classes"],
-             "data_config": DATA_CONFIG, "file": path.name, "sha256": reference.sha256(path),
+             "data_config": DATA_CONFIG, "file": path.name, "sha256": file_sha256(str(path)),
              "bytes": path.stat().st_size, "params": sum(v.numel() for k, v in state["state_dict"].items()
                                                             if not k.endswith("num_batches_tracked")),
              "epochs": int(recipe["epochs"]), "device": device, "recipe": f"recipes/{name}.yaml",

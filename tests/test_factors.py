@@ -53,25 +53,34 @@ def val_run(tmp_path_factory):
     return tmp / "run"
 
 
+RATIOS = ("0.0", "0.25")  # the conditions of RUN, as per-image records write them
+
+
+def _package_ratios(run):
+    """The package's own evaluation of a run's per-image predictions: (merged table, error ratios by ratio)."""
+    from imagenet_x import FACTORS, augment_model_predictions, compute_factor_accuracies, error_ratio, load_annotations
+    import pandas as pd
+    rows = read_per_image(run)
+    models = {ratio: pd.DataFrame({"file_name": [os.path.basename(r["path"]) for r in rows if r["ratio"] == ratio],
+                                   "predicted_class": [int(r["pred"]) for r in rows if r["ratio"] == ratio],
+                                   "predicted_probability": [float(r["conf"]) for r in rows if r["ratio"] == ratio]})
+              for ratio in RATIOS}
+    merged = augment_model_predictions(load_annotations(), models)
+    return merged, error_ratio(compute_factor_accuracies(merged, FACTORS, "is_correct"))
+
+
 def _factors_csv(folder):
     with open(folder / "factors.csv", newline="") as f:
         return list(csv.DictReader(f))
 
 
 def test_factor_error_ratios_equal_the_packages_own(val_run, capsys):
-    from imagenet_x import FACTORS, augment_model_predictions, compute_factor_accuracies, error_ratio, load_annotations
-    import pandas as pd
+    from imagenet_x import FACTORS
     assert main(["factors", str(val_run), "--out", str(val_run / "f"), "--min-images", "5", "--no-plot"]) == 0
     ours = {(r["ratio"], r["factor"]): r for r in _factors_csv(val_run / "f")}
-    rows = read_per_image(val_run)
-    models = {ratio: pd.DataFrame({"file_name": [os.path.basename(r["path"]) for r in rows if r["ratio"] == ratio],
-                                   "predicted_class": [int(r["pred"]) for r in rows if r["ratio"] == ratio],
-                                   "predicted_probability": [float(r["conf"]) for r in rows if r["ratio"] == ratio]})
-              for ratio in ("0.0", "0.25")}
-    merged = augment_model_predictions(load_annotations(), models)
-    theirs = error_ratio(compute_factor_accuracies(merged, FACTORS, "is_correct"))
+    merged, theirs = _package_ratios(val_run)
     compared = 0
-    for ratio in models:
+    for ratio in RATIOS:
         assert int(ours[(ratio, "pose")]["annotated_images"]) == (merged.model == ratio).sum()
         for factor in FACTORS:
             mine, pkg = float(ours[(ratio, factor)]["error_ratio"]), float(theirs.loc[ratio, factor])
@@ -92,22 +101,15 @@ def test_factor_error_ratios_equal_the_packages_own(val_run, capsys):
 
 def test_factor_error_ratios_of_the_reference_vit_equal_the_packages_own(tmp_path):
     """The same check on the reference ViT trained here (64 px, 10 classes, 1000-way scores), on all 134 val images."""
-    from imagenet_x import FACTORS, augment_model_predictions, compute_factor_accuracies, error_ratio, load_annotations
-    import pandas as pd
+    from imagenet_x import FACTORS
     run = tmp_path / "run"
     argv = ["--models", "deit_tiny_d6_p8_64_imagenette", *RUN[RUN.index("--ratios"):]]
     assert run_command("occlusion", ["--data-path", str(_val_images(tmp_path)), "--out-dir", str(run), *argv]) == 0
     assert main(["factors", str(run), "--out", str(run / "f"), "--no-plot"]) == 0
     ours = {(r["ratio"], r["factor"]): float(r["error_ratio"]) for r in _factors_csv(run / "f")}
-    rows = read_per_image(run)
-    models = {ratio: pd.DataFrame({"file_name": [os.path.basename(r["path"]) for r in rows if r["ratio"] == ratio],
-                                   "predicted_class": [int(r["pred"]) for r in rows if r["ratio"] == ratio],
-                                   "predicted_probability": [float(r["conf"]) for r in rows if r["ratio"] == ratio]})
-              for ratio in ("0.0", "0.25")}
-    theirs = error_ratio(compute_factor_accuracies(augment_model_predictions(load_annotations(), models), FACTORS,
-                                                   "is_correct"))
+    _, theirs = _package_ratios(run)
     compared = 0
-    for ratio in models:
+    for ratio in RATIOS:
         for factor in FACTORS:
             pkg = float(theirs.loc[ratio, factor])
             assert math.isnan(ours[(ratio, factor)]) == math.isnan(pkg)

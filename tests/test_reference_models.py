@@ -13,6 +13,7 @@ import torch
 import intriguing
 from intriguing.zoo import ZOO, load_model
 from intriguing.zoo import reference
+from intriguing.zoo.bundle import file_sha256
 
 from conftest import shared_path
 
@@ -27,7 +28,7 @@ def test_every_shipped_model_has_its_file_card_recipe_and_hash():
     total = 0
     for name, entry in models.items():
         path = reference.FOLDER / entry["file"]
-        assert reference.sha256(path) == entry["sha256"]
+        assert file_sha256(str(path)) == entry["sha256"]
         card = (reference.FOLDER / f"{name}.md").read_text()
         assert entry["sha256"] in card and f"{entry['val_top1']:.2f}%" in card
         assert (REPO / entry["recipe"]).is_file() and f"--config {entry['recipe']}" in card

@@ -10,7 +10,6 @@ ImageNet-style folder of those classes is scored as usual. ``NAME=random`` is th
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -32,14 +31,6 @@ def index() -> Dict[str, Dict[str, Any]]:
     return json.loads(INDEX.read_text())["models"]
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _architecture(entry: Dict[str, Any]) -> Tuple[nn.Module, List[int]]:
     import timm
 
@@ -53,6 +44,7 @@ def build(name: str, checkpoint: Optional[str], pretrained: bool) -> nn.Module:
     """The model ``name``: the shipped weights, a file in the same format (``NAME=PATH``), or random init."""
     from safetensors.torch import load_file
 
+    from intriguing.zoo.bundle import file_sha256
     from intriguing.zoo.trained import expand_to_imagenet
     from intriguing.zoo.weights import load_into, load_state_dict
     entry = index()[name]
@@ -61,7 +53,7 @@ def build(name: str, checkpoint: Optional[str], pretrained: bool) -> nn.Module:
         load_into(model, {k: v.float() for k, v in load_state_dict(checkpoint).items()}, name, checkpoint)
     elif pretrained:
         path = FOLDER / entry["file"]
-        if not path.is_file() or sha256(path) != entry["sha256"]:
+        if not path.is_file() or file_sha256(str(path)) != entry["sha256"]:
             raise UserError(f"The packaged weights of {name} ({path}) are missing or damaged (sha256 differs from "
                             f"its model card): reinstall the package.")
         load_into(model, {k: v.float() for k, v in load_file(str(path)).items()}, name, str(path))
@@ -77,5 +69,4 @@ def register() -> None:
         what = (f"{entry['title']}; trained here on Imagenette ({len(entry['classes'])} classes, "
                 f"{config['input_size'][1]} px): val top-1 {entry['val_top1']:.1f}%")
         ZOO.register(name, ZooEntry(name=name, build=lambda ckpt, pre, _n=name: build(_n, ckpt, pre),
-                                    data_config=config, description=what,
-                                    filename=None, url=None))
+                                    data_config=config, description=what))
