@@ -4,6 +4,7 @@
         --data-path texture-vs-shape/stimuli/style-transfer-preprocessed-512
     python evaluate_shape_bias.py --data-path texture-vs-shape/stimuli/filled-silhouettes   # 16-class accuracy
 """
+
 from intriguing.cli import run_command as main
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
         imagenet-a=/data/imagenet-a imagenet-r=/data/imagenet-r sketch=/data/sketch imagenet-v2=/data/v2 \
         stylized=/data/stylized/val imagenet-c=/data/imagenet-c
 """
+
 from intriguing.cli import run_command as main
 
 if __name__ == "__main__":

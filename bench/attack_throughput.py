@@ -3,6 +3,7 @@ Prints measured figures only; speed does not depend on the weights, so random-in
 
     python bench/attack_throughput.py --models deit_small_patch16_224=random,resnet50.tv_in1k=random --device cuda
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,9 +34,12 @@ def main() -> None:
     p.add_argument("--device", default="auto")
     a = p.parse_args()
     device = resolve_device(a.device)
-    print(f"torch {torch.__version__}, device {device} "
-          f"({torch.cuda.get_device_name(device) if device.type == 'cuda' else f'{torch.get_num_threads()} CPU threads'}),"
-          f" PGD-{a.steps} L-inf eps 4/255, batch {a.batch_size}, fp32 gradients")
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} CPU threads"
+    print(
+        f"torch {torch.__version__}, device {device} "
+        f"({name}),"
+        f" PGD-{a.steps} L-inf eps 4/255, batch {a.batch_size}, fp32 gradients"
+    )
     for spec in a.models.split(","):
         b = load_model(spec, device=device)
         size = tuple(b.input_size)

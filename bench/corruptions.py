@@ -6,6 +6,7 @@
 
     python bench/corruptions.py --size 224 --severity 3 --batch 8 --workers 4
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,11 @@ def main() -> None:
             pool.submit(corrupt_array, images[:1], "contrast", 1, [0]).result()
         t = time.perf_counter()
         chunk = -(-args.batch // args.workers)  # one chunk of images per worker, as the sweep splits them
-        jobs = [pool.submit(corrupt_array, images[i:i + chunk], name, args.severity, seeds[i:i + chunk])
-                for name in CORRUPTIONS for i in range(0, args.batch, chunk)]
+        jobs = [
+            pool.submit(corrupt_array, images[i : i + chunk], name, args.severity, seeds[i : i + chunk])
+            for name in CORRUPTIONS
+            for i in range(0, args.batch, chunk)
+        ]
         [j.result() for j in jobs]
         par = time.perf_counter() - t
     print(f"(b) all 15 in {args.workers} worker processes: {par:.2f} s (x{total / par:.1f} vs serial)")

@@ -4,6 +4,7 @@ CIFAR-10 ResNet-56 (../shared weights) or any model. Prints measured figures onl
     python bench/curvature.py --device cuda
     python bench/curvature.py --device cpu --sample-points 3   # CPU: time a 3x3 grid, extrapolate to 21x21
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,12 @@ def main() -> None:
     p.add_argument("--hvps", type=int, default=10)
     p.add_argument("--points", type=int, default=21)
     p.add_argument("--device", default="auto")
-    p.add_argument("--sample-points", type=int, default=0,
-                   help="time a PxP grid instead and extrapolate its mean per-point time to --points (slow devices)")
+    p.add_argument(
+        "--sample-points",
+        type=int,
+        default=0,
+        help="time a PxP grid instead and extrapolate its mean per-point time to --points (slow devices)",
+    )
     a = p.parse_args()
     device = resolve_device(a.device)
     b = load_model(a.model, device=device)
@@ -57,24 +62,41 @@ def main() -> None:
         op.matvec(v)
     sync(device)
     hvp = (time.perf_counter() - t) / a.hvps
-    print(f"{a.model.split('=')[0]} ({op.n:,} parameters), batch {a.batch_size}, device {device}"
-          f"{' (' + torch.cuda.get_device_name(device) + ')' if device.type == 'cuda' else ''}: "
-          f"{1 / hvp:.1f} Hessian-vector products/s ({hvp * 1000:.1f} ms each)")
+    print(
+        f"{a.model.split('=')[0]} ({op.n:,} parameters), batch {a.batch_size}, device {device}"
+        f"{' (' + torch.cuda.get_device_name(device) + ')' if device.type == 'cuda' else ''}: "
+        f"{1 / hvp:.1f} Hessian-vector products/s ({hvp * 1000:.1f} ms each)"
+    )
     op.release()
     grid = a.sample_points or a.points
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        recs = intriguing.run("landscape", models=a.model, data_path=a.data_path, points=grid, batches=a.batches,
-                              batch_size=a.batch_size, data=("clean",), device=str(device), workers=0, out_dir=tmp,
-                              no_progress=True, no_plot=True)
+        recs = intriguing.run(
+            "landscape",
+            models=a.model,
+            data_path=a.data_path,
+            points=grid,
+            batches=a.batches,
+            batch_size=a.batch_size,
+            data=("clean",),
+            device=str(device),
+            workers=0,
+            out_dir=tmp,
+            no_progress=True,
+            no_plot=True,
+        )
         sec = time.perf_counter() - t
     per_point = sum(float(r["seconds"]) for r in recs) / len(recs)  # the command's own per-point timing
-    print(f"{grid}x{grid} landscape on {a.batches} x {a.batch_size} images: {sec:.1f} s "
-          f"({per_point * 1000:.0f} ms per grid point; {sec - per_point * len(recs):.1f} s model load and decode)")
+    print(
+        f"{grid}x{grid} landscape on {a.batches} x {a.batch_size} images: {sec:.1f} s "
+        f"({per_point * 1000:.0f} ms per grid point; {sec - per_point * len(recs):.1f} s model load and decode)"
+    )
     if a.sample_points:
-        est = sec - per_point * len(recs) + per_point * a.points ** 2
-        print(f"EXTRAPOLATED, not measured: {a.points}x{a.points} = {a.points ** 2} points x {per_point:.2f} s "
-              f"+ load/decode = {est:.0f} s ({est / 60:.1f} min)")
+        est = sec - per_point * len(recs) + per_point * a.points**2
+        print(
+            f"EXTRAPOLATED, not measured: {a.points}x{a.points} = {a.points**2} points x {per_point:.2f} s "
+            f"+ load/decode = {est:.0f} s ({est / 60:.1f} min)"
+        )
 
 
 if __name__ == "__main__":

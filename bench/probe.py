@@ -11,6 +11,7 @@ measured times (nothing is asserted):
 
     python bench/probe.py --model efficientnet_lite0 --images 256 --epochs 3
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,10 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from intriguing.device import resolve_device  # noqa: E402
 from intriguing.experiments.transfer.cache import CacheKey, cached_features  # noqa: E402
 from intriguing.experiments.transfer.datasets import get_dataset  # noqa: E402
-from intriguing.experiments.transfer.features import extract_features, is_vit  # noqa: E402
 from intriguing.experiments.transfer.probe import ProbeConfig, _train  # noqa: E402
 from intriguing.experiments.transfer.views import build_view  # noqa: E402
+from intriguing.features.heads import is_vit  # noqa: E402
 from intriguing.zoo import load_model  # noqa: E402
+
+# the plain (images, labels) loop over a backbone, the tests' reference too: the command extracts in an engine pass
+from tests.transfer_reference import extract_features  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imagenette"
 
@@ -62,14 +66,17 @@ def main() -> None:
     prep = lambda x: bundle.normalize(x.float().div_(255))  # noqa: E731
     blocks = "last4" if is_vit(bundle.model) else None
     cfg = ProbeConfig(batch_size=args.batch_size)
-    print(f"model {bundle.name}, {len(ds)} images from {args.data}, device {device}, "
-          f"torch threads {torch.get_num_threads()}")
+    print(
+        f"model {bundle.name}, {len(ds)} images from {args.data}, device {device}, "
+        f"torch threads {torch.get_num_threads()}"
+    )
 
     with tempfile.TemporaryDirectory() as cache:
         key = CacheKey(model=bundle.name, dataset="bench", split="train", blocks=str(blocks), preprocess=desc)
         t = time.perf_counter()
-        fs, hit = cached_features(key, cache, lambda: extract_features(bundle.model, loader, blocks, device=device,
-                                                                        preprocess=prep))
+        fs, hit = cached_features(
+            key, cache, lambda: extract_features(bundle.model, loader, blocks, device=device, preprocess=prep)
+        )
         sync(device)
         t_extract = time.perf_counter() - t
         t = time.perf_counter()
@@ -89,8 +96,11 @@ def main() -> None:
     for _ in range(args.epochs):
         for images, labels in loader:
             with torch.no_grad():
-                feats = extract_features(bundle.model, [(images, labels)], blocks, device=device,
-                                         preprocess=prep).select().to(device)
+                feats = (
+                    extract_features(bundle.model, [(images, labels)], blocks, device=device, preprocess=prep)
+                    .select()
+                    .to(device)
+                )
             loss = nn.functional.cross_entropy(head(feats), labels.to(device))
             opt.zero_grad()
             loss.backward()
@@ -98,14 +108,18 @@ def main() -> None:
     sync(device)
     t_naive = (time.perf_counter() - t) / args.epochs
 
-    print(f"extract once   {t_extract:8.2f} s   ({fs.tokens.numel() * 2 / 2**20:.1f} MiB fp16 cache, "
-          f"feature dim {x.shape[1]})")
+    print(
+        f"extract once   {t_extract:8.2f} s   ({fs.tokens.numel() * 2 / 2**20:.1f} MiB fp16 cache, "
+        f"feature dim {x.shape[1]})"
+    )
     print(f"cache load     {t_load:8.3f} s")
     print(f"probe/epoch    {t_probe * 1000:8.2f} ms  (from cache, mean of {args.probe_epochs} epochs)")
     print(f"naive/epoch    {t_naive:8.2f} s   (re-running the backbone, mean of {args.epochs} epochs)")
-    print(f"per-epoch speed-up from the cache: {t_naive / t_probe:,.0f}x; a {args.probe_epochs}-epoch probe: "
-          f"{t_extract + t_probe * args.probe_epochs:.1f} s with the cache vs {t_naive * args.probe_epochs:.1f} s "
-          f"naive")
+    print(
+        f"per-epoch speed-up from the cache: {t_naive / t_probe:,.0f}x; a {args.probe_epochs}-epoch probe: "
+        f"{t_extract + t_probe * args.probe_epochs:.1f} s with the cache vs {t_naive * args.probe_epochs:.1f} s "
+        f"naive"
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ depend on the weights, so random-init models are the default.
 
     python bench/segmentation.py --model deit_small_patch16_224=random --input-size 512 --batch-sizes 1 32 --device cuda
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,10 +31,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from intriguing.experiments.segmentation import sweep as seg  # noqa: E402
 from intriguing.device import resolve_device  # noqa: E402
-from intriguing.engine.accumulate import RowReduction  # noqa: E402
-from intriguing.engine.core import SETTLE_LAG  # noqa: E402
+from intriguing.engine.accumulate import Output, RowReduction  # noqa: E402
+from intriguing.engine.host import SETTLE_LAG, HostCopy, Landing  # noqa: E402
+from intriguing.experiments.segmentation import sweep as seg  # noqa: E402
 from intriguing.features.saliency import SaliencySpec, drop_masks, saliency_scores  # noqa: E402
 from intriguing.segmentation.voc import VOCSegmentationSet, collate  # noqa: E402
 from intriguing.zoo import load_model  # noqa: E402
@@ -62,6 +63,7 @@ def timed(fn, device, repeats: int):
 def flops_per_image(config, bundle, item, device, precision: str) -> float:
     """Matrix FLOPs of scoring one image (torch.utils.flop_counter counts matmuls, convolutions and attention)."""
     from torch.utils.flop_counter import FlopCounterMode
+
     b = collate([item])
     with FlopCounterMode(display=False) as counter:
         seg.launch_batch(config, bundle, b, device, precision, {"cls": set(b["index"])})  # reading rows adds none
@@ -75,23 +77,34 @@ def bench_segmentation(args, device) -> dict:
     items = [ds[i % len(ds)] for i in range(args.images)]  # decoded up front: time the scoring only
     config = seg.Config(input_size=args.input_size, tokens=("cls",))
     flops = flops_per_image(config, bundle, items[0], device, args.precision)
-    print(f"(a) segmentation scoring, {bundle.name} at {args.input_size}px, {args.images} VOC images, {device}, "
-          f"{args.precision}; {flops / 1e9:.1f} GFLOP/image")
+    print(
+        f"(a) segmentation scoring, {bundle.name} at {args.input_size}px, {args.images} VOC images, {device}, "
+        f"{args.precision}; {flops / 1e9:.1f} GFLOP/image"
+    )
     speed = {}
     for bs in args.batch_sizes:
-        batches = [collate(items[i:i + bs]) for i in range(0, len(items), bs)]
+        batches = [collate(items[i : i + bs]) for i in range(0, len(items), bs)]
 
         def score():  # as the engine runs it: each batch's IoUs are read two batches later
-            rows = RowReduction()
-            for b in batches:
-                for scored in seg.launch_batch(config, bundle, b, device, args.precision, {"cls": set(b["index"])}):
-                    rows.update(scored, None, None, {})
-                rows.settle(keep=SETTLE_LAG)
-            rows.settle()
+            rows, landing = RowReduction(), Landing()
+            for b in batches:  # noqa: B023 (score runs inside this iteration)
+                landing.push(
+                    [
+                        (rows, HostCopy(Output(scored)), None, None)
+                        for scored in seg.launch_batch(
+                            config, bundle, b, device, args.precision, {"cls": set(b["index"])}
+                        )
+                    ]
+                )
+                landing.settle(keep=SETTLE_LAG)
+            landing.settle()
+
         sec, _ = timed(score, device, args.repeats)
         speed[bs] = args.images / sec
-        print(f"    batch {bs:>3}: {speed[bs]:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image, "
-              f"{speed[bs] * flops / 1e12:.2f} TFLOP/s)")
+        print(
+            f"    batch {bs:>3}: {speed[bs]:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image, "
+            f"{speed[bs] * flops / 1e12:.2f} TFLOP/s)"
+        )
     return speed
 
 
@@ -102,12 +115,13 @@ def original_loop(model, items, device, threshold: float = 0.9) -> float:
     from intriguing.features.attention import patch_size, token_attention
     from intriguing.features.saliency import normalize
     from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
+
     ph = patch_size(model)[0]
     total = 0.0
     for item in items:
         x = normalize(item["image"][None].to(device), IMAGENET_MEAN, IMAGENET_STD)
         with torch.inference_mode():
-            att = token_attention(model, x, ("cls",))["cls"][0]          # [heads, h, w]
+            att = token_attention(model, x, ("cls",))["cls"][0]  # [heads, h, w]
         nh, h, w = att.shape
         val, idx = torch.sort(att.reshape(nh, -1))
         val /= val.sum(1, keepdim=True)
@@ -134,8 +148,10 @@ def bench_original(args, device, speed: dict) -> None:
     ds = VOCSegmentationSet(args.data_path or SHARED_VOC, size=args.input_size)
     items = [ds[i % len(ds)] for i in range(args.images)]
     sec, _ = timed(lambda: original_loop(bundle.model, items, device), device, args.repeats)
-    print(f"(b) the original's batch-1 loop (restated, fp32), {bundle.name} at {args.input_size}px: "
-          f"{args.images / sec:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image)")
+    print(
+        f"(b) the original's batch-1 loop (restated, fp32), {bundle.name} at {args.input_size}px: "
+        f"{args.images / sec:8.1f} images/s ({sec * 1000 / args.images:.1f} ms/image)"
+    )
     print("    (a)/(b): " + ", ".join(f"batch {bs} {v * sec / args.images:.2f}x" for bs, v in speed.items()))
 
 
@@ -158,8 +174,9 @@ def bench_saliency(args, device) -> None:
         return out
 
     (a, once), (b, each) = timed(reuse, device, args.repeats), timed(recompute, device, args.repeats)
-    same = all(torch.equal(once[k][:, i], each[i][k][:, 0]) for i in range(len(levels))
-               for k in ("salient", "non-salient"))
+    same = all(
+        torch.equal(once[k][:, i], each[i][k][:, 0]) for i in range(len(levels)) for k in ("salient", "non-salient")
+    )
     print(f"(c) saliency masks for {len(levels)} levels x 2 drops, {sal.name}, batch {args.saliency_batch} at 224px")
     print(f"    reuse (1 forward):        {a * 1000:8.1f} ms/batch")
     print(f"    recompute per level:      {b * 1000:8.1f} ms/batch")
@@ -177,8 +194,12 @@ def main() -> None:
     p.add_argument("--saliency-batch", type=int, default=8)
     p.add_argument("--levels", type=int, default=10)
     p.add_argument("--repeats", type=int, default=1)
-    p.add_argument("--precision", choices=("fp32", "amp"), default="fp32",
-                   help="of (a), as the command's --precision (segmentation runs fp32 unless amp is asked for)")
+    p.add_argument(
+        "--precision",
+        choices=("fp32", "amp"),
+        default="fp32",
+        help="of (a), as the command's --precision (segmentation runs fp32 unless amp is asked for)",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = p.parse_args()

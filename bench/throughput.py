@@ -14,6 +14,7 @@ On the same model and images:
 
     python bench/throughput.py --images 256 --model deit_small_patch16_224=random --runs 5 --device cuda
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,9 +27,9 @@ import torch
 from intriguing.data import limit_samples, make_loader, scan_folder
 from intriguing.data.views import MultiViewDataset, collate
 from intriguing.device import autocast, resolve_device
+from intriguing.engine import EngineOptions, run_sweep
 from intriguing.experiments.occlusion.config import Config
 from intriguing.experiments.occlusion.sweep import OcclusionSweep, forward_kept_tokens
-from intriguing.engine import EngineOptions, run_sweep
 from intriguing.perturb import drop_pixels, random_drop_mask
 from intriguing.records import RunDir
 from intriguing.runner import fast_path
@@ -55,8 +56,9 @@ def original(spec, images, ratios, runs, bs, workers, device) -> None:
         for _ in range(runs if r > 0 else 1):
             b = load_model(spec, device=device)
             ds = MultiViewDataset(images.samples, [b.geometry])
-            for batch in torch.utils.data.DataLoader(ds, batch_size=bs, num_workers=workers,
-                                                     collate_fn=collate(ds.geometries)):
+            for batch in torch.utils.data.DataLoader(
+                ds, batch_size=bs, num_workers=workers, collate_fn=collate(ds.geometries)
+            ):
                 x = batch.views[b.geometry].to(device).float().div_(255)
                 g = x.shape[-1] // (b.patch_size or 16)
                 with torch.inference_mode():
@@ -66,8 +68,13 @@ def original(spec, images, ratios, runs, bs, workers, device) -> None:
 def ours(bundle, images, ratios, runs, bs, workers, device, precision, stack=1) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(ratios=tuple(ratios), runs=runs, stack_conditions=stack)
-        run_sweep(OcclusionSweep(config), [bundle], images, RunDir(tmp, {}),
-                  EngineOptions(batch_size=bs, workers=workers, device=device, precision=precision, progress=False))
+        run_sweep(
+            OcclusionSweep(config),
+            [bundle],
+            images,
+            RunDir(tmp, {}),
+            EngineOptions(batch_size=bs, workers=workers, device=device, precision=precision, progress=False),
+        )
 
 
 def bare(model, decoded, n_forwards, device, precision) -> None:
@@ -80,6 +87,7 @@ def bare(model, decoded, n_forwards, device, precision) -> None:
 def flops_per_image(model, x) -> float:
     """Matrix FLOPs of one forward of one image (torch.utils.flop_counter: matmuls, convolutions, attention)."""
     from torch.utils.flop_counter import FlopCounterMode
+
     with FlopCounterMode(display=False) as counter, torch.inference_mode():
         model(x)
     return counter.get_total_flops()
@@ -106,19 +114,27 @@ def main() -> None:
     bundle = load_model(a.model, device=device)
     flops = flops_per_image(bundle.model, torch.rand(1, *bundle.data_config["input_size"], device=device))
     bundle = fast_path(bundle, device, a.compile)  # counted before compiling: same operations
-    decoded = [bundle.normalize(batch.views[bundle.geometry].to(device).float().div_(255))
-               for batch in make_loader(images, [bundle.geometry], a.batch_size, a.workers)]
+    decoded = [
+        bundle.normalize(batch.views[bundle.geometry].to(device).float().div_(255))
+        for batch in make_loader(images, [bundle.geometry], a.batch_size, a.workers)
+    ]
     bare(bundle.model, decoded[:1], 2, device, a.precision)  # warm-up (and compilation)
     n_fwd = len([r for r in a.ratios if r > 0]) * a.runs + (1 if 0 in a.ratios else 0)
-    print(f"model {a.model}, {len(images)} images, {len(a.ratios)} ratios x {a.runs} run(s) = {n_fwd} forwards per "
-          f"image, device {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
-          f"precision {a.precision}, compile {a.compile}, conditions per forward {a.stack}, threads {torch.get_num_threads()}")
+    print(
+        f"model {a.model}, {len(images)} images, {len(a.ratios)} ratios x {a.runs} run(s) = {n_fwd} forwards per "
+        f"image, device {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
+        f"precision {a.precision}, compile {a.compile}, conditions per forward {a.stack}, "
+        f"threads {torch.get_num_threads()}"
+    )
     t_bare = timed(lambda: bare(bundle.model, decoded, n_fwd, device, a.precision))
-    t_ours = timed(lambda: ours(bundle, images, a.ratios, a.runs, a.batch_size, a.workers, device, a.precision,
-                                a.stack))
+    t_ours = timed(
+        lambda: ours(bundle, images, a.ratios, a.runs, a.batch_size, a.workers, device, a.precision, a.stack)
+    )
     total = n_fwd * len(images)
-    print(f"(a) bare forwards: {total / t_bare:.1f} img/s ({flops / 1e9:.2f} GFLOP/image: "
-          f"{total / t_bare * flops / 1e12:.2f} TFLOP/s)")
+    print(
+        f"(a) bare forwards: {total / t_bare:.1f} img/s ({flops / 1e9:.2f} GFLOP/image: "
+        f"{total / t_bare * flops / 1e12:.2f} TFLOP/s)"
+    )
     print(f"(b) our sweep: {total / t_ours:.1f} forwards/s = {100 * t_bare / t_ours:.1f}% of the bare-forward limit")
     if not a.skip_original:
         t_orig = timed(lambda: original(a.model, images, a.ratios, a.runs, a.batch_size, a.workers, device))
@@ -130,22 +146,30 @@ def main() -> None:
         masks = [random_drop_mask(len(x), g, 0.5, generator(i)).to(device) for i, x in enumerate(x01)]
         k = int(masks[0][0].sum())  # the sweep knows the count per image from the condition
         with torch.inference_mode(), autocast(device, a.precision):
+
             def pixels():
                 return [bundle(drop_pixels(x, m)) for x, m in zip(x01, masks)]
 
             def tokens():
                 return [forward_kept_tokens(bundle, x, m, k) for x, m in zip(x01, masks)]
+
             pixels(), tokens()  # warm-up on every batch shape
             t_pix = sorted(timed(pixels) for _ in range(5))[2]  # medians of 5
             t_tok = sorted(timed(tokens) for _ in range(5))[2]
-        print(f"(d) 50% drop, {len(images)} images, one forward pass: pixels {len(images) / t_pix:.0f} img/s, tokens "
-              f"{len(images) / t_tok:.0f} img/s: tokens {t_pix / t_tok:.2f}x faster")
-        t_sweep = {mode: sweep_evaluation(bundle, batches, x01, mode, a.runs, device, a.precision)
-                   for mode in ("pixels", "tokens")}
+        print(
+            f"(d) 50% drop, {len(images)} images, one forward pass: pixels {len(images) / t_pix:.0f} img/s, tokens "
+            f"{len(images) / t_tok:.0f} img/s: tokens {t_pix / t_tok:.2f}x faster"
+        )
+        t_sweep = {
+            mode: sweep_evaluation(bundle, batches, x01, mode, a.runs, device, a.precision)
+            for mode in ("pixels", "tokens")
+        }
         n = len(images) * a.runs
-        print(f"(d) 50% drop, {len(images)} images x {a.runs} run(s), the sweep's evaluation: pixels "
-              f"{n / t_sweep['pixels']:.0f} img/s, tokens {n / t_sweep['tokens']:.0f} img/s: tokens "
-              f"{t_sweep['pixels'] / t_sweep['tokens']:.2f}x faster")
+        print(
+            f"(d) 50% drop, {len(images)} images x {a.runs} run(s), the sweep's evaluation: pixels "
+            f"{n / t_sweep['pixels']:.0f} img/s, tokens {n / t_sweep['tokens']:.0f} img/s: tokens "
+            f"{t_sweep['pixels'] / t_sweep['tokens']:.2f}x faster"
+        )
     if device.type == "cuda":
         print(f"(e) host syncs inside the sweep ({len(images)} images): {count_syncs(bundle, images, a, device)}")
 
@@ -153,13 +177,16 @@ def main() -> None:
 def sweep_evaluation(bundle, batches, x01, mode, runs, device, precision) -> float:
     """Median seconds of the occlusion sweep's evaluate() over pre-decoded batches at ratio 0.5 x ``runs``."""
     sweep = OcclusionSweep(Config(ratios=(0.5,), runs=runs, drop_mode=mode))
+    conditions = sweep.conditions(bundle)  # planned once, as the engine does
 
     def once():
         with torch.inference_mode(), autocast(device, precision):
             for batch, x in zip(batches, x01):
                 sweep.prepare(batch)
-                for _ in sweep.evaluate(bundle, x, batch):
-                    pass
+                sweep.forget()  # what the conditions share is per (model, batch)
+                for cond in conditions:
+                    sweep.evaluate(bundle, cond, x, batch)
+
     once()  # warm-up
     return sorted(timed(once) for _ in range(5))[2]
 
@@ -167,6 +194,7 @@ def sweep_evaluation(bundle, batches, x01, mode, runs, device, precision) -> flo
 def count_syncs(bundle, images, a, device) -> int:
     """Syncs torch warns about (set_sync_debug_mode) in a short sweep, final reads of the results included."""
     import warnings
+
     torch.cuda.set_sync_debug_mode("warn")
     try:
         with warnings.catch_warnings(record=True) as caught:

@@ -7,20 +7,23 @@ Importing the package does no work: models and data load only when an experiment
     import intriguing
     records = intriguing.run("occlusion", models="efficientnet_lite0", data_path="val", limit=50)
 """
+
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any
 
 __version__ = "0.2.0"
 
 
-def run(experiment: str, **options: Any) -> List[dict]:
+def run(experiment: str, **options: Any) -> list[dict]:
     """Run ``experiment`` (a name from ``intriguing --help``) with keyword options; returns its records."""
     from intriguing.runner import run as _run
+
     return _run(experiment, **options)
 
 
 def run_result(experiment: str, **options: Any) -> Any:
     """As :func:`run`, but returns a ``RunResult`` (records, failed models, folder, summary) instead of raising."""
     from intriguing.runner import run_result as _run_result
+
     return _run_result(experiment, **options)

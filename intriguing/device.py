@@ -1,9 +1,10 @@
 """Device and precision as parameters: ``--device auto|cpu|cuda:N`` and autocast on GPU."""
+
 from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Sequence, Tuple
+from collections.abc import Sequence
 
 import torch
 
@@ -35,7 +36,7 @@ def autocast(device: torch.device, precision: str = "auto"):
 
 
 @functools.lru_cache(maxsize=128)
-def _constant(values: Tuple[float | int, ...], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+def _constant(values: tuple[float | int, ...], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     with torch.inference_mode(False):  # an ordinary tensor: attacks differentiate through it later
         return torch.tensor(values, device=device, dtype=dtype)
 
@@ -47,7 +48,8 @@ def constant(values: Sequence[float | int], device: torch.device, dtype: torch.d
     return _constant(tuple(v if isinstance(v, int) else float(v) for v in values), torch.device(device), dtype)
 
 
-def channel_stats(mean: Sequence[float], std: Sequence[float], device: torch.device,
-                  dtype: torch.dtype) -> Tuple[torch.Tensor, torch.Tensor]:
+def channel_stats(
+    mean: Sequence[float], std: Sequence[float], device: torch.device, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-channel mean and std as (1, C, 1, 1) tensors on ``device`` (see :func:`constant`)."""
     return constant(mean, device, dtype).view(1, -1, 1, 1), constant(std, device, dtype).view(1, -1, 1, 1)

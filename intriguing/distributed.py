@@ -5,11 +5,12 @@ LOCAL_RANK set. Each takes one contiguous block of the images (by global index, 
 mask is the one a single process draws), evaluates it, and rank 0 gathers the pass state, sums it in rank order
 and writes the records: top-k records are identical to a single-process run.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, List, Tuple
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -50,27 +51,27 @@ def setup(ctx: Context, device: torch.device) -> torch.device:
     return device
 
 
-def shard(n: int, ctx: Context) -> Tuple[int, int]:
+def shard(n: int, ctx: Context) -> tuple[int, int]:
     """[start, stop) of this rank's contiguous block of ``n`` items (sizes differ by at most one)."""
     base, extra = divmod(n, ctx.world)
     start = ctx.rank * base + min(ctx.rank, extra)
     return start, start + base + (1 if ctx.rank < extra else 0)
 
 
-def gather(obj: Any, ctx: Context) -> List[Any]:
+def gather(obj: Any, ctx: Context) -> list[Any]:
     """Every rank's ``obj`` in rank order on rank 0 (``[obj]`` in a single process; ``[]`` on other ranks)."""
     if not ctx.active:
         return [obj]
-    out: List[Any] = [None] * ctx.world if ctx.is_main else []
+    out: list[Any] = [None] * ctx.world if ctx.is_main else []
     dist.gather_object(obj, out if ctx.is_main else None, dst=0)
     return out
 
 
-def all_gather(obj: Any, ctx: Context) -> List[Any]:
+def all_gather(obj: Any, ctx: Context) -> list[Any]:
     """Every rank's ``obj`` in rank order, on every rank (``[obj]`` in a single process)."""
     if not ctx.active:
         return [obj]
-    out: List[Any] = [None] * ctx.world
+    out: list[Any] = [None] * ctx.world
     dist.all_gather_object(out, obj)
     return out
 

@@ -3,10 +3,11 @@
 Entry scripts catch :class:`UserError` and print its message; anything else is a bug and keeps
 its traceback.
 """
+
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class UserError(Exception):

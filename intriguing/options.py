@@ -15,6 +15,7 @@ Written by hand rather than with jsonargparse / tyro: those add a dependency and
 error formats, while what we need (flat flags, one-sentence errors, refusing options that a command
 does not take) is about a hundred lines on top of argparse.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,16 +23,25 @@ import dataclasses
 import math
 import os
 import typing
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Type
+from typing import Any, Optional
 
 from intriguing.errors import UserError, did_you_mean
 
 _NONE = object()
 
 
-def option(default: Any, help: str, *, choices: Optional[Sequence[Any]] = None, flag: Optional[str] = None,
-           metavar: Optional[str] = None, cli: bool = True, within: Optional[str] = None) -> Any:
+def option(
+    default: Any,
+    help: str,
+    *,
+    choices: Optional[Sequence[Any]] = None,
+    flag: Optional[str] = None,
+    metavar: Optional[str] = None,
+    cli: bool = True,
+    within: Optional[str] = None,
+) -> Any:
     """A config field that is also a command-line option (``--field-name`` unless ``flag`` says otherwise).
 
     ``within``: the interval a number (or each number of a list) must lie in, e.g. ``"(0, 1]"`` or ``"[1, inf)"``."""
@@ -45,7 +55,7 @@ def option(default: Any, help: str, *, choices: Optional[Sequence[Any]] = None, 
     return field(default=default, metadata=meta)
 
 
-def _unwrap(tp: Any) -> Tuple[Any, bool, bool]:
+def _unwrap(tp: Any) -> tuple[Any, bool, bool]:
     """type annotation -> (element type, optional?, many?)."""
     optional = many = False
     origin = typing.get_origin(tp)
@@ -59,7 +69,7 @@ def _unwrap(tp: Any) -> Tuple[Any, bool, bool]:
     return tp, optional, many
 
 
-def _interval(text: str) -> Tuple[float, float, bool, bool]:
+def _interval(text: str) -> tuple[float, float, bool, bool]:
     """'(0, 1]' -> (0.0, 1.0, low open?, high open?)."""
     lo, hi = (t.strip() for t in text[1:-1].split(","))
     if text[0] not in "[(" or text[-1] not in "])":
@@ -108,8 +118,10 @@ def check_value(f: dataclasses.Field, tp: Any, value: Any) -> None:
     if many:
         repeated = [v for i, v in enumerate(items) if v in items[:i]]
         if repeated:
-            raise UserError(f"{flag} lists {repeated[0]} more than once; give each value once (a repeated "
-                            f"condition would be run and counted twice).")
+            raise UserError(
+                f"{flag} lists {repeated[0]} more than once; give each value once (a repeated "
+                f"condition would be run and counted twice)."
+            )
 
 
 def check_declared(obj: Any) -> None:
@@ -123,7 +135,7 @@ def check_declared(obj: Any) -> None:
             check_value(f, hints[f.name], value)
 
 
-def changed(obj: Any, *names: str) -> List[str]:
+def changed(obj: Any, *names: str) -> list[str]:
     """The flags among the option fields ``names`` of ``obj`` whose value differs from the declared default
     (what a user set; for refusing options a mode ignores)."""
     fields = {f.name: f for f in dataclasses.fields(obj)}
@@ -142,7 +154,7 @@ def dest(f: dataclasses.Field) -> str:
     return flag.lstrip("-").replace("-", "_") if flag else f.name
 
 
-def fields_of(cls: Type) -> Iterator[Tuple[dataclasses.Field, Any]]:
+def fields_of(cls: type) -> Iterator[tuple[dataclasses.Field, Any]]:
     """(field, resolved type) of a config dataclass, nested dataclasses flattened."""
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -159,8 +171,13 @@ def _default(f: dataclasses.Field) -> Any:
     return f.default_factory()  # type: ignore[misc]
 
 
-def add_options(parser: argparse.ArgumentParser, cls: Type, title: str, only: Optional[FrozenSet[str]] = None,
-                defaults: Optional[Dict[str, Any]] = None) -> None:
+def add_options(
+    parser: argparse.ArgumentParser,
+    cls: type,
+    title: str,
+    only: Optional[frozenset[str]] = None,
+    defaults: Optional[dict[str, Any]] = None,
+) -> None:
     """Add a flag per option field of ``cls`` (those in ``only``, if given) to ``parser``."""
     group = parser.add_argument_group(title)
     defaults = defaults or {}
@@ -172,7 +189,7 @@ def add_options(parser: argparse.ArgumentParser, cls: Type, title: str, only: Op
         flag = meta["flag"] or "--" + f.name.replace("_", "-")
         default = defaults.get(dest(f), _default(f))
         # argparse %-formats help texts ('%(default)s'): a literal '%' (e.g. '5/15/25%') must be doubled
-        kw: Dict[str, Any] = {"dest": dest(f), "help": meta["help"].replace("%", "%%"), "default": default}
+        kw: dict[str, Any] = {"dest": dest(f), "help": meta["help"].replace("%", "%%"), "default": default}
         if el is bool and not many:
             kw["action"] = "store_false" if default else "store_true"
             if default:
@@ -189,7 +206,7 @@ def add_options(parser: argparse.ArgumentParser, cls: Type, title: str, only: Op
         group.add_argument(flag, **kw)
 
 
-def build(cls: Type, values: Dict[str, Any]) -> Any:
+def build(cls: type, values: dict[str, Any]) -> Any:
     """Instantiate ``cls`` (nested dataclasses too) from a flat name -> value mapping; lists become tuples.
 
     Each value is checked against its declaration (:func:`check_value`) before the dataclass sees it, and again
@@ -210,11 +227,11 @@ def build(cls: Type, values: Dict[str, Any]) -> Any:
     return obj
 
 
-def option_names(cls: Type) -> FrozenSet[str]:
+def option_names(cls: type) -> frozenset[str]:
     return frozenset(dest(f) for f, _ in fields_of(cls))
 
 
-def split_kwargs(kwargs: Dict[str, Any], *classes: Type) -> list:
+def split_kwargs(kwargs: dict[str, Any], *classes: type) -> list:
     """Library calls: route each keyword to the dataclass that declares it; unknown keywords are one sentence."""
     names = [option_names(c) for c in classes]
     known = frozenset().union(*names)
@@ -224,38 +241,72 @@ def split_kwargs(kwargs: Dict[str, Any], *classes: Type) -> list:
     return [{k: v for k, v in kwargs.items() if k in n} for n in names]
 
 
-COMMON_ALL = frozenset(["models", "data_path", "limit", "batch_size", "workers", "device", "precision", "seed",
-                        "runs", "out_dir", "metrics", "paper_compat", "compile", "per_image", "overwrite",
-                        "no_progress", "no_plot"])
+COMMON_ALL = frozenset(
+    [
+        "models",
+        "data_path",
+        "limit",
+        "batch_size",
+        "workers",
+        "device",
+        "precision",
+        "seed",
+        "runs",
+        "out_dir",
+        "metrics",
+        "paper_compat",
+        "compile",
+        "per_image",
+        "overwrite",
+        "no_progress",
+        "no_plot",
+    ]
+)
+#: what the command line logs: taken by every command and tool (not part of ``accepts``), applied by the CLI
+#: (:mod:`intriguing.cli.logs`) and never part of a run's configuration; a library call configures ``logging`` itself
+LOGGING = frozenset(["verbose", "quiet"])
 
 
 @dataclass
 class CommonOptions:
     """Options every experiment understands (each experiment says which of them it takes)."""
 
-    models: str = option("deit_small_patch16_224,resnet50.tv_in1k",
-                         "comma list of model names or wildcards; NAME=PATH|URL|random picks the weights")
-    data_path: Optional[str] = option(None, "folder of class sub-folders (ImageNet wnids score 1000-way); "
-                                            "default: $DATA_PATH, else Imagenette val in data/")
-    limit: Optional[int] = option(None, "use N evenly spaced images in all (deterministic, covers every class; "
-                                        "quick runs)", within="[1, inf)")
+    models: str = option(
+        "deit_small_patch16_224,resnet50.tv_in1k",
+        "comma list of model names or wildcards; NAME=PATH|URL|random picks the weights",
+    )
+    data_path: Optional[str] = option(
+        None,
+        "folder of class sub-folders (ImageNet wnids score 1000-way); "
+        "default: $DATA_PATH, else Imagenette val in data/",
+    )
+    limit: Optional[int] = option(
+        None, "use N evenly spaced images in all (deterministic, covers every class; quick runs)", within="[1, inf)"
+    )
     batch_size: int = option(64, "images per batch (halved automatically on CUDA out-of-memory)", within="[1, inf)")
-    workers: int = option(min(4, os.cpu_count() or 1), "data-loading processes (0: load in the main process)",
-                          within="[0, inf)")
+    workers: int = option(
+        min(4, os.cpu_count() or 1), "data-loading processes (0: load in the main process)", within="[0, inf)"
+    )
     device: str = option("auto", "auto | cpu | cuda | cuda:N | mps")
-    precision: str = option("auto", "auto/amp: bf16/fp16 autocast on GPU (fp32 on CPU); fp32: always fp32",
-                            choices=("auto", "amp", "fp32"))
+    precision: str = option(
+        "auto", "auto/amp: bf16/fp16 autocast on GPU (fp32 on CPU); fp32: always fp32", choices=("auto", "amp", "fp32")
+    )
     seed: int = option(0, "seed of every random draw (masks, permutations, random-init weights)", within="[0, inf)")
     runs: int = option(1, "repeat random conditions N times (the paper used 5)", within="[1, inf)")
     out_dir: Optional[str] = option(None, "results folder (default results/<experiment>); rerun to resume")
-    metrics: str = option("topk", "comma list of metric accumulators (topk always; calibration adds ECE/NLL; "
-                                    "real adds ImageNet-ReaL top-1, needs the [factors] extra)")
+    metrics: str = option(
+        "topk",
+        "comma list of metric accumulators (topk always; calibration adds ECE/NLL; "
+        "real adds ImageNet-ReaL top-1, needs the [factors] extra)",
+    )
     paper_compat: bool = option(False, "reproduce the original code's protocol exactly (see README)")
     compile: bool = option(False, "torch.compile each model (GPU runs of many conditions; the first batch compiles)")
     per_image: bool = option(False, "also write per-image outcomes (per_image.csv.gz) for paired tests")
     overwrite: bool = option(False, "delete this folder's earlier results and start fresh")
     no_progress: bool = option(False, "hide progress bars")
     no_plot: bool = option(False, "skip drawing plots")
+    verbose: bool = option(False, "also log debug diagnostics (on stderr)")
+    quiet: bool = option(False, "log warnings and errors only (progress bars and results are unchanged)")
 
     def __post_init__(self) -> None:
         check_declared(self)  # CommonOptions(limit=0) built directly is refused too

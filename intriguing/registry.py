@@ -1,7 +1,9 @@
 """A small name -> object registry whose lookups fail with a helpful message."""
+
 from __future__ import annotations
 
-from typing import Dict, Generic, Iterator, TypeVar
+from collections.abc import Iterator
+from typing import Generic, TypeVar
 
 from intriguing.errors import UserError, did_you_mean
 
@@ -13,15 +15,17 @@ class Registry(Generic[T]):
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self._items: Dict[str, T] = {}
+        self._items: dict[str, T] = {}
 
     def register(self, name: str, obj: T | None = None):
         """Register ``obj`` under ``name``; without ``obj`` acts as a decorator."""
+
         def _add(o: T) -> T:
             if name in self._items:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
             self._items[name] = o
             return o
+
         return _add(obj) if obj is not None else _add
 
     def get(self, name: str) -> T:

@@ -6,18 +6,25 @@
 
 parses nothing: keyword arguments fill the experiment's config dataclass and :class:`CommonOptions`.
 The CLI (:mod:`intriguing.cli.main`) is a thin layer that builds the same two objects from flags.
+Diagnostics are records of the ``intriguing`` logger; this module configures no logging (the CLI does, a program
+calling ``run`` decides itself: ``logging.basicConfig(level=logging.INFO)`` shows what the CLI shows).
 """
+
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Optional
 
 from intriguing.errors import UserError
 from intriguing.experiments.base import Experiment
-from intriguing.options import CommonOptions
+from intriguing.options import LOGGING, CommonOptions
+
+log = logging.getLogger(__name__)
 
 #: configuration keys of the common options that must match to resume a folder
 COMMON_IDENTITY = ["data_path", "limit", "seed", "runs", "metrics", "paper_compat"]
@@ -27,29 +34,33 @@ COMMON_IDENTITY = ["data_path", "limit", "seed", "runs", "metrics", "paper_compa
 class RunResult:
     """What a run returns: every record of its folder, the models that failed, where it wrote."""
 
-    records: List[dict]
-    failed: Dict[str, str]
+    records: list[dict]
+    failed: dict[str, str]
     out_dir: str
     summary: str = ""
-    new_records: List[dict] = field(default_factory=list)
+    new_records: list[dict] = field(default_factory=list)
     #: failed models whose reason was printed when it happened (at load): the closing lines only name them
-    announced: List[str] = field(default_factory=list)
+    announced: list[str] = field(default_factory=list)
 
 
 def _check_labels(bundle: Any, images: Any) -> None:
     n = getattr(bundle.model, "num_classes", None)
     if n is not None and n != images.num_classes:
-        raise UserError(f"Model {bundle.name} predicts {n} classes but {images.root} is scored "
-                        f"{images.num_classes}-way ({images.label_space}).")
+        raise UserError(
+            f"Model {bundle.name} predicts {n} classes but {images.root} is scored "
+            f"{images.num_classes}-way ({images.label_space})."
+        )
 
 
-def load_bundles(specs: Sequence[str], device: Any, prepare: Any = None, images: Any = None,
-                 seed: int = 0, run_dir: Any = None) -> Tuple[list, Dict[str, str]]:
+def load_bundles(
+    specs: Sequence[str], device: Any, prepare: Any = None, images: Any = None, seed: int = 0, run_dir: Any = None
+) -> tuple[list, dict[str, str]]:
     """Load each model once; a model that cannot be loaded is reported (its traceback kept in ``run_dir``) and the
     rest still run. Several weights under one model name are several models, each labelled by its weights
     (:attr:`ModelBundle.label`); the same weights given twice are evaluated once."""
     from intriguing.records.labels import model_labels
     from intriguing.zoo import load_model
+
     loaded, failed = [], {}
     for spec in specs:
         try:
@@ -61,13 +72,12 @@ def load_bundles(specs: Sequence[str], device: Any, prepare: Any = None, images:
             failed[spec] = str(e)
             if run_dir is not None:
                 run_dir.keep_failure(spec, e)
-            print(f"error: {e}", file=sys.stderr)
+            log.error(str(e))
     labels = model_labels((b.name, b.weights_id) for _, b in loaded)
     bundles, seen = [], {}
     for spec, b in loaded:
         if (b.name, b.weights_id) in seen:
-            print(f"note: {spec} holds the same weights as {seen[b.name, b.weights_id]}; evaluated once.",
-                  file=sys.stderr)
+            log.info(f"{spec} holds the same weights as {seen[b.name, b.weights_id]}; evaluated once.")
             continue
         seen[b.name, b.weights_id] = spec
         label = labels.get((b.name, b.weights_id), b.name)
@@ -79,11 +89,12 @@ def load_bundles(specs: Sequence[str], device: Any, prepare: Any = None, images:
             failed[label] = str(e)
             if run_dir is not None:
                 run_dir.keep_failure(label, e)
-            print(f"error: {e}", file=sys.stderr)
+            log.error(str(e))
             continue
         if label != ready.name:  # a prepared bundle may be a new one (e.g. train's student)
             ready.extras["label"] = label
         bundles.append(ready)
+        log.debug(f"loaded {label} (source {ready.source}, weights {ready.weights_id})")
     return bundles, failed
 
 
@@ -93,11 +104,13 @@ def fast_path(bundle: Any, device: Any, compile: bool = False) -> Any:
     and optionally ``torch.compile``. Token-level ViT paths (token drop, per-block readouts) call submodules
     directly and are not compiled."""
     import torch
+
     if device.type == "cuda" and not bundle.is_vit:
         bundle.model = bundle.model.to(memory_format=torch.channels_last)
         bundle.channels_last = True
-    elif device.type == "cuda" and isinstance(getattr(getattr(bundle.model, "patch_embed", None), "proj", None),
-                                              torch.nn.Conv2d):
+    elif device.type == "cuda" and isinstance(
+        getattr(getattr(bundle.model, "patch_embed", None), "proj", None), torch.nn.Conv2d
+    ):
         # a ViT's patch embedding in channels_last picks a much faster bf16 kernel (measured 5% of a DeiT-S forward)
         bundle.model.patch_embed.proj.to(memory_format=torch.channels_last)
     if compile:
@@ -105,7 +118,7 @@ def fast_path(bundle: Any, device: Any, compile: bool = False) -> Any:
     return bundle
 
 
-def data_identity(command: str, data: Any, dataset: Dict[str, Any]) -> Dict[str, Any]:
+def data_identity(command: str, data: Any, dataset: dict[str, Any]) -> dict[str, Any]:
     """What an interrupted pass's state must match besides the configuration: the command, the data set as the
     manifest describes it and, for a folder of images, a digest of its (path, label) list (a file added, removed
     or renamed under the same ``--data-path`` is other data)."""
@@ -113,20 +126,22 @@ def data_identity(command: str, data: Any, dataset: Dict[str, Any]) -> Dict[str,
     import json
 
     from intriguing.data import ImageSet
-    out: Dict[str, Any] = {"command": command, **json.loads(json.dumps(dataset, default=str))}
+
+    out: dict[str, Any] = {"command": command, **json.loads(json.dumps(dataset, default=str))}
     if isinstance(data, ImageSet):
         root = data.root.rstrip("/") + "/"
-        listing = json.dumps([[p[len(root):] if p.startswith(root) else p, y] for p, y in data.samples])
+        listing = json.dumps([[p[len(root) :] if p.startswith(root) else p, y] for p, y in data.samples])
         out["files"] = hashlib.sha256(listing.encode()).hexdigest()[:16]
     return out
 
 
-def make_experiment(name: str, common: Dict[str, Any], config: Dict[str, Any]) -> Experiment:
+def make_experiment(name: str, common: dict[str, Any], config: dict[str, Any]) -> Experiment:
     """Build the experiment ``name`` from option values (flat name -> value mappings)."""
-    from intriguing.experiments import get_experiment
+    from intriguing.experiments import experiment_info, get_experiment
     from intriguing.options import build
+
     cls = get_experiment(name)
-    refused = sorted(k for k in common if k not in cls.accepts)
+    refused = sorted(k for k in common if k not in experiment_info(name).accepts)
     if refused:
         flags = ", ".join("--" + k.replace("_", "-") for k in refused)
         raise UserError(f"`intriguing {name}` does not take {flags}.")
@@ -143,7 +158,6 @@ def execute(exp: Experiment) -> RunResult:
     from intriguing import distributed
     from intriguing.data import ImageSet
     from intriguing.device import resolve_device
-    from intriguing.engine import EngineOptions
     from intriguing.records import RunDir
     from intriguing.zoo import resolve_model_specs
 
@@ -156,17 +170,32 @@ def execute(exp: Experiment) -> RunResult:
     data, dataset = exp.load_data()
     if "real" in (m.strip() for m in c.metrics.split(",")) and isinstance(data, ImageSet):  # before any folder
         from intriguing.annotations.real import check_real
+
         check_real([path for path, _ in data.samples], data.label_space == "imagenet-1k", data.root)
     out_dir = c.out_dir or os.path.join("results", exp.out_name())
-    common = {k: getattr(c, k) for k in ("models", "data_path", "limit", "seed", "runs", "metrics", "paper_compat",
-                                         "batch_size", "workers", "device", "precision")}
+    common = {
+        k: getattr(c, k)
+        for k in (
+            "models",
+            "data_path",
+            "limit",
+            "seed",
+            "runs",
+            "metrics",
+            "paper_compat",
+            "batch_size",
+            "workers",
+            "device",
+            "precision",
+        )
+    }
     config = {**common, **asdict(exp.config)}
     identity, data_id = exp.identity() + COMMON_IDENTITY, data_identity(exp.name, data, dataset)
     if ctx.is_main:
-        run_dir = RunDir(out_dir, config, identity=identity, overwrite=c.overwrite, data=data_id)
+        run_dir = RunDir(out_dir, config, identity=identity, overwrite=c.overwrite, data=data_id, schema=exp.schema)
     distributed.barrier(ctx)  # rank 0 has checked and opened the folder
     if not ctx.is_main:
-        run_dir = RunDir(out_dir, config, identity=identity, follower=True, data=data_id)
+        run_dir = RunDir(out_dir, config, identity=identity, follower=True, data=data_id, schema=exp.schema)
     try:
         return _execute(exp, ctx, device, specs, data, dataset, run_dir)
     finally:
@@ -175,39 +204,60 @@ def execute(exp: Experiment) -> RunResult:
             distributed.teardown(ctx)
 
 
-def _execute(exp: Experiment, ctx: Any, device: Any, specs: List[str], data: Any, dataset: Dict[str, Any],
-             run_dir: Any) -> RunResult:
+def _execute(
+    exp: Experiment, ctx: Any, device: Any, specs: list[str], data: Any, dataset: dict[str, Any], run_dir: Any
+) -> RunResult:
     import torch
 
+    from intriguing import distributed
     from intriguing.data import ImageSet
     from intriguing.engine import EngineOptions
+    from intriguing.experiments import experiment_info
     from intriguing.records.labels import label_records
+
     c = exp.common
     if ctx.is_main:
-        print(f"{exp.name}: {', '.join(f'{k} {v}' for k, v in dataset.items())}; {len(specs)} model(s), device "
-              f"{device}" + (f" x {ctx.world} ranks" if ctx.active else "") + f", results in {run_dir.path}")
+        log.info(
+            f"{exp.name}: {', '.join(f'{k} {v}' for k, v in dataset.items())}; {len(specs)} model(s), device "
+            f"{device}" + (f" x {ctx.world} ranks" if ctx.active else "") + f", results in {run_dir.path}"
+        )
     check = data if isinstance(data, ImageSet) and exp.uses_labels else None
-    prepare = (lambda b: fast_path(exp.prepare_model(b), device, c.compile)) if "compile" in exp.accepts \
-        else exp.prepare_model
+    compiles = "compile" in experiment_info(exp.name).accepts
+    prepare = (lambda b: fast_path(exp.prepare_model(b), device, c.compile)) if compiles else exp.prepare_model
     bundles, failed = load_bundles(specs, device, prepare, check, c.seed, run_dir)
-    announced = list(failed)  # load_bundles printed each reason already
+    announced = list(failed)  # load_bundles logged each reason already
     # CPU float sums depend on the thread count (torchrun sets one per process): recorded so runs can be compared
-    run_dir.write_manifest(analysis=exp.name, device=str(device), dataset=dataset, ranks=ctx.world,
-                           threads=torch.get_num_threads(),
-                           models={**run_dir.manifest.get("models", {}),
-                                   **{b.label: {"source": b.source, "weights": b.weights_id,
-                                                "data_config": b.data_config} for b in bundles}},
-                           **exp.manifest_extras())
-    opts = EngineOptions(batch_size=c.batch_size, workers=c.workers, device=device, precision=c.precision,
-                         metrics=tuple(m.strip() for m in c.metrics.split(",") if m.strip()),
-                         progress=not c.no_progress, per_image=c.per_image, paper_compat=c.paper_compat, dist=ctx)
+    run_dir.write_manifest(
+        analysis=exp.name,
+        device=str(device),
+        dataset=dataset,
+        ranks=ctx.world,
+        threads=torch.get_num_threads(),
+        models={
+            **run_dir.manifest.get("models", {}),
+            **{b.label: {"source": b.source, "weights": b.weights_id, "data_config": b.data_config} for b in bundles},
+        },
+        **exp.manifest_extras(),
+    )
+    opts = EngineOptions(
+        batch_size=c.batch_size,
+        workers=c.workers,
+        device=device,
+        precision=c.precision,
+        metrics=tuple(m.strip() for m in c.metrics.split(",") if m.strip()),
+        progress=not c.no_progress,
+        per_image=c.per_image,
+        paper_compat=c.paper_compat,
+        dist=ctx,
+    )
     started = time.time()
     try:
         new, run_failed = exp.run(bundles, data, run_dir, opts) if bundles or not exp.uses_models else ([], {})
     except KeyboardInterrupt:
-        run_dir.write_manifest(status="interrupted")
+        run_dir.write_manifest(status="interrupted", oom_backoffs=oom_backoffs(run_dir, [opts.oom_backoffs]))
         raise
     failed.update(run_failed)
+    backoffs = distributed.gather(opts.oom_backoffs, ctx)  # every rank's, on rank 0
     if not ctx.is_main:
         return RunResult([], failed, str(run_dir.path))
     records = run_dir.records()
@@ -217,12 +267,26 @@ def _execute(exp: Experiment, ctx: Any, device: Any, specs: List[str], data: Any
     except (OSError, RuntimeError, ValueError) as e:  # e.g. a full disk while plotting: the records are whole
         status = f"report failed: {type(e).__name__}: {e}"
         failed["report"] = f"{type(e).__name__}: {e} (records.csv is complete; `intriguing report` redraws it)"
-    run_dir.write_manifest(status=status, failed_models=failed, seconds=round(time.time() - started, 1),
-                           finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    run_dir.write_manifest(
+        status=status,
+        failed_models=failed,
+        seconds=round(time.time() - started, 1),
+        finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        oom_backoffs=oom_backoffs(run_dir, backoffs),
+    )
     return RunResult(records, failed, str(run_dir.path), summary, new, announced)
 
 
-def run(experiment: str, **options: Any) -> List[dict]:
+def oom_backoffs(run_dir: Any, counts: Sequence[dict[str, int]]) -> dict[str, int]:
+    """The manifest's out-of-memory halvings per model: its earlier runs' plus these counts (one dict per rank)."""
+    total = dict(run_dir.manifest.get("oom_backoffs", {}))
+    for part in counts:
+        for label, n in part.items():
+            total[label] = total.get(label, 0) + n
+    return total
+
+
+def run(experiment: str, **options: Any) -> list[dict]:
     """Library entry: run ``experiment`` with keyword options; returns all records of its results folder.
 
     Raises :class:`~intriguing.errors.UserError` for bad input and ``RuntimeError`` if any model failed.
@@ -237,18 +301,23 @@ def run_result(experiment: str, **options: Any) -> RunResult:
     """As :func:`run`, but returns the :class:`RunResult` (failed models included) instead of raising."""
     from intriguing.experiments import get_experiment
     from intriguing.options import split_kwargs
+
     cls = get_experiment(experiment)
     common, config = split_kwargs(options, CommonOptions, cls.Config)
+    if LOGGING & common.keys():
+        raise UserError(
+            "verbose and quiet are command-line options; a library call sets the level of the "
+            "'intriguing' logger itself (logging.getLogger('intriguing').setLevel(logging.DEBUG))."
+        )
     common.setdefault("no_progress", True)  # a library call prints no progress bars unless asked
     return execute(make_experiment(experiment, common, config))
 
 
-def describe(result: RunResult, skipped: Optional[List[str]] = None) -> None:
+def describe(result: RunResult, skipped: Optional[list[str]] = None) -> None:
     """Print a finished run's summary and failures (the CLI's output)."""
     if result.summary:
         print(result.summary)
     if skipped:
-        print(f"warning: {len(skipped)} unreadable image(s) were not scored (listed in manifest.json), e.g. "
-              f"{skipped[0]}", file=sys.stderr)
+        log.warning(f"{len(skipped)} unreadable image(s) were not scored (listed in manifest.json), e.g. {skipped[0]}")
     for name, msg in result.failed.items():  # a reason printed at load is not printed a second time
         print(f"failed: {name}" + (" (reason above)" if name in result.announced else f": {msg}"), file=sys.stderr)

@@ -1,5 +1,6 @@
 """Seeds derived from the condition they serve, so a mask depends only on (seed, run, condition,
 image position) and not on which other conditions or models share the pass, or on a resume."""
+
 from __future__ import annotations
 
 import hashlib

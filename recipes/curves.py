@@ -5,6 +5,7 @@
 Reads the training records each recipe's ``out_dir`` holds (what ``intriguing train --config recipes/NAME.yaml``
 wrote) and draws top-1 per epoch on Imagenette val, every head of the distilled model.
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,8 +30,18 @@ def main() -> None:
             if r.get("split") == "val" and r.get("params") == "model":
                 head = "" if r["head"] == "cls" and "distilled" not in name else f" ({r['head']} head)"
                 rows.append({**r, "model": name + head})
-    print(line_plot(rows, "epoch", "top1", ["model"], out, "epoch", "top-1 on Imagenette val (%)",
-                    "Reference models: validation accuracy per epoch\nImagenette val, 3,925 images, 64 px"))
+    print(
+        line_plot(
+            rows,
+            "epoch",
+            "top1",
+            ["model"],
+            out,
+            "epoch",
+            "top-1 on Imagenette val (%)",
+            "Reference models: validation accuracy per epoch\nImagenette val, 3,925 images, 64 px",
+        )
+    )
 
 
 if __name__ == "__main__":

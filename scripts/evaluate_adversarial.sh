@@ -4,7 +4,7 @@
 # AutoAttack (standard) for the strongest number (slow: run it on a --limit subset):
 #   ./scripts/evaluate_adversarial.sh --attacks autoattack --eps 4 --limit 1000
 #   (each image is attacked alone, so the number does not depend on the batch or torchrun; on a GPU,
-#   --autoattack-chunk 16 is faster but then depends on batch / rank boundaries: see the README)
+#   --autoattack-chunk 16 is faster but then depends on batch / rank boundaries: see docs/experiments/adversarial.md)
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 # DATA_PATH empty: Imagenette val, downloaded once into data/

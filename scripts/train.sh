@@ -3,7 +3,7 @@
 # Usage: DATA_PATH=/path/to/train VAL_PATH=/path/to/val ./scripts/train.sh [extra intriguing train args]
 #   shape token: ./scripts/train.sh --models deit_tiny_distilled_patch16_224 --teacher resnet50_sin=PATH --distillation hard
 #   the paper's SIN models were trained without augmentation: add --no-aug
-#   several GPUs: torchrun --nproc-per-node 8 -m intriguing train ... (see README "Training")
+#   several GPUs: torchrun --nproc-per-node 8 -m intriguing train ... (see docs/training.md)
 set -euo pipefail
 source "$(dirname "$0")/_env.sh"
 MODELS="${MODELS:-deit_tiny_patch16_224}"

@@ -1,4 +1,5 @@
 """Shared fixtures: tiny random models registered in the zoo, small image folders, ../shared paths."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,15 +14,22 @@ from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-TINY_CONFIG = dict(input_size=(3, 64, 64), interpolation="bilinear", mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                   crop_pct=0.875, crop_mode="center")
+TINY_CONFIG = dict(
+    input_size=(3, 64, 64),
+    interpolation="bilinear",
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
+    crop_pct=0.875,
+    crop_mode="center",
+)
 WNIDS = ["n01440764", "n02102040", "n02979186"]  # tench, springer, cassette player
 
 
 def _tiny_vit(checkpoint, pretrained):
     torch.manual_seed(0)
-    return timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=64, embed_dim=64, depth=2,
-                             num_heads=2).eval()
+    return timm.create_model(
+        "vit_tiny_patch16_224", pretrained=False, img_size=64, embed_dim=64, depth=2, num_heads=2
+    ).eval()
 
 
 def _tiny_cnn(checkpoint, pretrained):
@@ -31,8 +39,12 @@ def _tiny_cnn(checkpoint, pretrained):
 
 for _name, _build in (("test_tiny_vit", _tiny_vit), ("test_tiny_cnn", _tiny_cnn)):
     if _name not in ZOO:
-        ZOO.register(_name, ZooEntry(name=_name, build=_build, data_config=dict(TINY_CONFIG),
-                                     description="test-only tiny random model"))
+        ZOO.register(
+            _name,
+            ZooEntry(
+                name=_name, build=_build, data_config=dict(TINY_CONFIG), description="test-only tiny random model"
+            ),
+        )
 
 
 def shared_path(*parts: str) -> Path:
@@ -67,3 +79,10 @@ def split_folder(tmp_path):
                 arr = np.clip(np.array(rgb) + rng.normal(0, 20, (40, 40, 3)), 0, 255).astype(np.uint8)
                 Image.fromarray(arr).save(tmp_path / "ds" / split / name / f"{i}.png")
     return tmp_path / "ds"
+
+
+def pytest_collection_modifyitems(items):
+    """``real_data`` and ``e2e`` follow from what a test uses (tests/auto_markers.py)."""
+    import auto_markers
+
+    auto_markers.apply(items)

@@ -1,5 +1,6 @@
 """Reference: the original IPViT code's DINO saliency mask, attention readout and lesions, written out line for
 line, so tests can compare our implementation with it (not used by the library)."""
+
 from __future__ import annotations
 
 import torch
@@ -25,6 +26,7 @@ def dino_interpolate_pos_encoding(pos_embed, npatch_h, npatch_w):
 
     import torch
     import torch.nn.functional as F
+
     class_pos_embed = pos_embed[:, 0]
     patch_pos_embed = pos_embed[:, 1:]
     n = patch_pos_embed.shape[1]
@@ -32,7 +34,9 @@ def dino_interpolate_pos_encoding(pos_embed, npatch_h, npatch_w):
     w0, h0 = npatch_h + 0.1, npatch_w + 0.1
     patch_pos_embed = F.interpolate(
         patch_pos_embed.reshape(1, int(math.sqrt(n)), int(math.sqrt(n)), dim).permute(0, 3, 1, 2),
-        scale_factor=(w0 / math.sqrt(n), h0 / math.sqrt(n)), mode="bicubic")
+        scale_factor=(w0 / math.sqrt(n), h0 / math.sqrt(n)),
+        mode="bicubic",
+    )
     patch_pos_embed = patch_pos_embed.permute(0, 2, 3, 1).view(1, -1, dim)
     return torch.cat((class_pos_embed.unsqueeze(0), patch_pos_embed), dim=1)
 
@@ -44,6 +48,7 @@ def original_selfattention_pos_embed(model, w0, h0):
 
     import torch
     from torch import nn
+
     x = model.pos_embed  # the original's x (the patch tokens): only its device and width are read here
     dim = x.shape[-1]
     class_pos_embed = model.pos_embed[:, 0]
@@ -57,7 +62,7 @@ def original_selfattention_pos_embed(model, w0, h0):
     patch_pos_embed = nn.functional.interpolate(
         patch_pos_embed.reshape(1, int(math.sqrt(N)), int(math.sqrt(N)), dim).permute(0, 3, 1, 2),
         scale_factor=(w0 / math.sqrt(N), h0 / math.sqrt(N)),
-        mode='bicubic',
+        mode="bicubic",
     )
     if w0 != patch_pos_embed.shape[-2]:
         helper = torch.zeros(h0)[None, None, None, :].repeat(1, dim, w0 - patch_pos_embed.shape[-2], 1).to(x.device)
@@ -80,6 +85,7 @@ def original_forward_selfattention(model, x):
     as the original names ``x.shape[2]`` w) and padded with zeros where the result falls short, every block but the
     last, then the last block's softmaxed attention ``[B, heads, tokens, tokens]``."""
     import torch
+
     B, nc, w, h = x.shape
     x = model.patch_embed.proj(x).flatten(2).transpose(1, 2)  # the original's PatchEmbed
     p = model.patch_embed.patch_size[0]
@@ -115,6 +121,7 @@ def original_deit_lesion(model, x, block_index, drop_rate):
     RNG without replacement and set to zero in every image; the final norm's class token goes through the head
     (the original's last list entry, ``clean_out[-1]``). ``x`` is the normalised input."""
     import numpy as np
+
     t = model._pos_embed(model.patch_embed(x))
     for idx, blk in enumerate(model.blocks):
         if idx == block_index:
@@ -131,9 +138,11 @@ def original_resnet_drop(model, x, drop_layer, drop_percent):
     for a timm ResNet: drop point 1 = after the max-pooled stem, 2..4 = after layer1..layer3 (before the next
     layer), 5 = after layer4; at that point one ``torch.rand(H, W)`` map for the whole batch (global torch RNG)
     keeps the positions where it exceeds ``drop_percent`` and zeroes the rest in every channel."""
+
     def drop(t):
         keep = (torch.rand(t.shape[2:], device=t.device) > drop_percent).unsqueeze(0).unsqueeze(0)
         return t * keep
+
     t = model.maxpool(model.act1(model.bn1(model.conv1(x))))
     for i, layer in enumerate((model.layer1, model.layer2, model.layer3, model.layer4), start=1):
         if drop_layer == i:

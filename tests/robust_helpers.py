@@ -1,5 +1,6 @@
 """Helpers of the robustness tests (adversarial, patch, validate): a small 10-class net whose logits move with the
 input (a random ResNet's barely do, so attacks stall on it) and a folder of images it classifies correctly."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,8 +21,15 @@ NET = "test_small_net10"
 
 def _small_net(checkpoint, pretrained):
     torch.manual_seed(3)
-    net = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 32, 3, stride=2, padding=1),
-                        nn.ReLU(), nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+    net = nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 32, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveMaxPool2d(1),
+        nn.Flatten(),
+        nn.Linear(32, 10),
+    )
     with torch.no_grad():
         net[-1].weight.mul_(10)  # logits spread like a trained model's (a fresh head predicts near-uniformly)
     return net.eval()

@@ -1,20 +1,21 @@
 """Attacks: the budget is never exceeded (L-inf, L2), PGD matches torchattacks step for step, PGD is at least as
 strong as FGSM, eps 0 changes nothing, random starts do not depend on the batch, and ``intriguing adversarial``
 end to end on tiny random models (white-box sweep, transfer matrix across input sizes, pictures)."""
+
 from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
+from conftest import TINY_CONFIG
 from intriguing.attacks import PixelModel, attack_mode, perturbation_norms, pgd, random_start
 from intriguing.attacks.library import fgsm
 from intriguing.cli import run_command as main
 from intriguing.records import read_records
-from intriguing.zoo.bundle import ModelBundle, ZOO, ZooEntry
-
-from conftest import TINY_CONFIG
+from intriguing.zoo.bundle import ZOO, ModelBundle, ZooEntry
 
 torchattacks = pytest.importorskip("torchattacks")
 ARGS = ["--workers", "0", "--no-progress"]
@@ -22,14 +23,21 @@ ARGS = ["--workers", "0", "--no-progress"]
 
 def tiny_bundle(seed: int = 0, size: int = 12) -> ModelBundle:
     torch.manual_seed(seed)
-    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
-                        nn.Linear(32, 10)).eval()
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(32, 10)
+    ).eval()
     return ModelBundle("tiny", net, dict(TINY_CONFIG, input_size=(3, size, size)))
 
 
 @settings(max_examples=25, deadline=None)
-@given(eps=st.floats(0.0, 0.3), steps=st.integers(1, 4), frac=st.floats(0.05, 2.0), norm=st.sampled_from(["linf", "l2"]),
-       start=st.booleans(), seed=st.integers(0, 5))
+@given(
+    eps=st.floats(0.0, 0.3),
+    steps=st.integers(1, 4),
+    frac=st.floats(0.05, 2.0),
+    norm=st.sampled_from(["linf", "l2"]),
+    start=st.booleans(),
+    seed=st.integers(0, 5),
+)
 def test_pgd_never_exceeds_the_budget_and_stays_in_pixel_range(eps, steps, frac, norm, start, seed):
     b = tiny_bundle()
     x = torch.rand(3, 3, 12, 12, generator=torch.Generator().manual_seed(seed))
@@ -63,8 +71,11 @@ def test_random_start_per_image_and_inside_the_ball():
 
 def test_pgd_is_at_least_as_strong_as_fgsm_and_eps_zero_is_identity():
     torch.manual_seed(0)
-    b = ModelBundle("mlp", nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 32), nn.ReLU(), nn.Linear(32, 10)).eval(),
-                    dict(TINY_CONFIG, input_size=(3, 8, 8)))
+    b = ModelBundle(
+        "mlp",
+        nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 32), nn.ReLU(), nn.Linear(32, 10)).eval(),
+        dict(TINY_CONFIG, input_size=(3, 8, 8)),
+    )
     x = torch.rand(64, 3, 8, 8)
     with torch.no_grad():
         y = b(x).argmax(1)  # clean accuracy 100 %
@@ -86,6 +97,7 @@ def test_pgd_is_at_least_as_strong_as_fgsm_and_eps_zero_is_identity():
 def test_attacks_compute_gradients_inside_inference_mode():
     from intriguing.experiments.adversarial.config import Config
     from intriguing.experiments.adversarial.sweep import attack_conditions, craft
+
     b = tiny_bundle()
     x, y = torch.rand(2, 3, 12, 12), torch.tensor([1, 2])
     cfg = Config(attacks=("pgd",), eps=(8.0,), steps=2)
@@ -96,15 +108,27 @@ def test_attacks_compute_gradients_inside_inference_mode():
 
 def run(tmp_path, folder, name, *extra, models="test_tiny_cnn,test_tiny_vit"):
     out = tmp_path / name
-    code = main("adversarial", ["--models", models, "--data-path", str(folder), "--out-dir", str(out), *ARGS,
-                                *extra])
+    code = main("adversarial", ["--models", models, "--data-path", str(folder), "--out-dir", str(out), *ARGS, *extra])
     assert code == 0
     return out, read_records(out)
 
 
 def test_command_records_eps_zero_and_batch_size_independence(tmp_path, image_folder):
-    common = ["--attacks", "fgsm", "pgd", "--eps", "0", "8", "--steps", "2", "--limit", "6", "--pictures", "2",
-              "--per-image"]
+    common = [
+        "--attacks",
+        "fgsm",
+        "pgd",
+        "--eps",
+        "0",
+        "8",
+        "--steps",
+        "2",
+        "--limit",
+        "6",
+        "--pictures",
+        "2",
+        "--per-image",
+    ]
     out, recs = run(tmp_path, image_folder, "b2", *common, "--batch-size", "2")
     _, recs6 = run(tmp_path, image_folder, "b6", *common, "--batch-size", "6")
     assert len(recs) == 2 * 2 * 2  # models x attacks x eps
@@ -115,30 +139,45 @@ def test_command_records_eps_zero_and_batch_size_independence(tmp_path, image_fo
         else:
             assert 0 < r["linf_255"] <= 8 + 1e-4
     key = lambda r: (r["model"], r["attack"], r["eps"])  # noqa: E731
-    assert {key(r): (r["top1"], round(r["l2"], 4)) for r in recs} == {key(r): (r["top1"], round(r["l2"], 4))
-                                                                     for r in recs6}
+    assert {key(r): (r["top1"], round(r["l2"], 4)) for r in recs} == {
+        key(r): (r["top1"], round(r["l2"], 4)) for r in recs6
+    }
     assert (out / "robust_linf.png").stat().st_size > 0 and (out / "perturbations.png").stat().st_size > 0
     assert (out / "per_image.csv.gz").exists() and "attack" in (out / "summary.md").read_text()
 
 
 def test_transfer_matrix_across_input_sizes(tmp_path, image_folder):
     if "test_tiny_cnn48" not in ZOO:
-        ZOO.register("test_tiny_cnn48", ZooEntry("test_tiny_cnn48", ZOO.get("test_tiny_cnn").build,
-                                                 dict(TINY_CONFIG, input_size=(3, 48, 48)), "test-only"))
+        ZOO.register(
+            "test_tiny_cnn48",
+            ZooEntry(
+                "test_tiny_cnn48",
+                ZOO.get("test_tiny_cnn").build,
+                dict(TINY_CONFIG, input_size=(3, 48, 48)),
+                "test-only",
+            ),
+        )
     models = "test_tiny_cnn,test_tiny_vit"
     common = ["--attacks", "pgd", "--eps", "8", "--steps", "2", "--limit", "3", "--pictures", "0"]
     _, white = run(tmp_path, image_folder, "white", *common, models=models)
     out, recs = run(tmp_path, image_folder, "transfer", *common, "--transfer", models=models + ",test_tiny_cnn48")
-    assert {(r["source"], r["model"]) for r in recs} == {(s, t) for s in ("test_tiny_cnn", "test_tiny_vit",
-                                                                          "test_tiny_cnn48")
-                                                         for t in ("test_tiny_cnn", "test_tiny_vit", "test_tiny_cnn48")}
+    assert {(r["source"], r["model"]) for r in recs} == {
+        (s, t)
+        for s in ("test_tiny_cnn", "test_tiny_vit", "test_tiny_cnn48")
+        for t in ("test_tiny_cnn", "test_tiny_vit", "test_tiny_cnn48")
+    }
     wb = {r["model"]: r["top1"] for r in white}
     for r in recs:
         if r["source"] == r["model"] and r["model"] in wb:
             assert r["top1"] == wb[r["model"]]  # the diagonal is the white-box number
         resized = (r["source"] == "test_tiny_cnn48") != (r["model"] == "test_tiny_cnn48")
-        assert r["view"] == ("source resized 48->64" if r["source"] == "test_tiny_cnn48" and resized else
-                             "source resized 64->48" if resized else "source")
+        assert r["view"] == (
+            "source resized 48->64"
+            if r["source"] == "test_tiny_cnn48" and resized
+            else "source resized 64->48"
+            if resized
+            else "source"
+        )
     assert (out / "transfer.png").stat().st_size > 0
 
 
@@ -146,12 +185,32 @@ def test_transfer_records_and_shows_each_targets_own_clean_accuracy(tmp_path):
     """A target scored on the source's crop (48 px upscaled) is far less accurate than on its own: own_clean_top1
     is its own view's, equal to its white-box clean_top1, shown beside the matrix."""
     from conftest import shared_path
+
     if "test_tiny_cnn48" not in ZOO:
-        ZOO.register("test_tiny_cnn48", ZooEntry("test_tiny_cnn48", ZOO.get("test_tiny_cnn").build,
-                                                 dict(TINY_CONFIG, input_size=(3, 48, 48)), "test-only"))
+        ZOO.register(
+            "test_tiny_cnn48",
+            ZooEntry(
+                "test_tiny_cnn48",
+                ZOO.get("test_tiny_cnn").build,
+                dict(TINY_CONFIG, input_size=(3, 48, 48)),
+                "test-only",
+            ),
+        )
     folder = shared_path("datasets", "imagenet-stubs")
-    out, recs = run(tmp_path, folder, "t", "--attacks", "fgsm", "--eps", "1", "--pictures", "0", "--transfer",
-                    "--no-plot", models="efficientnet_lite0,test_tiny_cnn48")
+    out, recs = run(
+        tmp_path,
+        folder,
+        "t",
+        "--attacks",
+        "fgsm",
+        "--eps",
+        "1",
+        "--pictures",
+        "0",
+        "--transfer",
+        "--no-plot",
+        models="efficientnet_lite0,test_tiny_cnn48",
+    )
     by = {(r["source"], r["model"]): r for r in recs}
     own = by["efficientnet_lite0", "efficientnet_lite0"]["clean_top1"]  # white-box: its own view
     assert own >= 50  # a real ImageNet model on 16 real photos
@@ -159,6 +218,7 @@ def test_transfer_records_and_shows_each_targets_own_clean_accuracy(tmp_path):
     assert cross["view"] == "source resized 48->224" and cross["clean_top1"] < own - 20  # the source's crop
     assert cross["own_clean_top1"] == own and by["efficientnet_lite0", "efficientnet_lite0"]["own_clean_top1"] == own
     from intriguing.experiments.adversarial.report import report
+
     text = report(recs, out, plot=False)
-    line = next(l for l in text.splitlines() if l.startswith("clean, own crop"))
+    line = next(ln for ln in text.splitlines() if ln.startswith("clean, own crop"))
     assert f"{own:.1f}" in line.split()[3:] and "scored on the source's view" in text

@@ -1,6 +1,7 @@
 """``intriguing adversarial`` beyond FGSM / PGD: AutoAttack end to end (the budget holds, robust <= clean, the number
 does not depend on the batch size, the reference's standard settings), calibration columns computed on the
 adversarial images (checked against a hand computation) and the reliability diagrams."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,8 +27,7 @@ def predicted_folder(tmp_path):
 
 
 def run(folder, out, *extra):
-    assert main("adversarial", ["--models", NET, "--data-path", str(folder), "--out-dir", str(out), *ARGS,
-                                *extra]) == 0
+    assert main("adversarial", ["--models", NET, "--data-path", str(folder), "--out-dir", str(out), *ARGS, *extra]) == 0
     return read_records(out)
 
 
@@ -81,14 +81,27 @@ def _ece_nll(logits: torch.Tensor, labels: torch.Tensor, bins: int = 15):
 
 def test_calibration_columns_are_those_of_the_adversarial_images(tmp_path, predicted_folder):
     out = tmp_path / "cal"
-    recs = run(predicted_folder, out, "--attacks", "fgsm", "--eps", "0", "6", "--metrics", "topk,calibration",
-               "--batch-size", "12", "--pictures", "0")
+    recs = run(
+        predicted_folder,
+        out,
+        "--attacks",
+        "fgsm",
+        "--eps",
+        "0",
+        "6",
+        "--metrics",
+        "topk,calibration",
+        "--batch-size",
+        "12",
+        "--pictures",
+        "0",
+    )
     b = load_model(NET)
     images = scan_folder(predicted_folder)
     batch = next(iter(make_loader(images, [b.geometry], len(images), 0)))
     x, y = batch.views[b.geometry].float() / 255, batch.labels
     x.requires_grad_(True)
-    grad, = torch.autograd.grad(F.cross_entropy(b(x), y), x)  # FGSM by hand
+    (grad,) = torch.autograd.grad(F.cross_entropy(b(x), y), x)  # FGSM by hand
     adv = (x + 6 / 255 * grad.sign()).clamp(0, 1).detach()
     with torch.no_grad():
         expected = {0.0: _ece_nll(b(x.detach()), y), 6.0: _ece_nll(b(adv), y)}

@@ -1,13 +1,20 @@
 """Attention readout: equals a hand-computed softmax(QK^T/sqrt(d)), any input size, CLS/dist tokens, rollout."""
+
 from __future__ import annotations
 
 import pytest
 import timm
 import torch
 
-from intriguing.features.attention import patch_attention, patch_attention_blocks, patch_grid
-from intriguing.features.rollout import attention_rollout, rollout_step
 from intriguing.errors import UserError
+from intriguing.features.attention import patch_attention, patch_grid, token_attention_blocks
+from intriguing.features.rollout import attention_rollout, rollout_step
+
+
+def patch_attention_blocks(model: torch.nn.Module, images: torch.Tensor, blocks, token: str = "cls") -> dict:
+    """block -> ``[B, heads, h, w]`` attention of one query token to the patches (the readout the commands take
+    through ``token_attention_blocks``, one token at a time)."""
+    return {b: d[token] for b, d in token_attention_blocks(model, images, blocks, (token,)).items()}
 
 
 def tiny(name: str = "vit_tiny_patch16_224", **kw) -> torch.nn.Module:
@@ -34,7 +41,7 @@ def manual_probs(block, tokens):
     B, N, C = tokens.shape
     qkv = attn.qkv(block.norm1(tokens)).reshape(B, N, 3, attn.num_heads, attn.head_dim).permute(2, 0, 3, 1, 4)
     q, k = attn.q_norm(qkv[0]), attn.k_norm(qkv[1])
-    return torch.softmax(q @ k.transpose(-2, -1) / attn.head_dim ** 0.5, dim=-1)
+    return torch.softmax(q @ k.transpose(-2, -1) / attn.head_dim**0.5, dim=-1)
 
 
 def test_equals_hand_computed_softmax_every_block_and_head():
@@ -89,8 +96,9 @@ def test_size_not_divisible_by_patch_is_user_error():
         patch_attention(tiny(), torch.randn(1, 3, 70, 64))
 
 
-@pytest.mark.parametrize("kw,grid", [(dict(pos_embed="none"), (5, 7)), (dict(patch_size=8), (10, 14)),
-                                     (dict(reg_tokens=4), (5, 7))])
+@pytest.mark.parametrize(
+    "kw,grid", [(dict(pos_embed="none"), (5, 7)), (dict(patch_size=8), (10, 14)), (dict(reg_tokens=4), (5, 7))]
+)
 def test_variants_no_pos_patch8_registers(kw, grid):
     model = tiny(**kw)
     x = torch.randn(1, 3, 80, 112)
@@ -104,11 +112,19 @@ def test_variants_no_pos_patch8_registers(kw, grid):
 
 def block_inputs_dynamic(model, x):
     """Input of the last block at any size, via a timm model built with dynamic_img_size."""
-    twin = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=10, depth=2, num_heads=2,
-                             embed_dim=64, img_size=64, dynamic_img_size=True,
-                             patch_size=model.patch_embed.patch_size[0],
-                             pos_embed="none" if model.pos_embed is None else "learn",
-                             reg_tokens=model.num_reg_tokens)
+    twin = timm.create_model(
+        "vit_tiny_patch16_224",
+        pretrained=False,
+        num_classes=10,
+        depth=2,
+        num_heads=2,
+        embed_dim=64,
+        img_size=64,
+        dynamic_img_size=True,
+        patch_size=model.patch_embed.patch_size[0],
+        pos_embed="none" if model.pos_embed is None else "learn",
+        reg_tokens=model.num_reg_tokens,
+    )
     twin.load_state_dict(model.state_dict())
     return block_inputs(twin.eval(), x)[1]
 
@@ -149,6 +165,7 @@ def test_the_forward_stops_at_the_last_read_softmax():
     """Nothing after the last read block's softmax runs (its projection and MLP are ~6% of a ViT-S forward at
     512 px); blocks before it run whole, the maps are those of the full forward and the model is left as it was."""
     from torch.utils.flop_counter import FlopCounterMode
+
     model = tiny(depth=3)
     x = torch.randn(2, 3, 64, 64)
     ran = []
@@ -158,8 +175,9 @@ def test_the_forward_stops_at_the_last_read_softmax():
     got = patch_attention_blocks(model, x, [0, 1])
     assert ran == [("proj", 0), ("mlp", 0)]  # block 1 stopped at its softmax, block 2 never started
     ins = block_inputs(model, x)
-    torch.testing.assert_close(got[1], manual_probs(model.blocks[1], ins[1])[:, :, 0, 1:].reshape(2, 2, 4, 4),
-                               rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(
+        got[1], manual_probs(model.blocks[1], ins[1])[:, :, 0, 1:].reshape(2, 2, 4, 4), rtol=1e-5, atol=1e-6
+    )
     with FlopCounterMode(display=False) as read:
         patch_attention(model, x, block=1)
     with FlopCounterMode(display=False) as whole:
@@ -199,6 +217,7 @@ def test_rollout_step_discard_keeps_rows_stochastic_and_protects_cls_and_diagona
 
 def test_token_attention_reads_cls_and_shape_token_in_one_forward():
     from intriguing.features.attention import token_attention
+
     model = tiny("deit_tiny_distilled_patch16_224")
     x = torch.randn(2, 3, 64, 64)
     calls = []

@@ -1,4 +1,5 @@
 """DINO: an official-layout DINO checkpoint loads through the zoo and its attention reads at 480 px."""
+
 from __future__ import annotations
 
 import timm

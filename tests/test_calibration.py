@@ -1,4 +1,5 @@
 """Calibration metrics: calibrated predictor has ECE ~ 0, hand-checked values, additive state, plot."""
+
 import math
 
 import matplotlib

@@ -1,15 +1,14 @@
 """CIFAR-10 ResNets: architecture, strict loading of the real checkpoints, clean accuracy on real images."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
 from intriguing.errors import UserError
 from intriguing.zoo.cifar_resnet import FILES, CifarResNet, zoo_entries
 
-from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
 WEIGHTS = SHARED / "weights" / "cifar10-resnet"
 CIFAR = SHARED / "datasets" / "cifar10" / "test"
 needs_shared = pytest.mark.skipif(not WEIGHTS.is_dir() or not CIFAR.is_dir(), reason="../shared CIFAR-10 data absent")

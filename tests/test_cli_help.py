@@ -1,5 +1,6 @@
 """`--help` works for every command, every tool and every root script (`evaluate_patch.py --help` once crashed:
 argparse %-formats help texts, and the --areas help said '5/15/25%')."""
+
 from __future__ import annotations
 
 import re

@@ -1,21 +1,22 @@
 """The typed-experiment core: options derived from config dataclasses, hook checking, the registry, the
 ``intriguing`` CLI and the ``intriguing.run`` library call over the same records."""
+
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Optional
 
 import pytest
 
 import intriguing
 from intriguing.cli import main, run_command
 from intriguing.errors import UserError
-from intriguing.experiments import EXPERIMENTS, get_experiment, register
+from intriguing.experiments import EXPERIMENTS, experiment_info, get_experiment, register
 from intriguing.experiments.base import Experiment, check_experiment
 from intriguing.options import CommonOptions, add_options, build, option, option_names, split_kwargs
-from intriguing.records import read_records
+from intriguing.records import RecordSchema, read_records
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Inner:
 
 @dataclass
 class Demo:
-    ratios: Tuple[float, ...] = option((0.0, 0.5), "ratios")
+    ratios: tuple[float, ...] = option((0.0, 0.5), "ratios")
     grid: Optional[str] = option(None, "grid")
     mode: str = option("a", "mode", choices=("a", "b"))
     fast: bool = option(False, "switch")
@@ -43,8 +44,9 @@ def parse(argv):
 def test_options_are_derived_from_the_dataclass():
     d = parse([])
     assert d == Demo(ratios=(0.0, 0.5), grid=None, mode="a", fast=False, plot=True, inner=Inner("m0"), seed=7)
-    d = parse(["--ratios", "0.1", "0.2", "0.3", "--grid", "4x4", "--mode", "b", "--fast", "--no-plot",
-               "--inner-model", "vit"])
+    d = parse(
+        ["--ratios", "0.1", "0.2", "0.3", "--grid", "4x4", "--mode", "b", "--fast", "--no-plot", "--inner-model", "vit"]
+    )
     assert d.ratios == (0.1, 0.2, 0.3) and isinstance(d.ratios, tuple)
     assert (d.grid, d.mode, d.fast, d.plot, d.inner.model) == ("4x4", "b", True, False, "vit")
     assert option_names(Demo) == {"ratios", "grid", "mode", "fast", "plot", "inner_model"}
@@ -59,10 +61,15 @@ def test_library_keywords_are_routed_and_unknown_ones_refused():
         split_kwargs({"ratio": 0.5}, CommonOptions, Demo)
 
 
-@pytest.mark.parametrize("kw, msg", [({"limit": 0}, "--limit must be at least 1"),
-                                     ({"limit": -3}, "--limit must be at least 1"),
-                                     ({"workers": -1}, "--workers must be at least 0"),
-                                     ({"runs": 0}, "--runs must be at least 1")])
+@pytest.mark.parametrize(
+    "kw, msg",
+    [
+        ({"limit": 0}, "--limit must be at least 1"),
+        ({"limit": -3}, "--limit must be at least 1"),
+        ({"workers": -1}, "--workers must be at least 0"),
+        ({"runs": 0}, "--runs must be at least 1"),
+    ],
+)
 def test_common_options_are_validated(kw, msg):
     with pytest.raises(UserError, match=msg):
         CommonOptions(**kw)
@@ -74,8 +81,8 @@ def test_data_path_is_normalised():
 
 class _Base(Experiment):
     name = "demo"
-    summary = "demo"
     Config = Demo
+    schema = RecordSchema("demo", keys={"model": str}, metrics={"top1": float})
 
     def run(self, bundles, data, run_dir, opts):
         return [], {}
@@ -100,7 +107,7 @@ def test_a_misspelled_hook_is_caught_when_the_class_is_loaded():
 
 def test_missing_run_and_wrong_name_are_refused():
     class NoRun(Experiment):
-        name, summary, Config = "demo", "demo", Demo
+        name, Config = "demo", Demo
 
     with pytest.raises(TypeError, match="does not define run"):
         check_experiment(NoRun, "demo")
@@ -110,7 +117,7 @@ def test_missing_run_and_wrong_name_are_refused():
 
 def test_registry_targets_are_checked_at_registration():
     with pytest.raises(ValueError, match="is not 'package.module:Class'"):
-        register("broken", "intriguing.experiments.occlusion.OcclusionExperiment")
+        register("broken", "intriguing.experiments.occlusion.OcclusionExperiment", summary="broken")
     assert "broken" not in EXPERIMENTS
 
 
@@ -119,7 +126,7 @@ def test_every_registered_experiment_loads_and_is_listed(capsys):
     out = capsys.readouterr().out
     for name in EXPERIMENTS:
         cls = get_experiment(name)
-        assert cls.name == name and f"  {name} " in out and cls.summary in out
+        assert cls.name == name and f"  {name:22s} {experiment_info(name).summary}\n" in out
     assert "list-models" in out and "report" in out and "compare" in out
 
 
@@ -129,8 +136,15 @@ def test_unknown_command_is_one_sentence(capsys):
     assert "unknown command 'occlusoin'" in err and "occlusion" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("cmd, flag", [("fourier", "--runs"), ("fourier", "--metrics"),
-                                       ("segmentation-figures", "--runs"), ("segmentation", "--metrics")])
+@pytest.mark.parametrize(
+    "cmd, flag",
+    [
+        ("fourier", "--runs"),
+        ("fourier", "--metrics"),
+        ("segmentation-figures", "--runs"),
+        ("segmentation", "--metrics"),
+    ],
+)
 def test_options_a_command_does_not_take_are_refused(cmd, flag, capsys):
     assert run_command(cmd, [flag, "2"]) == 2
     err = capsys.readouterr().err
@@ -151,9 +165,26 @@ def test_library_refuses_options_the_experiment_does_not_take():
 def test_library_call_and_cli_give_the_same_records(tmp_path, image_folder):
     args = dict(models="test_tiny_cnn", data_path=str(image_folder), ratios=(0.0, 0.5), batch_size=5, workers=0)
     records = intriguing.run("occlusion", out_dir=str(tmp_path / "lib"), **args)
-    code = run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--ratios", "0",
-                                     "0.5", "--batch-size", "5", "--workers", "0", "--no-progress", "--no-plot",
-                                     "--out-dir", str(tmp_path / "cli")])
+    code = run_command(
+        "occlusion",
+        [
+            "--models",
+            "test_tiny_cnn",
+            "--data-path",
+            str(image_folder),
+            "--ratios",
+            "0",
+            "0.5",
+            "--batch-size",
+            "5",
+            "--workers",
+            "0",
+            "--no-progress",
+            "--no-plot",
+            "--out-dir",
+            str(tmp_path / "cli"),
+        ],
+    )
     assert code == 0
     cli = read_records(tmp_path / "cli")
     assert len(records) == 2 and [r["top1"] for r in records] == [r["top1"] for r in cli]
@@ -170,6 +201,7 @@ def test_list_models_filters_by_pattern(capsys):
 def test_default_folders_are_the_current_directory_not_the_package(tmp_path, monkeypatch):
     from intriguing.data import default_data_root
     from intriguing.zoo.weights import pretrained_dir
+
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("INTRIGUING_DATA", raising=False)
     monkeypatch.delenv("INTRIGUING_WEIGHTS", raising=False)
@@ -184,6 +216,7 @@ def test_default_folders_are_the_current_directory_not_the_package(tmp_path, mon
 def test_vit_models_import_still_works():
     import vit_models
     from intriguing.zoo import load_model
+
     assert vit_models.load_model is load_model
     assert Path(vit_models.__file__).parent.name == "vit_models"
 
@@ -193,6 +226,7 @@ def test_fast_path_puts_cnns_in_channels_last_on_cuda_without_changing_logits():
 
     from intriguing.runner import fast_path
     from intriguing.zoo import load_model
+
     torch.manual_seed(0)
     x = torch.rand(2, 3, 64, 64)
     cnn = load_model("test_tiny_cnn")
@@ -208,14 +242,20 @@ def test_layers_import_downward_only():
     """Shared packages never import an experiment, and no experiment imports another one (what two share lives
     in a shared package): read from the sources, every import statement, top-level or inside a function."""
     import ast
+
     root = Path(intriguing.__file__).parent
     wrong = []
     for path in root.rglob("*.py"):
         rel = path.relative_to(root).parts
         own = rel[1] if rel[0] == "experiments" and len(rel) > 2 else None
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
-                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
             for name in names:
                 parts = name.split(".")
                 if parts[:2] != ["intriguing", "experiments"] or len(parts) < 3 or parts[2] == "base":
@@ -230,9 +270,13 @@ def test_every_import_the_docs_show_works():
     imports: a user copying an example must not meet a module that moved."""
     import importlib
     import re
+
     root = Path(__file__).resolve().parents[1]
-    lines = [(doc.name, m.group(1), m.group(2)) for doc in [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
-             for m in re.finditer(r"^\s*from ((?:intriguing|vit_models)[\w.]*) import ([\w, ]+)$", doc.read_text(), re.M)]
+    lines = [
+        (doc.name, m.group(1), m.group(2))
+        for doc in [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+        for m in re.finditer(r"^\s*from ((?:intriguing|vit_models)[\w.]*) import ([\w, ]+)$", doc.read_text(), re.M)
+    ]
     assert lines
     for doc, module, names in lines:
         mod = importlib.import_module(module)

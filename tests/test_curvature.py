@@ -1,6 +1,7 @@
 """Curvature: exact answers on matrices with a known spectrum, Hessian-vector products against autograd's full
 Hessian, Li et al.'s filter normalisation, the landscape's origin equal to the model's loss, and both commands end to
 end on the real CIFAR-10 ResNets (and a tiny random-init ViT for the mechanics)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +14,6 @@ from intriguing.cli import run_command as main
 from intriguing.curvature.directions import filter_normalize, random_direction
 from intriguing.curvature.eigen import hutchinson_trace, power_iteration, slq, top_eigenvalues
 from intriguing.curvature.hessian import LossHessian
-from intriguing.curvature.objective import flat
 from intriguing.records import read_records
 from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
 from tests.conftest import shared_path
@@ -40,7 +40,7 @@ def test_eigenvalues_trace_and_density_of_a_known_quadratic():
     tr = hutchinson_trace(lambda v: d @ v.double(), 8, samples=4, dtype=torch.float64)
     assert tr.trace == pytest.approx(float(SPECTRUM.sum()), abs=1e-12) and tr.stderr == pytest.approx(0, abs=1e-12)
     # SLQ with as many steps as dimensions: the nodes are the eigenvalues, the weights sum to 1
-    (nodes, weights), = slq(mv, 8, steps=8, vectors=1, dtype=torch.float64)
+    ((nodes, weights),) = slq(mv, 8, steps=8, vectors=1, dtype=torch.float64)
     assert sorted(nodes.tolist()) == pytest.approx(sorted(SPECTRUM.tolist()), abs=1e-6)
     assert float(weights.sum()) == pytest.approx(1.0, abs=1e-9)
 
@@ -57,12 +57,14 @@ def test_loss_hessian_products_equal_autograds_full_hessian():
     def loss(*ps):
         out = torch.func.functional_call(model, dict(zip(names, ps)), (x,))
         nll = (F.cross_entropy(out[:3], y[:3]) + F.cross_entropy(out[3:], y[3:])) / 2  # mean over the batch set
-        return nll + 0.05 * sum((p ** 2).sum() for p in ps)
+        return nll + 0.05 * sum((p**2).sum() for p in ps)
 
     full = torch.autograd.functional.hessian(loss, tuple(p.detach() for p in params))
     n = sum(p.numel() for p in params)
-    rows = [torch.cat([full[i][j].reshape(params[i].numel(), -1) for j in range(len(params))], 1)
-            for i in range(len(params))]
+    rows = [
+        torch.cat([full[i][j].reshape(params[i].numel(), -1) for j in range(len(params))], 1)
+        for i in range(len(params))
+    ]
     h = torch.cat(rows, 0)
     v = torch.randn(n, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     assert torch.allclose(h_op.matvec(v), h @ v, atol=1e-9)
@@ -78,8 +80,9 @@ def test_directions_have_each_filters_norm_and_skip_biases_and_norms():
         else:
             assert torch.allclose(di.flatten(1).norm(dim=1), w.detach().flatten(1).norm(dim=1), rtol=1e-4), name
     w = torch.randn(4, 3, 2, 2)
-    assert torch.allclose(filter_normalize(torch.randn(4, 3, 2, 2), w).flatten(1).norm(dim=1),
-                          w.flatten(1).norm(dim=1), rtol=1e-5)
+    assert torch.allclose(
+        filter_normalize(torch.randn(4, 3, 2, 2), w).flatten(1).norm(dim=1), w.flatten(1).norm(dim=1), rtol=1e-5
+    )
 
 
 def _cifar():
@@ -89,23 +92,65 @@ def _cifar():
 
 def _tiny_cifar_vit(checkpoint, pretrained):
     torch.manual_seed(0)
-    return timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=32, patch_size=8, embed_dim=32,
-                             depth=2, num_heads=2, num_classes=10).eval()
+    return timm.create_model(
+        "vit_tiny_patch16_224",
+        pretrained=False,
+        img_size=32,
+        patch_size=8,
+        embed_dim=32,
+        depth=2,
+        num_heads=2,
+        num_classes=10,
+    ).eval()
 
 
 if "test_cifar_vit" not in ZOO:
-    ZOO.register("test_cifar_vit", ZooEntry(name="test_cifar_vit", build=_tiny_cifar_vit, description="test only",
-                                            data_config=dict(input_size=(3, 32, 32), interpolation="bilinear",
-                                                             mean=IMAGENET_MEAN, std=IMAGENET_STD, crop_pct=1.0,
-                                                             crop_mode="center")))
+    ZOO.register(
+        "test_cifar_vit",
+        ZooEntry(
+            name="test_cifar_vit",
+            build=_tiny_cifar_vit,
+            description="test only",
+            data_config=dict(
+                input_size=(3, 32, 32),
+                interpolation="bilinear",
+                mean=IMAGENET_MEAN,
+                std=IMAGENET_STD,
+                crop_pct=1.0,
+                crop_mode="center",
+            ),
+        ),
+    )
 
 
 def test_landscape_on_a_real_cifar_resnet_starts_at_the_models_loss(tmp_path):
     spec, data = _cifar()
     out = tmp_path / "land"
-    assert main("landscape", ["--models", f"{spec},test_cifar_vit=random", "--data-path", str(data), "--points", "3",
-                              "--batches", "1", "--batch-size", "16", "--data", "clean", "--weight-decay", "0",
-                              "--out-dir", str(out), *ARGS]) == 0
+    assert (
+        main(
+            "landscape",
+            [
+                "--models",
+                f"{spec},test_cifar_vit=random",
+                "--data-path",
+                str(data),
+                "--points",
+                "3",
+                "--batches",
+                "1",
+                "--batch-size",
+                "16",
+                "--data",
+                "clean",
+                "--weight-decay",
+                "0",
+                "--out-dir",
+                str(out),
+                *ARGS,
+            ],
+        )
+        == 0
+    )
     recs = read_records(out)
     assert {r["model"] for r in recs} == {"cifar10_resnet20", "test_cifar_vit=random"}  # NAME=PATH records NAME
     assert len([r for r in recs if r["model"] == "cifar10_resnet20"]) == 9  # 3 x 3 grid
@@ -114,22 +159,52 @@ def test_landscape_on_a_real_cifar_resnet_starts_at_the_models_loss(tmp_path):
     from intriguing.curvature.batches import decode, select_images, tensors
     from intriguing.data import scan_folder
     from intriguing.zoo import load_model
+
     b = load_model(spec)
     chosen = select_images(scan_folder(data), 1, 16, 0)
-    (x, y), = tensors(decode(chosen, [b.geometry], 16, 0), b.geometry, "clean", 0, torch.device("cpu"))
+    ((x, y),) = tensors(decode(chosen, [b.geometry], 16, 0), b.geometry, "clean", 0, torch.device("cpu"))
     with torch.no_grad():
         nll = float(F.cross_entropy(b(x), y))
     assert origin["loss"] == pytest.approx(nll, rel=1e-5)
-    assert min(r["loss"] for r in recs if r["model"] == "cifar10_resnet20" and r is not origin) > origin["loss"]  # a minimum: every step goes up
+    assert (
+        min(r["loss"] for r in recs if r["model"] == "cifar10_resnet20" and r is not origin) > origin["loss"]
+    )  # a minimum: every step goes up
     assert (out / "landscape_contour.png").is_file()
 
 
+@pytest.mark.slow
 def test_hessian_on_a_real_cifar_resnet(tmp_path):
     spec, data = _cifar()
     out = tmp_path / "hess"
-    assert main("hessian", ["--models", f"{spec},test_cifar_vit=random", "--data-path", str(data), "--batches", "2",
-                            "--batch-size", "8", "--top-k", "2", "--lanczos-steps", "6", "--power-iters", "10",
-                            "--trace-samples", "4", "--slq-vectors", "1", "--out-dir", str(out), *ARGS]) == 0
+    assert (
+        main(
+            "hessian",
+            [
+                "--models",
+                f"{spec},test_cifar_vit=random",
+                "--data-path",
+                str(data),
+                "--batches",
+                "2",
+                "--batch-size",
+                "8",
+                "--top-k",
+                "2",
+                "--lanczos-steps",
+                "6",
+                "--power-iters",
+                "10",
+                "--trace-samples",
+                "4",
+                "--slq-vectors",
+                "1",
+                "--out-dir",
+                str(out),
+                *ARGS,
+            ],
+        )
+        == 0
+    )
     recs = read_records(out)
     assert {r["model"] for r in recs} == {"cifar10_resnet20", "test_cifar_vit=random"}
     mine = [r for r in recs if r["model"] == "cifar10_resnet20"]

@@ -6,9 +6,8 @@ wd * I. Inputs x_i = 2 sqrt(N mu_i) q_i make it H = Q diag(mu) Q^T + wd I exactl
 (Lanczos / power top-k, Hutchinson's trace, SLQ nodes and weights, the per-batch max eigenvalue of the spectrum) is
 compared with numbers known without the code under test.
 """
-from __future__ import annotations
 
-from typing import List, Tuple
+from __future__ import annotations
 
 import pytest
 import torch
@@ -39,15 +38,15 @@ def rotation(d: int, seed: int = 0) -> torch.Tensor:
     return q
 
 
-def quadratic(mu: List[float], q: torch.Tensor, per_batch: int) -> Tuple[Logistic, list]:
+def quadratic(mu: list[float], q: torch.Tensor, per_batch: int) -> tuple[Logistic, list]:
     """The model and its batches: one input per column of ``q`` (N = len(mu) images), labels alternating."""
     n = len(mu)
     x = torch.stack([2 * (n * m) ** 0.5 * q[:, i] for i, m in enumerate(mu)])
     y = torch.arange(n) % 2  # the Hessian at w = 0 does not depend on the labels
-    return Logistic(q.shape[0]), [(x[i:i + per_batch], y[i:i + per_batch]) for i in range(0, n, per_batch)]
+    return Logistic(q.shape[0]), [(x[i : i + per_batch], y[i : i + per_batch]) for i in range(0, n, per_batch)]
 
 
-def expected(mu: List[float], q: torch.Tensor, wd: float) -> torch.Tensor:
+def expected(mu: list[float], q: torch.Tensor, wd: float) -> torch.Tensor:
     return q @ torch.diag(torch.tensor(mu, dtype=F64)) @ q.T + wd * torch.eye(q.shape[0], dtype=F64)
 
 
@@ -121,9 +120,18 @@ def test_the_commands_measures_on_the_quadratic():
     """ModelSpectra, the code `intriguing hessian` runs per model: every record against the closed form."""
     q = rotation(8)
     model, batches = quadratic(MU, q, per_batch=4)  # 2 mini-batches for the spectrum
-    config = Config(measures=("top-k", "spectrum", "trace", "density"), batches=2, top_k=3, lanczos_steps=8,
-                    power_iters=3000, tol=1e-14, trace_samples=50, slq_vectors=2, weight_decay=WD)
-    rows: List[dict] = []
+    config = Config(
+        measures=("top-k", "spectrum", "trace", "density"),
+        batches=2,
+        top_k=3,
+        lanczos_steps=8,
+        power_iters=3000,
+        tol=1e-14,
+        trace_samples=50,
+        slq_vectors=2,
+        weight_decay=WD,
+    )
+    rows: list[dict] = []
     ms = ModelSpectra(config, model, list(model.parameters()), batches, "clean", set(), rows.extend)
     ms.top_k(), ms.spectrum(), ms.trace(), ms.density()
     by = lambda m: [r for r in rows if r["measure"] == m]  # noqa: E731

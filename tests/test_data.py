@@ -1,4 +1,5 @@
 """Data: wnid label mapping, plain folders, limits, and bad input (missing, empty, corrupt)."""
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,22 @@ def test_corrupt_image_is_reported_not_silently_dropped(tmp_path, image_folder, 
     bad = image_folder / "n01440764" / "broken.JPEG"
     bad.write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
     out = tmp_path / "out"
-    code = main("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--ratios", "0",
-                              "--out-dir", str(out), "--workers", "0", "--no-progress"])
+    code = main(
+        "occlusion",
+        [
+            "--models",
+            "test_tiny_cnn",
+            "--data-path",
+            str(image_folder),
+            "--ratios",
+            "0",
+            "--out-dir",
+            str(out),
+            "--workers",
+            "0",
+            "--no-progress",
+        ],
+    )
     assert code == 0
     assert read_records(out)[0]["n"] == 12  # 13 files, 12 readable
     assert json.loads((out / "manifest.json").read_text())["skipped_images"] == [f"{bad}: truncated"]
@@ -53,8 +68,18 @@ def test_corrupt_image_is_reported_not_silently_dropped(tmp_path, image_folder, 
 
 
 def test_missing_data_path_is_one_clear_line(tmp_path, capsys):
-    code = main("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(tmp_path / "nope"),
-                              "--out-dir", str(tmp_path / "o"), "--no-progress"])
+    code = main(
+        "occlusion",
+        [
+            "--models",
+            "test_tiny_cnn",
+            "--data-path",
+            str(tmp_path / "nope"),
+            "--out-dir",
+            str(tmp_path / "o"),
+            "--no-progress",
+        ],
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.count("\n") == 0 and err.startswith("error: Data folder")
 
@@ -67,8 +92,20 @@ def test_unknown_model_is_one_clear_line(tmp_path, image_folder, capsys):
 
 def test_class_count_mismatch_is_reported(tmp_path, image_folder, capsys):
     (image_folder / "n01440764").rename(image_folder / "custom")
-    code = main("shuffle", ["--models", "test_tiny_cnn", "--data-path", str(image_folder),
-                            "--out-dir", str(tmp_path / "o"), "--no-progress", "--workers", "0"])
+    code = main(
+        "shuffle",
+        [
+            "--models",
+            "test_tiny_cnn",
+            "--data-path",
+            str(image_folder),
+            "--out-dir",
+            str(tmp_path / "o"),
+            "--no-progress",
+            "--workers",
+            "0",
+        ],
+    )
     assert code == 1 and "predicts 1000 classes" in capsys.readouterr().err
 
 
@@ -79,6 +116,7 @@ def test_non_square_eval_crop_keeps_the_aspect_ratio():
     from PIL import Image
 
     from intriguing.data import eval_transform
+
     yy, xx = np.mgrid[0:300, 0:400]
     board = (((yy // 30) + (xx // 30)) % 2 * 255).astype(np.uint8)
     out = eval_transform(((3, 224, 160), 0.875, "bilinear", "center"))(Image.fromarray(board).convert("RGB"))

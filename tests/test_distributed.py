@@ -1,4 +1,5 @@
 """torchrun support: contexts from the environment and deterministic contiguous shards."""
+
 from __future__ import annotations
 
 from hypothesis import given

@@ -6,6 +6,7 @@ sweep several percent of its throughput. This machine has no GPU, so the test wa
 (``torch.overrides.TorchFunctionMode``) on CPU: outside the moments the totals are settled (checkpoints, records),
 a sweep of 4 batches makes exactly the calls a sweep of 2 batches makes, and none of them reads a tensor.
 """
+
 from __future__ import annotations
 
 import sys
@@ -25,8 +26,21 @@ from intriguing.records import RunDir
 from intriguing.zoo import load_model
 
 # calls that wait for a CUDA device (or copy to it from ordinary memory) when their tensor lives there
-READS = {"item", "tolist", "numpy", "cpu", "__bool__", "__float__", "__int__", "__index__", "nonzero", "bincount",
-         "unique", "masked_select", "argwhere"}
+READS = {
+    "item",
+    "tolist",
+    "numpy",
+    "cpu",
+    "__bool__",
+    "__float__",
+    "__int__",
+    "__index__",
+    "nonzero",
+    "bincount",
+    "unique",
+    "masked_select",
+    "argwhere",
+}
 # where results are read on purpose: at checkpoints and the end, and in the loop only those of batches two behind
 # the current one (their copies landed long ago, so reading them waits for nothing)
 SETTLING = {"settle", "_finish", "checkpoint"}
@@ -72,8 +86,7 @@ def loop_calls(tmp_path, image_folder, n_images, drop_mode, fill):
     opts = EngineOptions(batch_size=3, workers=0, progress=False, metrics=("topk", "calibration"), per_image=True)
     _constant.cache_clear()  # each run builds its mean / std tensors afresh (once, not per forward)
     with HostReads() as mode:
-        records, failed = run_sweep(OcclusionSweep(config), bundles, images, RunDir(tmp_path / str(n_images), {}),
-                                    opts)
+        records, failed = run_sweep(OcclusionSweep(config), bundles, images, RunDir(tmp_path / str(n_images), {}), opts)
     assert not failed and len(records) == 2 * 4  # (ratio 0, 0.5) x 2 runs per model: the run did its work
     return mode.calls
 
@@ -109,26 +122,30 @@ def test_calibration_of_non_finite_logits_is_nan_not_numbers():
     assert all(r[k] != r[k] for k in ("nll", "brier", "ece", "ece_signed", "freq90"))
     clean = Calibration()
     clean.update(logits[[0, 2]], torch.tensor([0, 1]))
-    assert clean.result()["nll"] == pytest.approx(float(torch.nn.functional.cross_entropy(logits[[0, 2]],
-                                                                                           torch.tensor([0, 1]))))
+    assert clean.result()["nll"] == pytest.approx(
+        float(torch.nn.functional.cross_entropy(logits[[0, 2]], torch.tensor([0, 1])))
+    )
 
 
 def test_settling_all_but_the_last_batches_gives_the_same_totals():
     """The loop reads batches two behind the current one; the totals come out as if read batch by batch."""
-    from intriguing.engine.accumulate import Accumulator
+    from intriguing.engine.accumulate import Accumulator, Output
+    from intriguing.engine.host import HostCopy, Landing
+
     gen = torch.Generator().manual_seed(0)
-    batches = [(torch.randn(5, 7, generator=gen), torch.randint(0, 7, (5,), generator=gen), torch.arange(5 * i, 5 * i + 5))
-               for i in range(4)]
+    batches = [
+        (torch.randn(5, 7, generator=gen), torch.randint(0, 7, (5,), generator=gen), torch.arange(5 * i, 5 * i + 5))
+        for i in range(4)
+    ]
     lagged, direct = Accumulator.new(("topk", "calibration")), Accumulator.new(("topk", "calibration"))
+    landing = Landing()
     for logits, labels, idx in batches:
-        extras = {"dropped": torch.rand(5, generator=gen, dtype=torch.float64)}
-        step = Accumulator.new(("topk", "calibration"))
-        step.update(logits, labels, idx, extras)
-        lagged.merge(step)
-        lagged.settle(keep=2)
-        direct.update(logits, labels, idx, extras)
-        direct.settle()
-    assert len(lagged.queued) == 2 and len(lagged.outcomes) == 10  # the last two batches are still queued
+        out = Output(logits, {"dropped": torch.rand(5, generator=gen, dtype=torch.float64)})
+        landing.push([(lagged, HostCopy(lagged.summarize(out, labels, idx)), labels, idx)])
+        landing.settle(keep=2)
+        direct.update(direct.summarize(out, labels, idx), labels, idx)
+    assert len(landing.batches) == 2 and len(lagged.outcomes) == 10  # the last two batches are still queued
+    landing.settle()
     a, b = lagged.state(), direct.state()
     assert a["metrics"] == b["metrics"] and a["means"] == b["means"]
     assert all((a["outcomes"][f] == b["outcomes"][f]).all() for f in a["outcomes"])
@@ -140,13 +157,20 @@ def segmentation_loop_calls(tmp_path, n_images):
     from intriguing.experiments.segmentation.config import Config as SegConfig
     from intriguing.experiments.segmentation.sweep import score_images
     from intriguing.segmentation.voc import VOCSegmentationSet
+
     dataset = VOCSegmentationSet(shared_path("datasets", "voc2012-samples"), size=64)
     bundles = [load_model("test_tiny_vit", device=torch.device("cpu"))]
     opts = EngineOptions(batch_size=2, workers=0, progress=False)
     _constant.cache_clear()
     with HostReads() as mode:
-        records, failed = score_images(SegConfig(input_size=64, tokens=("cls",)), bundles, dataset,
-                                       list(range(n_images)), RunDir(tmp_path / f"seg{n_images}", {}), opts)
+        records, failed = score_images(
+            SegConfig(input_size=64, tokens=("cls",)),
+            bundles,
+            dataset,
+            list(range(n_images)),
+            RunDir(tmp_path / f"seg{n_images}", {}),
+            opts,
+        )
     assert not failed and len(records) == n_images and all(0 <= r["jaccard"] <= 1 for r in records)
     return mode.calls
 

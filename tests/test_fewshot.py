@@ -1,4 +1,5 @@
 """Few-shot: seeded episode sampler invariants, classifiers, and the 95% confidence interval."""
+
 from __future__ import annotations
 
 import math
@@ -10,13 +11,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intriguing.errors import UserError
-from intriguing.experiments.transfer.fewshot import (CLASSIFIERS, episode_accuracies, logistic_regression, mean_ci95,
-                                         nearest_centroid, sample_episodes)
+from intriguing.experiments.transfer.fewshot import (
+    CLASSIFIERS,
+    episode_accuracies,
+    logistic_regression,
+    mean_ci95,
+    nearest_centroid,
+    sample_episodes,
+)
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(3, 12), min_size=5, max_size=9), st.integers(1, 5), st.integers(1, 3),
-       st.integers(1, 4), st.integers(0, 1000))
+@given(
+    st.lists(st.integers(3, 12), min_size=5, max_size=9),
+    st.integers(1, 5),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(0, 1000),
+)
 def test_episode_sampler_invariants(class_sizes, ways, shots, queries, seed):
     labels = torch.cat([torch.full((n,), c) for c, n in enumerate(class_sizes)])[torch.randperm(sum(class_sizes))]
     eligible = {c for c, n in enumerate(class_sizes) if n >= shots + queries}
@@ -65,15 +77,17 @@ def test_logreg_kernel_form_equals_primal_solution():
     sn, qn = F.normalize(s, dim=-1), F.normalize(q, dim=-1)
     w = torch.zeros(2, 32, 5, requires_grad=True)
     b = torch.zeros(2, 1, 5, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=500, line_search_fn="strong_wolfe", tolerance_grad=1e-9,
-                            tolerance_change=1e-12)
+    opt = torch.optim.LBFGS(
+        [w, b], max_iter=500, line_search_fn="strong_wolfe", tolerance_grad=1e-9, tolerance_change=1e-12
+    )
 
     def closure():
         opt.zero_grad()
         loss = F.cross_entropy((torch.bmm(sn, w) + b).reshape(-1, 5), sy.repeat(2), reduction="sum")
-        loss = loss + (w ** 2).sum() / 2
+        loss = loss + (w**2).sum() / 2
         loss.backward()
         return loss
+
     opt.step(closure)
     primal = (torch.bmm(qn, w) + b).argmax(-1)
     assert (primal == pred).float().mean() >= 0.98

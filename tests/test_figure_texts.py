@@ -2,6 +2,7 @@
 no axes title over another axes, and the labels a reader needs (legend words, whole-number epochs, the data set
 and its image count). Each command runs on tiny models and a few images, with ``Figure.savefig`` checked
 (``tests/figure_checks.py``)."""
+
 from __future__ import annotations
 
 import re
@@ -9,12 +10,10 @@ import re
 import matplotlib
 import numpy as np
 import pytest
-import torch
-
-from intriguing.cli import run_command
 
 from conftest import shared_path
-from figure_checks import check_saved_figures, outside, drawn_texts
+from figure_checks import check_saved_figures, drawn_texts, outside
+from intriguing.cli import run_command
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -39,6 +38,7 @@ def test_the_check_finds_a_clipped_title_and_an_overlapping_row_title():
     fig.suptitle("a suptitle far too long for a two-inch figure, cut off on both sides")
     assert outside(fig, drawn_texts(fig)) and not outside(fig, drawn_texts(fig), "tight")
     from figure_checks import title_overlaps
+
     axes[1].set_title("a\nrow\ntitle\nof\nmany\nlines")
     assert title_overlaps(fig)
     plt.close(fig)
@@ -52,11 +52,39 @@ SWEEPS = {
     "fourier": ["--models", TINY, "--limit", "4"],
     "freq-noise": ["--models", TINY, "--limit", "4"],
     "corruption": ["--models", "test_tiny_cnn", "--corruptions", "fog", "--severities", "1", "--limit", "4"],
-    "adversarial": ["--models", TINY, "--attacks", "fgsm", "--eps", "0", "1", "--pictures", "2", "--transfer",
-                    "--limit", "4"],
+    "adversarial": [
+        "--models",
+        TINY,
+        "--attacks",
+        "fgsm",
+        "--eps",
+        "0",
+        "1",
+        "--pictures",
+        "2",
+        "--transfer",
+        "--limit",
+        "4",
+    ],
     "landscape": ["--models", TINY, "--points", "3", "--batches", "1", "--batch-size", "2", "--data", "clean"],
-    "hessian": ["--models", "test_tiny_vit", "--batches", "2", "--batch-size", "2", "--top-k", "2",
-                "--lanczos-steps", "3", "--power-iters", "3", "--trace-samples", "2", "--slq-vectors", "2"],
+    "hessian": [
+        "--models",
+        "test_tiny_vit",
+        "--batches",
+        "2",
+        "--batch-size",
+        "2",
+        "--top-k",
+        "2",
+        "--lanczos-steps",
+        "3",
+        "--power-iters",
+        "3",
+        "--trace-samples",
+        "2",
+        "--slq-vectors",
+        "2",
+    ],
 }
 
 
@@ -67,38 +95,101 @@ def test_every_text_of_every_figure_lies_inside_its_canvas(command, image_folder
 
 def test_landscape_1d_and_a_long_suptitle(image_folder, tmp_path):
     """The 2-D landscape's suptitle, wider than one panel, is wrapped instead of cut off on both sides."""
-    saved = draw("landscape", ["--data-path", str(image_folder), "--models", "test_tiny_cnn", "--points", "3",
-                               "--batches", "1", "--batch-size", "2", "--data", "clean"], tmp_path / "2d")
+    saved = draw(
+        "landscape",
+        [
+            "--data-path",
+            str(image_folder),
+            "--models",
+            "test_tiny_cnn",
+            "--points",
+            "3",
+            "--batches",
+            "1",
+            "--batch-size",
+            "2",
+            "--data",
+            "clean",
+        ],
+        tmp_path / "2d",
+    )
     assert any("loss landscape" in t and "\n" in t for t in texts(saved, "landscape_contour.png"))
-    draw("landscape", ["--data-path", str(image_folder), "--models", "test_tiny_cnn", "--points", "3", "--batches",
-                       "1", "--batch-size", "2", "--data", "clean", "--dims", "1"], tmp_path / "1d")
+    draw(
+        "landscape",
+        [
+            "--data-path",
+            str(image_folder),
+            "--models",
+            "test_tiny_cnn",
+            "--points",
+            "3",
+            "--batches",
+            "1",
+            "--batch-size",
+            "2",
+            "--data",
+            "clean",
+            "--dims",
+            "1",
+        ],
+        tmp_path / "1d",
+    )
 
 
 def test_lesion_and_feature_correlation_legends_say_fraction(image_folder, tmp_path):
-    saved = draw("lesion", ["--data-path", str(image_folder), "--models", TINY, "--fractions", "0.25", "--limit",
-                            "4"], tmp_path / "lesion")
+    saved = draw(
+        "lesion",
+        ["--data-path", str(image_folder), "--models", TINY, "--fractions", "0.25", "--limit", "4"],
+        tmp_path / "lesion",
+    )
     assert "test_tiny_vit / fraction 0.25" in texts(saved, "lesion.png")
     assert "test_tiny_cnn / fraction 0.25" in texts(saved, "lesion.png")
-    saved = draw("feature-correlation", ["--data-path", str(image_folder), "--models", TINY, "--ratios", "0.5",
-                                         "--limit", "4"], tmp_path / "fc")
+    saved = draw(
+        "feature-correlation",
+        ["--data-path", str(image_folder), "--models", TINY, "--ratios", "0.5", "--limit", "4"],
+        tmp_path / "fc",
+    )
     assert "test_tiny_cnn / fraction dropped 0.5" in texts(saved, "feature_correlation.png")
 
 
 def test_attention_figures_segmentation_and_shape_bias(tmp_path):
     voc = shared_path("datasets", "voc2012-samples")
-    draw("segmentation", ["--data-path", str(voc), "--models", "test_tiny_vit", "--input-size", "64", "--limit",
-                          "2"], tmp_path / "seg")
-    saved = draw("segmentation-figures", ["--data-path", str(voc), "--models", "test_tiny_vit", "--input-size", "64",
-                                          "--limit", "1"], tmp_path / "fig")
+    draw(
+        "segmentation",
+        ["--data-path", str(voc), "--models", "test_tiny_vit", "--input-size", "64", "--limit", "2"],
+        tmp_path / "seg",
+    )
+    saved = draw(
+        "segmentation-figures",
+        ["--data-path", str(voc), "--models", "test_tiny_vit", "--input-size", "64", "--limit", "1"],
+        tmp_path / "fig",
+    )
     assert any(name.endswith("_grid.png") for name in saved)
     cue = shared_path("datasets", "cue-conflict", "cue-conflict")
     draw("shape-bias", ["--data-path", str(cue), "--models", "test_tiny_cnn", "--limit", "32"], tmp_path / "sb")
 
 
 def test_one_epoch_has_a_whole_number_axis_and_the_titles_name_the_data(image_folder, tmp_path):
-    saved = draw("train", ["--data-path", str(image_folder), "--val-path", str(image_folder), "--models",
-                           "vit_tiny_patch16_224", "--img-size", "32", "--batch-size", "4", "--epochs", "1",
-                           "--warmup-epochs", "0"], tmp_path / "train")
+    saved = draw(
+        "train",
+        [
+            "--data-path",
+            str(image_folder),
+            "--val-path",
+            str(image_folder),
+            "--models",
+            "vit_tiny_patch16_224",
+            "--img-size",
+            "32",
+            "--batch-size",
+            "4",
+            "--epochs",
+            "1",
+            "--warmup-epochs",
+            "0",
+        ],
+        tmp_path / "train",
+    )
     val = texts(saved, "val_top1.png")
     assert not [t for t in val if re.fullmatch(r"0\.9\d|1\.0\d", t)]  # no 0.96 .. 1.04 axis
     ticks = [t for t in val if re.fullmatch(r"\d+(\.\d+)?", t)]
@@ -110,9 +201,16 @@ def test_one_epoch_has_a_whole_number_axis_and_the_titles_name_the_data(image_fo
 
 def test_validate_bar_labels_stay_inside_the_frame(image_folder, tmp_path, monkeypatch):
     from intriguing.experiments.validate import report
+
     with check_saved_figures() as saved:
-        report.bar_plot([{"model": "m", "dataset": "val", "top1": 100.0, "n": 12},
-                         {"model": "m", "dataset": "v2", "top1": 35.0, "n": 12}], ["val", "v2"], tmp_path / "v.png")
+        report.bar_plot(
+            [
+                {"model": "m", "dataset": "val", "top1": 100.0, "n": 12},
+                {"model": "m", "dataset": "v2", "top1": 35.0, "n": 12},
+            ],
+            ["val", "v2"],
+            tmp_path / "v.png",
+        )
     (frame,) = saved["v.png"]["axes"]
     for text, e in saved["v.png"]["texts"]:
         if text in ("100.0", "35.0"):
@@ -120,39 +218,99 @@ def test_validate_bar_labels_stay_inside_the_frame(image_folder, tmp_path, monke
 
 
 def test_patch_figures_rows_do_not_overlap(image_folder, tmp_path):
-    saved = draw("patch", ["--data-path", str(image_folder), "--train-path", str(image_folder), "--models",
-                           "test_tiny_vit=random,test_tiny_cnn=random", "--limit", "3", "--areas", "0.1", "--steps",
-                           "1", "--train-batch", "2", "--samples", "2", "--transfer"], tmp_path / "patch")
+    saved = draw(
+        "patch",
+        [
+            "--data-path",
+            str(image_folder),
+            "--train-path",
+            str(image_folder),
+            "--models",
+            "test_tiny_vit=random,test_tiny_cnn=random",
+            "--limit",
+            "3",
+            "--areas",
+            "0.1",
+            "--steps",
+            "1",
+            "--train-batch",
+            "2",
+            "--samples",
+            "2",
+            "--transfer",
+        ],
+        tmp_path / "patch",
+    )
     assert {"patches.png", "patch_transfer.png", "patch_accuracy.png"} <= set(saved)
 
 
 def test_transfer_titles_name_the_data_set_and_its_images(split_folder, image_folder, tmp_path):
-    base = ["--data-path", str(split_folder), "--dataset", "folder", "--models", TINY, "--blocks", "last1",
-            "--cache-dir", str(tmp_path / "cache")]
+    base = [
+        "--data-path",
+        str(split_folder),
+        "--dataset",
+        "folder",
+        "--models",
+        TINY,
+        "--blocks",
+        "last1",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
     saved = draw("transfer", [*base, "--epochs", "2", "--lrs", "1e-2", "--weight-decays", "1e-4"], tmp_path / "lin")
     folder = "/".join(split_folder.parts[-2:])  # the folder itself, not the word "folder"
     title = next(t for t in texts(saved, "transfer_linear.png") if t.startswith("Linear probe"))
     assert title.endswith(f"\n{folder}: 15 train + 3 validation, 12 test images")
-    saved = draw("transfer", [*base, "--mode", "fewshot", "--ways", "3", "--shots", "1", "--queries", "2",
-                              "--episodes", "3"], tmp_path / "few")
+    saved = draw(
+        "transfer",
+        [*base, "--mode", "fewshot", "--ways", "3", "--shots", "1", "--queries", "2", "--episodes", "3"],
+        tmp_path / "few",
+    )
     title = next(t for t in texts(saved, "transfer_fewshot.png") if t.startswith("Few-shot"))
     assert title.endswith(f"\n{folder}: 12 test images") and f"{folder} 3w1s" in texts(saved, "transfer_fewshot.png")
-    draw("transfer", ["--data-path", str(image_folder), "--mode", "per-block", "--models", "test_tiny_vit"],
-         tmp_path / "pb")
+    draw(
+        "transfer",
+        ["--data-path", str(image_folder), "--mode", "per-block", "--models", "test_tiny_vit"],
+        tmp_path / "pb",
+    )
 
 
 def test_validate_and_the_imagenet_x_factor_figures(image_folder, tmp_path):
-    draw("validate", ["--models", "test_tiny_cnn", "--sets", f"val={image_folder}", f"v2={image_folder}",
-                      "--metrics", "topk,calibration"], tmp_path / "val")
+    draw(
+        "validate",
+        [
+            "--models",
+            "test_tiny_cnn",
+            "--sets",
+            f"val={image_folder}",
+            f"v2={image_folder}",
+            "--metrics",
+            "topk,calibration",
+        ],
+        tmp_path / "val",
+    )
     from intriguing.annotations.factors import error_ratios
     from intriguing.plots.factors import factor_bars, factor_trend
+
     rng = np.random.default_rng(0)
     names = ["pose", "background", "pattern", "color", "smaller", "shape", "partial_view", "subcategory"]
-    ratios = [error_ratios(rng.random(40) < p, rng.random((40, len(names))) < 0.3, resamples=50)
-              for p in (0.3, 0.5, 0.7)]
+    ratios = [
+        error_ratios(rng.random(40) < p, rng.random((40, len(names))) < 0.3, resamples=50) for p in (0.3, 0.5, 0.7)
+    ]
     with check_saved_figures() as saved:
-        factor_bars([("clean", [("deit_small_patch16_224", ratios[0]), ("resnet50.tv_in1k", ratios[1])])], names, 5,
-                    tmp_path / "factors.png", "ImageNet-X error ratios\nimagenette/val, 40 images")
-        factor_trend({"deit_small_patch16_224": [(0.0, ratios[0]), (0.5, ratios[1]), (0.9, ratios[2])]}, names,
-                     "ratio", 5, tmp_path / "trend.png", "ImageNet-X error ratios along the drop ratio")
+        factor_bars(
+            [("clean", [("deit_small_patch16_224", ratios[0]), ("resnet50.tv_in1k", ratios[1])])],
+            names,
+            5,
+            tmp_path / "factors.png",
+            "ImageNet-X error ratios\nimagenette/val, 40 images",
+        )
+        factor_trend(
+            {"deit_small_patch16_224": [(0.0, ratios[0]), (0.5, ratios[1]), (0.9, ratios[2])]},
+            names,
+            "ratio",
+            5,
+            tmp_path / "trend.png",
+            "ImageNet-X error ratios along the drop ratio",
+        )
     assert set(saved) == {"factors.png", "trend.png"}

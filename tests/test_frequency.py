@@ -1,11 +1,47 @@
 """Band-pass filters and band-limited noise: complementarity, energy in band, seeding, purity."""
+
+from typing import Optional
+
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intriguing.perturb.frequency import (add_band_noise, band_limited_noise, band_mask, band_pass, high_pass,
-                                          low_pass, radial_frequency)
+from intriguing.perturb.frequency import apply_mask, band_mask, band_pass, radial_frequency, shape_noise
+
+
+# the filters and the noise draw the command does not use (it draws per image and calls shape_noise), kept here as
+# the reference spellings the properties below are stated for
+def low_pass(x: torch.Tensor, cutoff: float) -> torch.Tensor:
+    """Keep radial frequencies r < cutoff of the last two dims of ``x``."""
+    return apply_mask(x, band_mask(x.shape[-2], x.shape[-1], 0.0, cutoff, x.device))
+
+
+def high_pass(x: torch.Tensor, cutoff: float) -> torch.Tensor:
+    """Keep radial frequencies r >= cutoff (the exact complement of :func:`low_pass`)."""
+    return apply_mask(x, band_mask(x.shape[-2], x.shape[-1], cutoff, float("inf"), x.device))
+
+
+def band_limited_noise(
+    shape: tuple,
+    freq: float,
+    width: float,
+    eps: float,
+    generator: torch.Generator,
+    device: Optional[torch.device] = None,
+) -> torch.Tensor:
+    """Gaussian noise of ``shape`` (B, C, H, W) band-passed around ``freq``; each image's RMS is ``eps``.
+
+    The noise is drawn on the generator's device and moved to ``device``, so a CPU generator gives the
+    same noise whatever device the model runs on.
+    """
+    z = torch.randn(shape, generator=generator, device=generator.device)
+    return shape_noise(z.to(device) if device is not None else z, freq, width, eps)
+
+
+def add_band_noise(x: torch.Tensor, freq: float, width: float, eps: float, generator: torch.Generator) -> torch.Tensor:
+    """``x`` plus band-limited noise (see :func:`band_limited_noise`); x is not modified."""
+    return x + band_limited_noise(tuple(x.shape), freq, width, eps, generator, x.device).to(x.dtype)
 
 
 @settings(max_examples=25, deadline=None)

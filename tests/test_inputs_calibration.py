@@ -1,4 +1,5 @@
 """Calibration columns are identical (==, not approximately) whatever the batch size: sums are exact integers."""
+
 from __future__ import annotations
 
 import math
@@ -12,13 +13,14 @@ from intriguing.metrics.calibration import Calibration
 def _columns(cal_cls, logits, labels, batch, **kw):
     cal = cal_cls(**kw)
     for s in range(0, len(labels), batch):
-        cal.update(logits[s:s + batch], labels[s:s + batch])
+        cal.update(logits[s : s + batch], labels[s : s + batch])
     return cal.result()
 
 
 def _same(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(
-        a[k] == b[k] or (isinstance(a[k], float) and math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+        a[k] == b[k] or (isinstance(a[k], float) and math.isnan(a[k]) and math.isnan(b[k])) for k in a
+    )
 
 
 @pytest.mark.parametrize("paper_compat", [False, True])
@@ -76,15 +78,24 @@ class _RowWise(torch.nn.Module):
 def _register_rowwise() -> None:
     from conftest import TINY_CONFIG
     from intriguing.zoo.bundle import ZOO, ZooEntry
+
     if "test_rowwise" not in ZOO:
-        ZOO.register("test_rowwise", ZooEntry(name="test_rowwise", build=lambda ckpt, pre: _RowWise().eval(),
-                                              data_config=dict(TINY_CONFIG), description="test-only"))
+        ZOO.register(
+            "test_rowwise",
+            ZooEntry(
+                name="test_rowwise",
+                build=lambda ckpt, pre: _RowWise().eval(),
+                data_config=dict(TINY_CONFIG),
+                description="test-only",
+            ),
+        )
 
 
 def test_calibration_records_are_identical_for_two_batch_sizes(tmp_path):
     """Through the command: batch 5 and 64 give the same calibration columns, compared with ==."""
     import numpy as np
     from PIL import Image
+
     _register_rowwise()
     rng = np.random.default_rng(1)
     for w in ("n01440764", "n02102040", "n02979186"):
@@ -94,13 +105,36 @@ def test_calibration_records_are_identical_for_two_batch_sizes(tmp_path):
     image_folder = tmp_path / "imgs"
     from intriguing.cli import run_command
     from intriguing.records import read_records
+
     cols = ("top1", "top5", "nll", "brier", "ece", "ece_signed", "acc90", "unc90", "freq90", "calibration_bins")
     rows = []
     for bs in ("5", "64"):
-        assert run_command("occlusion", ["--models", "test_rowwise", "--data-path", str(image_folder), "--ratios",
-                                         "0", "0.25", "0.5", "--metrics", "topk,calibration", "--batch-size", bs,
-                                         "--out-dir", str(tmp_path / bs), "--workers", "0", "--no-progress",
-                                         "--no-plot"]) == 0
+        assert (
+            run_command(
+                "occlusion",
+                [
+                    "--models",
+                    "test_rowwise",
+                    "--data-path",
+                    str(image_folder),
+                    "--ratios",
+                    "0",
+                    "0.25",
+                    "0.5",
+                    "--metrics",
+                    "topk,calibration",
+                    "--batch-size",
+                    bs,
+                    "--out-dir",
+                    str(tmp_path / bs),
+                    "--workers",
+                    "0",
+                    "--no-progress",
+                    "--no-plot",
+                ],
+            )
+            == 0
+        )
         rows.append(read_records(tmp_path / bs))
     assert len(rows[0]) == len(rows[1]) == 3
     for a, b in zip(*rows):

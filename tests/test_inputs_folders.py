@@ -1,5 +1,6 @@
 """Folder scanning and subsets: limit < 1 is refused by the library too (0 once meant "every image"); links
 never duplicate an image, while a class folder linked from outside the root is still a class."""
+
 from __future__ import annotations
 
 import os

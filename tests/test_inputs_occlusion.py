@@ -1,6 +1,7 @@
 """Occlusion input checks: the random-offset shift is (dy, dx) = half a cell each way (non-square cells too),
 --fill out of range and bad --limit / --workers are one sentence before any results folder exists, and a grid
 that does not fit one model fails that model only."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,7 @@ def test_offset_moves_each_dropped_cell_half_a_cell_down_and_right(case):
     for i in range(gh):
         for j in range(gw):
             if mask[0, i, j]:  # the cell's pixels, moved by (dy, dx), cut at the bottom / right edge
-                expect[i * ch + dy:(i + 1) * ch + dy, j * cw + dx:(j + 1) * cw + dx] = True
+                expect[i * ch + dy : (i + 1) * ch + dy, j * cw + dx : (j + 1) * cw + dx] = True
     assert torch.equal(shifted, expect)
     img = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(0))
     out = drop_pixels(img, mask, 0.0, offset=(dy, dx))
@@ -45,30 +46,68 @@ def test_offset_moves_each_dropped_cell_half_a_cell_down_and_right(case):
 def test_random_offset_sweep_shifts_rows_and_columns_by_their_own_half_cell(tmp_path, image_folder, monkeypatch):
     """64x64 input, --grid 4x8: cells are 16 px high and 8 px wide, so the shift is (8, 4), not (8, 8)."""
     import intriguing.experiments.occlusion.sweep as sweep
+
     seen = []
 
     def spy(images, cell_mask, fill=0.0, offset=0):
         seen.append(offset)
         return drop_pixels(images, cell_mask, fill, offset=offset)
+
     monkeypatch.setattr(sweep, "drop_pixels", spy)
-    assert run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--grid", "4x8",
-                                     "--drop", "random", "random-offset", "--ratios", "0.5", "--out-dir",
-                                     str(tmp_path / "o"), "--workers", "0", "--no-progress", "--no-plot"]) == 0
+    assert (
+        run_command(
+            "occlusion",
+            [
+                "--models",
+                "test_tiny_cnn",
+                "--data-path",
+                str(image_folder),
+                "--grid",
+                "4x8",
+                "--drop",
+                "random",
+                "random-offset",
+                "--ratios",
+                "0.5",
+                "--out-dir",
+                str(tmp_path / "o"),
+                "--workers",
+                "0",
+                "--no-progress",
+                "--no-plot",
+            ],
+        )
+        == 0
+    )
     assert (8, 4) in seen and 0 in seen and set(seen) == {0, (8, 4)}
     assert {r["condition"] for r in read_records(tmp_path / "o")} == {"random", "random-offset"}
 
 
-@pytest.mark.parametrize("flag, value, sentence", [
-    ("--limit", "-3", "--limit must be at least 1; got -3."),
-    ("--limit", "0", "--limit must be at least 1; got 0."),
-    ("--workers", "-1", "--workers must be at least 0; got -1."),
-    ("--fill", "2.5", "--fill must be black, mean or a number in [0, 1]; got '2.5'."),
-])
-def test_bad_numbers_are_one_sentence_before_any_results_folder(tmp_path, image_folder, capsys, flag, value,
-                                                                 sentence):
+@pytest.mark.parametrize(
+    "flag, value, sentence",
+    [
+        ("--limit", "-3", "--limit must be at least 1; got -3."),
+        ("--limit", "0", "--limit must be at least 1; got 0."),
+        ("--workers", "-1", "--workers must be at least 0; got -1."),
+        ("--fill", "2.5", "--fill must be black, mean or a number in [0, 1]; got '2.5'."),
+    ],
+)
+def test_bad_numbers_are_one_sentence_before_any_results_folder(tmp_path, image_folder, capsys, flag, value, sentence):
     out = tmp_path / "o"
-    code = run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), flag, value,
-                                     "--out-dir", str(out), "--no-progress"])
+    code = run_command(
+        "occlusion",
+        [
+            "--models",
+            "test_tiny_cnn",
+            "--data-path",
+            str(image_folder),
+            flag,
+            value,
+            "--out-dir",
+            str(out),
+            "--no-progress",
+        ],
+    )
     err = capsys.readouterr().err
     assert code == 2 and sentence in err and "Traceback" not in err
     assert not out.exists()
@@ -77,22 +116,49 @@ def test_bad_numbers_are_one_sentence_before_any_results_folder(tmp_path, image_
 def _register_wide() -> None:
     from conftest import TINY_CONFIG, _tiny_cnn
     from intriguing.zoo.bundle import ZOO, ZooEntry
+
     if "test_tiny_cnn_96" not in ZOO:  # the tiny CNN again, evaluated at 96 px
-        ZOO.register("test_tiny_cnn_96", ZooEntry(name="test_tiny_cnn_96", build=_tiny_cnn,
-                                                  data_config={**TINY_CONFIG, "input_size": (3, 96, 96)},
-                                                  description="test-only tiny random model, 96 px"))
+        ZOO.register(
+            "test_tiny_cnn_96",
+            ZooEntry(
+                name="test_tiny_cnn_96",
+                build=_tiny_cnn,
+                data_config={**TINY_CONFIG, "input_size": (3, 96, 96)},
+                description="test-only tiny random model, 96 px",
+            ),
+        )
 
 
-@pytest.mark.parametrize("grid, bad, good, why", [
-    ("96x96", "test_tiny_cnn", "test_tiny_cnn_96", "larger than the 64x64 input"),
-    ("64x64", "test_tiny_cnn_96", "test_tiny_cnn", "64 does not divide 96"),
-])
+@pytest.mark.parametrize(
+    "grid, bad, good, why",
+    [
+        ("96x96", "test_tiny_cnn", "test_tiny_cnn_96", "larger than the 64x64 input"),
+        ("64x64", "test_tiny_cnn_96", "test_tiny_cnn", "64 does not divide 96"),
+    ],
+)
 def test_a_grid_that_does_not_fit_fails_that_model_only(tmp_path, image_folder, capsys, grid, bad, good, why):
     _register_wide()
     out = tmp_path / "o"
-    code = run_command("occlusion", ["--models", "test_tiny_cnn,test_tiny_cnn_96", "--data-path",
-                                     str(image_folder), "--grid", grid, "--ratios", "0", "0.5", "--out-dir", str(out),
-                                     "--workers", "0", "--no-progress", "--no-plot"])
+    code = run_command(
+        "occlusion",
+        [
+            "--models",
+            "test_tiny_cnn,test_tiny_cnn_96",
+            "--data-path",
+            str(image_folder),
+            "--grid",
+            grid,
+            "--ratios",
+            "0",
+            "0.5",
+            "--out-dir",
+            str(out),
+            "--workers",
+            "0",
+            "--no-progress",
+            "--no-plot",
+        ],
+    )
     err = capsys.readouterr().err
     assert "Traceback" not in err and "ZeroDivisionError" not in err
     h = 64 if bad == "test_tiny_cnn" else 96
@@ -107,21 +173,45 @@ def test_a_checkpoint_whose_patches_do_not_tile_its_input_fails_that_model_only(
     """A ViT with 16-px patches evaluated at 72 px sees a 4x4 token grid covering 64x64: 18-px PatchDrop cells
     would straddle its tokens (silently wrong numbers). One sentence, that model only; the other model runs."""
     import timm
+
     from conftest import TINY_CONFIG
     from intriguing.zoo.bundle import ZOO, ZooEntry
 
     def build(checkpoint, pretrained):
         torch.manual_seed(0)
-        return timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=72, embed_dim=32, depth=1,
-                                 num_heads=2).eval()
+        return timm.create_model(
+            "vit_tiny_patch16_224", pretrained=False, img_size=72, embed_dim=32, depth=1, num_heads=2
+        ).eval()
+
     if "test_vit_72" not in ZOO:
-        ZOO.register("test_vit_72", ZooEntry(name="test_vit_72", build=build,
-                                             data_config={**TINY_CONFIG, "input_size": (3, 72, 72)},
-                                             description="test-only ViT whose patches do not tile its input"))
+        ZOO.register(
+            "test_vit_72",
+            ZooEntry(
+                name="test_vit_72",
+                build=build,
+                data_config={**TINY_CONFIG, "input_size": (3, 72, 72)},
+                description="test-only ViT whose patches do not tile its input",
+            ),
+        )
     out = tmp_path / "o"
-    code = run_command("occlusion", ["--models", "test_vit_72,test_tiny_vit", "--data-path", str(image_folder),
-                                     "--ratios", "0", "0.5", "--out-dir", str(out), "--workers", "0", "--no-progress",
-                                     "--no-plot"])
+    code = run_command(
+        "occlusion",
+        [
+            "--models",
+            "test_vit_72,test_tiny_vit",
+            "--data-path",
+            str(image_folder),
+            "--ratios",
+            "0",
+            "0.5",
+            "--out-dir",
+            str(out),
+            "--workers",
+            "0",
+            "--no-progress",
+            "--no-plot",
+        ],
+    )
     err = capsys.readouterr().err
     sentence = "test_vit_72's 16-px patches tile 64x64 of its 72x72 input, so PatchDrop cells cannot match its tokens"
     assert sentence in err and "Traceback" not in err

@@ -1,5 +1,6 @@
 """A sweep over a folder with unreadable images scores the rest and lists each skipped file with its reason in
 manifest.json; a 16-bit PNG in the folder is decoded by the same decoder (scaled, not white)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,10 +20,24 @@ def test_sweep_manifest_lists_each_skipped_image_with_its_reason(tmp_path, image
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 255, (80, 80, 3), dtype=np.uint8)).save(cls / "cut.JPEG")
     data = (cls / "cut.JPEG").read_bytes()
-    (cls / "cut.JPEG").write_bytes(data[:len(data) // 2])
-    code = run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--ratios", "0",
-                                     "--out-dir", str(tmp_path / "o"), "--workers", "0", "--no-progress",
-                                     "--no-plot"])
+    (cls / "cut.JPEG").write_bytes(data[: len(data) // 2])
+    code = run_command(
+        "occlusion",
+        [
+            "--models",
+            "test_tiny_cnn",
+            "--data-path",
+            str(image_folder),
+            "--ratios",
+            "0",
+            "--out-dir",
+            str(tmp_path / "o"),
+            "--workers",
+            "0",
+            "--no-progress",
+            "--no-plot",
+        ],
+    )
     assert code == 0
     skipped = read_manifest(tmp_path / "o")["skipped_images"]
     assert sorted(skipped) == [f"{cls / 'cut.JPEG'}: truncated", f"{cls / 'garbage.JPEG'}: not an image"]

@@ -1,13 +1,14 @@
 """torchvision-backed transfer datasets decode with the toolkit's decoder: 16-bit images scaled, an unreadable
 file an item the extraction skips and reports ('path: reason'), never a crash (DTD layout as the example)."""
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 from PIL import Image
 
-from intriguing.experiments.transfer.datasets import get_dataset
 from intriguing.data.torch_source import DatasetSource
+from intriguing.experiments.transfer.datasets import get_dataset
 
 
 def _dtd(root):
@@ -41,8 +42,9 @@ def test_the_extraction_batches_skip_the_unreadable_item_with_its_reason(tmp_pat
     """The engine source the command's feature pass reads: unreadable items leave the batch with their reason,
     the others keep their global index (what per-index seeded views and torchrun shards rely on)."""
     _dtd(tmp_path)
-    ds = get_dataset("dtd").load(tmp_path, "train", transform=lambda im: torch.from_numpy(
-        np.asarray(im.resize((8, 8))).copy()).permute(2, 0, 1))
+    ds = get_dataset("dtd").load(
+        tmp_path, "train", transform=lambda im: torch.from_numpy(np.asarray(im.resize((8, 8))).copy()).permute(2, 0, 1)
+    )
     batches = list(DatasetSource(ds, str(tmp_path)).loader([("g",)], batch_size=12))
     b = batches[0]
     assert b.views[("g",)].shape == (10, 3, 8, 8) and b.labels.tolist().count(1) == 4  # train+val, 6 each, 2 bad

@@ -1,5 +1,6 @@
 """VOC decoding goes through the toolkit's one decoder: a 16-bit image is scaled, not white; an undecodable
 image or a bad --limit is one sentence naming the problem."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,6 +26,7 @@ def test_sixteen_bit_voc_image_is_scaled_not_white(tmp_path):
     def deep(path):  # a 16-bit greyscale ramp (PIL opens by content, whatever the extension)
         ramp = np.tile(np.linspace(0, 65535, 48), (40, 1)).astype(np.uint16)
         Image.fromarray(ramp).save(path, format="PNG")
+
     _devkit(tmp_path, deep)
     image = VOCSegmentationSet(tmp_path, size=48)[0]["image"]
     assert image.shape == (3, 48, 48)
@@ -36,7 +38,8 @@ def test_an_undecodable_voc_image_is_one_sentence_naming_it(tmp_path):
         rng = np.random.default_rng(0)
         Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(path, format="JPEG")
         data = path.read_bytes()
-        path.write_bytes(data[:len(data) * 2 // 3])  # headers intact (the pair check passes), data cut
+        path.write_bytes(data[: len(data) * 2 // 3])  # headers intact (the pair check passes), data cut
+
     base = _devkit(tmp_path, truncated)
     ds = VOCSegmentationSet(tmp_path, size=48)
     with pytest.raises(UserError, match=rf"VOC image {base / 'JPEGImages' / 'a.jpg'}: truncated; restore it"):
@@ -63,24 +66,41 @@ def _greyscale_mask_devkit(root, values):
     base = _devkit(root, lambda p: Image.fromarray(np.zeros((40, 48, 3), np.uint8)).save(p, format="JPEG"))
     arr = np.zeros((40, 48), np.uint8)
     for i, v in enumerate(values):
-        arr[i * 4:(i + 1) * 4] = v
+        arr[i * 4 : (i + 1) * 4] = v
     Image.fromarray(arr, mode="L").save(base / "SegmentationClass" / "a.png")
     return base / "SegmentationClass" / "a.png"
 
 
 def _bad_values_message(path, shown):
-    return (f"VOC mask {path} holds the value(s) {shown}, which are not class indices (0 = background, 1-20 classes, "
-            f"255 = void); it is probably a converted colour mask: restore the original palette PNG or remove a from "
-            f"the split.")
+    return (
+        f"VOC mask {path} holds the value(s) {shown}, which are not class indices (0 = background, 1-20 classes, "
+        f"255 = void); it is probably a converted colour mask: restore the original palette PNG or remove a from "
+        f"the split."
+    )
 
 
 @pytest.mark.parametrize("command", ["segmentation", "segmentation-figures"])
 def test_a_mask_with_values_that_are_not_classes_is_refused_before_anything_runs(command, tmp_path, capsys):
     from intriguing.cli import run_command
+
     path = _greyscale_mask_devkit(tmp_path, [0, 38, 220, 255])
     out = tmp_path / "out"
-    code = run_command(command, ["--models", "test_tiny_vit", "--data-path", str(tmp_path), "--out-dir", str(out),
-                                 "--workers", "0", "--no-progress", "--input-size", "48"])
+    code = run_command(
+        command,
+        [
+            "--models",
+            "test_tiny_vit",
+            "--data-path",
+            str(tmp_path),
+            "--out-dir",
+            str(out),
+            "--workers",
+            "0",
+            "--no-progress",
+            "--input-size",
+            "48",
+        ],
+    )
     assert code == 2 and not out.exists()
     assert capsys.readouterr().err.strip() == "error: " + _bad_values_message(path, "38, 220")
 

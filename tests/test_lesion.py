@@ -3,6 +3,7 @@
 
 Models are the random-init tiny ViT / ResNet of conftest and the tiny TNT / T2T-ViT of tiny_families (mechanics
 only; no trained ViT exists offline)."""
+
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tiny_families  # noqa: F401  (registers test_tiny_tnt, test_tiny_t2t)
 from intriguing.cli import run_command as main
 from intriguing.experiments.lesion import sweep as lesion_sweep
 from intriguing.experiments.lesion.config import Config
@@ -24,14 +26,14 @@ from intriguing.records import read_manifest, read_records
 from intriguing.seeding import derive_seed
 from intriguing.zoo import load_model
 from original_code import original_deit_lesion, original_resnet_drop
-import tiny_families  # noqa: F401  (registers test_tiny_tnt, test_tiny_t2t)
 
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "6"]
 
 
 @settings(max_examples=40, deadline=None)
-@given(b=st.integers(1, 4), prefix=st.integers(0, 3), n=st.integers(1, 40), f=st.floats(0, 1),
-       seed=st.integers(0, 10**6))
+@given(
+    b=st.integers(1, 4), prefix=st.integers(0, 3), n=st.integers(1, 40), f=st.floats(0, 1), seed=st.integers(0, 10**6)
+)
 def test_token_drop_keeps_prefix_and_drops_round_f_n(b, prefix, n, f, seed):
     tokens = torch.randn(b, prefix + n, 5)
     k = n_dropped(n, f)
@@ -84,7 +86,7 @@ def evaluate(bundle, config, x, start=0):
     batch = batch_of(len(x), start)
     s.prepare(batch)
     with torch.inference_mode():
-        return {(c["block"], c["fraction"], c["run"]): out for c, out, extras in s.evaluate(bundle, x, batch)}
+        return {(c.block, c.fraction, c.run): s.evaluate(bundle, c, x, batch).value for c in s.conditions(bundle)}
 
 
 def test_fraction_zero_and_an_identity_hook_equal_the_clean_forward(vit, cnn):
@@ -124,6 +126,7 @@ def test_block_lesion_equals_a_hand_written_forward(vit, mode, block):
 
 def test_cnn_stage_points_follow_feature_info_with_the_pooled_resnet_stem(cnn):
     import timm
+
     assert cnn_stage_modules(cnn.model) == ["maxpool", "layer1", "layer2", "layer3", "layer4"]
     eff = timm.create_model("efficientnet_lite0", pretrained=False)
     assert cnn_stage_modules(eff) == ["blocks.0", "blocks.1", "blocks.2", "blocks.4", "blocks.6"]
@@ -155,16 +158,19 @@ def test_paper_compat_resnet_equals_the_original_rule(cnn, stage):
 
 def run(tmp_path, folder, *extra, name="out"):
     out = tmp_path / name
-    code = main("lesion", ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(folder), "--out-dir",
-                           str(out), *ARGS, *extra])
+    code = main(
+        "lesion",
+        ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(folder), "--out-dir", str(out), *ARGS, *extra],
+    )
     return code, out
 
 
 def test_command_records_notes_and_resume(tmp_path, image_folder, capsys, monkeypatch):
-    code, out = run(tmp_path, image_folder, "--fractions", "0", "0.5", "--stages", "2", "5", "--runs", "2",
-                    "--per-image")
+    code, out = run(
+        tmp_path, image_folder, "--fractions", "0", "0.5", "--stages", "2", "5", "--runs", "2", "--per-image"
+    )
     assert code == 0
-    assert "test_tiny_vit has 2 blocks (0..1): --blocks 2 4 8 10 skipped for it." in capsys.readouterr().out
+    assert "test_tiny_vit has 2 blocks (0..1): --blocks 2 4 8 10 skipped for it." in capsys.readouterr().err  # logged
     recs = read_records(out)
     vit = {(r["block"], r["fraction"], r["run"]) for r in recs if r["model"] == "test_tiny_vit"}
     cnn = {(r["block"], r["fraction"], r["run"]) for r in recs if r["model"] == "test_tiny_cnn"}
@@ -178,9 +184,8 @@ def test_command_records_notes_and_resume(tmp_path, image_folder, capsys, monkey
     assert (out / "per_image.csv.gz").exists()
     assert not (out / "reliability.png").exists()  # drawn only with --metrics calibration
     calls = []
-    monkeypatch.setattr(lesion_sweep.LesionSweep, "evaluate", lambda *a: calls.append(1) or iter(()))
-    code, _ = run(tmp_path, image_folder, "--fractions", "0", "0.5", "--stages", "2", "5", "--runs", "2",
-                  "--per-image")
+    monkeypatch.setattr(lesion_sweep.LesionSweep, "evaluate", lambda *a: calls.append(1))
+    code, _ = run(tmp_path, image_folder, "--fractions", "0", "0.5", "--stages", "2", "5", "--runs", "2", "--per-image")
     assert code == 0 and not calls and read_records(out) == recs
 
 
@@ -196,8 +201,10 @@ def test_paper_compat_command_zeroes_and_writes_the_original_report(tmp_path, im
 def test_a_model_with_no_block_in_range_fails_alone(tmp_path, image_folder, capsys):
     code, out = run(tmp_path, image_folder, "--blocks", "5", "--fractions", "0.5", "--stages", "1")
     assert {r["model"] for r in read_records(out)} == {"test_tiny_cnn"}
-    assert "test_tiny_vit has 2 blocks (0..1): --blocks 5 skipped for it. Nothing is left to run for it." \
+    assert (
+        "test_tiny_vit has 2 blocks (0..1): --blocks 5 skipped for it. Nothing is left to run for it."
         in capsys.readouterr().err
+    )
 
 
 def test_bad_options_are_one_sentence(tmp_path, image_folder, capsys):
@@ -252,14 +259,35 @@ def test_tnt_and_t2t_run_as_vits_with_reliability_diagrams(tmp_path, image_folde
     """TNT was read as a CNN of 12 'stages' (its feature_info) and crashed on its blocks' tuple outputs; now it is
     lesioned per block like T2T-ViT. --metrics calibration draws the reliability diagrams."""
     out = tmp_path / "families"
-    assert main("lesion", ["--models", "test_tiny_tnt,test_tiny_t2t", "--data-path", str(image_folder), "--out-dir",
-                           str(out), "--blocks", "0", "1", "--fractions", "0", "0.5", "--metrics", "calibration",
-                           *ARGS]) == 0
+    assert (
+        main(
+            "lesion",
+            [
+                "--models",
+                "test_tiny_tnt,test_tiny_t2t",
+                "--data-path",
+                str(image_folder),
+                "--out-dir",
+                str(out),
+                "--blocks",
+                "0",
+                "1",
+                "--fractions",
+                "0",
+                "0.5",
+                "--metrics",
+                "calibration",
+                *ARGS,
+            ],
+        )
+        == 0
+    )
     recs = read_records(out)
     for model in ("test_tiny_tnt", "test_tiny_t2t"):
         mine = [r for r in recs if r["model"] == model]
         assert {(r["unit"], r["block"], r["fraction"]) for r in mine} == {
-            ("block", b, f) for b in (0, 1) for f in (0.0, 0.5)}
+            ("block", b, f) for b in (0, 1) for f in (0.0, 0.5)
+        }
         assert {float(r["dropped"]) for r in mine} == {0.0, 0.5} and all(0 <= r["ece"] <= 100 for r in mine)
     assert not read_manifest(out).get("failed_models")
     assert (out / "reliability.png").stat().st_size > 10_000 and (out / "lesion.png").exists()
@@ -267,8 +295,10 @@ def test_tnt_and_t2t_run_as_vits_with_reliability_diagrams(tmp_path, image_folde
 
 def test_paper_json_accuracy_is_the_exact_decimal(tmp_path):
     """28 of 125 correct: 22.4 / 100 is 0.22399999999999998 in floating point; the report must say 0.224."""
-    recs = [{"model": "m", "run": 0, "block": 4, "fraction": 0.5, "top1": 22.4, "n": 125},
-            {"model": "m", "run": 0, "block": 4, "fraction": 0.25, "top1": 100 * 57 / 70, "n": 70}]
+    recs = [
+        {"model": "m", "run": 0, "block": 4, "fraction": 0.5, "top1": 22.4, "n": 125},
+        {"model": "m", "run": 0, "block": 4, "fraction": 0.25, "top1": 100 * 57 / 70, "n": 70},
+    ]
     assert recs[0]["top1"] / 100 != 0.224
     lesion_sweep.write_paper_json(recs, tmp_path)
     text = (tmp_path / "paper_compat" / "m.json").read_text()

@@ -1,13 +1,13 @@
 """A model that cannot take part fails alone, in one sentence said once: a CNN in an attention-based command,
 a weights file that cannot be read."""
+
 from __future__ import annotations
 
 import pytest
 
+from conftest import shared_path
 from intriguing.cli import run_command
 from intriguing.records import read_records
-
-from conftest import shared_path
 
 ARGS = ["--workers", "0", "--no-progress", "--device", "cpu"]
 
@@ -16,11 +16,27 @@ ARGS = ["--workers", "0", "--no-progress", "--device", "cpu"]
 def test_a_cnn_in_an_attention_command_fails_alone_in_one_sentence(tmp_path, capsys, command):
     voc = shared_path("datasets", "voc2012-samples")
     out = tmp_path / "out"
-    code = run_command(command, ["--models", "test_tiny_cnn,test_tiny_vit", "--data-path", str(voc), "--out-dir",
-                                 str(out), "--limit", "2", "--input-size", "64", *ARGS])
+    code = run_command(
+        command,
+        [
+            "--models",
+            "test_tiny_cnn,test_tiny_vit",
+            "--data-path",
+            str(voc),
+            "--out-dir",
+            str(out),
+            "--limit",
+            "2",
+            "--input-size",
+            "64",
+            *ARGS,
+        ],
+    )
     err = capsys.readouterr().err
-    sentence = (f"test_tiny_cnn is not applicable to `intriguing {command}`: it reads ViT self-attention and "
-                "ResNet has none (use a ViT, e.g. deit_small_patch16_224).")
+    sentence = (
+        f"test_tiny_cnn is not applicable to `intriguing {command}`: it reads ViT self-attention and "
+        "ResNet has none (use a ViT, e.g. deit_small_patch16_224)."
+    )
     assert code == 1 and "Traceback" not in err and "patch_embed" not in err
     assert err.count(sentence) == 1 and "failed: test_tiny_cnn (reason above)" in err
     recs = read_records(out)
@@ -31,9 +47,23 @@ def test_a_failed_weights_message_is_printed_once(tmp_path, capsys):
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"garbage\n")
     folder = shared_path("datasets", "imagenet-stubs")
-    code = run_command("occlusion", ["--models", f"efficientnet_lite0={bad},test_tiny_cnn", "--ratios", "0",
-                                     "--data-path", str(folder), "--limit", "2", "--out-dir", str(tmp_path / "o"),
-                                     "--no-plot", *ARGS])
+    code = run_command(
+        "occlusion",
+        [
+            "--models",
+            f"efficientnet_lite0={bad},test_tiny_cnn",
+            "--ratios",
+            "0",
+            "--data-path",
+            str(folder),
+            "--limit",
+            "2",
+            "--out-dir",
+            str(tmp_path / "o"),
+            "--no-plot",
+            *ARGS,
+        ],
+    )
     err = capsys.readouterr().err
     assert code == 1 and err.count(f"Could not read checkpoint {bad}") == 1
     assert f"failed: efficientnet_lite0={bad} (reason above)" in err

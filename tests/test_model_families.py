@@ -1,6 +1,7 @@
 """The paper's model families in the zoo: T2T-ViT (built here, the authors' checkpoints loaded strictly), TNT (timm)
 and the torchvision ResNet-50 (timm's resnet50.tv_in1k). Offline, so the checkpoints are synthetic state dicts with
 exactly the authors' key set; the key list below is written from the authors' code, not from our model."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,11 @@ ARGS = ["--workers", "0", "--no-progress", "--device", "cpu", "--no-plot"]
 
 # the authors' t2t_vit_14 / _19 / _24: (embed_dim, depth); num_heads (6 / 7 / 8) stores no tensor of its own
 T2T_AUTHORS = {"t2t_vit_14": (384, 14), "t2t_vit_19": (448, 19), "t2t_vit_24": (512, 24)}
-RELEASE_FILES = {"t2t_vit_14": "81.5_T2T_ViT_14.pth.tar", "t2t_vit_19": "81.9_T2T_ViT_19.pth.tar",
-                 "t2t_vit_24": "82.3_T2T_ViT_24.pth.tar"}
+RELEASE_FILES = {
+    "t2t_vit_14": "81.5_T2T_ViT_14.pth.tar",
+    "t2t_vit_19": "81.9_T2T_ViT_19.pth.tar",
+    "t2t_vit_24": "82.3_T2T_ViT_24.pth.tar",
+}
 
 
 def t2t_keys(embed: int, depth: int) -> dict:
@@ -27,22 +31,52 @@ def t2t_keys(embed: int, depth: int) -> dict:
     and the fixed random-feature matrix w, m = 32 x 64) and project (embed x 64*3*3); then cls_token, the stored
     sinusoid pos_embed (197 positions at 224 px), ``depth`` Blocks (no qkv bias, MLP 3 x embed), norm, head."""
     hidden = 3 * embed
-    keys = {"cls_token": (1, 1, embed), "pos_embed": (1, 197, embed), "norm.weight": (embed,), "norm.bias": (embed,),
-            "head.weight": (1000, embed), "head.bias": (1000,), "tokens_to_token.project.weight": (embed, 576),
-            "tokens_to_token.project.bias": (embed,)}
+    keys = {
+        "cls_token": (1, 1, embed),
+        "pos_embed": (1, 197, embed),
+        "norm.weight": (embed,),
+        "norm.bias": (embed,),
+        "head.weight": (1000, embed),
+        "head.bias": (1000,),
+        "tokens_to_token.project.weight": (embed, 576),
+        "tokens_to_token.project.bias": (embed,),
+    }
     for i, dim in ((1, 3 * 7 * 7), (2, 64 * 3 * 3)):
         p = f"tokens_to_token.attention{i}."
-        keys.update({p + "w": (32, 64), p + "kqv.weight": (192, dim), p + "kqv.bias": (192,),
-                     p + "proj.weight": (64, 64), p + "proj.bias": (64,), p + "norm1.weight": (dim,),
-                     p + "norm1.bias": (dim,), p + "norm2.weight": (64,), p + "norm2.bias": (64,),
-                     p + "mlp.0.weight": (64, 64), p + "mlp.0.bias": (64,), p + "mlp.2.weight": (64, 64),
-                     p + "mlp.2.bias": (64,)})
+        keys.update(
+            {
+                p + "w": (32, 64),
+                p + "kqv.weight": (192, dim),
+                p + "kqv.bias": (192,),
+                p + "proj.weight": (64, 64),
+                p + "proj.bias": (64,),
+                p + "norm1.weight": (dim,),
+                p + "norm1.bias": (dim,),
+                p + "norm2.weight": (64,),
+                p + "norm2.bias": (64,),
+                p + "mlp.0.weight": (64, 64),
+                p + "mlp.0.bias": (64,),
+                p + "mlp.2.weight": (64, 64),
+                p + "mlp.2.bias": (64,),
+            }
+        )
     for b in range(depth):
         p = f"blocks.{b}."
-        keys.update({p + "norm1.weight": (embed,), p + "norm1.bias": (embed,), p + "attn.qkv.weight": (3 * embed, embed),
-                     p + "attn.proj.weight": (embed, embed), p + "attn.proj.bias": (embed,),
-                     p + "norm2.weight": (embed,), p + "norm2.bias": (embed,), p + "mlp.fc1.weight": (hidden, embed),
-                     p + "mlp.fc1.bias": (hidden,), p + "mlp.fc2.weight": (embed, hidden), p + "mlp.fc2.bias": (embed,)})
+        keys.update(
+            {
+                p + "norm1.weight": (embed,),
+                p + "norm1.bias": (embed,),
+                p + "attn.qkv.weight": (3 * embed, embed),
+                p + "attn.proj.weight": (embed, embed),
+                p + "attn.proj.bias": (embed,),
+                p + "norm2.weight": (embed,),
+                p + "norm2.bias": (embed,),
+                p + "mlp.fc1.weight": (hidden, embed),
+                p + "mlp.fc1.bias": (hidden,),
+                p + "mlp.fc2.weight": (embed, hidden),
+                p + "mlp.fc2.bias": (embed,),
+            }
+        )
     return keys
 
 
@@ -101,7 +135,7 @@ def test_t2t_attention_uses_the_authors_embed_dim_scale():
     blk = b.model.blocks[0]
     x = torch.randn(1, 5, 384, generator=torch.Generator().manual_seed(0))
     qkv = torch.nn.functional.linear(blk.norm1(x), blk.attn.qkv.weight).reshape(1, 5, 3, 6, 64).permute(2, 0, 3, 1, 4)
-    attn = ((qkv[0] @ qkv[1].transpose(-2, -1)) * 384 ** -0.5).softmax(-1)
+    attn = ((qkv[0] @ qkv[1].transpose(-2, -1)) * 384**-0.5).softmax(-1)
     ref = blk.attn.proj((attn @ qkv[2]).transpose(1, 2).reshape(1, 5, 384))
     with torch.no_grad():
         assert torch.allclose(blk.attn(blk.norm1(x)), ref, atol=1e-5)
@@ -119,8 +153,11 @@ def test_offline_t2t_names_the_release_file_and_where_to_put_it(monkeypatch, tmp
     monkeypatch.setenv("INTRIGUING_PRETRAINED", str(tmp_path / "pre"))
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
     monkeypatch.setattr(intriguing.zoo.weights, "host_reachable", lambda url, timeout=3.0: False)
-    with pytest.raises(UserError, match=r"T2T-ViT/releases/download/main/82\.3_T2T_ViT_24\.pth\.tar.*put it at "
-                                        r".*pre/82\.3_T2T_ViT_24\.pth\.tar"):
+    with pytest.raises(
+        UserError,
+        match=r"T2T-ViT/releases/download/main/82\.3_T2T_ViT_24\.pth\.tar.*put it at "
+        r".*pre/82\.3_T2T_ViT_24\.pth\.tar",
+    ):
         load_model("t2t_vit_24")
 
 
@@ -132,17 +169,41 @@ def test_the_families_are_listed_and_run_patchdrop(tmp_path, image_folder):
     tv = load_model("resnet50.tv_in1k=random")
     assert not tv.is_vit and tv.data_config["crop_pct"] == 0.875  # torchvision's eval: resize 256, crop 224
     out = tmp_path / "occ"
-    assert main("occlusion", ["--models", "t2t_vit_14=random,tnt_s_patch16_224=random", "--data-path",
-                              str(image_folder), "--limit", "2", "--ratios", "0", "0.5", "--drop-mode", "tokens",
-                              "--batch-size", "2", "--out-dir", str(out), *ARGS]) == 0
+    assert (
+        main(
+            "occlusion",
+            [
+                "--models",
+                "t2t_vit_14=random,tnt_s_patch16_224=random",
+                "--data-path",
+                str(image_folder),
+                "--limit",
+                "2",
+                "--ratios",
+                "0",
+                "0.5",
+                "--drop-mode",
+                "tokens",
+                "--batch-size",
+                "2",
+                "--out-dir",
+                str(out),
+                *ARGS,
+            ],
+        )
+        == 0
+    )
     recs = read_records(out)
     assert {(r["model"], r["grid"], r["drop_mode"]) for r in recs} == {
-        ("t2t_vit_14=random", "14x14", "tokens"), ("tnt_s_patch16_224=random", "14x14", "pixels")}
+        ("t2t_vit_14=random", "14x14", "tokens"),
+        ("tnt_s_patch16_224=random", "14x14", "pixels"),
+    }
 
 
 def test_t2t_blocks_read_out_through_timms_forward_intermediates_contract():
     """per-block / transfer read every block's class token with forward_intermediates: the last one is the model."""
     from intriguing.features.heads import per_block_logits
+
     b = load_model("t2t_vit_14=random")
     x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
     logits = per_block_logits(b.model, x, [0, 13])
@@ -153,6 +214,7 @@ def test_t2t_blocks_read_out_through_timms_forward_intermediates_contract():
 
 def test_list_models_shows_every_family(capsys):
     from intriguing.zoo.__main__ import list_models
+
     assert list_models() == 0
     out = capsys.readouterr().out
     for name in ("t2t_vit_14", "t2t_vit_24", "tnt_s_patch16_224", "resnet50.tv_in1k", "deit_tiny_patch16_224"):

@@ -1,4 +1,5 @@
 """Model zoo: names, wildcards, suggestions, paper-checkpoint inference, weights errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,18 +24,30 @@ def test_wildcards_expand_over_zoo_and_timm():
 
 
 def test_paper_models_are_registered_with_release_urls():
-    for name in ["deit_t_sin", "deit_t_sin_dist", "deit_s_sin", "deit_s_sin_dist", "no_pos_deit_t",
-                 "patch_22_deit_t", "patch_28_deit_t", "patch_32_deit_t", "patch_38_deit_t"]:
+    for name in [
+        "deit_t_sin",
+        "deit_t_sin_dist",
+        "deit_s_sin",
+        "deit_s_sin_dist",
+        "no_pos_deit_t",
+        "patch_22_deit_t",
+        "patch_28_deit_t",
+        "patch_32_deit_t",
+        "patch_38_deit_t",
+    ]:
         e = intriguing.zoo.ZOO.get(name)
         assert e.url.endswith(f"/releases/download/v0/{name}.pth")
 
 
-@pytest.mark.parametrize("arch,kwargs,expect", [
-    ("deit_tiny_patch16_224", {}, dict(patch=16, prefix=1, heads=3, pos=True)),
-    ("deit_tiny_distilled_patch16_224", {}, dict(patch=16, prefix=2, heads=3, pos=True)),
-    ("deit_tiny_patch16_224", dict(patch_size=22, img_size=224), dict(patch=22, prefix=1, heads=3, pos=True)),
-    ("deit_tiny_patch16_224", dict(pos_embed="none"), dict(patch=16, prefix=1, heads=3, pos=False)),
-])
+@pytest.mark.parametrize(
+    "arch,kwargs,expect",
+    [
+        ("deit_tiny_patch16_224", {}, dict(patch=16, prefix=1, heads=3, pos=True)),
+        ("deit_tiny_distilled_patch16_224", {}, dict(patch=16, prefix=2, heads=3, pos=True)),
+        ("deit_tiny_patch16_224", dict(patch_size=22, img_size=224), dict(patch=22, prefix=1, heads=3, pos=True)),
+        ("deit_tiny_patch16_224", dict(pos_embed="none"), dict(patch=16, prefix=1, heads=3, pos=False)),
+    ],
+)
 def test_architecture_is_inferred_from_tensors(tmp_path, arch, kwargs, expect):
     src = timm.create_model(arch, pretrained=False, depth=2, **kwargs).eval()
     path = tmp_path / "ckpt.pth"
@@ -72,14 +85,17 @@ class _Unsafe:
 
 def test_checkpoint_contents_are_refused_or_loaded_in_one_sentence(tmp_path):
     import argparse
+
     sd = intriguing.zoo.load_model("resnet18=random").model.state_dict()
     text = tmp_path / "notes.pth"
     text.write_text("these are not weights\n")
     with pytest.raises(UserError) as e:
         intriguing.zoo.load_model(f"resnet18={text}")
-    assert str(e.value) == (f"Could not read checkpoint {text}: it is no torch.save file (neither a zip archive nor "
-                            f"a pickle; it begins with b'these are not we'); put the model's released weights file "
-                            f"there.")
+    assert str(e.value) == (
+        f"Could not read checkpoint {text}: it is no torch.save file (neither a zip archive nor "
+        f"a pickle; it begins with b'these are not we'); put the model's released weights file "
+        f"there."
+    )
     unsafe = tmp_path / "unsafe.pth"
     torch.save({"model": sd, "extra": _Unsafe()}, unsafe)
     with pytest.raises(UserError) as e:
@@ -132,6 +148,7 @@ def test_random_weights_depend_only_on_seed_and_spec():
     """Issue 8: NAME=random weights came from one global torch.manual_seed before all models were loaded, so a
     model's weights changed with the models listed before it. Now (seed, spec) alone decides them."""
     from intriguing.runner import load_bundles
+
     alone, _ = load_bundles(["resnet10t=random"], "cpu", seed=3)
     after, _ = load_bundles(["resnet14t=random", "resnet10t=random"], "cpu", seed=3)
     assert _same(_weights(alone[0]), _weights(after[1]))  # the model listed first does not move it
@@ -147,14 +164,16 @@ def test_release_wrappers_are_unwrapped_in_order(tmp_path):
     """T2T-ViT releases hold only ``state_dict_ema``; a timm training file with both takes the trained weights;
     DINO's full checkpoints give the teacher's backbone (its projection head is not part of the network)."""
     from intriguing.zoo.weights import WRAPPERS, load_state_dict
+
     a, b = torch.ones(2), torch.zeros(2)
-    cases = [({"state_dict_ema": {"w": a}}, {"w": a}),
-             ({"state_dict": {"w": a}, "state_dict_ema": {"w": b}, "epoch": 3}, {"w": a}),
-             ({"model": {"module.w": a}}, {"w": a}),
-             ({"model_ema": {"w": a}}, {"w": a}),
-             ({"student": {"module.backbone.w": b}, "teacher": {"backbone.w": a, "head.mlp.0.weight": b}},
-              {"w": a}),
-             ({"w": a, "backbone.x": b}, {"w": a, "backbone.x": b})]  # a flat dict keeps a model's own backbone
+    cases = [
+        ({"state_dict_ema": {"w": a}}, {"w": a}),
+        ({"state_dict": {"w": a}, "state_dict_ema": {"w": b}, "epoch": 3}, {"w": a}),
+        ({"model": {"module.w": a}}, {"w": a}),
+        ({"model_ema": {"w": a}}, {"w": a}),
+        ({"student": {"module.backbone.w": b}, "teacher": {"backbone.w": a, "head.mlp.0.weight": b}}, {"w": a}),
+        ({"w": a, "backbone.x": b}, {"w": a, "backbone.x": b}),
+    ]  # a flat dict keeps a model's own backbone
     for i, (ckpt, want) in enumerate(cases):
         torch.save(ckpt, tmp_path / f"{i}.pth")
         got = load_state_dict(tmp_path / f"{i}.pth")

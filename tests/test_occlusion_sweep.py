@@ -1,4 +1,5 @@
 """Sweep mechanics end to end on tiny random models: records, manifest, resume, token mode, failures."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from intriguing.experiments.occlusion import sweep as occlusion
 from intriguing.cli import run_command as main
+from intriguing.experiments.occlusion import sweep as occlusion
 from intriguing.records import read_records
 from intriguing.zoo import load_model
 
@@ -17,8 +18,9 @@ ARGS = ["--workers", "0", "--no-progress", "--batch-size", "5"]
 
 def run(tmp_path, image_folder, *extra, models="test_tiny_vit,test_tiny_cnn", name="out"):
     out = tmp_path / name
-    code = main("occlusion", ["--models", models, "--data-path", str(image_folder), "--out-dir", str(out),
-                              *ARGS, *extra])
+    code = main(
+        "occlusion", ["--models", models, "--data-path", str(image_folder), "--out-dir", str(out), *ARGS, *extra]
+    )
     return code, out
 
 
@@ -42,7 +44,7 @@ def test_rerun_resumes_without_recomputing(tmp_path, image_folder, monkeypatch):
     code, out = run(tmp_path, image_folder, "--ratios", "0", "0.5")
     before = read_records(out)
     calls = []
-    monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", lambda *a: calls.append(1) or iter(()))
+    monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", lambda *a: calls.append(1))
     code, _ = run(tmp_path, image_folder, "--ratios", "0", "0.5")
     assert code == 0 and not calls and read_records(out) == before
 
@@ -53,17 +55,16 @@ def test_interrupted_run_resumes_to_identical_records(tmp_path, image_folder, mo
     the resumed records equal an uninterrupted run, n included (the old engine counted that batch twice)."""
     _, ref = run(tmp_path, image_folder, "--ratios", "0", "0.7", name="ref")
     real_evaluate = occlusion.OcclusionSweep.evaluate
-    seen = {"batches": 0}
+    seen = {"batches": 0, "batch": None, "conditions": 0}
 
-    def flaky(self, bundle, x, batch):
+    def flaky(self, bundle, cond, x, batch):
         if bundle.name == model:
-            seen["batches"] += 1
-            if seen["batches"] == 2:
-                gen = real_evaluate(self, bundle, x, batch)
-                for _ in range(after):
-                    yield next(gen)
+            if batch is not seen["batch"]:  # the model's first condition of a batch
+                seen.update(batch=batch, batches=seen["batches"] + 1, conditions=0)
+            if seen["batches"] == 2 and seen["conditions"] == after:
                 raise KeyboardInterrupt
-        yield from real_evaluate(self, bundle, x, batch)
+            seen["conditions"] += 1
+        return real_evaluate(self, bundle, cond, x, batch)
 
     monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", flaky)
     code, out = run(tmp_path, image_folder, "--ratios", "0", "0.7", "--batch-size", "5")
@@ -79,11 +80,15 @@ def test_interrupted_run_resumes_to_identical_records(tmp_path, image_folder, mo
 def test_pass_state_is_checkpointed_on_the_clock(tmp_path, image_folder, monkeypatch):
     from intriguing.engine import core
     from intriguing.records import RunDir
+
     monkeypatch.setattr(core, "CHECKPOINT_EVERY", 0.0)  # what the engine reads when the run builds its options
     saves = []
     real = RunDir.save_partial
-    monkeypatch.setattr(RunDir, "save_partial", lambda self, state, prefix="partial": saves.append(state["n_done"])
-                        or real(self, state, prefix))
+    monkeypatch.setattr(
+        RunDir,
+        "save_partial",
+        lambda self, state, prefix="partial": saves.append(state["n_done"]) or real(self, state, prefix),
+    )
     code, _ = run(tmp_path, image_folder, "--ratios", "0", "--batch-size", "4")
     assert code == 0 and saves == [4, 8, 12]  # after every whole batch, never mid-batch
 
@@ -98,6 +103,7 @@ def test_crafted_pickle_in_the_results_folder_is_never_loaded(tmp_path, image_fo
             return (Path.touch, (marker,))
 
     import pickle
+
     (out / "partial.pt").write_bytes(pickle.dumps(Evil()))
     code, _ = run(tmp_path, image_folder, "--ratios", "0")
     assert code == 0 and not marker.exists() and "never loaded" in capsys.readouterr().err
@@ -149,6 +155,7 @@ def test_token_mode_embeds_each_batch_once_with_the_same_logits():
     condition's logits are exactly those of its own full token-drop forward."""
     from intriguing.data import Batch
     from intriguing.experiments.occlusion.config import Config
+
     b = load_model("test_tiny_vit")
     x = torch.rand(3, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     batch = Batch({b.geometry: (x * 255).to(torch.uint8)}, torch.tensor([0, 1, 2]), torch.tensor([7, 8, 9]))
@@ -157,14 +164,14 @@ def test_token_mode_embeds_each_batch_once_with_the_same_logits():
     calls = []
     h = b.model.patch_embed.register_forward_hook(lambda m, i, o: calls.append(1))
     with torch.inference_mode():
-        out = list(sweep.evaluate(b, x, batch))
+        out = [(c, sweep.evaluate(b, c, x, batch)) for c in sweep.conditions(b)]
     h.remove()
     assert len(out) == 6 and len(calls) == 1
-    for cond, logits, _ in out:
-        mask = sweep.mask(cond["condition"], (4, 4), cond["ratio"], cond["run"])
-        k = round(cond["dropped"] * 16)
+    for cond, o in out:
+        mask = sweep.mask(cond.condition, (4, 4), cond.ratio, cond.run)
+        k = round(cond.dropped * 16)
         with torch.inference_mode():
-            assert torch.equal(logits, occlusion.forward_kept_tokens(b, x, mask, k))
+            assert torch.equal(o.value, occlusion.forward_kept_tokens(b, x, mask, k))
 
 
 def test_token_mode_records_cnns_as_pixels(tmp_path, image_folder):
@@ -202,16 +209,27 @@ def test_paper_compat_refuses_fixed_size_vit_of_another_size(tmp_path, image_fol
 
 def test_paper_json_fractions_are_exact():
     from intriguing.records.summary import top1_fraction
+
     assert 22.4 / 100 != 0.224 and top1_fraction({"top1": 22.4, "n": 1000}) == 0.224
     assert top1_fraction({"top1": 100 * 7 / 12, "n": 12}) == 7 / 12
 
 
 def test_paper_compat_reaches_calibration_binning(tmp_path, image_folder):
     from intriguing.metrics.calibration import bins_from_record
+
     bins = {}
     for flag in ([], ["--paper-compat"]):
-        code, out = run(tmp_path, image_folder, "--ratios", "0", "--metrics", "topk,calibration", *flag,
-                        models="test_tiny_cnn", name=f"cal{len(flag)}")
+        code, out = run(
+            tmp_path,
+            image_folder,
+            "--ratios",
+            "0",
+            "--metrics",
+            "topk,calibration",
+            *flag,
+            models="test_tiny_cnn",
+            name=f"cal{len(flag)}",
+        )
         assert code == 0
         bins[bool(flag)] = bins_from_record(read_records(out)[0]["calibration_bins"])
     assert len(bins[False]["count"]) == 15 and len(bins[True]["count"]) == 10  # the original's 10 bins
@@ -228,9 +246,33 @@ def test_stacked_conditions_give_the_records_of_one_forward_per_condition(tmp_pa
     rest to float rounding), and a rerun with another N resumes the same folder (not part of the identity)."""
     from intriguing.cli import run_command as main
     from intriguing.records import read_records
-    args = ["--models", "test_tiny_vit=random,test_tiny_cnn=random", "--data-path", str(image_folder), "--limit",
-            "6", "--ratios", "0", "0.25", "0.5", "0.75", "--runs", "2", "--drop", "random", "random-offset",
-            "--workers", "0", "--no-progress", "--no-plot", "--metrics", "topk,calibration", "--batch-size", "4"]
+
+    args = [
+        "--models",
+        "test_tiny_vit=random,test_tiny_cnn=random",
+        "--data-path",
+        str(image_folder),
+        "--limit",
+        "6",
+        "--ratios",
+        "0",
+        "0.25",
+        "0.5",
+        "0.75",
+        "--runs",
+        "2",
+        "--drop",
+        "random",
+        "random-offset",
+        "--workers",
+        "0",
+        "--no-progress",
+        "--no-plot",
+        "--metrics",
+        "topk,calibration",
+        "--batch-size",
+        "4",
+    ]
     assert main("occlusion", [*args, "--out-dir", str(tmp_path / "one")]) == 0
     assert main("occlusion", [*args, "--stack-conditions", "3", "--out-dir", str(tmp_path / "stacked")]) == 0
     key = lambda r: (r["model"], r["condition"], r["ratio"], r["run"])
@@ -249,6 +291,7 @@ def test_stacking_really_shares_forward_passes():
     from intriguing.experiments.occlusion.config import Config
     from intriguing.experiments.occlusion.sweep import OcclusionSweep
     from intriguing.zoo import load_model
+
     b = load_model("test_tiny_vit=random")
     sizes = []
     b.model.register_forward_pre_hook(lambda m, args: sizes.append(args[0].shape[0]))
@@ -257,6 +300,6 @@ def test_stacking_really_shares_forward_passes():
     batch = Batch({b.geometry: (x * 255).to(torch.uint8)}, torch.zeros(4, dtype=torch.long), torch.arange(4))
     sweep.prepare(batch)
     with torch.inference_mode():
-        out = list(sweep.evaluate(b, x, batch))
-    assert len(out) == 8 and all(o[1].shape == (4, 1000) for o in out)  # 4 ratios x 2 runs, clean shared
+        out = [sweep.evaluate(b, c, x, batch) for c in sweep.conditions(b)]
+    assert len(out) == 8 and all(o.value.shape == (4, 1000) for o in out)  # 4 ratios x 2 runs, clean shared
     assert sizes == [4, 12, 12]  # clean once, then the 6 drops in two stacks of 3

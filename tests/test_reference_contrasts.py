@@ -1,23 +1,30 @@
-"""The paper's contrasts on the shipped reference models, pinned where they were measured (README "Reference models
-trained here"). Each value comes from the ordinary command on real images from ../shared; the tolerance covers what
-batch size and thread count change (a few argmax flips), not a broken mechanism: a mask on the wrong pixels, the
-wrong attention head or token, or a wrong head of the distilled model moves these values far more."""
+"""The paper's contrasts on the shipped reference models, pinned where they were measured (docs/reference-models.md).
+Each value comes from the ordinary command on real images from ../shared; the tolerance covers what batch size and
+thread count change (a few argmax flips), not a broken mechanism: a mask on the wrong pixels, the wrong attention head
+or token, or a wrong head of the distilled model moves these values far more."""
+
 from __future__ import annotations
 
 import pytest
 
 import intriguing
-
 from conftest import shared_path
 
-VIT, CNN, DIST = ("deit_tiny_d6_p8_64_imagenette", "resnet18_half_64_imagenette",
-                  "deit_tiny_distilled_d6_p8_64_imagenette")
+VIT, CNN, DIST = (
+    "deit_tiny_d6_p8_64_imagenette",
+    "resnet18_half_64_imagenette",
+    "deit_tiny_distilled_d6_p8_64_imagenette",
+)
 LIMIT = 300  # evenly spaced over the 10 classes of Imagenette val
 ACC_TOL = 1.0  # percentage points on 300 images: three flipped predictions
 PINNED = {
     # top-1 (%) on the 300 images: clean, and under random / salient / non-salient PatchDrop at 50% (8x8 grid)
-    (VIT, "random", 0.0): 62.33, (VIT, "random", 0.5): 45.67, (CNN, "random", 0.0): 70.33, (CNN, "random", 0.5): 26.67,
-    (VIT, "salient", 0.5): 36.67, (VIT, "non-salient", 0.5): 47.0,
+    (VIT, "random", 0.0): 62.33,
+    (VIT, "random", 0.5): 45.67,
+    (CNN, "random", 0.0): 70.33,
+    (CNN, "random", 0.5): 26.67,
+    (VIT, "salient", 0.5): 36.67,
+    (VIT, "non-salient", 0.5): 47.0,
 }
 JACCARD = {VIT: 25.81, f"{VIT}=random": 19.87}  # mean Jaccard (%) on the 14 VOC samples at 128 px
 
@@ -31,9 +38,18 @@ def by(records, **match):
 @pytest.fixture(scope="module")
 def occlusion(tmp_path_factory):
     val = shared_path("datasets", "imagenette", "val")
-    return intriguing.run("occlusion", models=f"{VIT},{CNN}", data_path=str(val), limit=LIMIT,
-                          ratios=(0.0, 0.5), drop=("random", "salient", "non-salient"), saliency_model=VIT,
-                          out_dir=str(tmp_path_factory.mktemp("occ")), no_plot=True, workers=0)
+    return intriguing.run(
+        "occlusion",
+        models=f"{VIT},{CNN}",
+        data_path=str(val),
+        limit=LIMIT,
+        ratios=(0.0, 0.5),
+        drop=("random", "salient", "non-salient"),
+        saliency_model=VIT,
+        out_dir=str(tmp_path_factory.mktemp("occ")),
+        no_plot=True,
+        workers=0,
+    )
 
 
 def test_patchdrop_values_stay_where_they_were_measured(occlusion):
@@ -43,8 +59,10 @@ def test_patchdrop_values_stay_where_they_were_measured(occlusion):
 
 
 def test_the_vit_keeps_more_of_its_accuracy_than_the_cnn_at_half_the_patches_dropped(occlusion):
-    kept = {m: by(occlusion, model=m, condition="random", ratio=0.5) / by(occlusion, model=m, condition="random",
-                                                                          ratio=0.0) for m in (VIT, CNN)}
+    kept = {
+        m: by(occlusion, model=m, condition="random", ratio=0.5) / by(occlusion, model=m, condition="random", ratio=0.0)
+        for m in (VIT, CNN)
+    }
     assert kept[VIT] > kept[CNN] + 0.2
 
 
@@ -56,8 +74,15 @@ def test_dropping_the_salient_half_hurts_more_than_dropping_the_rest(occlusion):
 
 def test_trained_attention_segments_better_than_random_init(tmp_path):
     voc = shared_path("datasets", "voc2012-samples")
-    records = intriguing.run("segmentation", models=f"{VIT},{VIT}=random", data_path=str(voc), input_size=128,
-                             out_dir=str(tmp_path / "seg"), no_plot=True, workers=0)
+    records = intriguing.run(
+        "segmentation",
+        models=f"{VIT},{VIT}=random",
+        data_path=str(voc),
+        input_size=128,
+        out_dir=str(tmp_path / "seg"),
+        no_plot=True,
+        workers=0,
+    )
     per_image = {}
     for r in records:  # one row per image: the table's value is their mean, in %
         if r.get("token") == "cls":
@@ -83,6 +108,7 @@ def test_the_distilled_models_heads_stay_where_they_were_measured():
     from intriguing.data.views import make_loader
     from intriguing.experiments.train.loop import head_logits
     from intriguing.zoo import load_model
+
     images = limit_samples(scan_folder(str(shared_path("datasets", "imagenette", "val"))), LIMIT)
     bundle = load_model(DIST)
     correct, disagree = {h: 0 for h in HEADS}, 0

@@ -2,23 +2,22 @@
 1000-way on ImageNet wnid folders), score their recorded accuracy on real val images, and the paper's contrasts
 measured on them stay where they were measured (pinned values with the tolerance that batch and thread changes
 need), so a change that breaks attention extraction, masking, token handling or the heads fails here."""
+
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import torch
 
-import intriguing
-from intriguing.zoo import ZOO, load_model
-from intriguing.zoo import reference
+from intriguing.zoo import ZOO, load_model, reference
 from intriguing.zoo.bundle import file_sha256
 
-from conftest import shared_path
-
-VIT, CNN, DIST = ("deit_tiny_d6_p8_64_imagenette", "resnet18_half_64_imagenette",
-                  "deit_tiny_distilled_d6_p8_64_imagenette")
+VIT, CNN, DIST = (
+    "deit_tiny_d6_p8_64_imagenette",
+    "resnet18_half_64_imagenette",
+    "deit_tiny_distilled_d6_p8_64_imagenette",
+)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -45,6 +44,7 @@ def test_the_pair_loads_offline_strictly_and_scores_1000_way(monkeypatch):
         assert logits.shape == (2, 1000)
         entry = reference.index()[name]
         from intriguing.data import imagenet_wnids
+
         own = [imagenet_wnids().index(c) for c in entry["classes"]]
         assert set(logits.argmax(1).tolist()) <= set(own)  # the 990 other classes are never predicted
     vit = load_model(VIT).model
@@ -55,6 +55,7 @@ def test_the_pair_loads_offline_strictly_and_scores_1000_way(monkeypatch):
 
 def test_a_damaged_package_file_is_one_sentence(tmp_path, monkeypatch):
     from intriguing.errors import UserError
+
     folder = tmp_path / "reference"
     folder.mkdir()
     entry = reference.index()[CNN]
@@ -66,6 +67,7 @@ def test_a_damaged_package_file_is_one_sentence(tmp_path, monkeypatch):
 
 def test_list_models_shows_them_with_their_accuracy(capsys):
     from intriguing.zoo.__main__ import list_models
+
     assert list_models() == 0
     out = capsys.readouterr().out
     for name in (VIT, CNN, DIST):
@@ -77,6 +79,7 @@ def test_the_offline_quick_start_runs_patchdrop_on_the_pair_and_the_packaged_sam
     from intriguing.cli.main import main
     from intriguing.cli.quickstart import SAMPLES
     from intriguing.records import read_records
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.chdir(tmp_path)  # the default results folder is relative, as for every command
     assert sum(1 for _ in SAMPLES.glob("n*/*.JPEG")) == 200

@@ -1,5 +1,6 @@
 """``intriguing report`` over several folders (plots, Markdown / LaTeX tables, per-class accuracy) and
 ``intriguing compare`` (McNemar's exact test and a paired bootstrap) on hand-made per-image records."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,7 @@ def test_paired_statistics_on_known_counts():
     b = np.array([False] * 10 + [True] * 5 + [False] * 5)
     res = paired(a, b, seed=0)
     assert (res.n, res.a_only, res.b_only) == (20, 10, 0)
-    assert res.p_mcnemar == pytest.approx(2 * 0.5 ** 10)
+    assert res.p_mcnemar == pytest.approx(2 * 0.5**10)
     assert (res.acc_a, res.acc_b, res.diff) == (75.0, 25.0, 50.0)
     assert res.ci_low < 50.0 < res.ci_high and res.ci_low > 0
     same = paired(a, a)
@@ -25,9 +26,25 @@ def test_paired_statistics_on_known_counts():
 
 
 def _per_image(folder, model, correct):
-    append(folder / FILE, [{"image": i, "path": f"c{i % 2}/{i}.jpg", "label": i % 2, "model": model,
-                            "weights": "w", "ratio": 0.5, "run": 0, "correct1": int(c), "correct5": 1, "pred": 0,
-                            "conf": 0.5} for i, c in enumerate(correct)])
+    append(
+        folder / FILE,
+        [
+            {
+                "image": i,
+                "path": f"c{i % 2}/{i}.jpg",
+                "label": i % 2,
+                "model": model,
+                "weights": "w",
+                "ratio": 0.5,
+                "run": 0,
+                "correct1": int(c),
+                "correct5": 1,
+                "pred": 0,
+                "conf": 0.5,
+            }
+            for i, c in enumerate(correct)
+        ],
+    )
 
 
 def test_compare_cli_reports_mcnemar_and_refuses_ambiguous_selections(tmp_path, capsys):
@@ -44,10 +61,25 @@ def test_compare_cli_reports_mcnemar_and_refuses_ambiguous_selections(tmp_path, 
 
 def test_report_combines_folders_and_writes_tables(tmp_path, image_folder, capsys):
     for name, seed in (("a", "0"), ("b", "1")):
-        assert run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--seed", seed,
-                                         "--out-dir", str(tmp_path / name), "--per-image", *ARGS]) == 0
-    assert main(["report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c"),
-                 "--per-class"]) == 0
+        assert (
+            run_command(
+                "occlusion",
+                [
+                    "--models",
+                    "test_tiny_cnn",
+                    "--data-path",
+                    str(image_folder),
+                    "--seed",
+                    seed,
+                    "--out-dir",
+                    str(tmp_path / name),
+                    "--per-image",
+                    *ARGS,
+                ],
+            )
+            == 0
+        )
+    assert main(["report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c"), "--per-class"]) == 0
     md = (tmp_path / "c" / "summary.md").read_text()
     assert "a/test_tiny_cnn" in md and "b/test_tiny_cnn" in md and "95% CI" in md
     tex = (tmp_path / "c" / "summary.tex").read_text()
@@ -58,10 +90,32 @@ def test_report_combines_folders_and_writes_tables(tmp_path, image_folder, capsy
 
 
 def test_report_refuses_mixed_experiments_and_non_folders(tmp_path, image_folder, capsys):
-    assert run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder),
-                                     "--out-dir", str(tmp_path / "o"), *ARGS]) == 0
-    assert run_command("shuffle", ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--grids", "1x1",
-                                   "--out-dir", str(tmp_path / "s"), "--workers", "0", "--no-progress"]) == 0
+    assert (
+        run_command(
+            "occlusion",
+            ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--out-dir", str(tmp_path / "o"), *ARGS],
+        )
+        == 0
+    )
+    assert (
+        run_command(
+            "shuffle",
+            [
+                "--models",
+                "test_tiny_cnn",
+                "--data-path",
+                str(image_folder),
+                "--grids",
+                "1x1",
+                "--out-dir",
+                str(tmp_path / "s"),
+                "--workers",
+                "0",
+                "--no-progress",
+            ],
+        )
+        == 0
+    )
     assert main(["report", str(tmp_path / "o"), str(tmp_path / "s")]) == 2
     assert "different experiments" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nothing")]) == 2
@@ -80,8 +134,23 @@ def test_report_gives_several_runs_the_run_mean_interval_from_per_image_records(
 
 def test_compare_two_conditions_of_one_model(tmp_path, capsys):
     def rows(ratio, correct):
-        return [{"image": i, "path": f"c/{i}.jpg", "label": 0, "model": "vit", "weights": "w", "ratio": ratio,
-                 "run": 0, "correct1": c, "correct5": 1, "pred": 0, "conf": 0.5} for i, c in enumerate(correct)]
+        return [
+            {
+                "image": i,
+                "path": f"c/{i}.jpg",
+                "label": 0,
+                "model": "vit",
+                "weights": "w",
+                "ratio": ratio,
+                "run": 0,
+                "correct1": c,
+                "correct5": 1,
+                "pred": 0,
+                "conf": 0.5,
+            }
+            for i, c in enumerate(correct)
+        ]
+
     append(tmp_path / FILE, rows(0.0, [1] * 8 + [0] * 2))
     append(tmp_path / FILE, rows(0.5, [0] * 3 + [1] * 5 + [1] * 2))  # loses 3 images, gains 2
     assert main(["compare", str(tmp_path), "--a", "ratio=0", "--b", "ratio=0.5", "--where", "model=vit"]) == 0

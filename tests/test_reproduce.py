@@ -2,6 +2,7 @@
 ../shared with tiny models (--map) on two cheap steps: a report holding every planned table, every measured number
 equal to its step's records, finished steps skipped on a rerun, an interrupted run resumed, missing data reported.
 The full quick offline run (``--models offline --quick``, the CI test) needs the reference models in the zoo."""
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,35 @@ from intriguing.reproduce.compare import StepOutcome
 from intriguing.reproduce.plan import Step, Target
 from intriguing.reproduce.plans import PLANS
 
-TINY = ("deit_tiny=test_tiny_vit,deit_small=test_tiny_vit,resnet50=test_tiny_cnn,deit_tiny_random=test_tiny_vit=random,"
-        "dino=test_tiny_vit")
+TINY = (
+    "deit_tiny=test_tiny_vit,deit_small=test_tiny_vit,resnet50=test_tiny_cnn,deit_tiny_random=test_tiny_vit=random,"
+    "dino=test_tiny_vit"
+)
 
 
 def reproduce(tmp_path, *args: str) -> int:
     val = shared_path("datasets", "imagenette", "val")
     cue = shared_path("datasets", "cue-conflict", "cue-conflict")
-    return main(["reproduce", "naseer2021", "--quick", "--imagenet-val", str(val), "--cue-conflict", str(cue),
-                 "--out-dir", str(tmp_path / "out"), "--map", TINY, "--workers", "0", "--device", "cpu", *args])
+    return main(
+        [
+            "reproduce",
+            "naseer2021",
+            "--quick",
+            "--imagenet-val",
+            str(val),
+            "--cue-conflict",
+            str(cue),
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--map",
+            TINY,
+            "--workers",
+            "0",
+            "--device",
+            "cpu",
+            *args,
+        ]
+    )
 
 
 # ---- the plans and the published entries fit together ---------------------------------------------------------------
@@ -33,6 +54,7 @@ def test_every_published_entry_is_planned_and_every_step_option_is_accepted():
     from intriguing.experiments import get_experiment
     from intriguing.reproduce import PAPERS
     from intriguing.reproduce.run import planned_identity
+
     assert set(PAPERS) == set(PLANS)
     for name, plan in PLANS.items():
         paper = published.load(name)
@@ -45,8 +67,14 @@ def test_every_published_entry_is_planned_and_every_step_option_is_accepted():
                 continue
             get_experiment(step.experiment)
             for quick in (False, True) if step.quick is not None else (False,):
-                kwargs = {**step.settings(quick), "models": "m", "data_path": "d", "out_dir": "o",
-                          **{k: "m" for k in step.role_options}, **{k: "d" for k in step.data_options}}
+                kwargs = {
+                    **step.settings(quick),
+                    "models": "m",
+                    "data_path": "d",
+                    "out_dir": "o",
+                    **{k: "m" for k in step.role_options},
+                    **{k: "d" for k in step.data_options},
+                }
                 planned_identity(step.experiment, kwargs)  # the experiment takes every option (UserError if not)
 
 
@@ -77,8 +105,13 @@ def test_roles_resolve_for_paper_offline_and_map():
 def outcome(records, images=50000, roles=None, root=None):
     step = Step("s", "t", "occlusion", tuple(roles or {"deit_small": 0}), "imagenet-val")
     dataset = {"images": images, **({"root": root} if root else {})}
-    return StepOutcome(step, "complete", specs=roles or {"deit_small": ["deit_small_patch16_224"]},
-                       records=records, manifest={"dataset": dataset, "failed_models": {}})
+    return StepOutcome(
+        step,
+        "complete",
+        specs=roles or {"deit_small": ["deit_small_patch16_224"]},
+        records=records,
+        manifest={"dataset": dataset, "failed_models": {}},
+    )
 
 
 def entry(*values):
@@ -86,8 +119,15 @@ def entry(*values):
 
 
 def rec(model, top1, lo, hi, ratio=0.5):
-    return {"model": model, "condition": "random", "ratio": ratio, "n": 50000, "top1": top1,
-            "top1_ci_low": lo, "top1_ci_high": hi}
+    return {
+        "model": model,
+        "condition": "random",
+        "ratio": ratio,
+        "n": 50000,
+        "top1": top1,
+        "top1_ci_low": lo,
+        "top1_ci_high": hi,
+    }
 
 
 def test_verdicts_agree_differ_not_comparable_and_not_run():
@@ -105,36 +145,46 @@ def test_verdicts_agree_differ_not_comparable_and_not_run():
     rows, _ = compare.judge(entry(v), target, outcome([rec("deit_small_patch16_224", 70, 69, 71)], images=100), False)
     assert rows[0].reasons == ["100 images (the paper: 50,000 of ImageNet val)"]
     # the folder is named: an offline stand-in such as Imagenette val is not ImageNet val
-    rows, _ = compare.judge(entry(v), target, outcome([rec("deit_small_patch16_224", 70, 69, 71)], images=100,
-                                                      root="shared/imagenette/val"), False)
+    rows, _ = compare.judge(
+        entry(v),
+        target,
+        outcome([rec("deit_small_patch16_224", 70, 69, 71)], images=100, root="shared/imagenette/val"),
+        False,
+    )
     assert rows[0].reasons == ["100 images of shared/imagenette/val (the paper: 50,000 of ImageNet val)"]
-    rows, verdict = compare.judge(entry(v), target, outcome([rec("deit_small_patch16_224", 70, 69, 71, ratio=0.9)]),
-                                  False)
-    assert rows[0].verdict == "not run" and verdict.detail == ("not measured: deit_small_patch16_224 has no records at "
-                                                               "condition random, ratio 0.5")
+    rows, verdict = compare.judge(
+        entry(v), target, outcome([rec("deit_small_patch16_224", 70, 69, 71, ratio=0.9)]), False
+    )
+    assert rows[0].verdict == "not run" and verdict.detail == (
+        "not measured: deit_small_patch16_224 has no records at condition random, ratio 0.5"
+    )
     _, verdict = compare.judge(entry(), target, outcome([]), False)
     assert verdict.verdict == "no published number transcribed"
 
 
 def test_a_read_off_value_agrees_within_its_uncertainty():
-    v = published.Value("deit_small", "ViT", {"condition": "random", "ratio": 0.5}, -5.5, read_off=True,
-                        uncertainty=0.3)
+    v = published.Value(
+        "deit_small", "ViT", {"condition": "random", "ratio": 0.5}, -5.5, read_off=True, uncertainty=0.3
+    )
     for top1, expected in ((-5.75, "agrees"), (-5.85, "differs")):
-        rows, _ = compare.judge(entry(v), Target("e", "top1"), outcome([rec("deit_small_patch16_224", top1, top1,
-                                                                             top1)]), False)
+        rows, _ = compare.judge(
+            entry(v), Target("e", "top1"), outcome([rec("deit_small_patch16_224", top1, top1, top1)]), False
+        )
         assert rows[0].verdict == expected, top1
 
 
 # ---- end to end on real data, tiny models ---------------------------------------------------------------------------
 def test_report_holds_every_table_and_its_numbers_equal_the_records(tmp_path):
     from intriguing.records import read_records
+
     assert reproduce(tmp_path, "--steps", "occlusion", "shape_bias") == 0
     out = tmp_path / "out"
     md, html = (out / "report.md").read_text(), (out / "report.html").read_text()
     paper = published.load("naseer2021")
     overview = md.split("## Overview")[1].split("\n\n")[1]
-    assert [line.split(" | ")[0].strip("| ") for line in overview.splitlines()[2:]] == \
-        [e.label for e in paper.entries.values()]
+    assert [line.split(" | ")[0].strip("| ") for line in overview.splitlines()[2:]] == [
+        e.label for e in paper.entries.values()
+    ]
     assert "| Table 8 | The image rescaled to 128x128" in overview and "| position | not run | not selected" in overview
     rows = json.loads((out / "report.json").read_text())["rows"]
     occ, sb = read_records(out / "occlusion"), read_records(out / "shape_bias")
@@ -142,8 +192,13 @@ def test_report_holds_every_table_and_its_numbers_equal_the_records(tmp_path):
     assert {r["entry"] for r in measured} == {"fig3_text", "geirhos2019_resnet50"}
     for r in measured:
         if r["entry"] == "fig3_text":
-            want = [x for x in occ if x["model"] == r["used"] and x["condition"] == "random"
-                    and math.isclose(x["ratio"], r["condition"]["ratio"])]
+            want = [
+                x
+                for x in occ
+                if x["model"] == r["used"]
+                and x["condition"] == "random"
+                and math.isclose(x["ratio"], r["condition"]["ratio"])
+            ]
             assert len(want) == 1 and r["measured"] == want[0]["top1"]
             assert r["ci"] == [want[0]["top1_ci_low"], want[0]["top1_ci_high"]]
         else:
@@ -155,6 +210,7 @@ def test_report_holds_every_table_and_its_numbers_equal_the_records(tmp_path):
 
 def test_a_rerun_skips_finished_steps_and_an_interrupted_one_resumes(tmp_path, monkeypatch):
     import intriguing.runner as runner
+
     real, calls = runner.run_result, []
 
     def interrupted(experiment, **kw):
@@ -184,8 +240,10 @@ def test_a_rerun_skips_finished_steps_and_an_interrupted_one_resumes(tmp_path, m
 def test_missing_data_is_not_run_with_where_it_is_needed_and_the_others_run(tmp_path):
     assert reproduce(tmp_path, "--steps", "occlusion", "shape_bias", "--imagenet-val", str(tmp_path / "nowhere")) == 0
     md = (tmp_path / "out" / "report.md").read_text()
-    assert (f"Status: not run: needs ImageNet val at {tmp_path / 'nowhere'} (DIR/<wnid>/*.JPEG; pass --imagenet-val "
-            f"DIR or --data-root DIR).") in md
+    assert (
+        f"Status: not run: needs ImageNet val at {tmp_path / 'nowhere'} (DIR/<wnid>/*.JPEG; pass --imagenet-val "
+        f"DIR or --data-root DIR)."
+    ) in md
     assert (tmp_path / "out" / "shape_bias" / "records.csv").is_file()
 
 
@@ -198,16 +256,31 @@ def test_dry_run_prints_forward_passes_and_a_measured_time(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_quick_offline_plan_runs_on_shared_and_reports_every_table(tmp_path):
     """The CI run: `intriguing reproduce naseer2021 --models offline --quick` on ../shared (a few minutes of CPU)."""
     from intriguing.zoo import ZOO
+
     refs = [models.REF_VIT, models.REF_CNN, models.REF_DISTILLED]
     missing = [c[0] for c in refs if not any(n in ZOO for n in c)]
     if missing:
         pytest.skip(f"the reference models {', '.join(missing)} are not registered in the zoo yet")
     root = shared_path()
-    rc = main(["reproduce", "naseer2021", "--models", "offline", "--quick", "--data-root", str(root),
-               "--out-dir", str(tmp_path / "out"), "--device", "cpu"])
+    rc = main(
+        [
+            "reproduce",
+            "naseer2021",
+            "--models",
+            "offline",
+            "--quick",
+            "--data-root",
+            str(root),
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--device",
+            "cpu",
+        ]
+    )
     assert rc == 0
     out = tmp_path / "out"
     rows = json.loads((out / "report.json").read_text())["rows"]
@@ -222,10 +295,24 @@ def test_the_wrapper_script_passes_its_variables_and_arguments(tmp_path):
     import sys
 
     from conftest import REPO
+
     env = {**os.environ, "PYTHON": sys.executable, "PAPER": "park2022", "DATA_PATH": str(tmp_path / "val")}
-    p = subprocess.run(["bash", str(REPO / "scripts" / "reproduce.sh"), "--steps", "tables", "freq_noise",
-                        "--out-dir", str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True, text=True,
-                       timeout=120)
+    p = subprocess.run(
+        [
+            "bash",
+            str(REPO / "scripts" / "reproduce.sh"),
+            "--steps",
+            "tables",
+            "freq_noise",
+            "--out-dir",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr[-2000:]
     md = (tmp_path / "out" / "report.md").read_text()
     assert md.startswith("# Reproduction report: Park, Kim (ICLR 2022)")
@@ -235,9 +322,28 @@ def test_the_wrapper_script_passes_its_variables_and_arguments(tmp_path):
 
 def test_a_model_the_zoo_does_not_know_is_left_out_and_the_others_run(tmp_path):
     val = shared_path("datasets", "imagenette", "val")
-    assert main(["reproduce", "naseer2021", "--quick", "--imagenet-val", str(val), "--out-dir", str(tmp_path / "out"),
-                 "--map", "deit_small=no_such_model_xyz,resnet50=test_tiny_cnn", "--steps", "occlusion",
-                 "--workers", "0", "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "reproduce",
+                "naseer2021",
+                "--quick",
+                "--imagenet-val",
+                str(val),
+                "--out-dir",
+                str(tmp_path / "out"),
+                "--map",
+                "deit_small=no_such_model_xyz,resnet50=test_tiny_cnn",
+                "--steps",
+                "occlusion",
+                "--workers",
+                "0",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     rows = json.loads((tmp_path / "out" / "report.json").read_text())["rows"]
     small = next(r for r in rows if r["entry"] == "fig3_text" and r["role"] == "deit_small")
     assert small["verdict"] == "not run" and small["reasons"][0].startswith("Unknown model 'no_such_model_xyz'.")
@@ -247,6 +353,7 @@ def test_a_model_the_zoo_does_not_know_is_left_out_and_the_others_run(tmp_path):
 
 def test_a_step_that_crashes_is_reported_failed_and_the_next_step_runs(tmp_path, monkeypatch):
     import intriguing.runner as runner
+
     real = runner.run_result
 
     def crashing(experiment, **kw):

@@ -5,6 +5,7 @@ Naseer et al.: lines of the text conversion of the NeurIPS 2021 camera-ready (ta
 the rows with <br>). Park & Kim: the values are read off the authors' figure (resources/vit/fourier.png of
 xxxnell/how-do-vits-work); the "source line" is the marker centres measured on that image against its y-axis ticks.
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,19 +16,27 @@ import pytest
 from intriguing.errors import UserError
 from intriguing.reproduce import published
 
-TABLE1 = ("|ResNet50<br>TnT-S<br>ViT-L<br>Deit-B<br>T2T-24|0.32_±_0.16<br>0.83_±_0.08<br>**0.92**_±_**0.06**<br>"
-          "0.90_±_0.06<br>0.80_±_0.10|0.13_±_0.11<br>0.67_±_0.12<br>**0.81**_±_**0.13**<br>0.77_±_0.10<br>0.60_±_0.15|"
-          "0.07_±_0.09<br>0.46_±_0.17<br>0.50_±_0.21<br>**0.56**_±_**0.15**<br>0.31_±_0.17|")
-TABLE3_T = "|DeiT-T-SIN<br>DeiT-T-SIN<br>DeiT-T-SIN|<br><br>|cls<br>cls<br>shape|40.5<br>71.8<br>63.4|0.87<br>0.35<br>0.44|"
-TABLE4_T = ("|DeiT-T-Random<br>DeiT-T<br>DeiT-T-SIN<br>DeiT-T-SIN<br>DeiT-T-SIN|<br><br><br><br>|cls<br>cls<br>cls<br>"
-            "cls<br>shape|19.6<br>32.2<br>29.4<br>40.0<br>42.2|")
+TABLE1 = (
+    "|ResNet50<br>TnT-S<br>ViT-L<br>Deit-B<br>T2T-24|0.32_±_0.16<br>0.83_±_0.08<br>**0.92**_±_**0.06**<br>"
+    "0.90_±_0.06<br>0.80_±_0.10|0.13_±_0.11<br>0.67_±_0.12<br>**0.81**_±_**0.13**<br>0.77_±_0.10<br>0.60_±_0.15|"
+    "0.07_±_0.09<br>0.46_±_0.17<br>0.50_±_0.21<br>**0.56**_±_**0.15**<br>0.31_±_0.17|"
+)
+TABLE3_T = (
+    "|DeiT-T-SIN<br>DeiT-T-SIN<br>DeiT-T-SIN|<br><br>|cls<br>cls<br>shape|40.5<br>71.8<br>63.4|0.87<br>0.35<br>0.44|"
+)
+TABLE4_T = (
+    "|DeiT-T-Random<br>DeiT-T<br>DeiT-T-SIN<br>DeiT-T-SIN<br>DeiT-T-SIN|<br><br><br><br>|cls<br>cls<br>cls<br>"
+    "cls<br>shape|19.6<br>32.2<br>29.4<br>40.0<br>42.2|"
+)
 MCE = "|48.5<br>54.6<br>71.1<br>49.1<br>53.1<br>65.3|76.7<br>77.3<br>94.4<br>84.0|"
 MCE_HEAD = "|`DeiT-B DeiT-S DeiT-T T2T-24 TnT-S Augmix`|`ResNet50 ResNet50-SIN DeiT-T-SIN DeiT-S-SIN`|"
 TABLE6_BLOCK7 = "Block 7 75.56 69.65 53.42 55.44 43.90 24.10"
 TABLE7_LAYER4 = "4 73.95 64.12 18.95"
 TABLE8_DEIT_S = "DeiT-S 63.14 63.01 62.62 62.79"
-SEC31 = ("ResNet50 (23 Million parameters) achieves 0.1% accuracy in comparison to DeiT-S (22 Million parameters) which "
-         "obtains 70% accuracy when 50% of the image content is removed")
+SEC31 = (
+    "ResNet50 (23 Million parameters) achieves 0.1% accuracy in comparison to DeiT-S (22 Million parameters) which "
+    "obtains 70% accuracy when 50% of the image content is removed"
+)
 GEIRHOS = "| standard ResNet-50 | 21.39% | 76.13 | 92.86 |"
 # Park & Kim, Fig. 2 noise panel: y-axis ticks -5.0 / -15.0 at y = 95.5 / 582.5 px of the crop; marker centres (x, y)
 PARK_TICKS = {-5.0: 95.5, -15.0: 582.5}
@@ -36,8 +45,11 @@ PARK_VIT = {0.1: 120, 0.3: 578, 0.8: 63, 0.9: 88}
 
 
 def value(paper, entry, model, **condition):
-    hits = [v for v in published.load(paper).entries[entry].values
-            if v.model == model and all(v.condition.get(k) == x for k, x in condition.items())]
+    hits = [
+        v
+        for v in published.load(paper).entries[entry].values
+        if v.model == model and all(v.condition.get(k) == x for k, x in condition.items())
+    ]
     assert len(hits) == 1, (entry, model, condition, hits)
     return hits[0]
 
@@ -74,8 +86,11 @@ def test_a_file_that_breaks_the_schema_is_one_sentence(monkeypatch):
     broken = published.raw("park2022")
     broken["entries"][4]["values"][0]["value"] = "about five"
     monkeypatch.setattr(published, "raw", lambda paper: broken)
-    with pytest.raises(UserError, match=r"park2022.yaml breaks its schema: entry 4 \(fig2_noise\) value 0: value "
-                                        r"'about five' is not a finite number\."):
+    with pytest.raises(
+        UserError,
+        match=r"park2022.yaml breaks its schema: entry 4 \(fig2_noise\) value 0: value "
+        r"'about five' is not a finite number\.",
+    ):
         published.load("park2022")
 
 
@@ -96,16 +111,30 @@ def test_naseer_table3_and_table4_equal_the_table_lines():
         assert value("naseer2021", "table3_top1", m, token=token).value == t
         assert value("naseer2021", "table3_shape_bias", m, token=token).value == b
     jac = numbers(TABLE4_T.split("|")[4])
-    rows = [("deit_tiny_random", "cls"), ("deit_tiny", "cls"), ("deit_t_sin", "cls"), ("deit_t_sin_dist", "cls"),
-            ("deit_t_sin_dist", "dist")]
+    rows = [
+        ("deit_tiny_random", "cls"),
+        ("deit_tiny", "cls"),
+        ("deit_t_sin", "cls"),
+        ("deit_t_sin_dist", "cls"),
+        ("deit_t_sin_dist", "dist"),
+    ]
     assert [value("naseer2021", "table4_jaccard", m, token=t).value for m, t in rows] == jac
 
 
 def test_naseer_mce_lesion_position_and_text_values_equal_the_source_lines():
     names = MCE_HEAD.replace("`", "").strip("|").replace("|", " ").split()
-    roles = {"DeiT-B": "deit_base", "DeiT-S": "deit_small", "DeiT-T": "deit_tiny", "T2T-24": "t2t_vit_24",
-             "TnT-S": "tnt_s", "Augmix": "resnet50_augmix", "ResNet50": "resnet50", "ResNet50-SIN": "resnet50_sin",
-             "DeiT-T-SIN": "deit_t_sin", "DeiT-S-SIN": "deit_s_sin"}
+    roles = {
+        "DeiT-B": "deit_base",
+        "DeiT-S": "deit_small",
+        "DeiT-T": "deit_tiny",
+        "T2T-24": "t2t_vit_24",
+        "TnT-S": "tnt_s",
+        "Augmix": "resnet50_augmix",
+        "ResNet50": "resnet50",
+        "ResNet50-SIN": "resnet50_sin",
+        "DeiT-T-SIN": "deit_t_sin",
+        "DeiT-S-SIN": "deit_s_sin",
+    }
     assert [value("naseer2021", "table4_mce", roles[n]).value for n in names] == numbers(MCE)
     vit_l, deit_b = numbers(TABLE6_BLOCK7)[1:4], numbers(TABLE6_BLOCK7)[4:]
     for f, a, b in zip((0.25, 0.5, 0.75), vit_l, deit_b):  # paper Block 7 = 0-based block 6

@@ -1,11 +1,11 @@
 """Results folders a researcher can trust: the unlock rule, the refusal sentence, --overwrite, a missing manifest,
 one run at a time, truncated files, weights identity, write failures, and plot failures (fault injection)."""
+
 from __future__ import annotations
 
 import json
 import multiprocessing
 import os
-import time
 
 import pytest
 import torch
@@ -18,8 +18,10 @@ ARGS = ["--workers", "0", "--no-progress", "--batch-size", "6", "--no-plot"]
 
 
 def occlusion(tmp_path, image_folder, *extra, models="test_tiny_cnn", out="out"):
-    return run_command("occlusion", ["--models", models, "--data-path", str(image_folder),
-                                     "--out-dir", str(tmp_path / out), *ARGS, *extra])
+    return run_command(
+        "occlusion",
+        ["--models", models, "--data-path", str(image_folder), "--out-dir", str(tmp_path / out), *ARGS, *extra],
+    )
 
 
 def test_a_failed_or_mistyped_run_does_not_lock_its_folder(tmp_path, image_folder):
@@ -84,13 +86,14 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
     RunDir(tmp_path / "out", {"seed": 0}).close()  # no error: the OS dropped the lock with the process
 
 
-def test_truncated_and_duplicated_records_are_repaired(tmp_path, image_folder, capsys):
+def test_truncated_and_duplicated_records_are_repaired(tmp_path, image_folder, caplog):
     assert occlusion(tmp_path, image_folder, "--ratios", "0", "0.5") == 0
     path = tmp_path / "out" / "records.csv"
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines + [lines[1]]) + lines[2][: len(lines[2]) // 2])  # a duplicate, half a row
-    rows = read_records(tmp_path / "out")
-    err = capsys.readouterr().err
+    caplog.clear()
+    rows = read_records(tmp_path / "out")  # a library call: a warning of the `intriguing` logger
+    err = caplog.text
     assert len(rows) == 2 and "1 truncated last row" in err and "1 repeated record" in err
     append(path, [{"model": "x", "ratio": 0.9}])  # the next append repairs first
     assert path.read_text().splitlines()[1:3] == [lines[1].rstrip("\n"), lines[2].rstrip("\n")]
@@ -99,6 +102,7 @@ def test_truncated_and_duplicated_records_are_repaired(tmp_path, image_folder, c
 
 def test_other_weights_under_the_same_name_are_new_work(tmp_path, image_folder):
     from intriguing.zoo import load_model
+
     for i, name in enumerate(("a.pth", "b.pth")):
         torch.manual_seed(i)
         torch.save(load_model("resnet10t=random").model.state_dict(), tmp_path / name)
@@ -130,7 +134,7 @@ def test_a_full_disk_while_appending_keeps_what_was_written(tmp_path, image_fold
     before = (tmp_path / "out" / "records.csv").read_text()
     from intriguing.records import store
 
-    def full(path, rows):
+    def full(path, rows, schema=None):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store, "append", full)
@@ -141,7 +145,7 @@ def test_a_full_disk_while_appending_keeps_what_was_written(tmp_path, image_fold
 
 
 def test_a_failing_plot_leaves_records_and_says_so_in_the_manifest(tmp_path, image_folder, monkeypatch):
-    from intriguing.experiments.occlusion import OcclusionExperiment
+    from intriguing.experiments.occlusion.experiment import OcclusionExperiment
 
     def no_space(*a, **k):
         raise OSError(28, "No space left on device")

@@ -1,6 +1,7 @@
 """What a results folder carries besides its records: an interrupted pass belongs to one configuration and one data
 set, a full or read-only disk is one sentence (no lock left behind), ``per_image.csv.gz`` has one header, and the
 manifest records the thread count (on which CPU float sums, and so a torchrun comparison, depend)."""
+
 from __future__ import annotations
 
 import csv
@@ -14,32 +15,34 @@ import torch
 from intriguing.cli import run_command
 from intriguing.cli.main import main as cli_main
 from intriguing.experiments.occlusion import sweep as occlusion
-from intriguing.records import read_manifest, read_records
 from intriguing.records import lock as lock_module
-from intriguing.records import per_image
+from intriguing.records import per_image, read_manifest, read_records
 
 ARGS = ["--workers", "0", "--no-progress", "--no-plot", "--batch-size", "4", "--ratios", "0", "0.5"]
 
 
 def run(tmp_path, data, *extra, models="test_tiny_cnn", out="out"):
-    return run_command("occlusion", ["--models", models, "--data-path", str(data), "--out-dir", str(tmp_path / out),
-                                     *ARGS, *extra])
+    return run_command(
+        "occlusion", ["--models", models, "--data-path", str(data), "--out-dir", str(tmp_path / out), *ARGS, *extra]
+    )
 
 
 def interrupt_after(monkeypatch, batches: int) -> None:
     """Ctrl-C when the sweep reaches batch ``batches + 1`` (the whole batches before it are checkpointed)."""
-    real, seen = occlusion.OcclusionSweep.evaluate, {"n": 0}
+    real, seen = occlusion.OcclusionSweep.evaluate, {"n": 0, "at": None}
 
-    def flaky(self, bundle, x, batch):
-        seen["n"] += 1
+    def flaky(self, bundle, cond, x, batch):
+        if seen["at"] != (bundle.label, int(batch.indices[0])):  # a model starts a batch
+            seen["at"], seen["n"] = (bundle.label, int(batch.indices[0])), seen["n"] + 1
         if seen["n"] > batches:
             raise KeyboardInterrupt
-        yield from real(self, bundle, x, batch)
+        return real(self, bundle, cond, x, batch)
 
     monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", flaky)
 
 
 # ---- an interrupted pass belongs to its configuration and data ----------------------------------------------------
+
 
 def test_an_interrupted_pass_is_not_continued_by_another_command(tmp_path, image_folder, monkeypatch, capsys):
     interrupt_after(monkeypatch, 1)
@@ -50,16 +53,22 @@ def test_an_interrupted_pass_is_not_continued_by_another_command(tmp_path, image
     other = tmp_path / "other"
     shutil.copytree(image_folder, other)  # the same images elsewhere: the same number, so the old state "fits"
     capsys.readouterr()
-    for extra, diff in ((["--seed", "1"], "seed 0 -> 1"),
-                        (["--data-path", str(other)], f"data_path '{image_folder}' -> '{other}'")):
+    for extra, diff in (
+        (["--seed", "1"], "seed 0 -> 1"),
+        (["--data-path", str(other)], f"data_path '{image_folder}' -> '{other}'"),
+    ):
         args = [a for a in ("--seed", "0") if "--seed" not in extra] + extra
-        code = run_command("occlusion", ["--models", "test_tiny_cnn", "--data-path", str(image_folder),
-                                         "--out-dir", str(out), *ARGS, *args])
+        code = run_command(
+            "occlusion",
+            ["--models", "test_tiny_cnn", "--data-path", str(image_folder), "--out-dir", str(out), *ARGS, *args],
+        )
         err = capsys.readouterr().err
         assert code == 2 and "Traceback" not in err
-        assert f"error: {out} holds an interrupted pass of another configuration or data ({diff}); rerun the " \
-               f"command that started it to resume it, rerun with --overwrite to discard it, or choose another " \
-               f"--out-dir." in err
+        assert (
+            f"error: {out} holds an interrupted pass of another configuration or data ({diff}); rerun the "
+            f"command that started it to resume it, rerun with --overwrite to discard it, or choose another "
+            f"--out-dir." in err
+        )
     assert (out / "partial.json").is_file()  # refused: nothing was touched
     assert run(tmp_path, image_folder, "--seed", "0") == 0  # the command that started it resumes it
     assert run(tmp_path, image_folder, "--seed", "0", out="fresh") == 0
@@ -82,6 +91,7 @@ def test_an_interrupted_pass_over_other_files_is_refused(tmp_path, image_folder,
 def test_a_pass_state_without_its_identity_starts_over(tmp_path, image_folder, monkeypatch, capsys):
     """A state written by an older version does not say what it belongs to: it is dropped, never continued."""
     import json
+
     interrupt_after(monkeypatch, 1)
     assert run(tmp_path, image_folder) == 130
     monkeypatch.undo()
@@ -95,6 +105,7 @@ def test_a_pass_state_without_its_identity_starts_over(tmp_path, image_folder, m
 
 
 # ---- a full or read-only disk -------------------------------------------------------------------------------------
+
 
 class _FullDisk:
     """A lock file on a full disk: it opens (the inode exists), but nothing written reaches it."""
@@ -112,13 +123,18 @@ class _FullDisk:
         self.f.close()
 
 
-def test_a_full_disk_before_the_lock_is_written_is_one_sentence_and_leaves_no_lock(tmp_path, image_folder,
-                                                                                    monkeypatch, capsys):
+def test_a_full_disk_before_the_lock_is_written_is_one_sentence_and_leaves_no_lock(
+    tmp_path, image_folder, monkeypatch, capsys
+):
     monkeypatch.setattr(lock_module, "open", _FullDisk, raising=False)
     assert run(tmp_path, image_folder) == 2
     err = capsys.readouterr().err
-    assert f"error: Cannot write the lock file {tmp_path / 'out' / '.lock'} (No space left on device); free space " \
-           f"or fix the folder and rerun, or choose another --out-dir." in err and "Traceback" not in err
+    assert (
+        f"error: Cannot write the lock file {tmp_path / 'out' / '.lock'} (No space left on device); free space "
+        f"or fix the folder and rerun, or choose another --out-dir."
+        in err
+        and "Traceback" not in err
+    )
     assert not (tmp_path / "out" / ".lock").exists()
     monkeypatch.undo()
     assert run(tmp_path, image_folder) == 0  # space freed: the same command runs
@@ -136,6 +152,7 @@ def test_a_report_into_an_unwritable_out_is_one_sentence(tmp_path, image_folder,
 
         def read_only(*a, **k):
             raise OSError(30, "Read-only file system")
+
         monkeypatch.setattr(matplotlib.figure.Figure, "savefig", read_only)
         why = "Read-only file system"
     capsys.readouterr()
@@ -146,6 +163,7 @@ def test_a_report_into_an_unwritable_out_is_one_sentence(tmp_path, image_folder,
 
 
 # ---- per_image.csv.gz: one header ---------------------------------------------------------------------------------
+
 
 def _read_like_a_reader(path):
     """The file as a CSV reader sees it: pandas when it is installed, else the csv module over gzip."""
@@ -159,6 +177,7 @@ def _read_like_a_reader(path):
 
 def test_per_image_file_has_one_header_after_appends_and_a_resume(tmp_path, image_folder, monkeypatch):
     from intriguing.engine import core
+
     monkeypatch.setattr(core, "CHECKPOINT_EVERY", 0.0)  # per-image rows are appended at every checkpoint
     interrupt_after(monkeypatch, 2)
     assert run(tmp_path, image_folder, "--per-image") == 130
@@ -193,6 +212,7 @@ def test_per_image_files_of_older_versions_read_the_same_and_get_one_header(tmp_
 
 
 # ---- the thread count is recorded -----------------------------------------------------------------------------------
+
 
 def test_the_manifest_records_the_thread_count(tmp_path, image_folder):
     before = torch.get_num_threads()

@@ -1,4 +1,5 @@
 """Saliency masks: top-lambda mass property, monotonicity, exact fractions, original rule, head choice."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,11 +7,9 @@ import timm
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from original_code import original_dino_mask
 
-from intriguing.features.attention import patch_attention
 from intriguing.errors import UserError
-from intriguing.perturb import drop_pixels
+from intriguing.features.attention import patch_attention
 from intriguing.features.saliency import (
     SaliencySpec,
     drop_masks,
@@ -21,11 +20,13 @@ from intriguing.features.saliency import (
     rank_masks,
     saliency_scores,
     select_heads,
-    to_pixels,
 )
+from intriguing.perturb import drop_pixels
+from original_code import original_dino_mask
 
 scores_st = st.integers(0, 2**31 - 1).map(
-    lambda seed: torch.rand(3, 2, 30, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) ** 3)
+    lambda seed: torch.rand(3, 2, 30, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) ** 3
+)
 levels_st = st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6)
 
 
@@ -98,7 +99,7 @@ def test_drop_masks_mass_rule_is_the_originals_best_and_worst():
     att = torch.softmax(torch.randn(2, 196, generator=torch.Generator().manual_seed(3)), -1)
     d = drop_masks(att, [0.3], rule="mass")
     keep_best = original_rule(att.clone(), 0.3)
-    assert torch.equal(d["salient"][:, 0], keep_best)       # best: img * (1 - th) drops th
+    assert torch.equal(d["salient"][:, 0], keep_best)  # best: img * (1 - th) drops th
     assert torch.equal(d["non-salient"][:, 0], ~keep_best)  # worst: img * th keeps only th
 
 
@@ -132,13 +133,13 @@ def test_saliency_drop_masks_apply_purely_and_exactly():
     assert torch.equal(img, before) and out is not img
     assert (out[0, :, :4, 4:] == 0).all()
     assert torch.equal(out[0, :, 4:], img[0, :, 4:]) and torch.equal(out[1], img[1])
-    assert to_pixels(drop, (8, 8)).shape == (2, 8, 8)
 
 
 def tiny(name="vit_tiny_patch16_224"):
     torch.manual_seed(0)
-    return timm.create_model(name, pretrained=False, embed_dim=64, depth=2, num_heads=2, num_classes=10,
-                             img_size=64).eval()
+    return timm.create_model(
+        name, pretrained=False, embed_dim=64, depth=2, num_heads=2, num_classes=10, img_size=64
+    ).eval()
 
 
 def test_saliency_scores_use_the_given_statistics_and_token():

@@ -1,4 +1,5 @@
 """Salient / non-salient / random PatchDrop in one pass; --paper-compat equals the original mask for mask."""
+
 from __future__ import annotations
 
 import json
@@ -6,18 +7,18 @@ import json
 import pytest
 import timm
 import torch
-from original_code import original_dino_mask
 
+from intriguing.cli import run_command as main
+from intriguing.errors import UserError
 from intriguing.experiments.occlusion import sweep as occlusion
 from intriguing.experiments.occlusion.saliency_drop import SaliencyDropper, SaliencyOptions
 from intriguing.features.attention import patch_attention
-from intriguing.cli import run_command as main
-from intriguing.errors import UserError
+from intriguing.features.saliency import normalize, rank_masks
 from intriguing.perturb import drop_pixels
 from intriguing.records import read_records
-from intriguing.features.saliency import normalize, rank_masks
 from intriguing.zoo import load_model
 from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
+from original_code import original_dino_mask
 
 
 def _tiny_vit_224(checkpoint, pretrained):
@@ -26,18 +27,31 @@ def _tiny_vit_224(checkpoint, pretrained):
 
 
 if "test_tiny_vit_224" not in ZOO:  # --paper-compat feeds every model 224 px, so a 224 px tiny ViT
-    ZOO.register("test_tiny_vit_224", ZooEntry(
-        name="test_tiny_vit_224", build=_tiny_vit_224, description="test-only",
-        data_config=dict(input_size=(3, 224, 224), interpolation="bilinear", mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                         crop_pct=0.875, crop_mode="center")))
+    ZOO.register(
+        "test_tiny_vit_224",
+        ZooEntry(
+            name="test_tiny_vit_224",
+            build=_tiny_vit_224,
+            description="test-only",
+            data_config=dict(
+                input_size=(3, 224, 224),
+                interpolation="bilinear",
+                mean=IMAGENET_MEAN,
+                std=IMAGENET_STD,
+                crop_pct=0.875,
+                crop_mode="center",
+            ),
+        ),
+    )
 
 ARGS = ["--workers", "0", "--no-progress", "--batch-size", "6", "--saliency-model", "test_tiny_vit"]
 
 
 def run(tmp_path, image_folder, *extra, models="test_tiny_vit,test_tiny_vit=random", name="out"):
     out = tmp_path / name
-    code = main("occlusion", ["--models", models, "--data-path", str(image_folder), "--out-dir", str(out),
-                              *ARGS, *extra])
+    code = main(
+        "occlusion", ["--models", models, "--data-path", str(image_folder), "--out-dir", str(out), *ARGS, *extra]
+    )
     return code, out
 
 
@@ -45,8 +59,9 @@ def test_three_drops_in_one_pass_share_the_x_axis(tmp_path, image_folder, monkey
     calls = []
     real = SaliencyDropper._scores
     monkeypatch.setattr(SaliencyDropper, "_scores", lambda self, b, x: calls.append(len(x)) or real(self, b, x))
-    code, out = run(tmp_path, image_folder, "--drop", "salient", "non-salient", "random",
-                    "--ratios", "0", "0.25", "0.5")
+    code, out = run(
+        tmp_path, image_folder, "--drop", "salient", "non-salient", "random", "--ratios", "0", "0.25", "0.5"
+    )
     assert code == 0
     recs = read_records(out)
     assert len(recs) == 2 * 3 * 3
@@ -97,8 +112,14 @@ def test_paper_compat_masks_equal_the_original_pixel_for_pixel():
     sal = tiny_bundle()
     evaluated = load_model("test_tiny_cnn")
     evaluated.data_config.update(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))  # statistics differ from DINO's
-    opts = SaliencyOptions(model="test_tiny_vit", head="1", rule="mass", stats="evaluated", grid="saliency",
-                           levels=tuple(i / 10 for i in range(1, 11)))
+    opts = SaliencyOptions(
+        model="test_tiny_vit",
+        head="1",
+        rule="mass",
+        stats="evaluated",
+        grid="saliency",
+        levels=tuple(i / 10 for i in range(1, 11)),
+    )
     d = SaliencyDropper(opts, sal)
     x = torch.rand(4, 3, 224, 224, generator=torch.Generator().manual_seed(1))
     masks = d.masks(evaluated, x, (14, 14), [])
@@ -112,8 +133,19 @@ def test_paper_compat_masks_equal_the_original_pixel_for_pixel():
 
 
 def test_paper_compat_cli_measures_fraction_and_writes_original_json(tmp_path, image_folder):
-    code, out = run(tmp_path, image_folder, "--paper-compat", "--drop", "salient", "non-salient", "--limit", "6",
-                    "--saliency-model", "test_tiny_vit_224", models="test_tiny_vit_224")
+    code, out = run(
+        tmp_path,
+        image_folder,
+        "--paper-compat",
+        "--drop",
+        "salient",
+        "non-salient",
+        "--limit",
+        "6",
+        "--saliency-model",
+        "test_tiny_vit_224",
+        models="test_tiny_vit_224",
+    )
     assert code == 0
     recs = read_records(out)
     assert [r["ratio"] for r in recs if r["condition"] == "salient"] == pytest.approx([i / 10 for i in range(1, 11)])

@@ -1,21 +1,21 @@
 """Jaccard on hand-built arrays (void both ways), attention thresholding, VOC reader on real samples."""
+
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 import timm
 import torch
 
-from intriguing.features.attention import patch_attention
-from intriguing.errors import UserError
-from intriguing.features.saliency import mass_masks, normalize
-from intriguing.segmentation.jaccard import class_head_iou, image_jaccard, present_classes
-from intriguing.segmentation.masks import masks_at, mean_head_mask, threshold_attention
-from intriguing.segmentation.voc import VOCSegmentationSet, collate, resolve_voc_root
-
 from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
+from intriguing.errors import UserError
+from intriguing.features.attention import patch_attention
+from intriguing.features.saliency import mass_masks, normalize
+from intriguing.segmentation.masks import mean_head_mask, threshold_attention
+from intriguing.segmentation.voc import VOCSegmentationSet, collate, resolve_voc_root
+from segmentation_reference import class_head_iou, dense_class_head_iou, image_jaccard, masks_at, present_classes  # noqa: E402
+
 VOC = SHARED / "datasets" / "voc2012-samples"
 needs_voc = pytest.mark.skipif(not (VOC / "VOCdevkit").is_dir(), reason="../shared VOC 2012 samples not present")
 
@@ -36,18 +36,11 @@ def original_jaccard(pred: torch.Tensor, target: torch.Tensor) -> float:
 
 def hand_case():
     # 4x4: class 1 top-left 2x2, class 2 bottom row, void ring on column 3 rows 0-2, rest background
-    t = torch.tensor([[1, 1, 0, 255],
-                      [1, 1, 0, 255],
-                      [0, 0, 0, 255],
-                      [2, 2, 2, 2]])
-    head0 = torch.tensor([[1, 1, 1, 1],
-                          [1, 0, 0, 1],
-                          [0, 0, 0, 1],
-                          [0, 0, 0, 0]], dtype=torch.bool)   # 3 of class 1, 3 void, 1 bg
-    head1 = torch.tensor([[0, 0, 0, 0],
-                          [0, 0, 0, 0],
-                          [0, 0, 0, 0],
-                          [1, 1, 1, 1]], dtype=torch.bool)   # exactly class 2
+    t = torch.tensor([[1, 1, 0, 255], [1, 1, 0, 255], [0, 0, 0, 255], [2, 2, 2, 2]])
+    head0 = torch.tensor(
+        [[1, 1, 1, 1], [1, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=torch.bool
+    )  # 3 of class 1, 3 void, 1 bg
+    head1 = torch.tensor([[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]], dtype=torch.bool)  # exactly class 2
     return torch.stack([head0, head1]), t
 
 
@@ -125,8 +118,9 @@ def test_voc_missing_root_is_user_error(tmp_path):
 @needs_voc
 def test_pipeline_on_real_voc_with_tiny_random_vit():
     torch.manual_seed(0)
-    model = timm.create_model("vit_tiny_patch16_224", pretrained=False, embed_dim=64, depth=2, num_heads=4,
-                              num_classes=10).eval()
+    model = timm.create_model(
+        "vit_tiny_patch16_224", pretrained=False, embed_dim=64, depth=2, num_heads=4, num_classes=10
+    ).eval()
     ds = VOCSegmentationSet(VOC, size=224)
     loader = torch.utils.data.DataLoader(ds, batch_size=5, collate_fn=collate)
     scores = {"exclude": [], "union": []}
@@ -153,6 +147,7 @@ def test_paper_compat_resizes_position_embeddings_as_the_original():
     from intriguing.features.attention import original_input_size, original_pos_embed, token_attention
     from intriguing.segmentation.masks import threshold_attention
     from original_code import dino_interpolate_pos_encoding, original_selfattention_pos_embed
+
     torch.manual_seed(0)
     model = timm.create_model("vit_small_patch16_224", pretrained=False).eval()
     pe = model.pos_embed.detach()
@@ -174,6 +169,7 @@ def test_paper_compat_resizes_position_embeddings_as_the_original():
     # pinned on this seeded model: timm's antialiased resampling is off by up to ~0.012 (std of the table 0.02)
     # and moves a few of 6,144 head-mask cells; the original's is used under --paper-compat
     from timm.layers import resample_abs_pos_embed
+
     gap = (resample_abs_pos_embed(pe, (32, 32), num_prefix_tokens=1) - ref).abs().max()
     assert 5e-3 < float(gap) < 2e-2
     assert 1 <= int((ours != timms).sum()) <= 30
@@ -186,13 +182,14 @@ def test_a_batch_is_scored_exactly_as_its_images_alone(void, extent):
     map) gives every image's IoUs exactly as scoring it alone, void pixels and the cropped --paper-compat input
     included."""
     from intriguing.experiments.segmentation.sweep import _score_inputs
-    from intriguing.segmentation.jaccard import batch_class_head_iou, dense_class_head_iou
+    from intriguing.segmentation.jaccard import batch_class_head_iou
 
     def _full_masks(m, extent, input_size, size):  # one image, as the sweep scored before: upsample, pad, upsample
         if extent is None:
             return masks_at(m, size)
         full = torch.nn.functional.pad(masks_at(m, extent), (0, input_size - extent[1], 0, input_size - extent[0]))
         return full if tuple(full.shape[-2:]) == tuple(size) else masks_at(full, size)
+
     g = torch.Generator().manual_seed(1)
     sizes = [(37, 50), (64, 64), (21, 13), (50, 37)] if extent is None else [(50, 50), (40, 60)]
     masks = torch.rand(len(sizes), 4, 3, 3, generator=g) > 0.5

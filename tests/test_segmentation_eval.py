@@ -1,4 +1,5 @@
 """eval_segmentation end to end on the 14 real VOC 2012 val samples with tiny random ViTs."""
+
 from __future__ import annotations
 
 import json
@@ -10,25 +11,27 @@ import torch
 import torchvision
 from torchvision import transforms
 
-from intriguing.experiments.segmentation import sweep as segmentation
+from conftest import TINY_CONFIG, shared_path
 from intriguing.cli import run_command as main
+from intriguing.experiments.segmentation import sweep as segmentation
 from intriguing.records import read_records
 from intriguing.zoo import load_model
 from intriguing.zoo.bundle import ZOO, ZooEntry
-
-from conftest import TINY_CONFIG, shared_path
 from original_code import original_forward_selfattention
 
 
 def _tiny_dist(checkpoint, pretrained):
     torch.manual_seed(0)
-    return timm.create_model("deit_tiny_distilled_patch16_224", pretrained=False, embed_dim=64, depth=2,
-                             num_heads=4).eval()
+    return timm.create_model(
+        "deit_tiny_distilled_patch16_224", pretrained=False, embed_dim=64, depth=2, num_heads=4
+    ).eval()
 
 
 if "test_tiny_deit_dist" not in ZOO:
-    ZOO.register("test_tiny_deit_dist", ZooEntry(name="test_tiny_deit_dist", build=_tiny_dist,
-                                                 data_config=dict(TINY_CONFIG), description="test-only"))
+    ZOO.register(
+        "test_tiny_deit_dist",
+        ZooEntry(name="test_tiny_deit_dist", build=_tiny_dist, data_config=dict(TINY_CONFIG), description="test-only"),
+    )
 
 ARGS = ["--workers", "0", "--no-progress"]
 
@@ -49,8 +52,11 @@ def test_records_summary_manifest_and_resume(tmp_path, voc, monkeypatch):
     assert code == 0
     recs = read_records(out)
     assert len(recs) == 14 * 3  # tiny ViT (cls) + distilled (cls and shape token)
-    assert {(r["model"], r["token"]) for r in recs} == {("test_tiny_vit", "cls"), ("test_tiny_deit_dist", "cls"),
-                                                         ("test_tiny_deit_dist", "dist")}
+    assert {(r["model"], r["token"]) for r in recs} == {
+        ("test_tiny_vit", "cls"),
+        ("test_tiny_deit_dist", "cls"),
+        ("test_tiny_deit_dist", "dist"),
+    }
     assert all(0 < float(r["jaccard"]) <= 1 for r in recs)
     assert len({r["image"] for r in recs}) == 14
     summary = (out / "summary.csv").read_text().splitlines()
@@ -70,9 +76,16 @@ def test_records_summary_manifest_and_resume(tmp_path, voc, monkeypatch):
 def original_scores(model, voc, indices, token="cls"):
     """IPViT evaluate_segmentation.py (get_voc_dataset + get_attention_masks + get_per_sample_jaccard), the model's
     attention read by the original's forward_selfattention (restated in original_code.py)."""
-    tf = transforms.Compose([transforms.Resize((512, 512)), transforms.ToTensor(),
-                             transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
-    ttf = transforms.Compose([transforms.Resize((512, 512)), transforms.Lambda(lambda im: torch.from_numpy(np.array(im)))])
+    tf = transforms.Compose(
+        [
+            transforms.Resize((512, 512)),
+            transforms.ToTensor(),
+            transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+        ]
+    )
+    ttf = transforms.Compose(
+        [transforms.Resize((512, 512)), transforms.Lambda(lambda im: torch.from_numpy(np.array(im)))]
+    )
     ds = torchvision.datasets.VOCSegmentation(str(voc), image_set="val", transform=tf, target_transform=ttf)
     out = []
     for sample, target in (ds[i] for i in indices):
@@ -112,12 +125,14 @@ def test_paper_compat_equals_the_original_code_per_image(tmp_path, voc):
     want = original_scores(load_model("test_tiny_vit").model, voc, [r["index"] for r in recs])
     assert len(ours) == 5 and ours == pytest.approx(want, abs=1e-6)
     # the default protocol (GT resolution, void excluded) scores differently, never much lower
-    code, out2 = run(tmp_path, voc, "--input-size", "512", "--batch-size", "3", "--limit", "5",
-                     models="test_tiny_vit", name="d")
+    code, out2 = run(
+        tmp_path, voc, "--input-size", "512", "--batch-size", "3", "--limit", "5", models="test_tiny_vit", name="d"
+    )
     default = [float(r["jaccard"]) for r in sorted(read_records(out2), key=lambda r: r["index"])]
     assert np.mean(default) >= np.mean(ours) - 0.01 and default != ours
 
 
+@pytest.mark.slow
 def test_paper_compat_random_init_deit_equals_the_original_on_every_voc_sample(tmp_path, voc):
     """Seeded random-init DeiT-T (12 blocks, the paper's random-init row) and a distilled ViT (class and shape
     token): every image's Jaccard equals the original's forward_selfattention + evaluate_segmentation.py to float
@@ -134,10 +149,12 @@ def test_paper_compat_random_init_deit_equals_the_original_on_every_voc_sample(t
 
 
 def test_batch_size_and_limit(tmp_path, voc):
-    _, a = run(tmp_path, voc, "--input-size", "96", "--batch-size", "1", "--limit", "5", models="test_tiny_vit",
-               name="a")
-    _, b = run(tmp_path, voc, "--input-size", "96", "--batch-size", "4", "--limit", "5", models="test_tiny_vit",
-               name="b")
+    _, a = run(
+        tmp_path, voc, "--input-size", "96", "--batch-size", "1", "--limit", "5", models="test_tiny_vit", name="a"
+    )
+    _, b = run(
+        tmp_path, voc, "--input-size", "96", "--batch-size", "4", "--limit", "5", models="test_tiny_vit", name="b"
+    )
     ra, rb = read_records(a), read_records(b)
     assert len(ra) == 5 and [r["index"] for r in ra] == [0, 3, 6, 10, 13]
     assert [r["jaccard"] for r in ra] == [r["jaccard"] for r in rb]
@@ -147,6 +164,7 @@ def test_input_size_not_divisible_is_resized_not_cropped(tmp_path, voc, monkeypa
     """At 100 px (not a multiple of 16) the default resizes the whole image to 96 px for the model, so the masks
     cover it all; --paper-compat crops to 96 and leaves the rest unmasked, as the original."""
     from intriguing.experiments.segmentation import sweep
+
     seen = []
     real = sweep._model_input
 
@@ -162,8 +180,9 @@ def test_input_size_not_divisible_is_resized_not_cropped(tmp_path, voc, monkeypa
     resized = [float(r["jaccard"]) for r in read_records(out)]
     assert len(resized) == 2 and all(0 < j <= 1 for j in resized)
     seen.clear()
-    code, out = run(tmp_path, voc, "--input-size", "100", "--limit", "2", "--paper-compat", models="test_tiny_vit",
-                    name="crop")
+    code, out = run(
+        tmp_path, voc, "--input-size", "100", "--limit", "2", "--paper-compat", models="test_tiny_vit", name="crop"
+    )
     assert code == 0 and seen and all(s[:2] == ((96, 96), (96, 96)) for s in seen)  # the original's crop
     assert [float(r["jaccard"]) for r in read_records(out)] != resized
 
@@ -199,6 +218,7 @@ def test_interrupted_mid_pass_resumes_to_the_records_of_one_run(tmp_path, voc, m
     code, _ = run(tmp_path, voc, *args, models="test_tiny_vit", name="cut")
     assert code != 0 and len(calls) == 5
     from intriguing.records import partial as pass_state
+
     partial = pass_state.load(tmp_path / "cut", "partial")
     assert partial["n_done"] == 8 and len(partial["states"][0]["rows"]) == 8  # 4 whole batches, the queued two too
     monkeypatch.setattr(segmentation, "launch_batch", real)

@@ -1,5 +1,6 @@
 """Shape bias (Geirhos et al. 2019): the 16-class decision on hand-made outputs, the hit bookkeeping, and the command
 end to end on the real cue-conflict stimuli and silhouettes with EfficientNet-Lite0 (real ImageNet weights)."""
+
 from __future__ import annotations
 
 import math
@@ -49,17 +50,40 @@ def test_hits_count_only_conflicting_stimuli():
     assert h["texture_hits"].tolist() == [0, 1, 1, 0]
     assert h["shape_bias"].tolist() == [1, 0, 0]  # over the 3 decided as shape or texture
     assert h["shape_hits_cat"].tolist() == [1, 0] and h["texture_hits_dog"].tolist() == [1, 0]
-    row = {"model": "m", "task": "shape-bias", **{f"shape_hits_{c}": "" for c in CATEGORIES},
-           **{f"texture_hits_{c}": "" for c in CATEGORIES}, "shape_hits_cat": 0.5, "texture_hits_cat": 0.5}
+    row = {
+        "model": "m",
+        "task": "shape-bias",
+        **{f"shape_hits_{c}": "" for c in CATEGORIES},
+        **{f"texture_hits_{c}": "" for c in CATEGORIES},
+        "shape_hits_cat": 0.5,
+        "texture_hits_cat": 0.5,
+    }
     rows = {r["category"]: r for r in category_rows([row])}
     assert rows["cat"]["shape_bias"] == 0.5 and math.isnan(rows["dog"]["shape_bias"])
 
 
+@pytest.mark.slow
 def test_a_cnn_is_texture_biased_on_the_real_cue_conflict_stimuli(tmp_path):
     stimuli = shared_path("datasets", "cue-conflict", "cue-conflict")
     out = tmp_path / "cc"
-    assert main("shape-bias", ["--models", "efficientnet_lite0", "--data-path", str(stimuli), "--limit", "192",
-                               "--per-image", "--out-dir", str(out), *ARGS]) == 0
+    assert (
+        main(
+            "shape-bias",
+            [
+                "--models",
+                "efficientnet_lite0",
+                "--data-path",
+                str(stimuli),
+                "--limit",
+                "192",
+                "--per-image",
+                "--out-dir",
+                str(out),
+                *ARGS,
+            ],
+        )
+        == 0
+    )
     (rec,) = read_records(out)
     assert rec["task"] == "shape-bias" and rec["n"] == 192
     assert rec["shape_bias"] < 0.4  # ImageNet CNNs decide by texture (Geirhos et al.: ~0.2 for ResNet-50)
@@ -70,21 +94,52 @@ def test_a_cnn_is_texture_biased_on_the_real_cue_conflict_stimuli(tmp_path):
 def test_sixteen_class_accuracy_on_the_real_silhouettes(tmp_path):
     silhouettes = shared_path("datasets", "cue-conflict", "filled-silhouettes")
     out = tmp_path / "sil"
-    assert main("shape-bias", ["--models", "efficientnet_lite0", "--data-path", str(silhouettes), "--limit", "80",
-                               "--out-dir", str(out), *ARGS]) == 0
+    assert (
+        main(
+            "shape-bias",
+            [
+                "--models",
+                "efficientnet_lite0",
+                "--data-path",
+                str(silhouettes),
+                "--limit",
+                "80",
+                "--out-dir",
+                str(out),
+                *ARGS,
+            ],
+        )
+        == 0
+    )
     (rec,) = read_records(out)
     assert rec["task"] == "accuracy" and rec["n"] == 80
     assert 2 * 100 / 16 < rec["top1"] < 100  # well above chance (6.25%), far from perfect
 
 
+@pytest.mark.slow
 def test_sixteen_class_accuracy_on_the_real_edges_with_reliability_diagram(tmp_path):
     """The 160 published edge stimuli (black line drawings, file names <category><i>.png): plain 16-class accuracy;
     EfficientNet-Lite0 scores 32.5% on these texture-free drawings: well above chance (6.25%), far below photos."""
     edges = shared_path("datasets", "cue-conflict", "edges")
     out = tmp_path / "edges"
     args = [a for a in ARGS if a != "--no-plot"]
-    assert main("shape-bias", ["--models", "efficientnet_lite0", "--data-path", str(edges), "--metrics", "calibration",
-                               "--out-dir", str(out), *args]) == 0
+    assert (
+        main(
+            "shape-bias",
+            [
+                "--models",
+                "efficientnet_lite0",
+                "--data-path",
+                str(edges),
+                "--metrics",
+                "calibration",
+                "--out-dir",
+                str(out),
+                *args,
+            ],
+        )
+        == 0
+    )
     (rec,) = read_records(out)
     assert rec["task"] == "accuracy" and rec["n"] == 160 and "shape_bias" not in rec
     assert 3 * 100 / 16 < rec["top1"] < 50
@@ -95,6 +150,19 @@ def test_sixteen_class_accuracy_on_the_real_edges_with_reliability_diagram(tmp_p
 
 
 def test_a_folder_that_is_not_a_stimulus_set_is_refused(tmp_path, image_folder, capsys):
-    assert main("shape-bias", ["--models", "efficientnet_lite0", "--data-path", str(image_folder), "--out-dir",
-                               str(tmp_path / "x"), *ARGS]) == 2
+    assert (
+        main(
+            "shape-bias",
+            [
+                "--models",
+                "efficientnet_lite0",
+                "--data-path",
+                str(image_folder),
+                "--out-dir",
+                str(tmp_path / "x"),
+                *ARGS,
+            ],
+        )
+        == 2
+    )
     assert "not one of the 16 categories" in capsys.readouterr().err

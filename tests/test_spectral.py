@@ -1,16 +1,22 @@
 """Fourier analysis of feature maps: known spectra, the paper's notebook arithmetic, additive state, hooks."""
+
 import math
 
 import numpy as np
-
 import pytest
 import timm
 import torch
 
-from intriguing.features.blocks import BlockFeatures, block_specs, normalized_depths, to_feature_map
 from intriguing.errors import UserError
-from intriguing.features.spectral import (EPS, SpectrumAccumulator, feature_variance, frequencies, log_amplitude_curve,
-                                 relative_log_amplitude)
+from intriguing.features.blocks import BlockFeatures, block_specs, normalized_depths, to_feature_map
+from intriguing.features.spectral import (
+    EPS,
+    SpectrumAccumulator,
+    feature_variance,
+    frequencies,
+    log_amplitude_curve,
+    relative_log_amplitude,
+)
 from intriguing.zoo.cifar_resnet import CifarResNet
 
 
@@ -40,7 +46,7 @@ def _notebook_curve(latent):  # the original notebook's arithmetic, for paper-co
     h = latent.shape[-2]
     f = torch.fft.fft2(latent).abs().add(1e-6).log()
     f = torch.roll(f, shifts=(int(h / 2), int(h / 2)), dims=(2, 3)).mean(dim=(0, 1))
-    f = f.diag()[int(h / 2):]
+    f = f.diag()[int(h / 2) :]
     return f - f[0]
 
 
@@ -75,8 +81,16 @@ def test_accumulator_is_additive_and_resumable():
 
 
 def test_vit_block_features_split_attention_and_mlp():
-    model = timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=32, patch_size=4,
-                              embed_dim=32, depth=2, num_heads=2, num_classes=10).eval()
+    model = timm.create_model(
+        "vit_tiny_patch16_224",
+        pretrained=False,
+        img_size=32,
+        patch_size=4,
+        embed_dim=32,
+        depth=2,
+        num_heads=2,
+        num_classes=10,
+    ).eval()
     x = torch.randn(2, 3, 32, 32)
     specs = block_specs(model)
     assert [s.kind for s in specs] == ["stem", "attn", "mlp", "attn", "mlp"]
@@ -120,8 +134,13 @@ def test_token_reshaping_drops_prefix_tokens():
 def test_spectra_sum_exactly_whatever_the_batches_or_ranks():
     """The engine merges per-batch (and per-rank) spectra: any split of the images gives identical totals, and the
     means agree with a direct float64 computation to the quantisation step (1/2**24)."""
-    from intriguing.features.spectral import (SpectrumAccumulator, feature_variance, log_amplitude_curve,
-                                              relative_log_amplitude)
+    from intriguing.features.spectral import (
+        SpectrumAccumulator,
+        feature_variance,
+        log_amplitude_curve,
+        relative_log_amplitude,
+    )
+
     fmaps = torch.randn(7, 4, 8, 8, generator=torch.Generator().manual_seed(3), dtype=torch.float64) * 3
     whole = SpectrumAccumulator()
     whole.update("b", fmaps)

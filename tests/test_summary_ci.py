@@ -1,5 +1,6 @@
 """The CI column of summaries over several runs: the run-mean's interval from per-image outcomes (known answers),
 else the per-run bounds averaged and labelled as such."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,19 @@ from intriguing.records.summary import markdown_table
 
 def _records(model, runs=2):
     # each run: 50 of 100 images right; its own bootstrap interval is about [40, 60]
-    return [{"model": model, "ratio": 0.5, "run": r, "n": 100, "top1": 50.0, "top5": 90.0,
-             "top1_ci_low": 40.0, "top1_ci_high": 60.0} for r in range(runs)]
+    return [
+        {
+            "model": model,
+            "ratio": 0.5,
+            "run": r,
+            "n": 100,
+            "top1": 50.0,
+            "top5": 90.0,
+            "top1_ci_low": 40.0,
+            "top1_ci_high": 60.0,
+        }
+        for r in range(runs)
+    ]
 
 
 def _per_image(model, complementary):
@@ -19,8 +31,19 @@ def _per_image(model, complementary):
     for run in (0, 1):
         for i in range(100):
             right = (i < 50) if run == 0 or not complementary else (i >= 50)
-            rows.append({"image": str(i), "model": model, "weights": "w", "ratio": "0.5", "run": str(run),
-                         "correct1": str(int(right)), "correct5": "1", "pred": "0", "conf": "0.5"})
+            rows.append(
+                {
+                    "image": str(i),
+                    "model": model,
+                    "weights": "w",
+                    "ratio": "0.5",
+                    "run": str(run),
+                    "correct1": str(int(right)),
+                    "correct5": "1",
+                    "pred": "0",
+                    "conf": "0.5",
+                }
+            )
     return rows
 
 
@@ -33,13 +56,17 @@ def test_several_runs_with_per_image_outcomes_show_the_run_mean_interval():
     # the same half right in both runs: the run-mean is a 50/100 proportion, interval about +-10 points
     rows = summarize(_records("a"), ["model", "ratio"], ["top1"], per_image=_per_image("a", complementary=False))
     assert rows[0]["top1_ci_low"] == pytest.approx(40.0, abs=1.5) and rows[0]["top1_ci_high"] == pytest.approx(
-        60.0, abs=1.5)
+        60.0, abs=1.5
+    )
     assert "95% CI (run mean)" in format_table(rows, ["model", "ratio", "runs"], ["top1"])
 
 
 def test_without_per_image_outcomes_the_per_run_bounds_are_averaged_and_labelled():
-    records = _records("a") + [{**r, "top1_ci_low": 44.0, "top1_ci_high": 56.0} for r in _records("b")][:1] \
+    records = (
+        _records("a")
+        + [{**r, "top1_ci_low": 44.0, "top1_ci_high": 56.0} for r in _records("b")][:1]
         + [{**_records("b")[1], "top1_ci_low": 46.0, "top1_ci_high": 58.0}]
+    )
     rows = summarize(records, ["model", "ratio"], ["top1"])
     assert [r["ci_kind"] for r in rows] == ["per run", "per run"]
     assert (rows[1]["top1_ci_low"], rows[1]["top1_ci_high"]) == (45.0, 57.0)

@@ -1,6 +1,7 @@
 """``intriguing train``: a step lowers the loss, an interrupted run resumes to bit-identical weights, DeiT's
 distillation loss equals a hand computation, distilled heads are scored separately, and trained models load in
 the zoo by path and by registered name (random-init tiny models: mechanics, not accuracy)."""
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,9 @@ VIT = "vit_tiny_patch16_224"
 
 
 def train(tmp_path, image_folder, out: str, *extra: str) -> int:
-    return run_command("train", ["--models", VIT, "--data-path", str(image_folder), "--out-dir", str(tmp_path / out),
-                                 *TINY, *extra])
+    return run_command(
+        "train", ["--models", VIT, "--data-path", str(image_folder), "--out-dir", str(tmp_path / out), *TINY, *extra]
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -71,8 +73,11 @@ def test_distillation_loss_equals_hand_computation():
     base = torch.nn.CrossEntropyLoss()
     tau, alpha = 2.0, 0.3
     p_t = torch.softmax(teacher / tau, 1)
-    kl = sum(float(p_t[i, j] * (math.log(p_t[i, j]) - torch.log_softmax(dist / tau, 1)[i, j]))
-             for i in range(4) for j in range(5))
+    kl = sum(
+        float(p_t[i, j] * (math.log(p_t[i, j]) - torch.log_softmax(dist / tau, 1)[i, j]))
+        for i in range(4)
+        for j in range(5)
+    )
     soft = (1 - alpha) * base(cls, y).item() + alpha * kl * tau * tau / dist.numel()
     assert distillation_loss(base, (cls, dist), y, teacher, "soft", alpha, tau).item() == pytest.approx(soft, rel=1e-5)
     hard = (1 - alpha) * base(cls, y) + alpha * F.cross_entropy(dist, teacher.argmax(1))
@@ -80,9 +85,26 @@ def test_distillation_loss_equals_hand_computation():
 
 
 def test_distilled_student_scores_class_distillation_and_average_heads(image_folder, tmp_path):
-    code = run_command("train", ["--models", "deit_tiny_distilled_patch16_224", "--data-path", str(image_folder),
-                                 "--val-path", str(image_folder), "--teacher", "test_tiny_cnn=random",
-                                 "--distillation", "hard", "--epochs", "1", "--out-dir", str(tmp_path / "d"), *TINY])
+    code = run_command(
+        "train",
+        [
+            "--models",
+            "deit_tiny_distilled_patch16_224",
+            "--data-path",
+            str(image_folder),
+            "--val-path",
+            str(image_folder),
+            "--teacher",
+            "test_tiny_cnn=random",
+            "--distillation",
+            "hard",
+            "--epochs",
+            "1",
+            "--out-dir",
+            str(tmp_path / "d"),
+            *TINY,
+        ],
+    )
     assert code == 0
     val = [r for r in read_records(tmp_path / "d") if r["split"] == "val"]
     assert sorted(r["head"] for r in val) == ["avg", "cls", "dist"] and {r["n"] for r in val} == {12}
@@ -99,6 +121,7 @@ def test_trained_model_loads_by_path_and_registered_name(image_folder, tmp_path,
     assert torch.equal(a, b) and a.shape == (2, 1000)  # wnid classes: scored in the 1000-way ImageNet space
     wnids = sorted(p.name for p in Path(image_folder).iterdir())
     from intriguing.data import imagenet_wnids
+
     index = [imagenet_wnids().index(w) for w in wnids]
     others = [i for i in range(1000) if i not in index]
     assert bool((a[:, others] == -1e4).all()) and set(a.argmax(1).tolist()) <= set(index)
@@ -109,18 +132,47 @@ def test_distillation_needs_teacher_and_kind(image_folder, tmp_path, capsys):
     assert "Distillation needs both --teacher MODEL and --distillation" in capsys.readouterr().err
 
 
+@pytest.mark.torchrun
 def test_torchrun_ddp_training_writes_one_checkpoint_and_loads(image_folder, tmp_path):
     import os
     import subprocess
     import sys
 
     from conftest import REPO
+
     out = tmp_path / "ddp"
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
-    p = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port",
-                        "29541", "-m", "intriguing", "train", "--models", VIT, "--data-path", str(image_folder),
-                        "--val-path", str(image_folder), "--out-dir", str(out), "--epochs", "2", "--device", "cpu",
-                        *TINY], env=env, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            "29541",
+            "-m",
+            "intriguing",
+            "train",
+            "--models",
+            VIT,
+            "--data-path",
+            str(image_folder),
+            "--val-path",
+            str(image_folder),
+            "--out-dir",
+            str(out),
+            "--epochs",
+            "2",
+            "--device",
+            "cpu",
+            *TINY,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     rows = read_records(out)
     assert [r["epoch"] for r in rows if r["split"] == "train"] == [1, 2]  # written once, by rank 0

@@ -1,4 +1,5 @@
 """classify_metadataset.py end to end on tiny models: records, manifest, plots, cache reuse, resume, errors."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,30 @@ def main(argv):
 
 
 def _args(tmp_path, data, *extra):
-    return ["--models", "test_tiny_vit,test_tiny_cnn", "--data-path", str(data), "--dataset", "folder",
-            "--workers", "0", "--batch-size", "8", "--no-progress", "--cache-dir", str(tmp_path / "cache"),
-            "--epochs", "4", "--lrs", "1e-2", "--weight-decays", "1e-4", "--probe-batch-size", "8", *extra]
+    return [
+        "--models",
+        "test_tiny_vit,test_tiny_cnn",
+        "--data-path",
+        str(data),
+        "--dataset",
+        "folder",
+        "--workers",
+        "0",
+        "--batch-size",
+        "8",
+        "--no-progress",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--epochs",
+        "4",
+        "--lrs",
+        "1e-2",
+        "--weight-decays",
+        "1e-4",
+        "--probe-batch-size",
+        "8",
+        *extra,
+    ]
 
 
 def test_linear_probe_records_manifest_plot_and_resume(tmp_path, split_folder, capsys):
@@ -48,8 +70,24 @@ def test_linear_probe_records_manifest_plot_and_resume(tmp_path, split_folder, c
 
 def test_paper_compat_is_labelled(tmp_path, split_folder, capsys):
     out = tmp_path / "paper"
-    assert main(_args(tmp_path, split_folder, "--out-dir", str(out), "--models", "test_tiny_vit", "--paper-compat",
-                      "--paper-epochs", "3", "--blocks", "last1")) == 0
+    assert (
+        main(
+            _args(
+                tmp_path,
+                split_folder,
+                "--out-dir",
+                str(out),
+                "--models",
+                "test_tiny_vit",
+                "--paper-compat",
+                "--paper-epochs",
+                "3",
+                "--blocks",
+                "last1",
+            )
+        )
+        == 0
+    )
     (r,) = read_records(out)
     assert "max test accuracy over epochs" in r["selection"] and r["top1"] >= r["top1_last_epoch"]
     assert r["lr"] == 5e-4 and r["weight_decay"] == 0.05
@@ -60,10 +98,34 @@ def test_paper_compat_is_labelled(tmp_path, split_folder, capsys):
 
 def test_fewshot_mode(tmp_path, split_folder, capsys):
     out = tmp_path / "fs"
-    assert main(_args(tmp_path, split_folder, "--out-dir", str(out), "--mode", "fewshot", "--ways", "3",
-                      "--shots", "1", "2", "--queries", "2", "--episodes", "20", "--blocks", "last1")) == 0
-    assert ("warning: --epochs, --probe-batch-size, --lrs, --weight-decays set the linear probe, which --mode fewshot "
-            "does not train: ignored.") in capsys.readouterr().err  # _args passes the probe's options
+    assert (
+        main(
+            _args(
+                tmp_path,
+                split_folder,
+                "--out-dir",
+                str(out),
+                "--mode",
+                "fewshot",
+                "--ways",
+                "3",
+                "--shots",
+                "1",
+                "2",
+                "--queries",
+                "2",
+                "--episodes",
+                "20",
+                "--blocks",
+                "last1",
+            )
+        )
+        == 0
+    )
+    assert (
+        "warning: --epochs, --probe-batch-size, --lrs, --weight-decays set the linear probe, which --mode fewshot "
+        "does not train: ignored."
+    ) in capsys.readouterr().err  # _args passes the probe's options
     recs = read_records(out)
     assert len(recs) == 2 * 2 * 2  # models x classifiers x shots
     for r in recs:
@@ -73,8 +135,21 @@ def test_fewshot_mode(tmp_path, split_folder, capsys):
 
 def test_per_block_head_and_probe(tmp_path, split_folder, image_folder, capsys):
     out = tmp_path / "pb"
-    code = main(["--models", "test_tiny_vit,test_tiny_cnn", "--mode", "per-block", "--data-path", str(image_folder),
-                 "--workers", "0", "--no-progress", "--out-dir", str(out)])
+    code = main(
+        [
+            "--models",
+            "test_tiny_vit,test_tiny_cnn",
+            "--mode",
+            "per-block",
+            "--data-path",
+            str(image_folder),
+            "--workers",
+            "0",
+            "--no-progress",
+            "--out-dir",
+            str(out),
+        ]
+    )
     assert code == 0  # a CNN has no class token per block: reported as not applicable, not as a failure
     assert "test_tiny_cnn" in read_manifest(out)["not_applicable"] and not read_manifest(out)["failed_models"]
     assert "skipped test_tiny_cnn: no class token per block (not a ViT) (not applicable)" in capsys.readouterr().err
@@ -83,17 +158,22 @@ def test_per_block_head_and_probe(tmp_path, split_folder, image_folder, capsys):
     assert all(r["n"] == 12 and 0 <= r["top1"] <= r["top5"] <= 100 for r in recs)
     assert (out / "per_block.png").is_file()
     out2 = tmp_path / "pb2"
-    assert main(_args(tmp_path, split_folder, "--out-dir", str(out2), "--mode", "per-block",
-                      "--models", "test_tiny_vit")) == 0
+    assert (
+        main(_args(tmp_path, split_folder, "--out-dir", str(out2), "--mode", "per-block", "--models", "test_tiny_vit"))
+        == 0
+    )
     assert [(r["block"], r["measure"]) for r in read_records(out2)] == [(0, "linear probe"), (1, "linear probe")]
 
 
-@pytest.mark.parametrize("extra,msg", [
-    (["--dataset", "aircraf"], "Did you mean aircraft"),
-    (["--dataset", "cub", "--blocks", "last1"], "Expected layout: <root>/CUB_200_2011"),
-    (["--dataset", "imagenet"], "only --mode per-block"),
-    (["--blocks", "last9"], "model has 2 blocks"),
-])
+@pytest.mark.parametrize(
+    "extra,msg",
+    [
+        (["--dataset", "aircraf"], "Did you mean aircraft"),
+        (["--dataset", "cub", "--blocks", "last1"], "Expected layout: <root>/CUB_200_2011"),
+        (["--dataset", "imagenet"], "only --mode per-block"),
+        (["--blocks", "last9"], "model has 2 blocks"),
+    ],
+)
 def test_bad_input_is_one_sentence_exit_2(tmp_path, split_folder, capsys, extra, msg):
     assert main(_args(tmp_path, split_folder, "--out-dir", str(tmp_path / "bad"), *extra)) == 2
     err = capsys.readouterr().err
@@ -116,7 +196,7 @@ def test_the_default_feature_cache_follows_the_out_dir(tmp_path, split_folder, m
     monkeypatch.chdir(tmp_path)
     args = _args(tmp_path, split_folder, "--models", "test_tiny_cnn")  # the later --models wins
     i = args.index("--cache-dir")
-    del args[i:i + 2]  # the default cache
+    del args[i : i + 2]  # the default cache
     out = tmp_path / "runs" / "lin"
     assert main([*args, "--out-dir", str(out)]) == 0
     assert len(list((tmp_path / "runs" / "feature_cache").glob("*.pt"))) == 2  # (train, test)

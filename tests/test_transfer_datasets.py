@@ -1,4 +1,5 @@
 """Transfer dataset registry: CUB and fungi layouts, ImageFolder splits, one clear message when data is missing."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,13 @@ def _img(path, color=(255, 0, 0)):
 
 def make_cub(root):
     base = root / "CUB_200_2011"
-    rows = [("1", "001.Albatross/a1.jpg", "1", "1"), ("2", "001.Albatross/a2.jpg", "1", "0"),
-            ("3", "002.Auklet/b1.jpg", "2", "1"), ("4", "002.Auklet/b2.jpg", "2", "1"),
-            ("5", "002.Auklet/b3.jpg", "2", "0")]
+    rows = [
+        ("1", "001.Albatross/a1.jpg", "1", "1"),
+        ("2", "001.Albatross/a2.jpg", "1", "0"),
+        ("3", "002.Auklet/b1.jpg", "2", "1"),
+        ("4", "002.Auklet/b2.jpg", "2", "1"),
+        ("5", "002.Auklet/b3.jpg", "2", "0"),
+    ]
     for _, rel, _, _ in rows:
         _img(base / "images" / rel)
     (base / "images.txt").write_text("".join(f"{i} {rel}\n" for i, rel, _, _ in rows))
@@ -35,7 +40,10 @@ def test_cub_layout_splits_and_labels(tmp_path):
     for root in (tmp_path, base):  # the folder holding CUB_200_2011, or CUB_200_2011 itself
         train, test = spec.load(root, "train"), spec.load(root, "test")
         assert [(p.split("images/")[1], y) for p, y in train.samples] == [
-            ("001.Albatross/a1.jpg", 0), ("002.Auklet/b1.jpg", 1), ("002.Auklet/b2.jpg", 1)]
+            ("001.Albatross/a1.jpg", 0),
+            ("002.Auklet/b1.jpg", 1),
+            ("002.Auklet/b2.jpg", 1),
+        ]
         assert test.targets == [0, 1] and train.classes == ["001.Albatross", "002.Auklet"]
     img, label = train[0]
     assert img.size == (8, 8) and label == 0
@@ -45,12 +53,19 @@ def make_fungi(root, nested=False):
     for rel in ["images/10_Amanita/x1.JPG", "images/10_Amanita/x2.JPG", "images/20_Boletus/y1.JPG"]:
         _img(root / rel)
     cats = [{"id": 20, "name": "Boletus"}, {"id": 10, "name": "Amanita"}, {"id": 30, "name": "Cortinarius"}]
-    train = {"images": [{"id": 1, "file_name": "images/10_Amanita/x1.JPG"},
-                        {"id": 2, "file_name": "images/20_Boletus/y1.JPG"}],
-             "annotations": [{"image_id": 1, "category_id": 10}, {"image_id": 2, "category_id": 20}],
-             "categories": cats}
-    val = {"images": [{"id": 7, "file_name": "images/10_Amanita/x2.JPG"}],
-           "annotations": [{"image_id": 7, "category_id": 10}], "categories": cats}
+    train = {
+        "images": [
+            {"id": 1, "file_name": "images/10_Amanita/x1.JPG"},
+            {"id": 2, "file_name": "images/20_Boletus/y1.JPG"},
+        ],
+        "annotations": [{"image_id": 1, "category_id": 10}, {"image_id": 2, "category_id": 20}],
+        "categories": cats,
+    }
+    val = {
+        "images": [{"id": 7, "file_name": "images/10_Amanita/x2.JPG"}],
+        "annotations": [{"image_id": 7, "category_id": 10}],
+        "categories": cats,
+    }
     ann = root / "train_val_annotations" if nested else root
     ann.mkdir(parents=True, exist_ok=True)
     (ann / "train.json").write_text(json.dumps(train))
@@ -100,7 +115,8 @@ def test_unknown_dataset_and_split():
     with pytest.raises(UserError, match="no split 'val'"):
         get_dataset("cub").load(".", "val")
     assert {"aircraft", "cub", "dtd", "flowers", "fungi", "gtsrb", "inat2021", "places365", "folder"} <= set(
-        DATASETS.names())
+        DATASETS.names()
+    )
     assert "paper-train" in get_dataset("aircraft").splits
 
 

@@ -1,6 +1,7 @@
 """The transfer analysis's feature extraction is an engine pass: same features as a plain loop over the data,
 resumable after an interruption without recomputing finished batches, and sharded under torchrun (gloo, 2 CPU
 processes) with the records of one process."""
+
 from __future__ import annotations
 
 import os
@@ -16,10 +17,10 @@ from intriguing.data.torch_source import DatasetSource
 from intriguing.engine.core import EngineOptions
 from intriguing.experiments.transfer import feature_pass
 from intriguing.experiments.transfer.datasets import get_dataset
-from intriguing.experiments.transfer.features import extract_features
 from intriguing.experiments.transfer.views import build_view
 from intriguing.records import RunDir, read_records
 from intriguing.zoo import load_model
+from tests.transfer_reference import extract_features
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,14 +37,16 @@ def _setup(tmp_path, split_folder):
 def _plain(bundle, ds, blocks):
     """The library's plain loop (no engine) over the same items, in one batch per 4 images."""
     loader = [(x, y) for x, y in DataLoader(ds, batch_size=4)]
-    return extract_features(bundle.model, loader, blocks, patch_mean=True,
-                            preprocess=lambda x: bundle.normalize(x.float().div_(255)))
+    return extract_features(
+        bundle.model, loader, blocks, patch_mean=True, preprocess=lambda x: bundle.normalize(x.float().div_(255))
+    )
 
 
 def test_engine_features_equal_the_plain_loop(tmp_path, split_folder):
     bundle, ds, run_dir, opts = _setup(tmp_path, split_folder)
-    fs = feature_pass.engine_features(bundle, DatasetSource(ds, str(split_folder)), "folder/train/view 0", (0, 1),
-                                      True, run_dir, opts)
+    fs = feature_pass.engine_features(
+        bundle, DatasetSource(ds, str(split_folder)), "folder/train/view 0", (0, 1), True, run_dir, opts
+    )
     ref = _plain(bundle, ds, (0, 1))
     assert fs.tokens.shape == (18, 2, 64) and fs.tokens.dtype == torch.float16
     assert torch.equal(fs.tokens, ref.tokens) and torch.equal(fs.patch_mean, ref.patch_mean)
@@ -57,11 +60,11 @@ def test_an_interrupted_extraction_resumes_without_redoing_finished_batches(tmp_
     calls, interrupt = [], [True]
     real = feature_pass.FeatureSweep.evaluate
 
-    def evaluate(self, b, x01, batch):
+    def evaluate(self, b, cond, x01, batch):
         calls.append(batch.indices.tolist())
         if len(calls) == 3 and interrupt and interrupt.pop():
             raise KeyboardInterrupt  # Ctrl-C during the third batch: two whole batches are checkpointed
-        yield from real(self, b, x01, batch)
+        return real(self, b, cond, x01, batch)
 
     monkeypatch.setattr(feature_pass.FeatureSweep, "evaluate", evaluate)
     with pytest.raises(KeyboardInterrupt):
@@ -73,19 +76,78 @@ def test_an_interrupted_extraction_resumes_without_redoing_finished_batches(tmp_
     assert torch.equal(fs.tokens, _plain(bundle, ds, (1,)).tokens)
 
 
+@pytest.mark.torchrun
 def test_torchrun_transfer_gives_the_records_of_one_process(tmp_path, split_folder):
     """2 ranks each extract half of every split; rank 0 merges the features in index order, trains the probes
     and writes the records: identical to one process except the timing columns."""
-    args = ["--models", "deit_tiny_patch16_224=random,resnet10t=random", "--data-path", str(split_folder), "--dataset", "folder",
-            "--workers", "0", "--batch-size", "4", "--no-progress", "--no-plot", "--epochs", "3", "--lrs", "1e-2",
-            "--weight-decays", "1e-4", "--probe-batch-size", "8", "--blocks", "last1", "--device", "cpu"]
+    args = [
+        "--models",
+        "deit_tiny_patch16_224=random,resnet10t=random",
+        "--data-path",
+        str(split_folder),
+        "--dataset",
+        "folder",
+        "--workers",
+        "0",
+        "--batch-size",
+        "4",
+        "--no-progress",
+        "--no-plot",
+        "--epochs",
+        "3",
+        "--lrs",
+        "1e-2",
+        "--weight-decays",
+        "1e-4",
+        "--probe-batch-size",
+        "8",
+        "--blocks",
+        "last1",
+        "--device",
+        "cpu",
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
-    one = subprocess.run([sys.executable, "-m", "intriguing", "transfer", *args, "--out-dir", str(tmp_path / "one"),
-                          "--cache-dir", str(tmp_path / "cache1")], env=env, capture_output=True, text=True, timeout=300)
+    one = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "intriguing",
+            "transfer",
+            *args,
+            "--out-dir",
+            str(tmp_path / "one"),
+            "--cache-dir",
+            str(tmp_path / "cache1"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert one.returncode == 0, one.stderr[-2000:]
-    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port",
-                          "29631", "-m", "intriguing", "transfer", *args, "--out-dir", str(tmp_path / "two"),
-                          "--cache-dir", str(tmp_path / "cache2")], env=env, capture_output=True, text=True, timeout=300)
+    two = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            "29631",
+            "-m",
+            "intriguing",
+            "transfer",
+            *args,
+            "--out-dir",
+            str(tmp_path / "two"),
+            "--cache-dir",
+            str(tmp_path / "cache2"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert two.returncode == 0, two.stderr[-3000:]
     timing = ("extract_s", "probe_s", "seconds")
     strip = lambda rows: [{k: repr(v) for k, v in r.items() if k not in timing} for r in rows]  # noqa: E731 (nan)

@@ -1,4 +1,5 @@
 """Feature extraction (per-block CLS after the final norm, pooled CNN features) and the on-disk cache."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,27 +8,39 @@ import torch
 
 from intriguing.errors import UserError
 from intriguing.experiments.transfer.cache import CacheKey, cached_features, checkpoint_id
-from intriguing.experiments.transfer.features import POOLED, FeatureSet, extract_features, resolve_blocks
+from intriguing.experiments.transfer.features import POOLED, FeatureSet, resolve_blocks
 from intriguing.experiments.transfer.views import SeededView, build_view, view_geometry
+from transfer_reference import extract_features
 
 
 def tiny_vit(**kw):
     torch.manual_seed(0)
-    return timm.create_model("vit_tiny_patch16_224", pretrained=False, embed_dim=32, depth=4, num_heads=2,
-                             num_classes=10, img_size=64, **kw).eval()
+    return timm.create_model(
+        "vit_tiny_patch16_224", pretrained=False, embed_dim=32, depth=4, num_heads=2, num_classes=10, img_size=64, **kw
+    ).eval()
 
 
 def batches(n=6, bs=4, size=64):
     g = torch.Generator().manual_seed(1)
     x = torch.randn(n, 3, size, size, generator=g)
     y = torch.arange(n) % 3
-    return [(x[i:i + bs], y[i:i + bs]) for i in range(0, n, bs)], x, y
+    return [(x[i : i + bs], y[i : i + bs]) for i in range(0, n, bs)], x, y
 
 
-@pytest.mark.parametrize("spec,expected", [
-    ("last4", (8, 9, 10, 11)), ("all", tuple(range(12))), ("last1", (11,)), ("8,9,10,11", (8, 9, 10, 11)),
-    ("-1,0", (0, 11)), ("4:6", (4, 5)), ("-2:", (10, 11)), ([3, 3, 1], (1, 3)), (None, (8, 9, 10, 11)),
-])
+@pytest.mark.parametrize(
+    "spec,expected",
+    [
+        ("last4", (8, 9, 10, 11)),
+        ("all", tuple(range(12))),
+        ("last1", (11,)),
+        ("8,9,10,11", (8, 9, 10, 11)),
+        ("-1,0", (0, 11)),
+        ("4:6", (4, 5)),
+        ("-2:", (10, 11)),
+        ([3, 3, 1], (1, 3)),
+        (None, (8, 9, 10, 11)),
+    ],
+)
 def test_resolve_blocks(spec, expected):
     assert resolve_blocks(spec, 12) == expected
 
@@ -60,8 +73,9 @@ def test_vit_tokens_are_normed_cls_of_each_block():
 
 
 def test_select_concatenates_in_block_order_and_checks():
-    fs = FeatureSet(torch.arange(24.).view(2, 3, 4).half(), torch.tensor([0, 1]), (5, 6, 7),
-                    torch.full((2, 4), -1.).half())
+    fs = FeatureSet(
+        torch.arange(24.0).view(2, 3, 4).half(), torch.tensor([0, 1]), (5, 6, 7), torch.full((2, 4), -1.0).half()
+    )
     sel = fs.select([7, 5], patch_mean=True)
     assert sel.dtype == torch.float32 and sel.shape == (2, 12)
     assert sel[0].tolist() == [8, 9, 10, 11, 0, 1, 2, 3, -1, -1, -1, -1]
@@ -113,10 +127,13 @@ def test_cache_hit_miss_and_invalidation(tmp_path):
     name = key.filename()
     assert name.startswith("tiny__syn__train__blast2__") and name.endswith(".pt")
     # any change of what was extracted, or how, is a miss with its own file
-    for other in [CacheKey("tiny", "syn", "train", "all", "p"), CacheKey("tiny", "syn", "test", "last2", "p"),
-                  CacheKey("tiny", "syn", "train", "last2", "q"), CacheKey("tiny", "syn", "train", "last2", "p",
-                                                                           patch_mean=True),
-                  CacheKey("tiny", "syn", "train", "last2", "p", view=1)]:
+    for other in [
+        CacheKey("tiny", "syn", "train", "all", "p"),
+        CacheKey("tiny", "syn", "test", "last2", "p"),
+        CacheKey("tiny", "syn", "train", "last2", "q"),
+        CacheKey("tiny", "syn", "train", "last2", "p", patch_mean=True),
+        CacheKey("tiny", "syn", "train", "last2", "p", view=1),
+    ]:
         assert other.filename() != name
         _, hit = cached_features(other, tmp_path, compute)
         assert not hit
@@ -139,6 +156,7 @@ def test_checkpoint_identity_changes_with_file(tmp_path):
 
 def test_views_are_seeded_and_described():
     from PIL import Image
+
     geometry = ((3, 64, 64), 0.875, "bicubic", "center")
     timm_g, squash_g = view_geometry(geometry, "timm"), view_geometry(geometry, "squash")
     assert squash_g == ((3, 64, 64), 1.0, "bilinear", "squash") and timm_g == geometry

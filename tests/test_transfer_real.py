@@ -4,30 +4,29 @@ EfficientNet-Lite0 with its real ImageNet weights (from the efficientnet-lite0-p
 must separate the 10 Imagenette classes from a handful of images; a tiny random ViT runs the same path
 for mechanics (per-block tokens, cache, per-block head accuracy).
 """
-from __future__ import annotations
 
-from pathlib import Path
+from __future__ import annotations
 
 import pytest
 import timm
 import torch
 from torch.utils.data import DataLoader, Subset
 
+from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
 from intriguing.experiments.transfer.cache import CacheKey, cached_features
 from intriguing.experiments.transfer.datasets import get_dataset
-from intriguing.experiments.transfer.features import extract_features
 from intriguing.experiments.transfer.fewshot import episode_accuracies, mean_ci95, sample_episodes
-from intriguing.experiments.transfer.per_block import PerBlockTopK
-from intriguing.features.heads import per_block_logits
 from intriguing.experiments.transfer.probe import ProbeConfig, train_probe
 from intriguing.experiments.transfer.views import build_view
+from intriguing.features.heads import per_block_logits
 from intriguing.zoo import ModelBundle, load_model
 from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD
+from transfer_reference import PerBlockTopK, extract_features  # noqa: E402
 
-from conftest import SHARED  # noqa: E402  (one definition, in conftest.py)
 IMAGENETTE = SHARED / "datasets" / "imagenette"
-pytestmark = pytest.mark.skipif(not (IMAGENETTE / "train").is_dir(),
-                                reason=f"real images not found at {IMAGENETTE} (../shared is absent)")
+pytestmark = pytest.mark.skipif(
+    not (IMAGENETTE / "train").is_dir(), reason=f"real images not found at {IMAGENETTE} (../shared is absent)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +42,21 @@ def effnet():
 @pytest.fixture(scope="module")
 def tiny_vit():
     torch.manual_seed(0)
-    model = timm.create_model("vit_tiny_patch16_224", pretrained=False, embed_dim=32, depth=3, num_heads=2,
-                              num_classes=1000, img_size=64).eval()
-    return ModelBundle("tiny_vit", model, {"input_size": (3, 64, 64), "interpolation": "bicubic", "crop_pct": 0.875,
-                                           "crop_mode": "center", "mean": IMAGENET_MEAN, "std": IMAGENET_STD})
+    model = timm.create_model(
+        "vit_tiny_patch16_224", pretrained=False, embed_dim=32, depth=3, num_heads=2, num_classes=1000, img_size=64
+    ).eval()
+    return ModelBundle(
+        "tiny_vit",
+        model,
+        {
+            "input_size": (3, 64, 64),
+            "interpolation": "bicubic",
+            "crop_pct": 0.875,
+            "crop_mode": "center",
+            "mean": IMAGENET_MEAN,
+            "std": IMAGENET_STD,
+        },
+    )
 
 
 def per_class_subset(ds, k):
@@ -75,8 +85,13 @@ def test_real_features_probe_and_fewshot(effnet, tmp_path):
     assert torch.equal(torch.bincount(train.labels), torch.full((10,), 5))
     again, hit = features(effnet, "train", 5, tmp_path)
     assert hit and torch.equal(again.tokens, train.tokens)
-    r = train_probe(train.select(), train.labels, test.select(), test.labels,
-                    ProbeConfig(epochs=30, batch_size=16, lrs=(3e-3,), weight_decays=(1e-4,)))
+    r = train_probe(
+        train.select(),
+        train.labels,
+        test.select(),
+        test.labels,
+        ProbeConfig(epochs=30, batch_size=16, lrs=(3e-3,), weight_decays=(1e-4,)),
+    )
     assert r.test_acc >= 85.0, r  # real ImageNet features separate the 10 Imagenette classes
     accs = episode_accuracies(test.select(), sample_episodes(test.labels, 5, 1, 3, 100, seed=0), "centroid")
     mean, ci = mean_ci95(accs)
@@ -88,8 +103,13 @@ def test_tiny_random_vit_full_path(tiny_vit, tmp_path):
     test, _ = features(tiny_vit, "test", 2, tmp_path, blocks="all")
     assert train.tokens.shape == (30, 3, 32) and train.blocks == (0, 1, 2)
     for b in train.blocks:  # per-block probe from one cache
-        r = train_probe(train.select([b]), train.labels, test.select([b]), test.labels,
-                        ProbeConfig(epochs=2, batch_size=8, lrs=(1e-3,), weight_decays=(0.0,)))
+        r = train_probe(
+            train.select([b]),
+            train.labels,
+            test.select([b]),
+            test.labels,
+            ProbeConfig(epochs=2, batch_size=8, lrs=(1e-3,), weight_decays=(0.0,)),
+        )
         assert 0.0 <= r.test_acc <= 100.0 and r.feature_dim == 32
     # per-block head accuracy over real images in one pass equals the model's own accuracy at the last block
     tf, _ = build_view(tiny_vit.geometry)

@@ -1,5 +1,6 @@
 """``intriguing validate``: ImageNet-A / -R label restriction on hand-made logits, the published subsets, the
 ImageNet-V2 numeric-folder layout, ImageNet-C folders, and the command end to end on a tiny random model."""
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,7 @@ from intriguing.cli import run_command as main
 from intriguing.data import imagenet_wnids
 from intriguing.errors import UserError
 from intriguing.experiments.validate.sets import detect_kind, load_sets, parse_sets, subset_set, v2_set
-from intriguing.experiments.validate.subsets import IMAGENET_A_INDICES, IMAGENET_R_INDICES, restricted_label
+from intriguing.experiments.validate.subsets import IMAGENET_A_INDICES, IMAGENET_R_INDICES, subset_wnids
 from intriguing.experiments.validate.sweep import restrict
 from intriguing.records import read_records
 
@@ -28,13 +29,13 @@ def test_published_subsets():
     # imagenet-r's imagenet_r_wnids starts with goldfish, great white shark and ends with n12267677 (acorn)
     assert [wnids[i] for i in IMAGENET_R_INDICES[:2]] == ["n01443537", "n01484850"]
     assert wnids[IMAGENET_R_INDICES[-1]] == "n12267677"
-    assert restricted_label("imagenet-r", "n01484850") == 1
+    assert subset_wnids("imagenet-r").index("n01484850") == 1  # the 200-way label of that wnid folder
 
 
 def test_restriction_on_hand_made_logits():
     logits = torch.zeros(3, 1000)
-    logits[0, 0] = 9.0                       # tench: the 1000-way winner, not an ImageNet-R class
-    logits[0, IMAGENET_R_INDICES[5]] = 4.0   # ... so the 200-way prediction is R's class 5
+    logits[0, 0] = 9.0  # tench: the 1000-way winner, not an ImageNet-R class
+    logits[0, IMAGENET_R_INDICES[5]] = 4.0  # ... so the 200-way prediction is R's class 5
     logits[1, IMAGENET_R_INDICES[199]] = 1.0
     logits[2, IMAGENET_R_INDICES[0]] = -1.0  # every scored logit below the others: the argmax among R's 200
     logits[2, IMAGENET_R_INDICES[1:]] = -2.0
@@ -74,8 +75,9 @@ def test_subset_folders_and_kinds(tmp_path):
     with pytest.raises(UserError, match="outside the published 200"):
         subset_set(tmp_path / "r", "imagenet-r")
     _images(tmp_path / "c" / "fog" / "3" / wnids[1])
-    assert detect_kind("x", tmp_path / "c") == "imagenet-c" and detect_kind("imagenet-r-1", tmp_path / "c") == \
-        "imagenet-r"
+    assert (
+        detect_kind("x", tmp_path / "c") == "imagenet-c" and detect_kind("imagenet-r-1", tmp_path / "c") == "imagenet-r"
+    )
     assert [(s.subset, s.kind) for s in load_sets([f"c={tmp_path / 'c'}"], None)] == [("fog/3", "imagenet-c")]
     with pytest.raises(UserError, match="unique"):
         parse_sets(["a=/x", "a=/y"])
@@ -83,6 +85,7 @@ def test_subset_folders_and_kinds(tmp_path):
 
 def test_command_same_images_in_v2_and_wnid_layouts(tmp_path, image_folder):
     from conftest import WNIDS
+
     wnids = imagenet_wnids()
     v2 = tmp_path / "v2"
     for w in WNIDS:  # the same images, folders named by class index
@@ -94,9 +97,25 @@ def test_command_same_images_in_v2_and_wnid_layouts(tmp_path, image_folder):
     for f in sorted((image_folder / WNIDS[0]).iterdir()):
         (r / wnids[IMAGENET_R_INDICES[7]] / f.name).symlink_to(f)
     out = tmp_path / "out"
-    code = main("validate", ["--models", "test_tiny_cnn", "--sets", f"val={image_folder}", f"v2={v2}",
-                             f"imagenet-r={r}", "--out-dir", str(out), "--workers", "0", "--no-progress",
-                             "--per-image", "--metrics", "topk,calibration"])
+    code = main(
+        "validate",
+        [
+            "--models",
+            "test_tiny_cnn",
+            "--sets",
+            f"val={image_folder}",
+            f"v2={v2}",
+            f"imagenet-r={r}",
+            "--out-dir",
+            str(out),
+            "--workers",
+            "0",
+            "--no-progress",
+            "--per-image",
+            "--metrics",
+            "topk,calibration",
+        ],
+    )
     assert code == 0
     recs = {r["dataset"]: r for r in read_records(out)}
     assert recs["v2"]["kind"] == "imagenet-v2" and recs["imagenet-r"]["kind"] == "imagenet-r"

@@ -1,6 +1,6 @@
 """Visualisation: every promised PNG is written, readable, of sane size, without a display."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pytest
@@ -18,8 +18,7 @@ def test_save_attention_figures_writes_head_mean_and_grid(tmp_path):
     masks = attn > 0.5
     target = torch.zeros(64, 96, dtype=torch.long)
     target[10:30, 20:50], target[0, :] = 5, 255
-    paths = save_attention_figures(tmp_path / "out", "img", image, attn, masks, mean_mask=masks[0],
-                                   target=target)
+    paths = save_attention_figures(tmp_path / "out", "img", image, attn, masks, mean_mask=masks[0], target=target)
     names = sorted(p.name for p in paths)
     assert names == ["img_grid.png", "img_head0.png", "img_head1.png", "img_head2.png", "img_mean.png"]
     for p in paths:
@@ -35,8 +34,8 @@ def test_overlay_draws_mask_contour_and_heat():
     mask[1:3, 1:3] = True
     fig = overlay_figure(img, heat=np.arange(16.0).reshape(4, 4), mask=mask)
     ax = fig.axes[0]
-    assert len(ax.images) == 2                 # image + heat map
-    assert len(ax.collections) >= 1            # the contour
+    assert len(ax.images) == 2  # image + heat map
+    assert len(ax.collections) >= 1  # the contour
     # a constant heat map and an all-true mask must not crash (no contour level to draw)
     overlay_figure(img, heat=np.ones((4, 4)), mask=np.ones((4, 4), bool))
 

@@ -1,4 +1,5 @@
 """``python -m vit_models list [PATTERN]``: kept for users' habit; same as ``intriguing list-models``."""
+
 import sys
 
 from intriguing.zoo.__main__ import main

@@ -1,4 +1,5 @@
 """Where the ``imagenet-x`` package keeps its annotation files, and which files are ImageNet val images."""
+
 from __future__ import annotations
 
 import importlib.util

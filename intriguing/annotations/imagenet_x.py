@@ -6,11 +6,11 @@ person_blocking, partial_view, ...). ``top`` marks the one factor annotators fou
 factor they ticked. As in the package, the prototypical images shown to the annotators (``prototypical_paths.csv``)
 are left out. The package's loader runs on today's numpy / pandas (2.4 / 3.1), so no copy of it lives here.
 """
+
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Tuple
 
 import numpy as np
 
@@ -25,10 +25,10 @@ class FactorAnnotations:
     """ImageNet-X as arrays: ``matrix[row(file name)]`` holds an image's factors in :attr:`factors` order."""
 
     which: str
-    factors: Tuple[str, ...]
-    rows: Dict[str, int]          # val file name -> row of matrix / classes
-    matrix: np.ndarray            # (images, factors) bool
-    prototypes: FrozenSet[str]    # val images the package leaves out (shown to the annotators as examples)
+    factors: tuple[str, ...]
+    rows: dict[str, int]  # val file name -> row of matrix / classes
+    matrix: np.ndarray  # (images, factors) bool
+    prototypes: frozenset[str]  # val images the package leaves out (shown to the annotators as examples)
 
 
 def load_factor_annotations(which: str = "top") -> FactorAnnotations:
@@ -43,5 +43,10 @@ def load_factor_annotations(which: str = "top") -> FactorAnnotations:
     with open(annotation_file("prototypical_paths.csv", "intriguing factors"), newline="") as f:
         prototypes = frozenset(r["file_name"] for r in csv.DictReader(f))
     names = table["file_name"].tolist()
-    return FactorAnnotations(which, tuple(FACTORS), {n: i for i, n in enumerate(names)},
-                             table[list(FACTORS)].to_numpy().astype(bool), prototypes)
+    return FactorAnnotations(
+        which,
+        tuple(FACTORS),
+        {n: i for i, n in enumerate(names)},
+        table[list(FACTORS)].to_numpy().astype(bool),
+        prototypes,
+    )

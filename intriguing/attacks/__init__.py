@@ -6,9 +6,18 @@
 * :mod:`.library`: FGSM and AutoAttack from ``torchattacks``;
 * :mod:`.patch`: universal adversarial patches (size, random placement per image, pasting).
 """
+
 from intriguing.attacks.grad import PixelModel, attack_mode, perturbation_norms
 from intriguing.attacks.patch import paste_patch, patch_positions, patch_side
 from intriguing.attacks.pgd import pgd, random_start
 
-__all__ = ["PixelModel", "attack_mode", "perturbation_norms", "paste_patch", "patch_positions", "patch_side", "pgd",
-           "random_start"]
+__all__ = [
+    "PixelModel",
+    "attack_mode",
+    "perturbation_norms",
+    "paste_patch",
+    "patch_positions",
+    "patch_side",
+    "pgd",
+    "random_start",
+]

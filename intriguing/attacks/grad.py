@@ -6,10 +6,11 @@ rounding noise and a normalised L2 step points the wrong way, which makes attack
 (gradient masking by arithmetic). So :func:`attack_mode` turns inference mode off, enables autograd and disables
 autocast locally; the attacked inputs are cloned so no inference tensor enters the graph.
 """
+
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator, Tuple
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -41,7 +42,7 @@ class PixelModel(nn.Module):
         return self.bundle(x01)
 
 
-def perturbation_norms(adv: torch.Tensor, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+def perturbation_norms(adv: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-image (L-inf, L2) norms of ``adv - x`` in [0, 1] pixel units."""
     d = (adv.float() - x.float()).flatten(1)
     return d.abs().amax(1), d.norm(dim=1)

@@ -13,9 +13,10 @@ indices (one image by default), each seeded by (seed, chunk), inside :func:`torc
 global generator is left as it was): a number does not depend on ``--batch-size``, torchrun's split or the
 out-of-memory halving unless a chunk larger than one image is cut by one of their boundaries.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -32,8 +33,9 @@ def _torchattacks():
     try:
         import torchattacks
     except ImportError:
-        raise UserError("FGSM / AutoAttack need torchattacks: pip install 'intriguing[adversarial]' "
-                        "(or pip install torchattacks).") from None
+        raise UserError(
+            "FGSM / AutoAttack need torchattacks: pip install 'intriguing[adversarial]' (or pip install torchattacks)."
+        ) from None
     return torchattacks
 
 
@@ -50,17 +52,29 @@ def standard_autoattack(model: torch.nn.Module, eps: float, norm: str, n_classes
     n = "Linf" if norm == "linf" else "L2"
     # torchattacks targets n_classes - 1 classes: pass targets + 1 for the reference's 9 (fewer for small heads)
     k = min(AA_TARGETS, max(1, n_classes - 1)) + 1
-    return ta.MultiAttack([
-        ta.APGD(model, norm=n, eps=eps, steps=AA_STEPS, n_restarts=1, seed=seed, loss="ce", rho=0.75),
-        ta.APGDT(model, norm=n, eps=eps, steps=AA_STEPS, n_restarts=1, seed=seed, rho=0.75, n_classes=k),
-        ta.FAB(model, norm=n, eps=eps, steps=AA_STEPS, n_restarts=1, seed=seed, multi_targeted=True, n_classes=k),
-        ta.Square(model, norm=n, eps=eps, n_queries=AA_QUERIES, n_restarts=1, p_init=0.8, resc_schedule=False,
-                  seed=seed),
-    ])
+    return ta.MultiAttack(
+        [
+            ta.APGD(model, norm=n, eps=eps, steps=AA_STEPS, n_restarts=1, seed=seed, loss="ce", rho=0.75),
+            ta.APGDT(model, norm=n, eps=eps, steps=AA_STEPS, n_restarts=1, seed=seed, rho=0.75, n_classes=k),
+            ta.FAB(model, norm=n, eps=eps, steps=AA_STEPS, n_restarts=1, seed=seed, multi_targeted=True, n_classes=k),
+            ta.Square(
+                model, norm=n, eps=eps, n_queries=AA_QUERIES, n_restarts=1, p_init=0.8, resc_schedule=False, seed=seed
+            ),
+        ]
+    )
 
 
-def autoattack(bundle, x: torch.Tensor, y: torch.Tensor, eps: float, norm: str, n_classes: int,
-               indices: torch.Tensor, chunk: int, seed_of: Callable[[int], int]) -> torch.Tensor:
+def autoattack(
+    bundle,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: float,
+    norm: str,
+    n_classes: int,
+    indices: torch.Tensor,
+    chunk: int,
+    seed_of: Callable[[int], int],
+) -> torch.Tensor:
     """AutoAttack (standard), untargeted, ``norm`` 'linf' or 'l2'. Images are attacked in chunks of ``chunk``
     consecutive global ``indices`` (chunk ``c`` = index // chunk), each seeded by ``seed_of(c)``."""
     if eps <= 0:
@@ -71,7 +85,7 @@ def autoattack(bundle, x: torch.Tensor, y: torch.Tensor, eps: float, norm: str, 
     devices = [x.device.index or 0] if x.device.type == "cuda" else []
     for g in torch.unique(groups).tolist():
         sel = (groups == g).nonzero().view(-1).to(x.device)
-        seed = seed_of(int(g)) % (2 ** 31)
+        seed = seed_of(int(g)) % (2**31)
         with torch.random.fork_rng(devices=devices):  # the components reseed the global generator
             adv[sel] = standard_autoattack(model, eps, norm, n_classes, seed)(x[sel], y[sel]).detach()
     return adv

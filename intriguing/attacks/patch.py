@@ -3,11 +3,13 @@
 A patch covering ``area`` of an HxW image is a square of side round(sqrt(area * H * W)) (the paper's 5 / 15 / 25 %
 areas). Positions are drawn per image from (seed, purpose, run, image index), so they do not depend on the batch.
 """
+
 from __future__ import annotations
 
 import math
 
 import torch
+import torch.nn.functional as F
 
 from intriguing.seeding import per_image_uniform
 
@@ -18,6 +20,15 @@ def patch_side(area: float, size: tuple) -> int:
     if not 0 < area <= 1:
         raise ValueError(f"patch area must lie in (0, 1]; got {area}")
     return max(1, min(h, w, int(round(math.sqrt(area * h * w)))))
+
+
+def fit_patch(patch: torch.Tensor, side: int) -> torch.Tensor:
+    """``patch`` resized to ``side`` pixels (a patch learned at another input size keeps its area fraction)."""
+    if patch.shape[-1] == side:
+        return patch
+    return F.interpolate(patch[None], size=(side, side), mode="bilinear", antialias=True, align_corners=False)[0].clamp(
+        0, 1
+    )
 
 
 def patch_positions(indices: torch.Tensor, side: int, size: tuple, *parts: object) -> torch.Tensor:
@@ -41,5 +52,5 @@ def paste_patch(x: torch.Tensor, patch: torch.Tensor, positions: torch.Tensor) -
     canvas = torch.zeros_like(x)
     for i in range(b):  # place the patch on each image's canvas (a few hundred images per step at most)
         r, c = int(positions[i, 0]), int(positions[i, 1])
-        canvas[i, :, r:r + s, c:c + s] = patch.to(x.dtype)
+        canvas[i, :, r : r + s, c : c + s] = patch.to(x.dtype)
     return torch.where(inside, canvas, x)

@@ -7,10 +7,12 @@ keyed by (seed, condition, image index) (:func:`intriguing.seeding.per_image_uni
 clipping follow ``torchattacks`` step for step (tests compare the two without random start); the loss is summed
 over the batch (the sign / normalised step is per image, so the result does not depend on the batch size).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -27,7 +29,7 @@ def random_start(indices: torch.Tensor, shape: tuple, eps: float, norm: str, *pa
     u = per_image_uniform(indices.cpu(), n + (n + 1 if norm == "l2" else 0), *parts, norm, eps)
     if norm == "linf":
         return ((2 * u - 1) * eps).float().view(b, *shape[1:])
-    u1, u2, r = u[:, :n].clamp_min(1e-300), u[:, n:2 * n], u[:, 2 * n:]
+    u1, u2, r = u[:, :n].clamp_min(1e-300), u[:, n : 2 * n], u[:, 2 * n :]
     g = torch.sqrt(-2 * torch.log(u1)) * torch.cos(2 * math.pi * u2)  # Box-Muller: a Gaussian direction
     g = g / g.norm(dim=1, keepdim=True).clamp_min(1e-12)
     return (g * r * eps).float().view(b, *shape[1:])
@@ -40,8 +42,16 @@ def project(delta: torch.Tensor, eps: float, norm: str) -> torch.Tensor:
     return delta * torch.clamp(eps / norms, max=1.0).view(-1, 1, 1, 1)
 
 
-def pgd(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch.Tensor, eps: float, step: float,
-        steps: int, norm: str = "linf", start: Optional[torch.Tensor] = None) -> torch.Tensor:
+def pgd(
+    model: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: float,
+    step: float,
+    steps: int,
+    norm: str = "linf",
+    start: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
     """Untargeted PGD: ``steps`` ascent steps of size ``step`` on the cross-entropy, projected onto the ``norm``
     ball of radius ``eps`` around ``x`` and onto [0, 1]. ``start``: an initial offset (see :func:`random_start`).
     Call inside :func:`intriguing.attacks.attack_mode`. eps 0 returns ``x`` unchanged."""
@@ -54,7 +64,7 @@ def pgd(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch
     for _ in range(steps):
         adv = adv.detach().requires_grad_(True)
         loss = F.cross_entropy(model(adv).float(), y, reduction="sum")
-        grad, = torch.autograd.grad(loss, adv)
+        (grad,) = torch.autograd.grad(loss, adv)
         if norm == "linf":
             adv = adv.detach() + step * grad.sign()
         else:

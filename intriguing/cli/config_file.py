@@ -5,16 +5,17 @@ A config file is YAML (or a results folder's ``manifest.json``, whose ``config``
 the command line still win. Keys the command has no option for are refused in one sentence; a manifest's config
 also holds fields that are not options (filled by the command itself), which are passed over.
 """
+
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Optional
 
 from intriguing.errors import UserError, did_you_mean
 
 
-def split_config_flags(argv: List[str]) -> Tuple[Optional[str], bool, List[str]]:
+def split_config_flags(argv: list[str]) -> tuple[Optional[str], bool, list[str]]:
     """(config path, print-config?, the remaining arguments)."""
     path, show, rest, i = None, False, [], 0
     while i < len(argv):
@@ -34,9 +35,10 @@ def split_config_flags(argv: List[str]) -> Tuple[Optional[str], bool, List[str]]
     return path, show, rest
 
 
-def read_config(path: str) -> Tuple[Dict[str, Any], bool]:
+def read_config(path: str) -> tuple[dict[str, Any], bool]:
     """The file's option mapping, and whether it came from a manifest (non-option keys are then allowed)."""
     import yaml
+
     p = Path(path)
     if not p.is_file():
         raise UserError(f"Config file {path} does not exist.")
@@ -92,8 +94,9 @@ def apply_config(parser: argparse.ArgumentParser, path: str, passed_over: frozen
     parser.set_defaults(**defaults)
 
 
-def dump_config(values: Dict[str, Any]) -> str:
+def dump_config(values: dict[str, Any]) -> str:
     """The effective options as YAML (what ``--config`` reads back)."""
     import yaml
+
     plain = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
     return yaml.safe_dump(plain, sort_keys=False, default_flow_style=None)

@@ -11,50 +11,75 @@ resumes a partial one. Exit status: 0 when no step failed (a step not run for wa
 its models is reported, not an error), 1 when a step failed (a crash, or a model that did not load or run; the other
 steps still run), 2 bad input, 130 interrupted (rerun to resume).
 """
+
 from __future__ import annotations
 
 import argparse
 import shlex
 import sys
-from typing import List, Optional
+from typing import Optional
 
+from intriguing.cli.logs import add_flags
 from intriguing.errors import UserError
 
 
 def parser() -> argparse.ArgumentParser:
     from intriguing.reproduce import PAPERS
     from intriguing.reproduce.plan import DATA
+
     first, rest = __doc__.replace("``", "`").split("\n\n", 1)
-    p = argparse.ArgumentParser(prog="intriguing reproduce", description=first, epilog=rest,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="intriguing reproduce",
+        description=first,
+        epilog=rest,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("paper", nargs="?", choices=PAPERS, help="the paper to reproduce")
     p.add_argument("--list", action="store_true", help="name the papers and their steps, then exit")
-    p.add_argument("--models", choices=("paper", "offline"), default=None,
-                   help="paper: the paper's checkpoints and timm models (downloaded when online); offline: "
-                        "EfficientNet-Lite0 and the reference models trained in this repository (default: paper, or "
-                        "only the --map roles when --map is given alone)")
-    p.add_argument("--map", default="", metavar="ROLE=MODEL[+MODEL],...",
-                   help="who plays a paper model (e.g. deit_small=deit_tiny_d6_p8_64_imagenette); ROLE= plays nobody")
+    p.add_argument(
+        "--models",
+        choices=("paper", "offline"),
+        default=None,
+        help="paper: the paper's checkpoints and timm models (downloaded when online); offline: "
+        "EfficientNet-Lite0 and the reference models trained in this repository (default: paper, or "
+        "only the --map roles when --map is given alone)",
+    )
+    p.add_argument(
+        "--map",
+        default="",
+        metavar="ROLE=MODEL[+MODEL],...",
+        help="who plays a paper model (e.g. deit_small=deit_tiny_d6_p8_64_imagenette); ROLE= plays nobody",
+    )
     p.add_argument("--quick", action="store_true", help="a first look: a few hundred images, one run, fewer conditions")
     p.add_argument("--steps", nargs="+", default=None, metavar="STEP", help="run only these steps (--list names them)")
     p.add_argument("--dry-run", action="store_true", help="print the plan with forward passes and time per step")
     p.add_argument("--out-dir", default=None, help="default: results/reproduce/<paper>[-quick]")
-    p.add_argument("--data-root", default=None, help="a folder holding the data sets in the plain layout "
-                   "(imagenet/val, voc/, cue-conflict/, ...) or the shared one (datasets/imagenette/val, ...)")
+    p.add_argument(
+        "--data-root",
+        default=None,
+        help="a folder holding the data sets in the plain layout "
+        "(imagenet/val, voc/, cue-conflict/, ...) or the shared one (datasets/imagenette/val, ...)",
+    )
     for key, spec in DATA.items():
-        p.add_argument(spec.flag, dest=key.replace("-", "_"), default=None, metavar="DIR",
-                       help=f"{spec.name}: {spec.layout}")
-    p.add_argument("--paper-compat", action="store_true", help="steps run with --paper-compat (the original code's "
-                   "protocol) where the experiment has it")
+        p.add_argument(
+            spec.flag, dest=key.replace("-", "_"), default=None, metavar="DIR", help=f"{spec.name}: {spec.layout}"
+        )
+    p.add_argument(
+        "--paper-compat",
+        action="store_true",
+        help="steps run with --paper-compat (the original code's protocol) where the experiment has it",
+    )
     p.add_argument("--device", default=None, help="auto | cpu | cuda | cuda:N (passed to every step)")
     p.add_argument("--batch-size", type=int, default=None, help="passed to every step")
     p.add_argument("--workers", type=int, default=None, help="passed to every step")
     p.add_argument("--precision", choices=("auto", "amp", "fp32"), default=None, help="passed to every step")
+    add_flags(p)  # every command takes --verbose / --quiet (read by cli/main.py)
     return p
 
 
 def list_plans() -> str:
     from intriguing.reproduce.plans import PLANS
+
     lines = []
     for name, plan in PLANS.items():
         lines.append(f"{name}:")
@@ -68,11 +93,15 @@ def dry_run(settings, device_spec: Optional[str]) -> str:
     from intriguing.device import resolve_device
     from intriguing.reproduce import estimate
     from intriguing.reproduce.run import step_call
+
     device = resolve_device(device_spec or "auto")
     cache: dict = {}
-    lines = [f"{settings.plan.paper} on {device}" + (" (--quick)" if settings.quick else "") + ": forward passes "
-             f"per step; time = passes x one forward of each model, measured here on 4 random images (a lower "
-             f"bound: loading, attacks' bookkeeping and corruption rendering are not counted)", ""]
+    lines = [
+        f"{settings.plan.paper} on {device}" + (" (--quick)" if settings.quick else "") + ": forward passes "
+        "per step; time = passes x one forward of each model, measured here on 4 random images (a lower "
+        "bound: loading, attacks' bookkeeping and corruption rendering are not counted)",
+        "",
+    ]
     total = 0.0
     for step in settings.plan.steps:
         if not settings.selected(step):
@@ -102,11 +131,12 @@ def dry_run(settings, device_spec: Optional[str]) -> str:
     return "\n".join(lines)
 
 
-def settings_from(args: argparse.Namespace, argv: List[str]):
+def settings_from(args: argparse.Namespace, argv: list[str]):
     from intriguing.reproduce import models
     from intriguing.reproduce.plan import DATA, data_paths
     from intriguing.reproduce.plans import PLANS
     from intriguing.reproduce.run import Settings
+
     plan = PLANS[args.paper]
     for step_id in args.steps or []:
         plan.step(step_id)  # an unknown step is one sentence
@@ -114,14 +144,27 @@ def settings_from(args: argparse.Namespace, argv: List[str]):
     specs = models.resolve(mode, args.map)
     data = data_paths(args.data_root, {k: getattr(args, k.replace("-", "_")) for k in DATA})
     out = args.out_dir or f"results/reproduce/{args.paper}" + ("-quick" if args.quick else "")
-    common = {"device": args.device, "batch_size": args.batch_size, "workers": args.workers,
-              "precision": args.precision}
-    return Settings(plan=plan, specs=specs, data=data, out_dir=out, quick=args.quick, steps=args.steps,
-                    paper_compat=args.paper_compat, common=common, mode=mode,
-                    command="intriguing reproduce " + " ".join(shlex.quote(a) for a in argv))
+    common = {
+        "device": args.device,
+        "batch_size": args.batch_size,
+        "workers": args.workers,
+        "precision": args.precision,
+    }
+    return Settings(
+        plan=plan,
+        specs=specs,
+        data=data,
+        out_dir=out,
+        quick=args.quick,
+        steps=args.steps,
+        paper_compat=args.paper_compat,
+        common=common,
+        mode=mode,
+        command="intriguing reproduce " + " ".join(shlex.quote(a) for a in argv),
+    )
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     if args.list:
         print(list_plans())
@@ -131,6 +174,7 @@ def main(argv: List[str]) -> int:
     from intriguing import distributed
     from intriguing.reproduce import published, report
     from intriguing.reproduce.run import run_plan
+
     paper = published.load(args.paper)
     settings = settings_from(args, argv)
     if args.dry_run:

@@ -20,6 +20,7 @@ Randomness: the package draws from numpy's global RNG. :func:`corrupt_uint8` see
 seed and restores the previous global state afterwards, so results are reproducible and callers' RNG
 is untouched.
 """
+
 from __future__ import annotations
 
 import functools
@@ -59,7 +60,8 @@ class _Forward(types.ModuleType):
 
 def _seeded_random_noise(image, *args, **kwargs):
     import skimage.util
-    kwargs.setdefault("rng", int(np.random.randint(0, 2 ** 31 - 1)))
+
+    kwargs.setdefault("rng", int(np.random.randint(0, 2**31 - 1)))
     return skimage.util.random_noise(image, *args, **kwargs)
 
 
@@ -84,8 +86,9 @@ def load() -> types.ModuleType:
             import imagecorruptions
             from imagecorruptions import corruptions as mod
     except ImportError as e:
-        raise UserError(f"On-the-fly corruptions need the imagecorruptions package ({e}): "
-                        "pip install imagecorruptions") from None
+        raise UserError(
+            f"On-the-fly corruptions need the imagecorruptions package ({e}): pip install imagecorruptions"
+        ) from None
     finally:
         if shim is not None and sys.modules.get("pkg_resources") is shim:
             del sys.modules["pkg_resources"]
@@ -96,6 +99,7 @@ def load() -> types.ModuleType:
             if multichannel:
                 kwargs.setdefault("channel_axis", -1)
             return gaussian(image, *args, **kwargs)
+
         mod.gaussian = gaussian_compat
         mod.np = _NumpyCompat()
         mod.sk = _Forward(mod.sk, util=_Forward(mod.sk.util, random_noise=_seeded_random_noise))
@@ -107,7 +111,7 @@ def corrupt_uint8(image: np.ndarray, name: str, severity: int, seed: int) -> np.
     """Corrupt one HxWx3 uint8 image (H, W >= 32) with a seeded global numpy RNG; returns HxWx3 uint8."""
     ic = load()
     state = np.random.get_state()
-    np.random.seed(seed % (2 ** 32))
+    np.random.seed(seed % (2**32))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -120,5 +124,6 @@ def corrupt_uint8(image: np.ndarray, name: str, severity: int, seed: int) -> np.
 def corrupt_array(images: np.ndarray, name: str, severity: int, seeds) -> np.ndarray:
     """Corrupt (N, H, W, 3) uint8 images, image i seeded by ``seeds[i]``; numpy only, so it runs in worker
     processes without touching torch."""
-    return np.stack([corrupt_uint8(np.ascontiguousarray(img), name, severity, int(seed))
-                     for img, seed in zip(images, seeds)])
+    return np.stack(
+        [corrupt_uint8(np.ascontiguousarray(img), name, severity, int(seed)) for img, seed in zip(images, seeds)]
+    )

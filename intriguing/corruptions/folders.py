@@ -6,13 +6,14 @@
   as consecutive blocks of 10,000 test images -- and ``<root>/labels.npy``. Any length divisible by 5
   is read the same way (five equal blocks), so subsets and CIFAR-100-C work too.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Optional
 
 import numpy as np
-import torch
 
 from intriguing.errors import UserError
 
@@ -28,12 +29,15 @@ def detect_layout(root: str | Path) -> str:
         return "cifar-c"
     if any(p.is_dir() and (p / "1").is_dir() for p in root.iterdir()):
         return "imagenet-c"
-    raise UserError(f"{root} is neither an ImageNet-C folder (<corruption>/<severity>/<class>/) nor a "
-                    "CIFAR-10-C folder (<corruption>.npy and labels.npy).")
+    raise UserError(
+        f"{root} is neither an ImageNet-C folder (<corruption>/<severity>/<class>/) nor a "
+        "CIFAR-10-C folder (<corruption>.npy and labels.npy)."
+    )
 
 
-def imagenet_c_folders(root: str | Path, corruptions: Sequence[str],
-                       severities: Sequence[int]) -> List[Tuple[str, int, Path]]:
+def imagenet_c_folders(
+    root: str | Path, corruptions: Sequence[str], severities: Sequence[int]
+) -> list[tuple[str, int, Path]]:
     """The (corruption, severity, folder) triples to evaluate; a missing folder is one clear error."""
     root = Path(root)
     out = []
@@ -41,8 +45,9 @@ def imagenet_c_folders(root: str | Path, corruptions: Sequence[str],
         for s in severities:
             folder = root / c / str(s)
             if not folder.is_dir():
-                raise UserError(f"ImageNet-C folder {folder} is missing "
-                                "(expected <root>/<corruption>/<severity>/<class>/).")
+                raise UserError(
+                    f"ImageNet-C folder {folder} is missing (expected <root>/<corruption>/<severity>/<class>/)."
+                )
             out.append((c, int(s), folder))
     return out
 
@@ -84,8 +89,10 @@ def check_cifar_images(path: Path, images: np.ndarray, n_labels: int) -> None:
         hint = f" ({dtype} pixels would not be scaled by 255 as uint8 ones are)"
     ok = len(shape) == 4 and shape[-1] == 3 and dtype == np.uint8 and shape[0] % N_SEVERITIES == 0
     if not ok or shape[0] != n_labels:
-        raise UserError(f"{path} holds {dtype} of shape {shape}{hint}; expected {IMAGES_LAYOUT}, as many rows as "
-                        f"labels.npy ({n_labels}).")
+        raise UserError(
+            f"{path} holds {dtype} of shape {shape}{hint}; expected {IMAGES_LAYOUT}, as many rows as "
+            f"labels.npy ({n_labels})."
+        )
 
 
 def check_cifar_c(root: str | Path, corruptions: Sequence[str]) -> np.ndarray:
@@ -101,8 +108,9 @@ def check_cifar_c(root: str | Path, corruptions: Sequence[str]) -> np.ndarray:
     return labels
 
 
-def cifar_c_arrays(root: str | Path, corruption: str, severity: int,
-                   limit: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
+def cifar_c_arrays(
+    root: str | Path, corruption: str, severity: int, limit: Optional[int] = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, 32, 32, 3) uint8 (memory-mapped) and labels (N,) of one CIFAR-10-C corruption/severity."""
     root = Path(root)
     path = root / f"{corruption}.npy"
@@ -117,11 +125,3 @@ def cifar_c_arrays(root: str | Path, corruption: str, severity: int,
     lo = (int(severity) - 1) * per
     hi = lo + (per if limit is None else min(int(limit), per))
     return images[lo:hi], labels[lo:hi]
-
-
-def iter_array_batches(images: np.ndarray, labels: np.ndarray, batch_size: int
-                       ) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
-    """(B, 3, H, W) float [0, 1] and (B,) long batches from uint8 NHWC arrays."""
-    for i in range(0, len(labels), batch_size):
-        x = torch.from_numpy(np.array(images[i:i + batch_size])).permute(0, 3, 1, 2).float() / 255.0
-        yield x, torch.from_numpy(np.array(labels[i:i + batch_size])).long()

@@ -10,30 +10,43 @@ corruption averaged over the five severities (not per severity), so CE needs all
 corruption; corruptions evaluated at fewer severities get no CE. Errors are fractions in [0, 1] here;
 results are in percent as in the paper's tables.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Dict, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping, Sequence
+from typing import Optional
 
 from intriguing.errors import UserError
 
-SEVERITIES: Tuple[int, ...] = (1, 2, 3, 4, 5)
+SEVERITIES: tuple[int, ...] = (1, 2, 3, 4, 5)
 
 # AlexNet top-1 error on ImageNet-C, mean over severities 1-5, per corruption (as used by the
 # ImageNet-C paper's mCE and released with its evaluation code).
-ALEXNET_ERRORS: Dict[str, float] = {
-    "gaussian_noise": 0.886428, "shot_noise": 0.894468, "impulse_noise": 0.922640,
-    "defocus_blur": 0.819880, "glass_blur": 0.826268, "motion_blur": 0.785948, "zoom_blur": 0.798360,
-    "snow": 0.866816, "frost": 0.826572, "fog": 0.819324, "brightness": 0.564592,
-    "contrast": 0.853204, "elastic_transform": 0.646056, "pixelate": 0.717840, "jpeg_compression": 0.606500,
+ALEXNET_ERRORS: dict[str, float] = {
+    "gaussian_noise": 0.886428,
+    "shot_noise": 0.894468,
+    "impulse_noise": 0.922640,
+    "defocus_blur": 0.819880,
+    "glass_blur": 0.826268,
+    "motion_blur": 0.785948,
+    "zoom_blur": 0.798360,
+    "snow": 0.866816,
+    "frost": 0.826572,
+    "fog": 0.819324,
+    "brightness": 0.564592,
+    "contrast": 0.853204,
+    "elastic_transform": 0.646056,
+    "pixelate": 0.717840,
+    "jpeg_compression": 0.606500,
 }
 # AlexNet clean top-1 error: 43.48% (torchvision AlexNet, 56.52% top-1), printed as 43.5 in the paper.
 ALEXNET_CLEAN_ERROR = 0.43478
 
 
-def mean_errors(errors: Mapping[Tuple[str, int], float]) -> Dict[str, float]:
+def mean_errors(errors: Mapping[tuple[str, int], float]) -> dict[str, float]:
     """Per corruption, the mean error over severities 1-5; corruptions missing a severity are left out."""
-    by_c: Dict[str, Dict[int, float]] = {}
+    by_c: dict[str, dict[int, float]] = {}
     for (c, s), e in errors.items():
         if not 0.0 <= e <= 1.0:
             raise UserError(f"Error for {c} severity {s} is {e}; errors must be fractions in [0, 1].")
@@ -41,12 +54,15 @@ def mean_errors(errors: Mapping[Tuple[str, int], float]) -> Dict[str, float]:
     return {c: sum(v.values()) / len(v) for c, v in by_c.items() if set(v) >= set(SEVERITIES)}
 
 
-def corruption_errors(errors: Mapping[Tuple[str, int], float], clean_error: Optional[float] = None,
-                      baseline: Optional[Mapping[str, float]] = None,
-                      baseline_clean: float = ALEXNET_CLEAN_ERROR) -> Dict[str, Dict[str, float]]:
+def corruption_errors(
+    errors: Mapping[tuple[str, int], float],
+    clean_error: Optional[float] = None,
+    baseline: Optional[Mapping[str, float]] = None,
+    baseline_clean: float = ALEXNET_CLEAN_ERROR,
+) -> dict[str, dict[str, float]]:
     """Per corruption: mean error, CE and relative CE (percent). CE needs a baseline entry for c."""
     baseline = ALEXNET_ERRORS if baseline is None else baseline
-    out: Dict[str, Dict[str, float]] = {}
+    out: dict[str, dict[str, float]] = {}
     for c, e in mean_errors(errors).items():
         row = {"error": 100.0 * e, "ce": math.nan, "rel_ce": math.nan}
         if c in baseline:
@@ -57,9 +73,13 @@ def corruption_errors(errors: Mapping[Tuple[str, int], float], clean_error: Opti
     return out
 
 
-def mce(errors: Mapping[Tuple[str, int], float], clean_error: Optional[float] = None,
-        corruptions: Optional[Sequence[str]] = None, baseline: Optional[Mapping[str, float]] = None,
-        baseline_clean: float = ALEXNET_CLEAN_ERROR) -> Dict[str, float]:
+def mce(
+    errors: Mapping[tuple[str, int], float],
+    clean_error: Optional[float] = None,
+    corruptions: Optional[Sequence[str]] = None,
+    baseline: Optional[Mapping[str, float]] = None,
+    baseline_clean: float = ALEXNET_CLEAN_ERROR,
+) -> dict[str, float]:
     """mCE, relative mCE and mean corruption error (percent) over ``corruptions`` (default: all complete ones).
 
     ``n_corruptions`` says how many corruptions entered the mean: the paper's mCE uses all 15.
@@ -73,4 +93,5 @@ def mce(errors: Mapping[Tuple[str, int], float], clean_error: Optional[float] = 
     def avg(key: str) -> float:
         vals = [table[c][key] for c in names]
         return sum(vals) / len(vals) if vals and not any(math.isnan(v) for v in vals) else math.nan
+
     return {"mce": avg("ce"), "rel_mce": avg("rel_ce"), "mean_error": avg("error"), "n_corruptions": len(names)}

@@ -4,28 +4,47 @@ A pure tensor function: (B, 3, H, W) pixels in [0, 1] in, the corrupted batch ou
 explicit ``torch.Generator`` (one seed per image is drawn from it). Images are quantised to uint8
 first, because ImageNet-C's corruptions are defined on 8-bit images (as the released dataset was).
 """
+
 from __future__ import annotations
 
-from typing import Dict, Sequence, Tuple
+from collections.abc import Sequence
 
 import torch
 
-from intriguing.errors import UserError, did_you_mean
 from intriguing.corruptions.backend import corrupt_array
+from intriguing.errors import UserError, did_you_mean
 
-CORRUPTIONS: Tuple[str, ...] = (
-    "gaussian_noise", "shot_noise", "impulse_noise",
-    "defocus_blur", "glass_blur", "motion_blur", "zoom_blur",
-    "snow", "frost", "fog", "brightness",
-    "contrast", "elastic_transform", "pixelate", "jpeg_compression",
+CORRUPTIONS: tuple[str, ...] = (
+    "gaussian_noise",
+    "shot_noise",
+    "impulse_noise",
+    "defocus_blur",
+    "glass_blur",
+    "motion_blur",
+    "zoom_blur",
+    "snow",
+    "frost",
+    "fog",
+    "brightness",
+    "contrast",
+    "elastic_transform",
+    "pixelate",
+    "jpeg_compression",
 )
-CATEGORY: Dict[str, str] = {c: cat for cat, names in (
-    ("noise", CORRUPTIONS[0:3]), ("blur", CORRUPTIONS[3:7]),
-    ("weather", CORRUPTIONS[7:11]), ("digital", CORRUPTIONS[11:15])) for c in names}
-SEVERITIES: Tuple[int, ...] = (1, 2, 3, 4, 5)
+CATEGORY: dict[str, str] = {
+    c: cat
+    for cat, names in (
+        ("noise", CORRUPTIONS[0:3]),
+        ("blur", CORRUPTIONS[3:7]),
+        ("weather", CORRUPTIONS[7:11]),
+        ("digital", CORRUPTIONS[11:15]),
+    )
+    for c in names
+}
+SEVERITIES: tuple[int, ...] = (1, 2, 3, 4, 5)
 
 
-def parse_corruptions(spec: str | Sequence[str]) -> Tuple[str, ...]:
+def parse_corruptions(spec: str | Sequence[str]) -> tuple[str, ...]:
     """'all', a category ('noise', 'blur', 'weather', 'digital') or names, comma-separated or a list."""
     items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
     out: list = []
@@ -37,14 +56,16 @@ def parse_corruptions(spec: str | Sequence[str]) -> Tuple[str, ...]:
         elif item in CORRUPTIONS:
             out.append(item)
         else:
-            raise UserError(f"Unknown corruption {item!r}.{did_you_mean(item, CORRUPTIONS)} "
-                            f"Use all, noise, blur, weather, digital or one of: {', '.join(CORRUPTIONS)}.")
+            raise UserError(
+                f"Unknown corruption {item!r}.{did_you_mean(item, CORRUPTIONS)} "
+                f"Use all, noise, blur, weather, digital or one of: {', '.join(CORRUPTIONS)}."
+            )
     if not out:
         raise UserError("No corruptions selected; pass --corruptions all or a list of names.")
     return tuple(dict.fromkeys(out))
 
 
-def parse_severities(spec: str | Sequence[int]) -> Tuple[int, ...]:
+def parse_severities(spec: str | Sequence[int]) -> tuple[int, ...]:
     """'1-5', '1,3,5' or a list of ints in 1..5."""
     if isinstance(spec, str):
         vals: list = []
@@ -65,7 +86,7 @@ def parse_severities(spec: str | Sequence[int]) -> Tuple[int, ...]:
 
 def corrupt_batch(x01: torch.Tensor, name: str, severity: int, generator: torch.Generator) -> torch.Tensor:
     """Apply ImageNet-C corruption ``name`` at ``severity`` to every image of a (B, 3, H, W) [0, 1] batch."""
-    seeds = torch.randint(0, 2 ** 31 - 1, (x01.shape[0],), generator=generator, device=generator.device).tolist()
+    seeds = torch.randint(0, 2**31 - 1, (x01.shape[0],), generator=generator, device=generator.device).tolist()
     return corrupt_batch_seeded(x01, name, severity, seeds)
 
 

@@ -8,6 +8,6 @@
 * :mod:`.ranks`: grid points / mini-batches / per-batch products split over torchrun ranks;
 * :mod:`.choices`: option choices (torch-free).
 
-Written here rather than taken from PyHessian / loss-landscapes: see the README's "Loss landscapes and Hessian
-spectra" section ("Why not a library").
+Written here rather than taken from PyHessian / loss-landscapes: see `docs/experiments/landscape.md`
+("Why not a library").
 """

@@ -15,14 +15,15 @@ Parameters whose name matches an ``exclude`` pattern (Park & Kim: ``pos_embed``,
 get a zero direction. BatchNorm running statistics are buffers, not parameters: they stay fixed, as
 with Li et al.'s default ``dir_type=weights`` and with ``biasbn`` on states.
 """
+
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 import torch
 
-from intriguing.curvature.choices import IGNORES, NORMS  # noqa: F401  (re-exported)
+from intriguing.curvature.choices import IGNORES
 
 EPS = 1e-10  # Li et al.'s guard against an all-zero direction slice
 
@@ -38,9 +39,13 @@ def filter_normalize(d: torch.Tensor, w: torch.Tensor, norm: str = "filter") -> 
     return d * scale.view(shape)
 
 
-def random_direction(named_params: Sequence[Tuple[str, torch.Tensor]], generator: torch.Generator,
-                     ignore: str = "biasbn", norm: str = "filter",
-                     exclude: Sequence[str] = ()) -> List[torch.Tensor]:
+def random_direction(
+    named_params: Sequence[tuple[str, torch.Tensor]],
+    generator: torch.Generator,
+    ignore: str = "biasbn",
+    norm: str = "filter",
+    exclude: Sequence[str] = (),
+) -> list[torch.Tensor]:
     """One filter-normalised Gaussian direction (a tensor per parameter, on each parameter's device)."""
     if ignore not in IGNORES:
         raise ValueError(f"unknown ignore {ignore!r}")
@@ -59,7 +64,7 @@ def random_direction(named_params: Sequence[Tuple[str, torch.Tensor]], generator
     return out
 
 
-def grid_coords(points: int, span: float) -> List[float]:
+def grid_coords(points: int, span: float) -> list[float]:
     """``points`` evenly spaced step sizes in [-span, span] (0 included when ``points`` is odd)."""
     if points == 1:
         return [0.0]
@@ -67,18 +72,15 @@ def grid_coords(points: int, span: float) -> List[float]:
 
 
 @torch.no_grad()
-def set_point(params: Sequence[torch.Tensor], base: Sequence[torch.Tensor], directions: Sequence[Sequence[torch.Tensor]],
-              coords: Sequence[float]) -> None:
+def set_point(
+    params: Sequence[torch.Tensor],
+    base: Sequence[torch.Tensor],
+    directions: Sequence[Sequence[torch.Tensor]],
+    coords: Sequence[float],
+) -> None:
     """In place: theta = base + sum_i coords[i] * directions[i] (coords all 0 restores ``base`` exactly)."""
     for j, (p, b) in enumerate(zip(params, base)):
         p.copy_(b)
         for d, c in zip(directions, coords):
             if c:
                 p.add_(d[j], alpha=float(c))
-
-
-def direction_norms(direction: Sequence[torch.Tensor], params: Sequence[torch.Tensor]) -> Optional[float]:
-    """||d|| / ||theta|| over the whole model: how far a unit step moves, relative to the weights."""
-    dn = sum(float(d.double().pow(2).sum()) for d in direction) ** 0.5
-    wn = sum(float(p.detach().double().pow(2).sum()) for p in params) ** 0.5
-    return dn / wn if wn else None

@@ -14,18 +14,21 @@ network's Hessian (:mod:`.hessian`) and the explicit matrices of the tests:
 Coefficients are accumulated in float64 (the vectors stay in the operator's dtype) so the small
 tridiagonal problems are solved accurately.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Optional
 
 import torch
 
 MatVec = Callable[[torch.Tensor], torch.Tensor]
 
 
-def rademacher(n: int, generator: torch.Generator, device: torch.device | str = "cpu",
-               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def rademacher(
+    n: int, generator: torch.Generator, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """n independent +-1 draws (CPU generator, so every device sees the same vector)."""
     return (torch.randint(0, 2, (n,), generator=generator) * 2 - 1).to(device=device, dtype=dtype)
 
@@ -44,14 +47,21 @@ def _orthogonalize(w: torch.Tensor, basis: Sequence[torch.Tensor]) -> torch.Tens
 
 @dataclass
 class PowerResult:
-    eigenvalues: List[float]
-    eigenvectors: List[torch.Tensor]
-    iterations: List[int]
+    eigenvalues: list[float]
+    eigenvectors: list[torch.Tensor]
+    iterations: list[int]
 
 
-def power_iteration(matvec: MatVec, n: int, k: int = 1, iters: int = 100, tol: float = 1e-5,
-                    generator: Optional[torch.Generator] = None, device: torch.device | str = "cpu",
-                    dtype: torch.dtype = torch.float32) -> PowerResult:
+def power_iteration(
+    matvec: MatVec,
+    n: int,
+    k: int = 1,
+    iters: int = 100,
+    tol: float = 1e-5,
+    generator: Optional[torch.Generator] = None,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> PowerResult:
     """The ``k`` eigenvalues of largest magnitude by power iteration with deflation.
 
     Each eigenvalue is the Rayleigh quotient once it changes by less than ``tol`` (relative) between
@@ -65,7 +75,7 @@ def power_iteration(matvec: MatVec, n: int, k: int = 1, iters: int = 100, tol: f
         v = v / v.norm()
         lam: Optional[float] = None
         it = 0
-        for it in range(1, iters + 1):
+        for it in range(1, iters + 1):  # noqa: B007 (read after the loop: the iterations it took)
             w = _orthogonalize(matvec(v), vecs)  # deflation: stay in the complement of what was found
             new = float(torch.dot(w.double(), v.double()))
             norm = w.norm()
@@ -86,7 +96,7 @@ def power_iteration(matvec: MatVec, n: int, k: int = 1, iters: int = 100, tol: f
 @dataclass
 class LanczosResult:
     alpha: torch.Tensor  # (m,) float64 diagonal of T
-    beta: torch.Tensor   # (m-1,) float64 off-diagonal of T
+    beta: torch.Tensor  # (m-1,) float64 off-diagonal of T
 
     @property
     def steps(self) -> int:
@@ -98,7 +108,7 @@ class LanczosResult:
             t += torch.diag(self.beta, 1) + torch.diag(self.beta, -1)
         return t
 
-    def ritz(self) -> Tuple[torch.Tensor, torch.Tensor]:
+    def ritz(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(Ritz values ascending, squared first components of T's eigenvectors = SLQ weights)."""
         theta, s = torch.linalg.eigh(self.tridiagonal())
         return theta, s[0] ** 2
@@ -112,8 +122,8 @@ def lanczos(matvec: MatVec, v0: torch.Tensor, steps: int, breakdown: float = 1e-
     """
     v = v0 / v0.norm()
     basis = [v]
-    alphas: List[float] = []
-    betas: List[float] = []
+    alphas: list[float] = []
+    betas: list[float] = []
     for j in range(steps):
         w = matvec(v)
         a = float(torch.dot(w.double(), v.double()))
@@ -130,9 +140,17 @@ def lanczos(matvec: MatVec, v0: torch.Tensor, steps: int, breakdown: float = 1e-
     return LanczosResult(torch.tensor(alphas, dtype=torch.float64), torch.tensor(betas, dtype=torch.float64))
 
 
-def top_eigenvalues(matvec: MatVec, n: int, k: int = 1, method: str = "lanczos", steps: int = 50,
-                    tol: float = 1e-5, generator: Optional[torch.Generator] = None,
-                    device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> List[float]:
+def top_eigenvalues(
+    matvec: MatVec,
+    n: int,
+    k: int = 1,
+    method: str = "lanczos",
+    steps: int = 50,
+    tol: float = 1e-5,
+    generator: Optional[torch.Generator] = None,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> list[float]:
     """The ``k`` eigenvalues of largest magnitude, largest first (signs kept).
 
     ``method="power"``: power iteration with deflation (``steps`` iterations at most per eigenvalue);
@@ -153,11 +171,17 @@ def top_eigenvalues(matvec: MatVec, n: int, k: int = 1, method: str = "lanczos",
 class TraceResult:
     trace: float
     stderr: float
-    samples: List[float]
+    samples: list[float]
 
 
-def hutchinson_trace(matvec: MatVec, n: int, samples: int, generator: Optional[torch.Generator] = None,
-                     device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> TraceResult:
+def hutchinson_trace(
+    matvec: MatVec,
+    n: int,
+    samples: int,
+    generator: Optional[torch.Generator] = None,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> TraceResult:
     """Hutchinson's estimator with Rademacher probes: mean of z^T H z and its standard error."""
     generator = generator or torch.Generator().manual_seed(0)
     vals = []
@@ -169,21 +193,28 @@ def hutchinson_trace(matvec: MatVec, n: int, samples: int, generator: Optional[t
     return TraceResult(float(t.mean()), se, vals)
 
 
-def slq(matvec: MatVec, n: int, steps: int, vectors: int = 1, generator: Optional[torch.Generator] = None,
-        device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
-        ) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+def slq(
+    matvec: MatVec,
+    n: int,
+    steps: int,
+    vectors: int = 1,
+    generator: Optional[torch.Generator] = None,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Stochastic Lanczos quadrature: per Rademacher start vector, (nodes, weights) with weights summing
     to 1; the spectral density is approximated by sum_j weight_j * delta(t - node_j), averaged over vectors."""
     generator = generator or torch.Generator().manual_seed(0)
     return [lanczos(matvec, rademacher(n, generator, device, dtype), steps).ritz() for _ in range(vectors)]
 
 
-def spectral_density(quadrature: Sequence[Tuple[torch.Tensor, torch.Tensor]], grid: torch.Tensor,
-                     sigma: float) -> torch.Tensor:
+def spectral_density(
+    quadrature: Sequence[tuple[torch.Tensor, torch.Tensor]], grid: torch.Tensor, sigma: float
+) -> torch.Tensor:
     """Gaussian-smoothed SLQ density on ``grid`` (integrates to ~1 when the grid covers the nodes)."""
     grid = grid.double()
     dens = torch.zeros_like(grid)
     for nodes, weights in quadrature:
         z = (grid[:, None] - nodes.double()[None, :]) / sigma
-        dens += (weights.double()[None, :] * torch.exp(-0.5 * z ** 2)).sum(1) / (sigma * (2 * torch.pi) ** 0.5)
+        dens += (weights.double()[None, :] * torch.exp(-0.5 * z**2)).sum(1) / (sigma * (2 * torch.pi) ** 0.5)
     return dens / max(len(quadrature), 1)

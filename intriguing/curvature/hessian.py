@@ -9,9 +9,11 @@ products added in batch order on every rank (:func:`.ranks.sum_in_order`): the s
 Reverse-over-reverse is used rather than ``torch.func`` forward-over-reverse because every op timm models
 use has a double backward, while forward-mode AD coverage is patchier.
 """
+
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Optional
 
 import torch
 
@@ -30,9 +32,16 @@ class LossHessian:
     split: every rank then computes the whole (identical) product.
     """
 
-    def __init__(self, forward: Forward, params: Sequence[torch.Tensor], batches: Batches,
-                 weight_decay: float = 0.0, l2: str = "squared", ctx: Optional[Context] = None,
-                 errors: tuple = ()) -> None:
+    def __init__(
+        self,
+        forward: Forward,
+        params: Sequence[torch.Tensor],
+        batches: Batches,
+        weight_decay: float = 0.0,
+        l2: str = "squared",
+        ctx: Optional[Context] = None,
+        errors: tuple = (),
+    ) -> None:
         if not batches:
             raise ValueError("LossHessian needs at least one batch")
         self.forward, self.params, self.batches = forward, list(params), list(batches)
@@ -40,7 +49,7 @@ class LossHessian:
         self.ctx, self.errors = ctx or Context(), errors
         self.n = sum(p.numel() for p in self.params)
         self.products = 0
-        self._grads: Optional[List[torch.Tensor]] = None
+        self._grads: Optional[list[torch.Tensor]] = None
         if len(self.batches) == 1:
             self._grads = self._gradients(0)
 
@@ -52,7 +61,7 @@ class LossHessian:
     def dtype(self) -> torch.dtype:
         return self.params[0].dtype
 
-    def _gradients(self, i: int) -> List[torch.Tensor]:
+    def _gradients(self, i: int) -> list[torch.Tensor]:
         with math_attention():
             loss = batch_loss(self.forward, self.batches, i)
             if i == 0 and self.weight_decay:
@@ -64,6 +73,7 @@ class LossHessian:
         self.products += 1
         if self._grads is not None:
             return flat(torch.autograd.grad(self._grads, self.params, grad_outputs=vs, retain_graph=True))
+
         def product(i: int) -> torch.Tensor:  # batch i's share of H v (the L2 term rides on batch 0)
             return flat(torch.autograd.grad(self._gradients(i), self.params, grad_outputs=vs))
 
@@ -77,7 +87,7 @@ class LossHessian:
         self._grads = None
 
 
-def trainable(model: torch.nn.Module) -> List[torch.Tensor]:
+def trainable(model: torch.nn.Module) -> list[torch.Tensor]:
     """Every parameter of ``model``, switched to requires_grad (the zoo loads them frozen)."""
     params = list(model.parameters())
     for p in params:

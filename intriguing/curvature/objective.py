@@ -7,18 +7,17 @@ of per-tensor norms, not squared; ``ops/norm.l2``). Both sums run over every par
 The network's forward runs with SDPA's math kernel because the fused attention kernels (flash /
 memory-efficient, CPU and CUDA) have no double backward, which Hessian-vector products need.
 """
+
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, List, Sequence, Tuple
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 
-from intriguing.curvature.choices import L2_KINDS  # noqa: F401  (re-exported)
-
 Forward = Callable[[torch.Tensor], torch.Tensor]
-Batches = Sequence[Tuple[torch.Tensor, torch.Tensor]]
+Batches = Sequence[tuple[torch.Tensor, torch.Tensor]]
 
 
 def at_least_fp32(logits: torch.Tensor) -> torch.Tensor:
@@ -30,6 +29,7 @@ def at_least_fp32(logits: torch.Tensor) -> torch.Tensor:
 def math_attention() -> contextlib.AbstractContextManager:
     """Force the math SDPA kernel (twice-differentiable) for the duration of the block."""
     from torch.nn.attention import SDPBackend, sdpa_kernel
+
     return sdpa_kernel([SDPBackend.MATH])
 
 
@@ -42,14 +42,14 @@ def l2_term(params: Sequence[torch.Tensor], weight_decay: float, kind: str = "sq
     raise ValueError(f"unknown L2 kind {kind!r}")
 
 
-def l2_norms(params: Sequence[torch.Tensor]) -> Tuple[float, float]:
+def l2_norms(params: Sequence[torch.Tensor]) -> tuple[float, float]:
     """(||theta||_2 over all parameters, sum_p ||p||_2): the raw quantities behind both L2 kinds."""
     sq = [float(p.detach().double().pow(2).sum()) for p in params]
-    return sum(sq) ** 0.5, sum(s ** 0.5 for s in sq)
+    return sum(sq) ** 0.5, sum(s**0.5 for s in sq)
 
 
 @torch.no_grad()
-def evaluate_nll(forward: Forward, batches: Batches) -> Tuple[float, float, int]:
+def evaluate_nll(forward: Forward, batches: Batches) -> tuple[float, float, int]:
     """(mean NLL, top-1 accuracy in %, images) of ``forward`` over ``batches`` in fp32."""
     total, correct, n = 0.0, 0, 0
     with math_attention():
@@ -72,9 +72,9 @@ def flat(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     return torch.cat([t.reshape(-1) for t in tensors])
 
 
-def unflat(v: torch.Tensor, like: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+def unflat(v: torch.Tensor, like: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     out, i = [], 0
     for t in like:
-        out.append(v[i:i + t.numel()].view_as(t))
+        out.append(v[i : i + t.numel()].view_as(t))
         i += t.numel()
     return out

@@ -9,9 +9,11 @@ failed on another rank (a rank that went on alone would wait forever in the next
 its batches' products and the per-batch vectors are added in batch order on every rank, the same float
 additions in the same order as one process, so every iterative solver sees bitwise identical vectors.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Optional, TypeVar
 
 import torch
 import torch.distributed as dist
@@ -25,18 +27,18 @@ class RankFailed(RuntimeError):
     """A model failed on some rank; raised on every rank so they all drop the model together."""
 
 
-def rounds(items: Sequence[T], ctx: Context) -> Iterator[Tuple[List[T], Optional[T]]]:
+def rounds(items: Sequence[T], ctx: Context) -> Iterator[tuple[list[T], Optional[T]]]:
     """Per round: (the round's items in order, this rank's item or None when the last round is short)."""
     for start in range(0, len(items), ctx.world):
-        chunk = list(items[start:start + ctx.world])
+        chunk = list(items[start : start + ctx.world])
         yield chunk, (chunk[ctx.rank] if ctx.rank < len(chunk) else None)
 
 
-def exchange(work: Callable[[], T], errors: tuple, ctx: Context) -> List[T]:
+def exchange(work: Callable[[], T], errors: tuple, ctx: Context) -> list[T]:
     """Run ``work`` on this rank and return every rank's result in rank order; if ``work`` raised one of
     ``errors`` on any rank, raise :class:`RankFailed` with that message on every rank."""
     try:
-        mine: Tuple[bool, Any] = (True, work())
+        mine: tuple[bool, Any] = (True, work())
     except errors as e:
         if not ctx.active:
             raise
@@ -48,8 +50,9 @@ def exchange(work: Callable[[], T], errors: tuple, ctx: Context) -> List[T]:
     return [value for _, value in parts]
 
 
-def sum_in_order(n_items: int, product: Callable[[int], torch.Tensor], like: torch.Tensor, errors: tuple,
-                 ctx: Context) -> torch.Tensor:
+def sum_in_order(
+    n_items: int, product: Callable[[int], torch.Tensor], like: torch.Tensor, errors: tuple, ctx: Context
+) -> torch.Tensor:
     """sum_i product(i) for i in 0..n_items-1, added in index order; item i is computed on rank i % world.
 
     ``like`` gives the vectors' shape, dtype and device (CPU tensors under gloo, CUDA under NCCL)."""

@@ -4,6 +4,7 @@
 8 bit. A file that cannot be decoded raises :class:`Unreadable` with a reason a user can act on (truncated, not an
 image, too large), which the loaders report per file instead of crashing.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Optional
 
 import numpy as np
 from torchvision.transforms import v2 as T
@@ -15,16 +15,21 @@ from torchvision.transforms import v2 as T
 from intriguing.errors import UserError
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
-INTERPOLATIONS = {"bilinear": T.InterpolationMode.BILINEAR, "bicubic": T.InterpolationMode.BICUBIC,
-                  "nearest": T.InterpolationMode.NEAREST, "lanczos": T.InterpolationMode.LANCZOS}
+INTERPOLATIONS = {
+    "bilinear": T.InterpolationMode.BILINEAR,
+    "bicubic": T.InterpolationMode.BICUBIC,
+    "nearest": T.InterpolationMode.NEAREST,
+    "lanczos": T.InterpolationMode.LANCZOS,
+}
 # The original protocol for every model: PIL bilinear Resize(256) + CenterCrop(224).
 PAPER_GEOMETRY = ((3, 224, 224), 0.875, "bilinear", "center")
 
 
 @lru_cache(maxsize=1)
-def imagenet_wnids() -> Tuple[str, ...]:
+def imagenet_wnids() -> tuple[str, ...]:
     """The 1000 ImageNet-1k wnids in index order (sorted, as timm's ImageNetInfo)."""
     from timm.data import ImageNetInfo
+
     return tuple(ImageNetInfo().label_names())
 
 
@@ -33,8 +38,8 @@ class ImageSet:
     """A list of (path, label) with the label space it scores in."""
 
     root: str
-    samples: List[Tuple[str, int]]
-    classes: List[str]
+    samples: list[tuple[str, int]]
+    classes: list[str]
     label_space: str  # "imagenet-1k" (wnid folders) or "folder"
     num_classes: int
 
@@ -63,13 +68,16 @@ def scan_folder(root: str | Path) -> ImageSet:
                     seen.add(os.path.realpath(path))
                     samples.append((path, label))
     if not samples:
-        raise UserError(f"Data folder {root} has {len(classes)} class folder(s) but no images "
-                        f"({', '.join(IMG_EXTENSIONS[:3])}, ...).")
-    return ImageSet(str(root), samples, classes, "imagenet-1k" if imagenet else "folder",
-                    1000 if imagenet else len(classes))
+        raise UserError(
+            f"Data folder {root} has {len(classes)} class folder(s) but no images "
+            f"({', '.join(IMG_EXTENSIONS[:3])}, ...)."
+        )
+    return ImageSet(
+        str(root), samples, classes, "imagenet-1k" if imagenet else "folder", 1000 if imagenet else len(classes)
+    )
 
 
-def _class_folders(root: Path) -> List[str]:
+def _class_folders(root: Path) -> list[str]:
     """Class sub-folders; a link back to the root (or above it) or to a folder already listed is not a class."""
     real_root, taken, out = root.resolve(), set(), []
     for d in sorted(root.iterdir()):
@@ -96,15 +104,18 @@ def imagenette_val() -> Path:
         if (root / sub / "val").is_dir():
             return root / sub / "val"
     from torchvision.datasets import Imagenette
+
     try:
         Imagenette(str(root), split="val", size="full", download=True)
     except Exception as e:
-        raise UserError(f"No --data-path given and Imagenette could not be downloaded ({type(e).__name__}); "
-                        f"put its val split at {root / 'imagenette2' / 'val'} or pass --data-path.") from None
+        raise UserError(
+            f"No --data-path given and Imagenette could not be downloaded ({type(e).__name__}); "
+            f"put its val split at {root / 'imagenette2' / 'val'} or pass --data-path."
+        ) from None
     return root / "imagenette2" / "val"
 
 
-def evenly_spaced(n: int, limit: Optional[int]) -> List[int]:
+def evenly_spaced(n: int, limit: Optional[int]) -> list[int]:
     """All of range(n) (``limit`` None), or ``limit`` evenly spaced indices (deterministic, covers every class of
     a sorted set). ``limit`` < 1 is refused: 0 once meant "no limit" here and silently evaluated every image."""
     if limit is not None and limit < 1:
@@ -117,7 +128,6 @@ def evenly_spaced(n: int, limit: Optional[int]) -> List[int]:
 def limit_samples(images: ImageSet, limit: Optional[int]) -> ImageSet:
     """Evenly spaced subset for quick runs."""
     idx = evenly_spaced(len(images), limit)
-    return ImageSet(images.root, [images.samples[i] for i in idx], images.classes, images.label_space,
-                    images.num_classes)
-
-
+    return ImageSet(
+        images.root, [images.samples[i] for i in idx], images.classes, images.label_space, images.num_classes
+    )

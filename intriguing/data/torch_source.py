@@ -5,14 +5,16 @@ for an unreadable file. The engine gets in-order :class:`Batch` objects over ite
 global indices, so a resumed pass or one torchrun rank sees exactly the items (and the per-index seeded augmented
 views) that one uninterrupted process sees. Every model geometry gets the same pixels: the view is the dataset's.
 """
+
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from intriguing.data.views import Batch
+from intriguing.data.batch import Batch
 
 
 class _Indexed(Dataset):
@@ -39,8 +41,12 @@ class _Collate:
         good = [it for it in items if it[0] is not None]
         bad = [str(it[1]) for it in items if it[0] is None]  # the dataset put the reason in the label slot
         x = torch.stack([it[0] for it in good]) if good else torch.empty(0, 3, 1, 1, dtype=torch.uint8)
-        return Batch({g: x for g in self.geometries}, torch.tensor([int(it[1]) for it in good], dtype=torch.long),
-                     torch.tensor([it[2] for it in good], dtype=torch.long), bad)
+        return Batch(
+            {g: x for g in self.geometries},
+            torch.tensor([int(it[1]) for it in good], dtype=torch.long),
+            torch.tensor([it[2] for it in good], dtype=torch.long),
+            bad,
+        )
 
 
 class DatasetSource:
@@ -52,12 +58,18 @@ class DatasetSource:
     def __len__(self) -> int:
         return len(self.dataset)  # type: ignore[arg-type]
 
-    def loader(self, geometries: Sequence[tuple], batch_size: int, workers: int = 0, start: int = 0,
-               stop: Optional[int] = None) -> DataLoader:
+    def loader(
+        self, geometries: Sequence[tuple], batch_size: int, workers: int = 0, start: int = 0, stop: Optional[int] = None
+    ) -> DataLoader:
         stop = len(self) if stop is None else stop
-        return DataLoader(Subset(_Indexed(self.dataset), range(start, stop)), batch_size=max(1, batch_size),
-                          shuffle=False, num_workers=workers, collate_fn=_Collate(geometries),
-                          pin_memory=torch.cuda.is_available())  # Batch.pin_memory: copies that do not wait
+        return DataLoader(
+            Subset(_Indexed(self.dataset), range(start, stop)),
+            batch_size=max(1, batch_size),
+            shuffle=False,
+            num_workers=workers,
+            collate_fn=_Collate(geometries),
+            pin_memory=torch.cuda.is_available(),
+        )  # Batch.pin_memory: copies that do not wait
 
 
-__all__: List[str] = ["DatasetSource"]
+__all__: list[str] = ["DatasetSource"]

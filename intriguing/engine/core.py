@@ -14,56 +14,35 @@ every condition of the sweep on it. Guarantees:
 * CUDA out of memory halves the batch for that model and retries (per-image draws keep their seeds);
 * under torchrun every rank evaluates one contiguous block of images and rank 0 merges the states in rank order.
 """
+
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Optional
 
 import torch
-from tqdm.auto import tqdm
 
 from intriguing.annotations.real import RealLabels
 from intriguing.data import Batch, ImageSet, make_loader
 from intriguing.device import autocast
 from intriguing.distributed import Context, gather, shard
+from intriguing.engine.accumulate import Accumulator, Key, Output
+from intriguing.engine.conditions import Condition
+from intriguing.engine.host import SETTLE_LAG, HostCopy, Landing
 from intriguing.engine.progress import counted
-from intriguing.engine.accumulate import Accumulator, Key, Reduction, norm
+from intriguing.engine.sweep import Sweep
 from intriguing.errors import UserError
+from intriguing.records.schema import RecordIndex
 from intriguing.seeding import derive_seed
 from intriguing.zoo import ModelBundle
 
-
-class Sweep:
-    """What an experiment hands the engine: its conditions and how to evaluate them on a batch."""
-
-    def conditions(self, bundle: ModelBundle) -> List[dict]:
-        """Record fields naming each condition this model is evaluated under (model excluded)."""
-        raise NotImplementedError
-
-    def prepare(self, batch: Batch) -> None:
-        """Per-batch state shared by all models (e.g. masks); called once per batch (and per half on OOM)."""
-
-    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch: Batch) -> Iterator[tuple]:
-        """Yield (condition, logits) for every condition of ``bundle`` on [0, 1] pixels ``x01``, or
-        (condition, logits, extras) where extras maps a record column to per-image values (B,) that
-        the engine averages over the data set (e.g. a fraction dropped that varies per image).
-        A sweep with its own :meth:`reduction` yields whatever that reduction's ``update`` takes."""
-        raise NotImplementedError
-
-    def reduction(self, bundle: ModelBundle, cond: dict, opts: "EngineOptions") -> Reduction:
-        """What accumulates one condition's outputs over the data set and writes its records: by default top-k
-        (+ calibration) metrics, per-image means of the extras and per-image outcomes."""
-        return Accumulator.new(opts.metrics, opts.paper_compat, opts.real)
-
-    def finish(self, key: Key, total: Reduction) -> None:
-        """Called once per finished (model, condition) with its whole-data-set reduction, before the records are
-        written (on rank 0 under torchrun, after the ranks are merged): for a sweep whose result is not records
-        (e.g. the transfer analysis's features), this is where it takes it."""
+log = logging.getLogger(__name__)
 
 
 CHECKPOINT_EVERY = 60.0  # seconds between saves of the pass state (read when EngineOptions is built)
-SETTLE_LAG = 2  # batches whose device results stay queued: the GPU may still be on them, Python reads older ones
 
 
 @dataclass
@@ -72,13 +51,16 @@ class EngineOptions:
     workers: int = 2
     device: torch.device = torch.device("cpu")
     precision: str = "auto"
-    metrics: Tuple[str, ...] = ("topk",)
+    metrics: tuple[str, ...] = ("topk",)
     checkpoint_every: float = field(default_factory=lambda: CHECKPOINT_EVERY)
     progress: bool = True
-    per_image: bool = False         # also write per_image.csv.gz
-    paper_compat: bool = False      # the original's calibration binning
+    per_image: bool = False  # also write per_image.csv.gz
+    paper_compat: bool = False  # the original's calibration binning
     dist: Context = field(default_factory=Context)
     real: Optional[RealLabels] = None  # --metrics real: the pass's ReaL label sets (run_sweep builds them)
+    # out-of-memory halvings per model label, counted by the passes (shared by replace()d copies); the runner writes
+    # them to manifest.json
+    oom_backoffs: dict[str, int] = field(default_factory=dict)
 
 
 # An error of one model: bad input that concerns that model only (UserError: a grid that does not fit it, a
@@ -98,43 +80,57 @@ def describe_failure(e: BaseException) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def model_failed(failed: Dict[str, str], bundle: ModelBundle, e: BaseException, run_dir) -> None:
+def model_failed(failed: dict[str, str], bundle: ModelBundle, e: BaseException, run_dir) -> None:
     """Record why ``bundle`` failed (``failed[label]``), keep its traceback in the results folder, say so."""
     failed[bundle.label] = describe_failure(e)
     run_dir.keep_failure(bundle.label, e)
-    tqdm.write(f"model {bundle.label} failed and is skipped: {failed[bundle.label].splitlines()[0]}")
+    log.error(f"model {bundle.label} failed and is skipped: {failed[bundle.label].splitlines()[0]}")
 
 
-def drop_model(active: list, failed: Dict[str, str], bundle: ModelBundle, e: BaseException, run_dir) -> None:
+def drop_model(active: list, failed: dict[str, str], bundle: ModelBundle, e: BaseException, run_dir) -> None:
     """One broken model must not sink the others: record why, take it out of the pass, say so."""
     model_failed(failed, bundle, e, run_dir)
     active.remove(bundle)
 
 
-def is_recorded(records: List[dict], model: str, cond: dict, weights: Optional[str] = None) -> bool:
-    """Whether ``records`` hold (model, weights, condition); ``weights=None`` ignores the weights column."""
-    return any(str(r.get("model")) == model and (weights is None or str(r.get("weights", "")) == weights)
-               and all(norm(r.get(k)) == norm(v) for k, v in cond.items()) for r in records)
+def _output(sweep: Sweep, out: object) -> Output:
+    if not isinstance(out, Output):  # a sweep's bug, not a model's failure
+        raise TypeError(f"{type(sweep).__name__}.evaluate returned {type(out).__name__}, not an engine Output.")
+    return Output(out.value.float(), out.extras) if isinstance(out.value, torch.Tensor) else out
 
 
-def _evaluate(sweep: Sweep, b: ModelBundle, batch: Batch, opts: EngineOptions) -> List[tuple]:
-    """(condition, output, extras, part) of one model on one batch, ``part`` being the batch; on CUDA OOM the
-    batch is halved (recursively) and each half's outputs come with that half."""
+def _evaluate(
+    sweep: Sweep, b: ModelBundle, plan: list[tuple[Condition, Key]], batch: Batch, opts: EngineOptions
+) -> list[tuple[Key, Output, Batch]]:
+    """(key, output, part) of every planned condition of one model on one batch, ``part`` being the batch; on CUDA
+    OOM the batch is halved (recursively) and each half's outputs come with that half."""
+    sweep.forget()
     try:
         x = batch.views[b.geometry].to(opts.device, non_blocking=True).float().div_(255)
         with torch.inference_mode(), autocast(opts.device, opts.precision):
-            return [(c, out.float() if isinstance(out, torch.Tensor) else out, extras[0] if extras else {}, batch)
-                    for c, out, *extras in sweep.evaluate(b, x, batch)]
+            return [(k, _output(sweep, sweep.evaluate(b, c, x, batch)), batch) for c, k in plan]
     except torch.cuda.OutOfMemoryError:
         if len(batch) < 2:
             raise
         torch.cuda.empty_cache()
+        halves, n = batch.halves(), opts.oom_backoffs.get(b.label, 0) + 1
+        opts.oom_backoffs[b.label] = n
+        # the first back-off of a model is a warning (a smaller --batch-size avoids the retries), the others debug
+        log.log(
+            logging.WARNING if n == 1 else logging.DEBUG,
+            f"{b.label}: CUDA out of memory at batch size "
+            f"{len(batch)}; retrying in halves of {len(halves[0])} (back-off {n} of this model, counted in "
+            f"manifest.json)",
+        )
+        sweep.forget()
         parts = []
-        for half in batch.halves():
+        for half in halves:
             sweep.prepare(half)
-            parts += _evaluate(sweep, b, half, opts)
+            parts += _evaluate(sweep, b, plan, half, opts)
         sweep.prepare(batch)
         return parts
+    finally:
+        sweep.forget()  # what the conditions shared on this batch is freed before the next model runs
 
 
 def real_labels(images: ImageSet) -> RealLabels:
@@ -146,21 +142,24 @@ def real_labels(images: ImageSet) -> RealLabels:
     return RealLabels((None,) * len(images))
 
 
-def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, run_dir,
-              opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
+def run_sweep(
+    sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, run_dir, opts: EngineOptions
+) -> tuple[list[dict], dict[str, str]]:
     """Evaluate all models x conditions in one pass; returns (new records, failed models)."""
-    existing = run_dir.records()
+    recorded = RecordIndex(run_dir.records())  # resume: a set lookup per planned key
     # planned per bundle, not per name: two weights under one model name are two models
-    plan = [(b, [Key.of(b.name, b.weights_id, c) for c in sweep.conditions(b)]) for b in bundles]
-    plan = [(b, ks) for b, ks in plan if not all(is_recorded(existing, b.name, k.fields, b.weights_id) for k in ks)]
-    todo = [b for b, _ in plan]
+    # (the conditions are planned once here and handed to the sweep one at a time on every batch)
+    planned = [(b, [(c, Key(b.name, b.weights_id, c)) for c in sweep.conditions(b)]) for b in bundles]
+    planned = [(b, cks) for b, cks in planned if not all(recorded.has(b.name, k.fields, b.weights_id) for _, k in cks)]
+    todo = [b for b, _ in planned]
     if not todo:
         return [], {}
-    keys = [k for _, ks in plan for k in ks]
-    owner = {k: b for b, ks in plan for k in ks}
+    plan = {b.label: cks for b, cks in planned}
+    keys = [k for _, cks in planned for _, k in cks]
+    owner = {k: b for b, cks in planned for _, k in cks}
     if "real" in opts.metrics:  # looked up by image index, so built for this pass's images (once, not per batch)
         opts = replace(opts, real=real_labels(images))
-    totals = {k: sweep.reduction(owner[k], k.fields, opts) for k in keys}
+    totals = {k: sweep.reduction(owner[k], k.cond, opts) for k in keys}
     start, stop = shard(len(images), opts.dist)
     prefix = "partial" if not opts.dist.active else f"partial.rank{opts.dist.rank}"
     n_done, bad, flushed = start, [], {k: 0 for k in keys}
@@ -170,8 +169,9 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
         for i, k in enumerate(keys):
             totals[k].load(s["states"][i])
             flushed[k] = s["flushed"][i]
-    failed: Dict[str, str] = {}
+    failed: dict[str, str] = {}
     active = list(todo)
+    landing = Landing()  # whole batches whose results are on their way to the host
     loader = make_loader(images, [b.geometry for b in todo], opts.batch_size, opts.workers, start=n_done, stop=stop)
     last_save = time.monotonic()
 
@@ -183,36 +183,49 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
             flushed.update({k: len(totals[k].outcomes) for k in outcome_keys})
 
     def checkpoint() -> None:
+        landing.settle()
         flush_per_image()
-        run_dir.save_partial({
-            "keys": [k.text for k in keys], "span": [start, stop, len(images)], "n_done": n_done, "bad": bad,
-            "states": [totals[k].state() for k in keys], "flushed": [flushed[k] for k in keys]}, prefix)
+        run_dir.save_partial(
+            {
+                "keys": [k.text for k in keys],
+                "span": [start, stop, len(images)],
+                "n_done": n_done,
+                "bad": bad,
+                "states": [totals[k].state() for k in keys],
+                "flushed": [flushed[k] for k in keys],
+            },
+            prefix,
+        )
 
     # counted in images (a one-batch run would show 0/1 for minutes), with tqdm's rate and time left
-    batches = counted(loader, stop - n_done, lambda b: len(b) + len(b.bad_paths), f"{len(active)} model(s)", "img",
-                      opts.progress and opts.dist.is_main)
+    batches = counted(
+        loader,
+        stop - n_done,
+        lambda b: len(b) + len(b.bad_paths),
+        f"{len(active)} model(s)",
+        "img",
+        opts.progress and opts.dist.is_main,
+    )
     try:
         for batch in batches:
-            pending: Dict[Key, Reduction] = {}
+            whole = []  # this batch's summaries of every model that finished it, on their way to the host
             if len(batch):
                 sweep.prepare(batch)
                 labels = batch.labels.to(opts.device, non_blocking=True)
                 for b in list(active):
                     try:
-                        for cond, out, extras, part in _evaluate(sweep, b, batch, opts):
-                            k = Key.of(b.name, b.weights_id, cond)
-                            if k not in pending:
-                                pending[k] = sweep.reduction(b, cond, opts)
+                        mine = []
+                        for k, out, part in _evaluate(sweep, b, plan[b.label], batch, opts):
                             own = labels if part is batch else part.labels.to(opts.device, non_blocking=True)
-                            pending[k].update(out, own, part.indices, extras)
+                            summary = HostCopy(totals[k].summarize(out, own, part.indices))
+                            mine.append((totals[k], summary, part.labels, part.indices))
+                        whole += mine
                     except MODEL_ERRORS as e:
                         drop_model(active, failed, b, e, run_dir)
-                        pending = {k: v for k, v in pending.items() if (k.model, k.weights) != (b.name, b.weights_id)}
-            for k, acc in pending.items():  # the whole batch is in: commit it
-                totals[k].merge(acc)
-                # results of batches the GPU finished long ago are read now: their pinned buffers are reused
-                # (not held until the next checkpoint), and reading them waits for nothing
-                totals[k].settle(keep=SETTLE_LAG)
+            landing.push(whole)  # the whole batch is in: commit it
+            # results of batches the GPU finished long ago are read now: their pinned buffers are reused (not held
+            # until the next checkpoint), and reading them waits for nothing
+            landing.settle(keep=SETTLE_LAG)
             bad += batch.bad_paths
             n_done += len(batch) + len(batch.bad_paths)
             if time.monotonic() - last_save > opts.checkpoint_every:
@@ -221,6 +234,7 @@ def run_sweep(sweep: Sweep, bundles: Sequence[ModelBundle], images: ImageSet, ru
     except BaseException:
         checkpoint()  # Ctrl-C or a crash: keep every whole batch counted so far
         raise
+    landing.settle()
     return _finish(sweep, keys, owner, totals, active, failed, bad, images, run_dir, opts, flush_per_image, prefix)
 
 
@@ -235,22 +249,26 @@ def _finish(sweep, keys, owner, totals, active, failed, bad, images, run_dir, op
             failed.update(part_failed)
             bad += part_bad
             for k in keys:
-                other = sweep.reduction(owner[k], k.fields, opts)
+                other = sweep.reduction(owner[k], k.cond, opts)
                 other.load(part_totals[k.text])
                 totals[k].merge(other)
         if opts.per_image:
-            run_dir.append_per_image([r for k in keys if isinstance(totals[k], Accumulator)
-                                      for r in _image_rows(k, totals[k], images, 0)])
+            run_dir.append_per_image(
+                [r for k in keys if isinstance(totals[k], Accumulator) for r in _image_rows(k, totals[k], images, 0)]
+            )
     else:
         flush_per_image()
     live = {(b.name, b.weights_id) for b in active if b.label not in failed}  # failed: of any rank, by label
     for k in keys:
         if (k.model, k.weights) in live:
             sweep.finish(k, totals[k])
-    existing = run_dir.records()
-    records = [row for k in keys if (k.model, k.weights) in live
-               and not is_recorded(existing, k.model, k.fields, k.weights)
-               for row in totals[k].rows(k, derive_seed("bootstrap", k.text))]
+    recorded = RecordIndex(run_dir.records())
+    records = [
+        row
+        for k in keys
+        if (k.model, k.weights) in live and not recorded.has(k.model, k.fields, k.weights)
+        for row in totals[k].rows(k, derive_seed("bootstrap", k.text))
+    ]
     run_dir.append_records(records)
     run_dir.clear_partial(prefix)
     skipped = sorted(set(run_dir.manifest.get("skipped_images", [])) | set(bad))
@@ -258,7 +276,7 @@ def _finish(sweep, keys, owner, totals, active, failed, bad, images, run_dir, op
     return records, failed
 
 
-def _image_rows(key: Key, acc: Accumulator, images: ImageSet, start: int) -> List[dict]:
+def _image_rows(key: Key, acc: Accumulator, images: ImageSet, start: int) -> list[dict]:
     """Per-image rows of ``acc``'s outcomes from chunk-row ``start`` on."""
     arrays = acc.outcome_arrays()
     root = images.root.rstrip("/") + "/"
@@ -266,12 +284,30 @@ def _image_rows(key: Key, acc: Accumulator, images: ImageSet, start: int) -> Lis
     for j in range(start, len(arrays["image"])):
         i = int(arrays["image"][j])
         path, label = images.samples[i]
-        out.append({"image": i, "path": path[len(root):] if path.startswith(root) else path, "label": label,
-                    "model": key.model, "weights": key.weights, **key.fields,
-                    "correct1": int(arrays["correct1"][j]), "correct5": int(arrays["correct5"][j]),
-                    "pred": int(arrays["pred"][j]), "conf": round(float(arrays["conf"][j]), 6)})
+        out.append(
+            {
+                "image": i,
+                "path": path[len(root) :] if path.startswith(root) else path,
+                "label": label,
+                "model": key.model,
+                "weights": key.weights,
+                **key.fields,
+                "correct1": int(arrays["correct1"][j]),
+                "correct5": int(arrays["correct5"][j]),
+                "pred": int(arrays["pred"][j]),
+                "conf": round(float(arrays["conf"][j]), 6),
+            }
+        )
     return out
 
 
-__all__ = ["Sweep", "EngineOptions", "MODEL_ERRORS", "describe_failure", "drop_model", "is_recorded", "model_failed",
-           "run_sweep"]
+__all__ = [
+    "Sweep",
+    "Output",
+    "EngineOptions",
+    "MODEL_ERRORS",
+    "describe_failure",
+    "drop_model",
+    "model_failed",
+    "run_sweep",
+]

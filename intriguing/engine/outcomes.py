@@ -5,9 +5,8 @@ carry a 95% bootstrap confidence interval over images and ``--per-image`` can wr
 For a 0/1 outcome the bootstrap has a closed form: resampling n images with replacement from k correct ones gives
 Binomial(n, k/n) correct, so the percentile interval is drawn from that binomial (exact, O(resamples), any n).
 """
-from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from __future__ import annotations
 
 import numpy as np
 import torch
@@ -17,7 +16,7 @@ DTYPES = {"image": np.int64, "correct1": np.bool_, "correct5": np.bool_, "pred":
 RESAMPLES = 1000
 
 
-def outcome_tensors(logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+def outcome_tensors(logits: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
     """One batch's per-image outcomes as tensors on the logits' device (computed without a host read)."""
     logits = logits.detach().float()
     k = min(5, logits.shape[-1])
@@ -27,31 +26,26 @@ def outcome_tensors(logits: torch.Tensor, labels: torch.Tensor) -> Dict[str, tor
     return {"correct1": hit[:, 0], "correct5": hit.any(dim=1), "pred": top[:, 0].to(torch.int32), "conf": conf}
 
 
-def host_outcomes(tensors: Dict[str, torch.Tensor], indices: torch.Tensor) -> Dict[str, np.ndarray]:
+def host_outcomes(tensors: dict[str, torch.Tensor], indices: torch.Tensor) -> dict[str, np.ndarray]:
     """The outcome arrays of one batch from host copies of :func:`outcome_tensors` and the images' indices."""
     out = {"image": indices.cpu().numpy().astype(np.int64)}
     out.update({f: tensors[f].cpu().numpy().astype(DTYPES[f]) for f in FIELDS[1:]})
     return out
 
 
-def batch_outcomes(logits: torch.Tensor, labels: torch.Tensor, indices: torch.Tensor) -> Dict[str, np.ndarray]:
-    """The per-image outcome arrays of one batch (read back at once)."""
-    return host_outcomes(outcome_tensors(logits, labels), indices)
-
-
 class Outcomes:
     """Outcome arrays grown batch by batch (kept as chunks; concatenated when read)."""
 
     def __init__(self) -> None:
-        self.chunks: List[Dict[str, np.ndarray]] = []
+        self.chunks: list[dict[str, np.ndarray]] = []
 
-    def add(self, chunk: Dict[str, np.ndarray]) -> None:
+    def add(self, chunk: dict[str, np.ndarray]) -> None:
         self.chunks.append(chunk)
 
-    def extend(self, other: "Outcomes") -> None:
+    def extend(self, other: Outcomes) -> None:
         self.chunks += other.chunks
 
-    def arrays(self) -> Dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, np.ndarray]:
         if not self.chunks:
             return {f: np.zeros(0, DTYPES[f]) for f in FIELDS}
         return {f: np.concatenate([c[f] for c in self.chunks]).astype(DTYPES[f]) for f in FIELDS}
@@ -60,7 +54,7 @@ class Outcomes:
         return sum(len(c["image"]) for c in self.chunks)
 
 
-def bootstrap_ci(correct: np.ndarray, seed: int, level: float = 0.95) -> Tuple[float, float]:
+def bootstrap_ci(correct: np.ndarray, seed: int, level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap interval (in %) of the mean of a 0/1 array, drawn exactly as Binomial(n, mean)."""
     n = int(correct.size)
     if n == 0:

@@ -10,11 +10,12 @@ Inputs of any size (divisible by the patch size) run through the model's own tok
 ``dynamic_img_size`` switched on temporarily: timm then interpolates the position embeddings
 (bicubic, :func:`timm.layers.resample_abs_pos_embed`), as DINO does for its 480 px visualisations.
 """
+
 from __future__ import annotations
 
 import contextlib
 import math
-from typing import Iterator, Sequence, Tuple
+from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -34,8 +35,10 @@ def query_index(model: nn.Module, token: str = "cls") -> int:
         return 0
     if token == "dist":
         if getattr(model, "dist_token", None) is None:
-            raise UserError("The distillation ('shape') token exists only on distilled models "
-                            "(e.g. deit_small_distilled_patch16_224); use --token cls for this model.")
+            raise UserError(
+                "The distillation ('shape') token exists only on distilled models "
+                "(e.g. deit_small_distilled_patch16_224); use --token cls for this model."
+            )
         return 1
     raise UserError(f"Unknown query token {token!r}; use one of {', '.join(TOKENS)}.")
 
@@ -50,8 +53,10 @@ def patch_grid(model: nn.Module, height: int, width: int) -> tuple[int, int]:
     """Patch grid (rows, cols) for an input of ``height x width``; sizes must divide by the patch size."""
     ph, pw = patch_size(model)
     if height % ph or width % pw:
-        raise UserError(f"Input size {height}x{width} is not divisible by the patch size {ph}x{pw}; "
-                        f"pick an input size that is a multiple of {ph}.")
+        raise UserError(
+            f"Input size {height}x{width} is not divisible by the patch size {ph}x{pw}; "
+            f"pick an input size that is a multiple of {ph}."
+        )
     return height // ph, width // pw
 
 
@@ -63,14 +68,18 @@ def has_attention(model: nn.Module) -> bool:
 def require_attention(model: nn.Module, name: str, command: str) -> None:
     """Refuse a model without readable attention (a CNN) in one sentence naming it, so it fails alone."""
     if not has_attention(model):
-        raise UserError(f"{name} is not applicable to `intriguing {command}`: it reads ViT self-attention and "
-                        f"{type(model).__name__} has none (use a ViT, e.g. deit_small_patch16_224).")
+        raise UserError(
+            f"{name} is not applicable to `intriguing {command}`: it reads ViT self-attention and "
+            f"{type(model).__name__} has none (use a ViT, e.g. deit_small_patch16_224)."
+        )
 
 
 def _vit_parts(model: nn.Module) -> None:
     if not has_attention(model):
-        raise UserError(f"{type(model).__name__} is not a timm VisionTransformer (it needs blocks, patch_embed "
-                        "and num_prefix_tokens), so its attention cannot be read.")
+        raise UserError(
+            f"{type(model).__name__} is not a timm VisionTransformer (it needs blocks, patch_embed "
+            "and num_prefix_tokens), so its attention cannot be read."
+        )
 
 
 @contextlib.contextmanager
@@ -96,7 +105,7 @@ def any_input_size(model: nn.Module) -> Iterator[nn.Module]:
         model.dynamic_img_size, pe.strict_img_size, pe.flatten, pe.output_fmt = saved
 
 
-def original_pos_embed(pos_embed: torch.Tensor, num_prefix: int, grid: Tuple[int, int]) -> torch.Tensor:
+def original_pos_embed(pos_embed: torch.Tensor, num_prefix: int, grid: tuple[int, int]) -> torch.Tensor:
     """The position embeddings resized as the original Intriguing code did (``vit_models/dino.py``,
     ``forward_selfattention``): bicubic by ``scale_factor = (rows / sqrt(N), cols / sqrt(N))`` without
     antialiasing, and zero rows / columns appended where the output falls one short of the grid. Not DINO's
@@ -125,8 +134,9 @@ def original_input_size(model: nn.Module, height: int, width: int) -> Iterator[n
     saved = (model.pos_embed, pe.strict_img_size)
     try:
         with torch.no_grad():
-            model.pos_embed = nn.Parameter(original_pos_embed(model.pos_embed, model.num_prefix_tokens, grid),
-                                           requires_grad=False)
+            model.pos_embed = nn.Parameter(
+                original_pos_embed(model.pos_embed, model.num_prefix_tokens, grid), requires_grad=False
+            )
         pe.strict_img_size = False
         yield model
     finally:
@@ -138,9 +148,11 @@ def resolve_blocks(model: nn.Module, blocks: int | Sequence[int]) -> list[int]:
     _vit_parts(model)
     depth = len(model.blocks)
     out = []
-    for b in ([blocks] if isinstance(blocks, int) else list(blocks)):
+    for b in [blocks] if isinstance(blocks, int) else list(blocks):
         if not -depth <= b < depth:
-            raise UserError(f"Block {b} does not exist: the model has {depth} blocks (0..{depth - 1}, or -1 for the last).")
+            raise UserError(
+                f"Block {b} does not exist: the model has {depth} blocks (0..{depth - 1}, or -1 for the last)."
+            )
         out.append(b % depth)
     return out
 
@@ -148,8 +160,10 @@ def resolve_blocks(model: nn.Module, blocks: int | Sequence[int]) -> list[int]:
 def _attn_module(model: nn.Module, i: int) -> nn.Module:
     attn = getattr(model.blocks[i], "attn", None)
     if attn is None or not hasattr(attn, "fused_attn") or not isinstance(getattr(attn, "attn_drop", None), nn.Module):
-        raise UserError(f"Block {i} of {type(model).__name__} has no timm Attention module "
-                        "(with fused_attn and attn_drop), so its attention cannot be read.")
+        raise UserError(
+            f"Block {i} of {type(model).__name__} has no timm Attention module "
+            "(with fused_attn and attn_drop), so its attention cannot be read."
+        )
     return attn
 
 
@@ -188,6 +202,7 @@ def capture_attention(model: nn.Module, blocks: Sequence[int], reduce) -> Iterat
             store[b] = reduce(b, args[0])  # args[0]: softmax probabilities before dropout
             if b == last:
                 raise _Captured
+
         return hook
 
     try:
@@ -206,8 +221,9 @@ def run_tokens(model: nn.Module, images: torch.Tensor, last_block: int) -> None:
     """Run the token path up to ``last_block`` only (timm's forward_intermediates with stop_early); inside
     :func:`capture_attention` it stops earlier still, at that block's softmax."""
     if hasattr(model, "forward_intermediates"):
-        model.forward_intermediates(images, indices=[last_block], stop_early=True,
-                                    intermediates_only=True, output_fmt="NLC")
+        model.forward_intermediates(
+            images, indices=[last_block], stop_early=True, intermediates_only=True, output_fmt="NLC"
+        )
     else:  # pragma: no cover - every timm ViT has forward_intermediates; kept for ViT-like forks
         model.forward_features(images)
 
@@ -215,14 +231,20 @@ def run_tokens(model: nn.Module, images: torch.Tensor, last_block: int) -> None:
 def check_fired(store: dict, blocks: Sequence[int], model: nn.Module) -> None:
     missing = [b for b in blocks if b not in store]
     if missing:
-        raise UserError(f"No attention was captured from block(s) {missing} of {type(model).__name__}: its "
-                        "Attention module does not route probabilities through attn_drop.")
+        raise UserError(
+            f"No attention was captured from block(s) {missing} of {type(model).__name__}: its "
+            "Attention module does not route probabilities through attn_drop."
+        )
 
 
 @torch.no_grad()
-def token_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Sequence[int],
-                           tokens: Sequence[str] = ("cls",), original_pos: bool = False
-                           ) -> dict[int, dict[str, torch.Tensor]]:
+def token_attention_blocks(
+    model: nn.Module,
+    images: torch.Tensor,
+    blocks: Sequence[int],
+    tokens: Sequence[str] = ("cls",),
+    original_pos: bool = False,
+) -> dict[int, dict[str, torch.Tensor]]:
     """Attention from each query token to every patch token, for each requested block, in one forward.
 
     Args:
@@ -250,14 +272,13 @@ def token_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Seque
     return {b: store[b] for b in idx}
 
 
-def patch_attention_blocks(model: nn.Module, images: torch.Tensor, blocks: Sequence[int],
-                           token: str = "cls") -> dict[int, torch.Tensor]:
-    """block -> ``[B, heads, h, w]`` attention from one query token ("cls" or "dist") to the patches."""
-    return {b: d[token] for b, d in token_attention_blocks(model, images, blocks, (token,)).items()}
-
-
-def token_attention(model: nn.Module, images: torch.Tensor, tokens: Sequence[str] = ("cls",),
-                    block: int = -1, original_pos: bool = False) -> dict[str, torch.Tensor]:
+def token_attention(
+    model: nn.Module,
+    images: torch.Tensor,
+    tokens: Sequence[str] = ("cls",),
+    block: int = -1,
+    original_pos: bool = False,
+) -> dict[str, torch.Tensor]:
     """token -> ``[B, heads, h, w]`` for one block: CLS and shape-token maps from a single forward."""
     (b,) = resolve_blocks(model, block)
     return token_attention_blocks(model, images, [b], tokens, original_pos)[b]

@@ -1,4 +1,5 @@
 """Per-row Pearson correlation between two feature matrices (clean vs. perturbed features of the same images)."""
+
 from __future__ import annotations
 
 import torch

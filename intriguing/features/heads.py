@@ -5,9 +5,10 @@ Shared by the transfer analysis's per-block mode and the per-block-under-occlusi
 pools exactly as the model does (the CLS token for ``global_pool='token'``; DeiT-distilled averages its two heads)
 and applies fc_norm + head. For the last block this equals ``model(x)``.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -27,8 +28,15 @@ def per_block_logits(model: nn.Module, x: torch.Tensor, blocks: Sequence[int]) -
         raise UserError(f"Per-block accuracy needs a ViT with token blocks; {type(model).__name__} has none.")
     if getattr(model, "num_classes", 0) <= 0:
         raise UserError("Per-block accuracy needs the model's classifier head; this model has none.")
-    outs = model.forward_intermediates(x, indices=list(blocks), norm=True, return_prefix_tokens=True,
-                                       intermediates_only=True, output_fmt="NLC", stop_early=True)
+    outs = model.forward_intermediates(
+        x,
+        indices=list(blocks),
+        norm=True,
+        return_prefix_tokens=True,
+        intermediates_only=True,
+        output_fmt="NLC",
+        stop_early=True,
+    )
     logits = []
     for out in outs:
         tokens = torch.cat([out[1], out[0]], dim=1) if isinstance(out, tuple) else out  # prefix first, as inside

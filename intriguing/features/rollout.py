@@ -3,14 +3,22 @@
 Built on :mod:`intriguing.features.attention`'s hooks (no ViT is forked); one ``[B, N, N]`` matrix is alive at a
 time because the product is accumulated inside the hooks.
 """
+
 from __future__ import annotations
 
 import torch
 from torch import nn
 
 from intriguing.errors import UserError
-from intriguing.features.attention import (any_input_size, capture_attention, check_fired, patch_grid, query_index,
-                                           resolve_blocks, run_tokens)
+from intriguing.features.attention import (
+    any_input_size,
+    capture_attention,
+    check_fired,
+    patch_grid,
+    query_index,
+    resolve_blocks,
+    run_tokens,
+)
 
 
 def fuse_heads(probs: torch.Tensor, how: str = "mean") -> torch.Tensor:
@@ -47,8 +55,14 @@ def rollout_step(rollout: torch.Tensor | None, attn: torch.Tensor, discard_ratio
 
 
 @torch.no_grad()
-def attention_rollout(model: nn.Module, images: torch.Tensor, token: str = "cls", head_fusion: str = "mean",
-                      discard_ratio: float = 0.0, last_block: int = -1) -> torch.Tensor:
+def attention_rollout(
+    model: nn.Module,
+    images: torch.Tensor,
+    token: str = "cls",
+    head_fusion: str = "mean",
+    discard_ratio: float = 0.0,
+    last_block: int = -1,
+) -> torch.Tensor:
     """Attention rollout (Abnar & Zuidema, 2020) from the query token to the patches: ``[B, h, w]``.
 
     Accounts for residual connections by ``0.5 A + 0.5 I`` per block and multiplies blocks
@@ -72,4 +86,4 @@ def attention_rollout(model: nn.Module, images: torch.Tensor, token: str = "cls"
         run_tokens(model, images, last)
     check_fired(store, idx, model)
     rollout = state["R"]
-    return rollout[:, q, model.num_prefix_tokens:].reshape(images.shape[0], h, w)
+    return rollout[:, q, model.num_prefix_tokens :].reshape(images.shape[0], h, w)

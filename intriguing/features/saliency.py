@@ -11,13 +11,13 @@ Two rules decide which patches are salient:
 Scores are computed once per image (one forward of the saliency model) and turned into masks for
 every level at once, so the cost of a sweep is one sort, not one forward per ratio.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from intriguing.device import channel_stats, constant
@@ -82,7 +82,9 @@ def salient_masks(scores: torch.Tensor, levels: Sequence[float] | torch.Tensor, 
     return fn(scores, levels)
 
 
-def drop_masks(scores: torch.Tensor, levels: Sequence[float] | torch.Tensor, rule: str = "rank") -> dict[str, torch.Tensor]:
+def drop_masks(
+    scores: torch.Tensor, levels: Sequence[float] | torch.Tensor, rule: str = "rank"
+) -> dict[str, torch.Tensor]:
     """Boolean *drop* masks ``[..., L, N]`` (True = patch removed) for salient and non-salient PatchDrop.
 
     rank: level f removes the top f (salient) or the bottom f (non-salient) of the patches.
@@ -122,14 +124,6 @@ def parse_head(text: str) -> str | int:
         raise UserError(f"Unknown head choice {text!r}; use 'mean', 'all' or a head index such as 1.") from None
 
 
-def to_pixels(patch_mask: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Nearest-upsample a ``[..., h, w]`` patch mask to ``[..., H, W]`` pixels (same dtype)."""
-    lead = patch_mask.shape[:-2]
-    flat = patch_mask.reshape(-1, 1, *patch_mask.shape[-2:]).float()
-    up = F.interpolate(flat, size=size, mode="nearest")
-    return up.reshape(*lead, *size).to(patch_mask.dtype)
-
-
 def normalize(images01: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     """``(x - mean) / std`` per channel for a [0, 1] batch ``[B, 3, H, W]``."""
     m, s = channel_stats(mean, std, images01.device, images01.dtype)  # built once per device, not per batch
@@ -140,10 +134,10 @@ def normalize(images01: torch.Tensor, mean: Sequence[float], std: Sequence[float
 class SaliencySpec:
     """Where saliency comes from: attention of one block (or rollout), which query token, which head(s)."""
 
-    source: str = "attention"   # 'attention' (one block) or 'rollout' (Abnar & Zuidema)
-    block: int = -1             # block read for 'attention'; last block multiplied for 'rollout'
-    token: str = "cls"          # 'cls' or 'dist' (distilled models' shape token)
-    head: str | int = "mean"    # 'mean', 'all' or a head index (the paper read head index 1)
+    source: str = "attention"  # 'attention' (one block) or 'rollout' (Abnar & Zuidema)
+    block: int = -1  # block read for 'attention'; last block multiplied for 'rollout'
+    token: str = "cls"  # 'cls' or 'dist' (distilled models' shape token)
+    head: str | int = "mean"  # 'mean', 'all' or a head index (the paper read head index 1)
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -151,8 +145,13 @@ class SaliencySpec:
 
 
 @torch.no_grad()
-def saliency_scores(model: nn.Module, images01: torch.Tensor, mean: Sequence[float], std: Sequence[float],
-                    spec: SaliencySpec = SaliencySpec()) -> torch.Tensor:
+def saliency_scores(
+    model: nn.Module,
+    images01: torch.Tensor,
+    mean: Sequence[float],
+    std: Sequence[float],
+    spec: SaliencySpec = SaliencySpec(),
+) -> torch.Tensor:
     """Patch saliency of a [0, 1] batch under ``model``, normalised with (mean, std).
 
     Pass the saliency model's own statistics (correct) or, for --paper-compat, the evaluated model's.

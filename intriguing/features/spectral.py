@@ -10,10 +10,10 @@ Default reads the diagonal at k = 0 .. H//2 of the unshifted spectrum, so the cu
 (Nyquist included) and non-square maps are sampled on a common normalised grid. ``paper_compat=True``
 reproduces the notebook: roll by H/2, take ``diag()[H/2:]``, which stops one step short of pi.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List
 
 import torch
 
@@ -70,18 +70,26 @@ def _exact_sum(v: torch.Tensor, dim: int = 0) -> torch.Tensor:
 class SpectrumStats:
     """Additive per-block sums over images of the relative curve, its square, and the variance (integers in units
     of 1/SCALE: merging is exact and order-free)."""
+
     n: int = 0
-    curve_sum: List[int] = field(default_factory=list)
-    curve_sq: List[int] = field(default_factory=list)
+    curve_sum: list[int] = field(default_factory=list)
+    curve_sq: list[int] = field(default_factory=list)
     var_sum: int = 0
     var_sq: int = 0
 
     def add(self, rel: torch.Tensor, var: torch.Tensor) -> None:
         rel, var = rel.double(), var.double()
-        self.merge(SpectrumStats(int(rel.shape[0]), _exact_sum(rel).tolist(), _exact_sum(rel.pow(2)).tolist(),
-                                 int(_exact_sum(var)), int(_exact_sum(var.pow(2)))))
+        self.merge(
+            SpectrumStats(
+                int(rel.shape[0]),
+                _exact_sum(rel).tolist(),
+                _exact_sum(rel.pow(2)).tolist(),
+                int(_exact_sum(var)),
+                int(_exact_sum(var.pow(2))),
+            )
+        )
 
-    def merge(self, other: "SpectrumStats") -> None:
+    def merge(self, other: SpectrumStats) -> None:
         if not other.n:
             return
         if not self.curve_sum:
@@ -94,15 +102,17 @@ class SpectrumStats:
         self.var_sq += int(other.var_sq)
         self.n += int(other.n)
 
-    def mean_curve(self) -> List[float]:
+    def mean_curve(self) -> list[float]:
         return [s / SCALE / self.n for s in self.curve_sum] if self.n else []
 
-    def std_curve(self) -> List[float]:
+    def std_curve(self) -> list[float]:
         """Standard deviation across images of each curve point."""
         if not self.n:
             return []
-        return [max(q / SCALE / self.n - (s / SCALE / self.n) ** 2, 0.0) ** 0.5
-                for s, q in zip(self.curve_sum, self.curve_sq)]
+        return [
+            max(q / SCALE / self.n - (s / SCALE / self.n) ** 2, 0.0) ** 0.5
+            for s, q in zip(self.curve_sum, self.curve_sq)
+        ]
 
     def variance(self) -> tuple[float, float]:
         """(mean, std across images) of the feature-map variance."""
@@ -117,23 +127,26 @@ class SpectrumAccumulator:
 
     def __init__(self, paper_compat: bool = False) -> None:
         self.paper_compat = paper_compat
-        self.stats: Dict[str, SpectrumStats] = {}
-        self.shapes: Dict[str, tuple] = {}
+        self.stats: dict[str, SpectrumStats] = {}
+        self.shapes: dict[str, tuple] = {}
 
     def update(self, name: str, fmap: torch.Tensor) -> None:
         rel = relative_log_amplitude(log_amplitude_curve(fmap, self.paper_compat))
         self.stats.setdefault(name, SpectrumStats()).add(rel, feature_variance(fmap))
         self.shapes[name] = tuple(fmap.shape[-2:])
 
-    def merge(self, other: "SpectrumAccumulator") -> None:
+    def merge(self, other: SpectrumAccumulator) -> None:
         """Add ``other``'s images (another batch, another rank)."""
         for name, st in other.stats.items():
             self.stats.setdefault(name, SpectrumStats()).merge(st)
             self.shapes[name] = other.shapes[name]
 
     def state_dict(self) -> dict:
-        return {"paper_compat": self.paper_compat, "shapes": {k: list(v) for k, v in self.shapes.items()},
-                "stats": {k: vars(v).copy() for k, v in self.stats.items()}}
+        return {
+            "paper_compat": self.paper_compat,
+            "shapes": {k: list(v) for k, v in self.shapes.items()},
+            "stats": {k: vars(v).copy() for k, v in self.stats.items()},
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.paper_compat = bool(state["paper_compat"])
@@ -146,6 +159,15 @@ class SpectrumAccumulator:
         h, w = self.shapes[name]
         curve, std = st.mean_curve(), st.std_curve()
         var_m, var_s = st.variance()
-        return {"n_images": st.n, "height": h, "width": w,
-                "freqs": frequencies(h, w, self.paper_compat).tolist(), "curve": curve, "curve_std": std,
-                "high_freq": curve[-1], "high_freq_std": std[-1], "variance": var_m, "variance_std": var_s}
+        return {
+            "n_images": st.n,
+            "height": h,
+            "width": w,
+            "freqs": frequencies(h, w, self.paper_compat).tolist(),
+            "curve": curve,
+            "curve_std": std,
+            "high_freq": curve[-1],
+            "high_freq_std": std[-1],
+            "variance": var_m,
+            "variance_std": var_s,
+        }

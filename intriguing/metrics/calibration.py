@@ -18,11 +18,12 @@ whatever the batch size or the split into shards, given the same logits.
 Confidence is the max softmax probability. ``paper_compat=True`` reproduces the original quirks:
 10 bins, a strict ``> 0.9`` cut for the 90 metrics, and bins ``[lo, hi)`` that drop confidence == 1.0.
 """
+
 from __future__ import annotations
 
 import json
 import math
-from typing import Dict, List, Optional
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +34,7 @@ from intriguing.metrics.base import Metric
 # depend on the order or grouping, so the columns are identical whatever the batch size, the resume point or
 # the number of torchrun shards (float sums, even float64, change in the last bits with the grouping).
 FIXED_BITS = 32
-FIXED_SCALE = float(2 ** FIXED_BITS)
+FIXED_SCALE = float(2**FIXED_BITS)
 
 
 def _fixed(values: torch.Tensor) -> torch.Tensor:
@@ -57,15 +58,15 @@ class Calibration(Metric):
     def reset(self) -> None:
         self.n = 0
         self.n_correct = 0
-        self.nll_fixed = 0    # sums as exact integers in units of 2**-FIXED_BITS (see _fixed)
+        self.nll_fixed = 0  # sums as exact integers in units of 2**-FIXED_BITS (see _fixed)
         self.brier_fixed = 0
         self.bin_count = [0] * self.n_bins
         self.bin_conf_fixed = [0] * self.n_bins
         self.bin_correct = [0] * self.n_bins
-        self.n_confident = 0          # confidence >= threshold
+        self.n_confident = 0  # confidence >= threshold
         self.n_confident_correct = 0
         self.n_wrong_unconfident = 0  # wrong and confidence < threshold
-        self.n_nonfinite = 0          # NaN / inf logits: the calibration columns are then NaN, not numbers
+        self.n_nonfinite = 0  # NaN / inf logits: the calibration columns are then NaN, not numbers
 
     @property
     def nll_sum(self) -> float:
@@ -76,12 +77,13 @@ class Calibration(Metric):
         return self.brier_fixed / FIXED_SCALE
 
     @property
-    def bin_conf(self) -> List[float]:
+    def bin_conf(self) -> list[float]:
         return [v / FIXED_SCALE for v in self.bin_conf_fixed]
 
     @torch.no_grad()
-    def stats(self, logits: torch.Tensor, labels: torch.Tensor,
-              indices: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+    def stats(
+        self, logits: torch.Tensor, labels: torch.Tensor, indices: Optional[torch.Tensor] = None
+    ) -> dict[str, torch.Tensor]:
         """Fixed-shape per-bin sums (scatter-adds, no boolean indexing or bincount: nothing waits for the GPU)."""
         logits = logits.detach().double()
         labels = labels.detach().to(logits.device).long().view(-1)
@@ -102,18 +104,27 @@ class Calibration(Metric):
         w = keep.long()
         zeros = torch.zeros(self.n_bins, dtype=torch.int64, device=logits.device)
         return {
-            "counts": torch.stack([correct.sum(), _fixed(-logp.gather(1, labels.view(-1, 1)).view(-1)).sum(),
-                                   _fixed((probs - onehot).pow(2).sum(dim=1)).sum(), confident.sum(),
-                                   (confident & correct).sum(), (~confident & ~correct).sum(), (~finite).sum()]),
+            "counts": torch.stack(
+                [
+                    correct.sum(),
+                    _fixed(-logp.gather(1, labels.view(-1, 1)).view(-1)).sum(),
+                    _fixed((probs - onehot).pow(2).sum(dim=1)).sum(),
+                    confident.sum(),
+                    (confident & correct).sum(),
+                    (~confident & ~correct).sum(),
+                    (~finite).sum(),
+                ]
+            ),
             "n": torch.tensor(labels.numel()),
             "bin_count": zeros.index_add(0, idx, w),
             "bin_conf": zeros.index_add(0, idx, torch.where(keep, _fixed(conf), 0)),
             "bin_correct": zeros.index_add(0, idx, (correct & keep).long()),
         }
 
-    def add(self, stats: Dict[str, torch.Tensor]) -> None:
-        (n_correct, nll, brier, n_confident, n_confident_correct, n_wrong_unconfident,
-         n_nonfinite) = stats["counts"].tolist()
+    def add(self, stats: dict[str, torch.Tensor]) -> None:
+        (n_correct, nll, brier, n_confident, n_confident_correct, n_wrong_unconfident, n_nonfinite) = stats[
+            "counts"
+        ].tolist()
         self.n += int(stats["n"])
         self.n_correct += n_correct
         self.nll_fixed += nll
@@ -128,11 +139,19 @@ class Calibration(Metric):
 
     def state_dict(self) -> dict:
         return {
-            "n_bins": self.n_bins, "threshold": self.threshold, "paper_compat": self.paper_compat,
-            "n": self.n, "n_correct": self.n_correct, "nll_fixed": self.nll_fixed, "brier_fixed": self.brier_fixed,
-            "bin_count": list(self.bin_count), "bin_conf_fixed": list(self.bin_conf_fixed),
-            "bin_correct": list(self.bin_correct), "n_confident": self.n_confident,
-            "n_confident_correct": self.n_confident_correct, "n_wrong_unconfident": self.n_wrong_unconfident,
+            "n_bins": self.n_bins,
+            "threshold": self.threshold,
+            "paper_compat": self.paper_compat,
+            "n": self.n,
+            "n_correct": self.n_correct,
+            "nll_fixed": self.nll_fixed,
+            "brier_fixed": self.brier_fixed,
+            "bin_count": list(self.bin_count),
+            "bin_conf_fixed": list(self.bin_conf_fixed),
+            "bin_correct": list(self.bin_correct),
+            "n_confident": self.n_confident,
+            "n_confident_correct": self.n_confident_correct,
+            "n_wrong_unconfident": self.n_wrong_unconfident,
             "n_nonfinite": self.n_nonfinite,
         }
 
@@ -140,15 +159,22 @@ class Calibration(Metric):
         self.n_bins = int(state["n_bins"])
         self.threshold = float(state["threshold"])
         self.paper_compat = bool(state["paper_compat"])
-        for key in ("n", "n_correct", "n_confident", "n_confident_correct", "n_wrong_unconfident", "nll_fixed",
-                    "brier_fixed"):
+        for key in (
+            "n",
+            "n_correct",
+            "n_confident",
+            "n_confident_correct",
+            "n_wrong_unconfident",
+            "nll_fixed",
+            "brier_fixed",
+        ):
             setattr(self, key, int(state[key]))
         self.n_nonfinite = int(state.get("n_nonfinite", 0))  # absent from checkpoints of earlier versions
         self.bin_count = [int(v) for v in state["bin_count"]]
         self.bin_conf_fixed = [int(v) for v in state["bin_conf_fixed"]]
         self.bin_correct = [int(v) for v in state["bin_correct"]]
 
-    def merge(self, other: "Calibration") -> None:
+    def merge(self, other: Calibration) -> None:
         """Add another accumulator's statistics (e.g. from a second shard) into this one."""
         state, mine = other.state_dict(), self.state_dict()
         for key, value in state.items():
@@ -157,19 +183,21 @@ class Calibration(Metric):
             elif key not in ("n_bins", "threshold", "paper_compat"):
                 setattr(self, key, mine[key] + value)
 
-    def bins(self) -> Dict[str, list]:
+    def bins(self) -> dict[str, list]:
         """Per-bin edges, counts, mean confidence and accuracy (NaN for empty bins) for plotting."""
         acc = [c / n if n else float("nan") for c, n in zip(self.bin_correct, self.bin_count)]
         conf = [s / n if n else float("nan") for s, n in zip(self.bin_conf, self.bin_count)]
         edges = [i / self.n_bins for i in range(self.n_bins + 1)]
         return {"edges": edges, "count": list(self.bin_count), "confidence": conf, "accuracy": acc}
 
-    def result(self) -> Dict[str, float]:
+    def result(self) -> dict[str, float]:
         nan = float("nan")
         if self.n == 0 or self.n_nonfinite:  # non-finite confidences have no calibration (never silent numbers)
             return {k: nan for k in ("nll", "brier", "ece", "ece_signed", "acc90", "unc90", "freq90")}
-        packed = json.dumps({"count": self.bin_count, "conf": [round(v, 6) for v in self.bin_conf],
-                             "correct": self.bin_correct}, separators=(",", ":"))
+        packed = json.dumps(
+            {"count": self.bin_count, "conf": [round(v, 6) for v in self.bin_conf], "correct": self.bin_correct},
+            separators=(",", ":"),
+        )
         total = sum(self.bin_count)
         ece = signed = 0.0
         for n_b, s_conf, s_ok in zip(self.bin_count, self.bin_conf, self.bin_correct):
@@ -189,23 +217,28 @@ class Calibration(Metric):
         }
 
 
-def bins_from_record(value: str) -> Dict[str, list]:
+def bins_from_record(value: str) -> dict[str, list]:
     """Turn a record's ``calibration_bins`` column back into :meth:`Calibration.bins` form."""
     d = json.loads(value)
     n_bins = len(d["count"])
-    return {"edges": [i / n_bins for i in range(n_bins + 1)], "count": d["count"],
-            "confidence": [s / n if n else float("nan") for s, n in zip(d["conf"], d["count"])],
-            "accuracy": [c / n if n else float("nan") for c, n in zip(d["correct"], d["count"])]}
+    return {
+        "edges": [i / n_bins for i in range(n_bins + 1)],
+        "count": d["count"],
+        "confidence": [s / n if n else float("nan") for s, n in zip(d["conf"], d["count"])],
+        "accuracy": [c / n if n else float("nan") for c, n in zip(d["correct"], d["count"])],
+    }
 
 
-def reliability_diagram(bins: Dict[str, list], ax=None, label: Optional[str] = None, title: Optional[str] = None,
-                        legend: bool = True):
+def reliability_diagram(
+    bins: dict[str, list], ax=None, label: Optional[str] = None, title: Optional[str] = None, legend: bool = True
+):
     """Draw accuracy vs confidence bars (with the gap to the diagonal) and a confidence histogram.
 
     ``bins`` is ``Calibration.bins()`` or the same dict read back from a record/manifest. Returns the
     matplotlib Figure (a new one when ``ax`` is None).
     """
     import matplotlib
+
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
@@ -223,12 +256,27 @@ def reliability_diagram(bins: Dict[str, list], ax=None, label: Optional[str] = N
     ax.bar(centers, acc, width=width, edgecolor="black", color="tab:blue", alpha=0.8, label=label or "accuracy")
     lows = [min(c, a) if n else 0.0 for c, a, n in zip(conf, acc, bins["count"])]
     gaps = [abs(c - a) if n else 0.0 for c, a, n in zip(conf, acc, bins["count"])]
-    ax.bar(centers, gaps, bottom=lows, width=width, edgecolor="tab:red", color="tab:red", alpha=0.25,
-           hatch="//", label="gap to confidence")
+    ax.bar(
+        centers,
+        gaps,
+        bottom=lows,
+        width=width,
+        edgecolor="tab:red",
+        color="tab:red",
+        alpha=0.25,
+        hatch="//",
+        label="gap to confidence",
+    )
     ax.plot([0, 1], [0, 1], ls=":", color="black")
     # share of samples per bin as a thin step curve on the same axes
-    ax.step(edges, [0.0] + [n / total for n in bins["count"]], where="pre", color="tab:green", lw=1,
-            label="share of samples")
+    ax.step(
+        edges,
+        [0.0] + [n / total for n in bins["count"]],
+        where="pre",
+        color="tab:green",
+        lw=1,
+        label="share of samples",
+    )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("Confidence")

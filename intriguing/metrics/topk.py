@@ -1,7 +1,9 @@
 """Top-1 / top-5 accuracy in percent, the columns every classification record carries."""
+
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 import torch
 
@@ -16,15 +18,18 @@ class TopK(Metric):
         self.n = 0
         self.correct = {k: 0 for k in self.ks}
 
-    def stats(self, logits: torch.Tensor, labels: torch.Tensor,
-              indices: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+    def stats(
+        self, logits: torch.Tensor, labels: torch.Tensor, indices: Optional[torch.Tensor] = None
+    ) -> dict[str, torch.Tensor]:
         kmax = min(max(self.ks), logits.shape[-1])
         pred = logits.float().topk(kmax, dim=-1).indices  # (B, kmax)
         hit = pred.eq(labels.to(pred.device).view(-1, 1))
-        return {"n": torch.tensor(labels.numel()),  # known on the host: no copy
-                "correct": torch.stack([hit[:, :k].any(dim=1).sum() for k in self.ks])}
+        return {
+            "n": torch.tensor(labels.numel()),  # known on the host: no copy
+            "correct": torch.stack([hit[:, :k].any(dim=1).sum() for k in self.ks]),
+        }
 
-    def add(self, stats: Dict[str, torch.Tensor]) -> None:
+    def add(self, stats: dict[str, torch.Tensor]) -> None:
         for k, c in zip(self.ks, stats["correct"].tolist()):
             self.correct[k] += int(c)
         self.n += int(stats["n"])
@@ -36,8 +41,8 @@ class TopK(Metric):
         self.n = int(state["n"])
         self.correct = {int(k): int(v) for k, v in state["correct"].items()}
 
-    def result(self) -> Dict[str, float]:
-        out: Dict[str, float] = {"n": self.n}
+    def result(self) -> dict[str, float]:
+        out: dict[str, float] = {"n": self.n}
         for k in self.ks:
             out[f"top{k}"] = 100.0 * self.correct[k] / self.n if self.n else float("nan")
         return out

@@ -13,9 +13,8 @@ Masks are boolean with True = dropped. The default masks drop exactly ``round(f 
 :func:`paper_token_mask` (DeiT: ``int(f * tokens)`` rows chosen without replacement, class token included in
 the count) and :func:`paper_position_mask` (ResNet: each position dropped when ``rand <= f``).
 """
-from __future__ import annotations
 
-from typing import Tuple
+from __future__ import annotations
 
 import numpy as np
 import torch
@@ -25,7 +24,9 @@ from intriguing.perturb.occlusion import drop_tokens
 MODES = ("remove", "zero")
 
 
-def lesion_tokens(tokens: torch.Tensor, mask: torch.Tensor, num_prefix_tokens: int, mode: str = "remove") -> torch.Tensor:
+def lesion_tokens(
+    tokens: torch.Tensor, mask: torch.Tensor, num_prefix_tokens: int, mode: str = "remove"
+) -> torch.Tensor:
     """(B, P + N, D) tokens with the patch tokens where ``mask`` (B, N) is True removed or zeroed.
 
     ``remove`` needs the same count dropped in every image; ``zero`` keeps the sequence length."""
@@ -71,8 +72,7 @@ def paper_token_count(num_tokens: int, fraction: float) -> int:
     return min(int(fraction * num_tokens), num_tokens - 1)
 
 
-def paper_token_mask(batch: int, num_patches: int, num_prefix_tokens: int, fraction: float,
-                     seed: int) -> torch.Tensor:
+def paper_token_mask(batch: int, num_patches: int, num_prefix_tokens: int, fraction: float, seed: int) -> torch.Tensor:
     """(B, N) bool: the original DeiT rule, one set of rows for the whole batch, drawn as
     ``np.random.choice(range(N), size=int(f * (P + N)), replace=False)`` from a RandomState seeded ``seed`` mod
     2**32 (numpy's legacy seeds are 32-bit; the original drew from the unseeded global RandomState)."""
@@ -83,7 +83,7 @@ def paper_token_mask(batch: int, num_patches: int, num_prefix_tokens: int, fract
     return mask.expand(batch, num_patches)
 
 
-def paper_position_mask(shape: Tuple[int, int], fraction: float, generator: torch.Generator) -> torch.Tensor:
+def paper_position_mask(shape: tuple[int, int], fraction: float, generator: torch.Generator) -> torch.Tensor:
     """(1, H, W) bool: the original ResNet rule ``keep = torch.rand(H, W) > f`` (one mask per batch; the count
     dropped varies, about ``f * H * W``)."""
     return ~(torch.rand(shape, generator=generator) > fraction).unsqueeze(0)

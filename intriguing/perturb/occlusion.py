@@ -3,10 +3,10 @@
 Masks are boolean (B, gh, gw) with True = dropped. Per image, exactly ``n_dropped`` cells go, chosen
 by a seeded permutation; ``per_image=False`` reproduces the original code's one mask per batch.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Tuple
 
 import torch
 
@@ -21,8 +21,14 @@ def n_dropped(num_cells: int, ratio: float, rounding: str = "round") -> int:
     return int(math.floor(exact + 1e-9)) if rounding == "floor" else int(round(exact))
 
 
-def random_drop_mask(batch: int, grid: Tuple[int, int], ratio: float, generator: torch.Generator,
-                     per_image: bool = True, rounding: str = "round") -> torch.Tensor:
+def random_drop_mask(
+    batch: int,
+    grid: tuple[int, int],
+    ratio: float,
+    generator: torch.Generator,
+    per_image: bool = True,
+    rounding: str = "round",
+) -> torch.Tensor:
     """(B, gh, gw) bool, exactly ``n_dropped`` True cells per image, uniformly at random."""
     gh, gw = grid
     n = gh * gw
@@ -34,10 +40,11 @@ def random_drop_mask(batch: int, grid: Tuple[int, int], ratio: float, generator:
     return mask.expand(batch, n).reshape(batch, gh, gw)
 
 
-def per_image_drop_mask(indices: torch.Tensor, grid: Tuple[int, int], k: int, *parts: object) -> torch.Tensor:
+def per_image_drop_mask(indices: torch.Tensor, grid: tuple[int, int], k: int, *parts: object) -> torch.Tensor:
     """(B, gh, gw) bool masks with exactly ``k`` cells dropped per image, image b's cells chosen by its own draw
     (seeded by ``parts`` and ``indices[b]``): independent of the batch, its size and the resume point."""
     from intriguing.seeding import per_image_permutation
+
     n = grid[0] * grid[1]
     order = per_image_permutation(indices, n, *parts)  # on the indices' device: no host round trip on a GPU
     mask = torch.zeros(len(indices), n, dtype=torch.bool, device=indices.device)
@@ -45,7 +52,7 @@ def per_image_drop_mask(indices: torch.Tensor, grid: Tuple[int, int], k: int, *p
     return mask.reshape(len(indices), *grid)
 
 
-def offset_pixel_mask(pixel_mask: torch.Tensor, offset: int | Tuple[int, int]) -> torch.Tensor:
+def offset_pixel_mask(pixel_mask: torch.Tensor, offset: int | tuple[int, int]) -> torch.Tensor:
     """Shift a (B, H, W) pixel drop mask down by ``dy`` and right by ``dx`` px, ``offset = (dy, dx)`` (an int
     shifts both ways alike). The paper's offset variant moves the grid by half a cell each way, so drops straddle
     the model's patches; with non-square cells that is half the cell height down and half its width right.
@@ -58,17 +65,18 @@ def offset_pixel_mask(pixel_mask: torch.Tensor, offset: int | Tuple[int, int]) -
     h, w = pixel_mask.shape[-2:]
     out = torch.zeros_like(pixel_mask)
     if dy < h and dx < w:
-        out[:, dy:, dx:] = pixel_mask[:, :h - dy, :w - dx]
+        out[:, dy:, dx:] = pixel_mask[:, : h - dy, : w - dx]
     return out
 
 
-def half_cell_offset(size: Tuple[int, int], grid: Tuple[int, int]) -> Tuple[int, int]:
+def half_cell_offset(size: tuple[int, int], grid: tuple[int, int]) -> tuple[int, int]:
     """(dy, dx): half a cell down and half a cell right for a ``grid`` of cells over an image of ``size`` (H, W)."""
     return (size[0] // grid[0]) // 2, (size[1] // grid[1]) // 2
 
 
-def drop_pixels(images: torch.Tensor, cell_mask: torch.Tensor, fill: float | torch.Tensor = 0.0,
-                offset: int | Tuple[int, int] = 0) -> torch.Tensor:
+def drop_pixels(
+    images: torch.Tensor, cell_mask: torch.Tensor, fill: float | torch.Tensor = 0.0, offset: int | tuple[int, int] = 0
+) -> torch.Tensor:
     """Set the pixels of dropped cells to ``fill`` ([0, 1] space; 0 = black as in the paper).
 
     ``fill`` may be a per-channel tensor (e.g. the model's mean, so dropped pixels normalise to 0); ``offset``
@@ -81,8 +89,9 @@ def drop_pixels(images: torch.Tensor, cell_mask: torch.Tensor, fill: float | tor
     return torch.where(pixel, float(fill), images)  # a Python number needs no device tensor at all
 
 
-def drop_tokens(tokens: torch.Tensor, cell_mask: torch.Tensor, num_prefix_tokens: int,
-                dropped: int | None = None) -> torch.Tensor:
+def drop_tokens(
+    tokens: torch.Tensor, cell_mask: torch.Tensor, num_prefix_tokens: int, dropped: int | None = None
+) -> torch.Tensor:
     """Remove dropped patch tokens: (B, P + N, D) -> (B, P + N - k, D), prefix tokens kept, the kept ones in order.
 
     Needs the same count ``k`` dropped in every image (true for :func:`per_image_drop_mask`). Pass ``dropped`` = k
@@ -95,7 +104,7 @@ def drop_tokens(tokens: torch.Tensor, cell_mask: torch.Tensor, num_prefix_tokens
             raise ValueError("token drop needs the same number of kept patches in every image")
         dropped = int(counts[0])
     # a stable sort puts the kept cells (0) first, in their original order
-    keep = torch.argsort(drop.to(torch.int8), dim=1, stable=True)[:, :drop.shape[1] - dropped]
+    keep = torch.argsort(drop.to(torch.int8), dim=1, stable=True)[:, : drop.shape[1] - dropped]
     idx = keep + num_prefix_tokens
     patches = tokens.gather(1, idx.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
     return torch.cat([tokens[:, :num_prefix_tokens], patches], dim=1)

@@ -1,7 +1,6 @@
 """Patch shuffle (Naseer et al. 2021): permute an HxW grid of image cells, per image by default."""
-from __future__ import annotations
 
-from typing import Tuple
+from __future__ import annotations
 
 import torch
 
@@ -15,7 +14,7 @@ def random_permutations(batch: int, n: int, generator: torch.Generator, per_imag
     return perm.expand(batch, n)
 
 
-def shuffle_patches(images: torch.Tensor, grid: Tuple[int, int], perm: torch.Tensor) -> torch.Tensor:
+def shuffle_patches(images: torch.Tensor, grid: tuple[int, int], perm: torch.Tensor) -> torch.Tensor:
     """Rearrange the (gh x gw) cells of each image: output cell i is input cell ``perm[b, i]``."""
     b, c, h, w = images.shape
     gh, gw = grid

@@ -4,10 +4,11 @@ Figures are built with :class:`matplotlib.figure.Figure` directly (never pyplot)
 through the Agg canvas on any machine, in threads, and leave no global state behind.
 Per image: one PNG per head (heat map + mask contour), one for the mean-head map, and a grid.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -19,7 +20,9 @@ def _np_image(image01: torch.Tensor | np.ndarray) -> np.ndarray:
     """[3, H, W] tensor or [H, W, 3] array in [0, 1] -> float [H, W, 3] array."""
     if isinstance(image01, torch.Tensor):
         image01 = image01.detach().float().cpu()
-        image01 = image01.permute(1, 2, 0).numpy() if image01.dim() == 3 and image01.shape[0] in (1, 3) else image01.numpy()
+        image01 = (
+            image01.permute(1, 2, 0).numpy() if image01.dim() == 3 and image01.shape[0] in (1, 3) else image01.numpy()
+        )
     img = np.asarray(image01, dtype=np.float32)
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=-1)
@@ -46,8 +49,16 @@ def add_colorbar(fig, im, axes) -> None:
     bar.ax.tick_params(labelsize=6)
 
 
-def draw_overlay(ax, image01, heat=None, mask=None, title: str | None = None, alpha: float = 0.55,
-                 fill_mask: bool = False, colorbar: bool = True):
+def draw_overlay(
+    ax,
+    image01,
+    heat=None,
+    mask=None,
+    title: str | None = None,
+    alpha: float = 0.55,
+    fill_mask: bool = False,
+    colorbar: bool = True,
+):
     """Draw the image, optionally an attention heat map (min-max scaled, with a colour bar unless
     ``colorbar`` is False: a grid draws one bar for all its maps) and a mask contour/fill. Returns the heat
     map's image artist (None without a heat map)."""
@@ -116,8 +127,16 @@ def draw_labels(ax, image01, target, title: str = "ground truth") -> None:
     ax.set_title(title, fontsize=8)
 
 
-def grid_figure(image01, heads: Sequence, masks: Sequence, mean_heat=None, mean_mask=None,
-                title: str | None = None, inches: float = 1.6, target=None):
+def grid_figure(
+    image01,
+    heads: Sequence,
+    masks: Sequence,
+    mean_heat=None,
+    mean_mask=None,
+    title: str | None = None,
+    inches: float = 1.6,
+    target=None,
+):
     """Two rows: image + heat map (with contour) per head + mean; then the filled masks.
 
     ``target`` (a label map at any resolution) fills the otherwise empty bottom-left panel.
@@ -154,9 +173,18 @@ def save_figure(fig, path: str | Path, dpi: int = 100) -> Path:
     return path
 
 
-def save_attention_figures(out_dir: str | Path, stem: str, image01, attn: torch.Tensor, masks: torch.Tensor,
-                           mean_mask: torch.Tensor | None = None, title: str | None = None,
-                           per_head: bool = True, dpi: int = 100, target=None) -> list[Path]:
+def save_attention_figures(
+    out_dir: str | Path,
+    stem: str,
+    image01,
+    attn: torch.Tensor,
+    masks: torch.Tensor,
+    mean_mask: torch.Tensor | None = None,
+    title: str | None = None,
+    per_head: bool = True,
+    dpi: int = 100,
+    target=None,
+) -> list[Path]:
     """All figures for one image: ``{stem}_head{k}.png``, ``{stem}_mean.png`` and ``{stem}_grid.png``.
 
     Args:
@@ -171,8 +199,11 @@ def save_attention_figures(out_dir: str | Path, stem: str, image01, attn: torch.
         for k in range(attn.shape[0]):
             fig = overlay_figure(image01, attn[k], masks[k], title=f"{stem} head {k}")
             written.append(save_figure(fig, out / f"{stem}_head{k}.png", dpi))
-    written.append(save_figure(overlay_figure(image01, mean_heat, mean_mask, title=f"{stem} mean of heads"),
-                               out / f"{stem}_mean.png", dpi))
+    written.append(
+        save_figure(
+            overlay_figure(image01, mean_heat, mean_mask, title=f"{stem} mean of heads"), out / f"{stem}_mean.png", dpi
+        )
+    )
     grid = grid_figure(image01, list(attn), list(masks), mean_heat, mean_mask, title=title or stem, target=target)
     written.append(save_figure(grid, out / f"{stem}_grid.png", dpi))
     return written

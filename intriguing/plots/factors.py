@@ -4,11 +4,12 @@
 Both are drawn from the computed ratios (``factors.csv`` holds the same numbers); a ratio of 1 (dotted) is the
 model's overall error rate, so a bar right of it is a factor the model errs on more often than on average.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
 
 from intriguing.annotations.factors import ErrorRatios
 from intriguing.plots.labels import wrap
@@ -20,12 +21,18 @@ def _pretty(factor: str) -> str:
     return factor.replace("_", " ")
 
 
-def factor_bars(panels: Sequence[Tuple[str, Sequence[Tuple[str, ErrorRatios]]]], factors: Sequence[str],
-                min_images: int, out_path: str | Path, title: str) -> Path:
+def factor_bars(
+    panels: Sequence[tuple[str, Sequence[tuple[str, ErrorRatios]]]],
+    factors: Sequence[str],
+    min_images: int,
+    out_path: str | Path,
+    title: str,
+) -> Path:
     """Horizontal bars of the error ratio (95% CI whiskers) of every factor some image carries, grouped by model
     (pale and hatched below ``min_images`` images: a handful of images gives a ratio, not evidence); ``panels`` is
     [(condition label, [(model label, ratios), ...]), ...]."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
@@ -47,13 +54,18 @@ def factor_bars(panels: Sequence[Tuple[str, Sequence[Tuple[str, ErrorRatios]]]],
             hi = np.array([r.ci_high[j] - r.ratio[j] for j in shown])
             few = np.array([r.images[j] < min_images for j in shown])
             colour = colours(models.index(model) % 10)
-            ax.barh(y[~few], np.nan_to_num(ratio[~few]), height=width, color=colour,
-                    label=model if ax is axes.flat[0] else None)
-            ax.barh(y[few], np.nan_to_num(ratio[few]), height=width, color=colour, alpha=0.3, hatch="///",
-                    edgecolor="white")
+            ax.barh(
+                y[~few],
+                np.nan_to_num(ratio[~few]),
+                height=width,
+                color=colour,
+                label=model if ax is axes.flat[0] else None,
+            )
+            ax.barh(
+                y[few], np.nan_to_num(ratio[few]), height=width, color=colour, alpha=0.3, hatch="///", edgecolor="white"
+            )
             ok = np.isfinite(ratio) & np.isfinite(lo) & np.isfinite(hi)
-            ax.errorbar(ratio[ok], y[ok], xerr=[lo[ok], hi[ok]], fmt="none", ecolor="black", elinewidth=0.8,
-                        capsize=2)
+            ax.errorbar(ratio[ok], y[ok], xerr=[lo[ok], hi[ok]], fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
         first = entries[0][1]
         ax.set_yticks(range(len(shown)), [f"{_pretty(factors[j])} ({first.images[j]})" for j in shown], fontsize=8)
         ax.invert_yaxis()
@@ -61,7 +73,7 @@ def factor_bars(panels: Sequence[Tuple[str, Sequence[Tuple[str, ErrorRatios]]]],
         overall = ", ".join(f"{100 * r.overall:.0f}%" for _, r in entries)
         ax.set_title(f"{wrap(cond, 40)}\nerror {overall}, {first.n} images" if n_images else cond, fontsize=9)
         ax.grid(axis="x", alpha=0.3)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel(f"error ratio (factor's error rate / overall)\npale: fewer than {min_images} images")
@@ -75,11 +87,18 @@ def factor_bars(panels: Sequence[Tuple[str, Sequence[Tuple[str, ErrorRatios]]]],
     return out_path
 
 
-def factor_trend(series: Dict[str, List[Tuple[float, ErrorRatios]]], factors: Sequence[str], along: str,
-                 min_images: int, out_path: str | Path, title: str) -> Path:
+def factor_trend(
+    series: dict[str, list[tuple[float, ErrorRatios]]],
+    factors: Sequence[str],
+    along: str,
+    min_images: int,
+    out_path: str | Path,
+    title: str,
+) -> Path:
     """One panel per (model, other condition fields): each factor's error ratio against ``along``, for the
     factors with at least ``min_images`` images."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -91,8 +110,15 @@ def factor_trend(series: Dict[str, List[Tuple[float, ErrorRatios]]], factors: Se
         xs = [x for x, _ in points]
         drawn = [j for j in range(len(factors)) if min(r.images[j] for _, r in points) >= min_images]
         for j in drawn:
-            ax.plot(xs, [r.ratio[j] for _, r in points], marker="o", ms=3, color=colours(j % 10),
-                    ls="-" if j < 10 else "--", label=_pretty(factors[j]))
+            ax.plot(
+                xs,
+                [r.ratio[j] for _, r in points],
+                marker="o",
+                ms=3,
+                color=colours(j % 10),
+                ls="-" if j < 10 else "--",
+                label=_pretty(factors[j]),
+            )
         ax.axhline(1.0, ls=":", color="black", lw=1)
         ax.set_xlabel(along)
         ax.set_ylabel("error ratio")
@@ -100,7 +126,7 @@ def factor_trend(series: Dict[str, List[Tuple[float, ErrorRatios]]], factors: Se
         ax.grid(alpha=0.3)
         if drawn:
             ax.legend(fontsize=7, ncol=2)
-    for ax in list(axes.flat)[len(series):]:
+    for ax in list(axes.flat)[len(series) :]:
         ax.set_visible(False)
     fig.suptitle(title, fontsize=10)
     out_path = Path(out_path)

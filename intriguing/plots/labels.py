@@ -1,9 +1,10 @@
 """Text for figure titles: long names wrapped without cutting them, ImageNet class indices as names."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 
 def wrap(text: str, width: int = 20) -> str:
@@ -20,6 +21,7 @@ def wrap(text: str, width: int = 20) -> str:
 @lru_cache(maxsize=1)
 def _describe() -> Callable[[int], str]:
     from timm.data import ImageNetInfo
+
     return ImageNetInfo().index_to_description
 
 

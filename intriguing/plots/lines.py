@@ -1,19 +1,30 @@
 """Plots drawn from records (never from in-memory state), so a finished or resumed run can be
 re-plotted with ``intriguing report OUT_DIR``. Accuracy axes span 0-100 (never below 0); titles say what was
 measured on which data (:func:`describe_data`)."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 from intriguing.records import summarize
 
 
-def line_plot(records: Sequence[dict], x: str, y: str, series: Sequence[str], out_path: str | Path,
-              xlabel: Optional[str] = None, ylabel: Optional[str] = None, title: Optional[str] = None,
-              categorical: bool = False) -> Path:
+def line_plot(
+    records: Sequence[dict],
+    x: str,
+    y: str,
+    series: Sequence[str],
+    out_path: str | Path,
+    xlabel: Optional[str] = None,
+    ylabel: Optional[str] = None,
+    title: Optional[str] = None,
+    categorical: bool = False,
+) -> Path:
     """One line per ``series`` combination, mean ± std over runs as a band; categorical x keeps order."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -59,6 +70,7 @@ def integer_ticks(ax, xs: Sequence[float]) -> None:
     if not xs or not all(v.is_integer() for v in xs):
         return
     from matplotlib.ticker import MaxNLocator
+
     if len(xs) == 1:
         ax.set_xlim(xs[0] - 1, xs[0] + 1)
     if len(xs) <= 12:
@@ -76,6 +88,7 @@ def is_accuracy(y: str, ylabel: Optional[str] = None) -> bool:
 def describe_data(records: Sequence[dict], out_dir: str | Path, extra: str = "") -> str:
     """'<dataset folder>, N images[, extra]' for plot titles, from the run's manifest and records."""
     from intriguing.records import read_manifest
+
     root = read_manifest(out_dir).get("dataset", {}).get("root") or ""
     ns = sorted({int(r["n"]) for r in records if str(r.get("n", "")).isdigit()})
     parts = ["/".join(Path(str(root)).parts[-2:])] if root else []  # e.g. imagenette/val

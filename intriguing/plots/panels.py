@@ -1,33 +1,49 @@
 """Side-by-side line plots drawn from records: one panel per value of a column (e.g. ViT blocks next to CNN
 stages, whose x axes mean different things), one line per series, mean ± std over runs as a band."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Optional
 
 from intriguing.records import summarize
 
 
-def panel_plot(records: Sequence[dict], panel: str, x: str, y: str, series: Sequence[str], out_path: str | Path,
-               xlabels: Optional[Dict[str, str]] = None, xlabel: Optional[str] = None, ylabel: Optional[str] = None, title: str = "",
-               ylim: Optional[tuple] = None, titles: Optional[Dict[str, str]] = None,
-               names: Optional[Dict[str, str]] = None) -> Path:
+def panel_plot(
+    records: Sequence[dict],
+    panel: str,
+    x: str,
+    y: str,
+    series: Sequence[str],
+    out_path: str | Path,
+    xlabels: Optional[dict[str, str]] = None,
+    xlabel: Optional[str] = None,
+    ylabel: Optional[str] = None,
+    title: str = "",
+    ylim: Optional[tuple] = None,
+    titles: Optional[dict[str, str]] = None,
+    names: Optional[dict[str, str]] = None,
+) -> Path:
     """One subplot per distinct ``records[panel]`` (first-seen order), x numeric, shared y axis. ``names``: a word
     put before a series column's value in the legend (``{"fraction": "fraction"}``: ``m / fraction 0.25``, not a
     bare ``m / 0.25``)."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     panels = list(dict.fromkeys(str(r[panel]) for r in records))
-    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(5.6 * max(1, len(panels)), 4.4), dpi=110,
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, max(1, len(panels)), figsize=(5.6 * max(1, len(panels)), 4.4), dpi=110, sharey=True, squeeze=False
+    )
     for ax, name in zip(axes[0], panels):
         rows = summarize([r for r in records if str(r[panel]) == name], list(series) + [x], [y])
         lines: dict = {}
         for r in rows:
-            lines.setdefault(" / ".join(f"{(names or {})[s]} {r[s]}" if s in (names or {}) else str(r[s])
-                                        for s in series), []).append(r)
+            lines.setdefault(
+                " / ".join(f"{(names or {})[s]} {r[s]}" if s in (names or {}) else str(r[s]) for s in series), []
+            ).append(r)
         for label, pts in lines.items():
             pts = sorted(pts, key=lambda r: float(r[x]))
             xs, ys, sd = [float(r[x]) for r in pts], [r[y] for r in pts], [r[f"{y}_std"] for r in pts]

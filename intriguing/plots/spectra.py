@@ -1,15 +1,17 @@
 """Hessian spectrum figures drawn from records: distributions of per-batch eigenvalues, SLQ densities."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
 
-def distribution_plot(series: Dict[str, Sequence[float]], out_path: str | Path, xlabel: str, title: str) -> Path:
+def distribution_plot(series: dict[str, Sequence[float]], out_path: str | Path, xlabel: str, title: str) -> Path:
     """Histogram + kernel density per series (Park & Kim's max-eigenvalue spectrum); 0 marked."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from scipy.stats import gaussian_kde
@@ -42,11 +44,13 @@ def distribution_plot(series: Dict[str, Sequence[float]], out_path: str | Path, 
     return out_path
 
 
-def density_plot(series: Dict[str, List[Tuple[np.ndarray, np.ndarray]]], out_path: str | Path, title: str,
-                 sigma_frac: float = 0.01) -> Path:
+def density_plot(
+    series: dict[str, list[tuple[np.ndarray, np.ndarray]]], out_path: str | Path, title: str, sigma_frac: float = 0.01
+) -> Path:
     """Gaussian-smoothed SLQ density per series on a log y axis (as Ghorbani et al. / PyHessian);
     the kernel width is ``sigma_frac`` of the spectrum's range."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import torch

@@ -1,17 +1,18 @@
 """Loss-landscape figures drawn from records: filled contours and 3-D surfaces, one panel per series."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
 from intriguing.plots.labels import wrap
 
-Panel = Tuple[str, np.ndarray, np.ndarray, np.ndarray]  # (title, xs, ys, Z[len(ys), len(xs)])
+Panel = tuple[str, np.ndarray, np.ndarray, np.ndarray]  # (title, xs, ys, Z[len(ys), len(xs)])
 
 
-def grid_of(rows: Sequence[dict], z: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def grid_of(rows: Sequence[dict], z: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(xs, ys, Z) from records with x, y columns; a missing point is NaN (a partial run still plots)."""
     xs = np.array(sorted({float(r["x"]) for r in rows}))
     ys = np.array(sorted({float(r["y"]) for r in rows}))
@@ -29,7 +30,7 @@ def fit_title(fig, title: str, fontsize: float = 10) -> None:
     fig.suptitle("\n".join(wrap(line, chars) for line in title.splitlines()), fontsize=fontsize)
 
 
-def _layout(n: int, cols: int = 0) -> Tuple[int, int]:
+def _layout(n: int, cols: int = 0) -> tuple[int, int]:
     cols = cols or min(n, 3)
     return (n + cols - 1) // cols, cols
 
@@ -49,6 +50,7 @@ def log_levels(Z: np.ndarray, n: int = 20) -> np.ndarray:
 def contour_panels(panels: Sequence[Panel], out_path: str | Path, title: str, zlabel: str, cols: int = 0) -> Path:
     """Filled contours, levels log-spaced per panel; the trained weights are the white cross at (0, 0)."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.colors import BoundaryNorm
@@ -69,7 +71,7 @@ def contour_panels(panels: Sequence[Panel], out_path: str | Path, title: str, zl
         ax.set_xlabel("direction 1")
         ax.set_ylabel("direction 2")
         ax.set_aspect("equal")
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     fit_title(fig, title)
     fig.tight_layout()
@@ -79,10 +81,12 @@ def contour_panels(panels: Sequence[Panel], out_path: str | Path, title: str, zl
     return out_path
 
 
-def surface_panels(panels: Sequence[Panel], out_path: str | Path, title: str, zlabel: str,
-                   shared_z: bool = True, cols: int = 0) -> Path:
+def surface_panels(
+    panels: Sequence[Panel], out_path: str | Path, title: str, zlabel: str, shared_z: bool = True, cols: int = 0
+) -> Path:
     """3-D surfaces; with ``shared_z`` every panel has the same z range, so flatness compares across panels."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -93,8 +97,17 @@ def surface_panels(panels: Sequence[Panel], out_path: str | Path, title: str, zl
     for k, (name, xs, ys, Z) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, k + 1, projection="3d")
         X, Y = np.meshgrid(xs, ys)
-        ax.plot_surface(X, Y, np.ma.masked_invalid(Z), cmap="plasma", linewidth=0.2, edgecolor="k", alpha=0.9,
-                        vmin=zlim[0] if zlim else None, vmax=zlim[1] if zlim else None)
+        ax.plot_surface(
+            X,
+            Y,
+            np.ma.masked_invalid(Z),
+            cmap="plasma",
+            linewidth=0.2,
+            edgecolor="k",
+            alpha=0.9,
+            vmin=zlim[0] if zlim else None,
+            vmax=zlim[1] if zlim else None,
+        )
         if zlim:
             ax.set_zlim(*zlim)
         ax.view_init(elev=25, azim=-60)
@@ -111,9 +124,9 @@ def surface_panels(panels: Sequence[Panel], out_path: str | Path, title: str, zl
     return out_path
 
 
-def split(records: Sequence[dict], keys: Sequence[str]) -> Dict[tuple, List[dict]]:
+def split(records: Sequence[dict], keys: Sequence[str]) -> dict[tuple, list[dict]]:
     """Records grouped by ``keys`` in first-seen order."""
-    out: Dict[tuple, List[dict]] = {}
+    out: dict[tuple, list[dict]] = {}
     for r in records:
         out.setdefault(tuple(r.get(k) for k in keys), []).append(r)
     return out

@@ -6,10 +6,11 @@ a person reads — tables, plots, failures, file names of per-model outputs — 
 weights identity when two files share a name), so that two weights are never averaged as two runs of one model.
 A model with one set of weights keeps its plain name.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, Iterable, List, Sequence, Tuple
+from collections.abc import Iterable, Sequence
 
 
 def short_weights(weights: str) -> str:
@@ -19,15 +20,15 @@ def short_weights(weights: str) -> str:
     return parts[0] if len(parts) == 3 and parts[1].isdigit() else weights
 
 
-def model_labels(pairs: Iterable[Tuple[str, str]]) -> Dict[Tuple[str, str], str]:
+def model_labels(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """(model, weights) -> its label: the model's name when it comes with one set of weights, else
     ``model [A.pth]`` (``model [A.pth:1234:abcd...]`` when two of its weights files share a name). An empty
     weights value (rows that carry no weights column) never counts as other weights."""
-    weights: Dict[str, List[str]] = defaultdict(list)
+    weights: dict[str, list[str]] = defaultdict(list)
     for model, w in pairs:
         if w and w not in weights[model]:
             weights[model].append(w)
-    out: Dict[Tuple[str, str], str] = {}
+    out: dict[tuple[str, str], str] = {}
     for model, ws in weights.items():
         shorts = [short_weights(w) for w in ws]
         for w, s in zip(ws, shorts):
@@ -35,7 +36,7 @@ def model_labels(pairs: Iterable[Tuple[str, str]]) -> Dict[Tuple[str, str], str]
     return out
 
 
-def label_records(rows: Sequence[dict]) -> List[dict]:
+def label_records(rows: Sequence[dict]) -> list[dict]:
     """``rows`` (records or per-image rows) with ``model`` replaced by its label where a model has several weights;
     every other row is returned as it is."""
     labels = model_labels((str(r.get("model", "")), str(r.get("weights") or "")) for r in rows)

@@ -4,6 +4,7 @@
 (kill -9 included), so a stale lock never blocks a rerun. The file holds the owner's pid, host and command, which a
 second process names in its refusal.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -33,16 +34,20 @@ class FolderLock:
         try:
             f = open(self.path, "a+")
         except OSError as e:
-            raise UserError(f"Cannot create the lock file {self.path} ({e.strerror or e}); free space or fix the "
-                            f"folder, or choose another --out-dir.") from None
+            raise UserError(
+                f"Cannot create the lock file {self.path} ({e.strerror or e}); free space or fix the "
+                f"folder, or choose another --out-dir."
+            ) from None
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.seek(0)
             owner = f.read().strip() or "another process"
             f.close()
-            raise UserError(f"{self.path.parent} is in use by another run ({owner}); wait for it to finish or "
-                            f"choose another --out-dir.") from None
+            raise UserError(
+                f"{self.path.parent} is in use by another run ({owner}); wait for it to finish or "
+                f"choose another --out-dir."
+            ) from None
         try:
             f.seek(0)
             f.truncate()
@@ -54,8 +59,10 @@ class FolderLock:
                 f.close()
             except OSError:  # closing flushes the same unwritable buffer again
                 pass
-            raise UserError(f"Cannot write the lock file {self.path} ({e.strerror or e}); free space or fix the "
-                            f"folder and rerun, or choose another --out-dir.") from None
+            raise UserError(
+                f"Cannot write the lock file {self.path} ({e.strerror or e}); free space or fix the "
+                f"folder and rerun, or choose another --out-dir."
+            ) from None
         self.file = f
 
     def release(self) -> None:

@@ -6,22 +6,25 @@ mismatched pair is reported and the pass starts over. The JSON also holds the id
 (configuration and data, :meth:`intriguing.records.RunDir.pass_identity`), which :func:`identity` reads alone so
 that a run of another configuration or on other data refuses the folder instead of continuing that pass.
 """
+
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
-import sys
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 import numpy as np
 import torch
 
+log = logging.getLogger(__name__)
+
 LEGACY = "partial.pt"
 
 
-def _split(obj: Any, arrays: Dict[str, np.ndarray]) -> Any:
+def _split(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
     """JSON-able copy of ``obj`` with every tensor / array replaced by a reference into ``arrays``."""
     if isinstance(obj, dict):
         return {str(k): _split(v, arrays) for k, v in obj.items()}
@@ -39,7 +42,7 @@ def _split(obj: Any, arrays: Dict[str, np.ndarray]) -> Any:
     return obj
 
 
-def _join(obj: Any, arrays: Dict[str, np.ndarray]) -> Any:
+def _join(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(obj, dict):
         if "__tensor__" in obj:
             return torch.from_numpy(arrays[obj["__tensor__"]])
@@ -70,8 +73,10 @@ def load(folder: Path, prefix: str) -> Optional[Any]:
     """The saved state, or None when there is none or it cannot be trusted (then a warning and a fresh start)."""
     folder = Path(folder)
     if (folder / LEGACY).is_file():
-        print(f"warning: ignoring {folder / LEGACY} (an older, pickle-based pass state is never loaded); "
-              f"the pass starts from the beginning.", file=sys.stderr)
+        log.warning(
+            f"ignoring {folder / LEGACY} (an older, pickle-based pass state is never loaded); "
+            f"the pass starts from the beginning."
+        )
         (folder / LEGACY).unlink()
     path = folder / f"{prefix}.json"
     if not path.is_file():
@@ -84,8 +89,9 @@ def load(folder: Path, prefix: str) -> Optional[Any]:
             raise ValueError(f"{prefix}.json and {prefix}.npz come from different checkpoints")
         return _join(saved["state"], arrays)
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError, EOFError) as e:
-        print(f"warning: the saved pass state {path} is unreadable ({type(e).__name__}: {e}); "
-              f"the pass starts from the beginning.", file=sys.stderr)
+        log.warning(
+            f"the saved pass state {path} is unreadable ({type(e).__name__}: {e}); the pass starts from the beginning."
+        )
         clear(folder, prefix)
         return None
 

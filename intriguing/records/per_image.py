@@ -11,22 +11,27 @@ Reading keeps the first row of every key (all columns but the outcomes: image, m
 run), so a batch written twice around an interruption, or by two processes, is never counted twice. Files of
 older versions, with a header in every member, read the same.
 """
+
 from __future__ import annotations
 
 import csv
 import gzip
 import io
+import logging
 import os
-import sys
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Optional
+
+log = logging.getLogger(__name__)
 
 FILE = "per_image.csv.gz"
-OUTCOMES = ("correct1", "correct5", "pred", "conf")
+IMAGE = ("image", "path", "label")  # which image a row is about
+OUTCOMES = ("correct1", "correct5", "pred", "conf")  # what the model did on it; every other column is the record's key
 HEADER_START = "image,"  # every row starts with the image's index (a number): a line starting so is a header
-_checked: Dict[str, int] = {}  # file -> size known to end in a whole member (spares a full scan per append)
-_columns: Dict[str, List[str]] = {}  # file -> its header (read once)
+_checked: dict[str, int] = {}  # file -> size known to end in a whole member (spares a full scan per append)
+_columns: dict[str, list[str]] = {}  # file -> its header (read once)
 
 
 def append(path: Path, rows: Sequence[dict]) -> None:
@@ -51,7 +56,7 @@ def append(path: Path, rows: Sequence[dict]) -> None:
     _columns[str(path)] = header or columns
 
 
-def _header(path: Path) -> Optional[List[str]]:
+def _header(path: Path) -> Optional[list[str]]:
     """The columns of ``path`` (its header line), None when it has no whole member yet. A file of an older version
     (a header in every member) is rewritten once with one header."""
     if not path.is_file() or path.stat().st_size == 0:
@@ -66,12 +71,12 @@ def _header(path: Path) -> Optional[List[str]]:
     return _columns[str(path)]
 
 
-def _header_line(path: Path) -> List[str]:
+def _header_line(path: Path) -> list[str]:
     with gzip.open(path, "rt", newline="") as f:
         return next(csv.reader([f.readline()]), [])
 
 
-def _rewrite(path: Path, header: List[str]) -> None:
+def _rewrite(path: Path, header: list[str]) -> None:
     """Write every row of ``path`` again under ``header`` (one header line), atomically."""
     rows = read(path.parent, path.name)
     buf = io.StringIO()
@@ -88,7 +93,7 @@ def _rewrite(path: Path, header: List[str]) -> None:
     _checked[str(path)] = path.stat().st_size
 
 
-def _members(data: bytes) -> Tuple[List[str], int]:
+def _members(data: bytes) -> tuple[list[str], int]:
     """(each whole gzip member's text, the byte length of the whole members); every member is one append, and a
     truncated or damaged member (an interrupted append) ends the whole part."""
     out, whole = [], 0
@@ -112,14 +117,16 @@ def repair(path: Path) -> None:
     data = path.read_bytes()
     _, whole = _members(data)
     if whole < len(data):
-        print(f"warning: {path} ended in an incomplete append ({len(data) - whole} bytes); it is cut off, the "
-              f"rows before it are kept.", file=sys.stderr)
+        log.warning(
+            f"{path} ended in an incomplete append ({len(data) - whole} bytes); it is cut off, the "
+            f"rows before it are kept."
+        )
         os.truncate(path, whole)
     _checked[str(path)] = whole
     _columns.pop(str(path), None)  # read again: the file may be another one now
 
 
-def read(folder: str | Path, name: str = FILE) -> List[Dict[str, str]]:
+def read(folder: str | Path, name: str = FILE) -> list[dict[str, str]]:
     """Every row (values as strings), de-duplicated on all non-outcome columns; [] when there is no file."""
     path = Path(folder) / name
     if not path.is_file():
@@ -127,7 +134,7 @@ def read(folder: str | Path, name: str = FILE) -> List[Dict[str, str]]:
     data = path.read_bytes()
     blocks, whole = _members(data)
     if whole < len(data):
-        print(f"warning: {path} ends in an incomplete append; the rows before it are used.", file=sys.stderr)
+        log.warning(f"{path} ends in an incomplete append; the rows before it are used.")
     rows, seen, header = [], set(), None
     for block in blocks:
         if block.startswith(HEADER_START) or header is None:  # a member of an older version has its own header

@@ -4,33 +4,50 @@ Records are tidy: one row per (model, weights, condition, run) with metric colum
 fsynced as soon as they exist (:mod:`.store`); the pass's running totals are checkpointed (:mod:`.partial`, never
 pickled) so an interrupted run resumes where it stopped; one run at a time holds the folder (:mod:`.lock`).
 """
+
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import re
 import subprocess
-import sys
 import time
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Optional
 
 import torch
 
 from intriguing.errors import UserError
 from intriguing.records import partial, per_image, store
 from intriguing.records.lock import FolderLock, command_line
+from intriguing.records.schema import RecordSchema
 from intriguing.records.store import RECORDS
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 PARTIAL = "partial.json"
 # what a run writes into its folder, and so what --overwrite removes; nothing else is touched. The pass state and
 # the files named here are removed always; plots (*.png) and the paper_compat JSON only from a folder that holds a
 # manifest or records (a results folder), so a user's pictures in a folder chosen as --out-dir never go.
-RUN_FILES = (RECORDS, MANIFEST, per_image.FILE, "summary.md", "summary.tex", "per_class.csv", "summary.csv",
-             "mce.csv", "corruption_errors.csv", "pictures.npz", RECORDS + ".tmp", MANIFEST + ".tmp")
+RUN_FILES = (
+    RECORDS,
+    MANIFEST,
+    per_image.FILE,
+    "summary.md",
+    "summary.tex",
+    "per_class.csv",
+    "summary.csv",
+    "mce.csv",
+    "corruption_errors.csv",
+    "pictures.npz",
+    RECORDS + ".tmp",
+    MANIFEST + ".tmp",
+)
 STATE_PATTERNS = ("partial*.json", "partial*.npz", "partial*.tmp", partial.LEGACY, "failures/*.txt")
 FAILURES = "failures"  # failures/<model>.txt: the traceback of each model that failed in the last run
 PLOT_PATTERNS = ("*.png", "paper_compat/*.json", "paper_compat/dino/*.json")
@@ -39,9 +56,10 @@ PARTIAL_GLOB = "partial*.json"
 VOLATILE = ("models", "out_dir", "workers", "device", "batch_size", "progress")
 
 
-def read_records(path: str | Path) -> List[dict]:
-    """The whole, distinct rows of ``records.csv`` in a folder (or at a path)."""
-    return store.read(path)
+def read_records(path: str | Path, schema: Optional[RecordSchema] = None) -> list[dict]:
+    """The whole rows of ``records.csv`` in a folder (or at a path), one per record of ``schema`` (the experiment's:
+    ``get_experiment(name).schema``; without it, one per distinct row)."""
+    return store.read(path, schema)
 
 
 def read_manifest(out_dir: str | Path) -> dict:
@@ -55,18 +73,33 @@ def read_manifest(out_dir: str | Path) -> dict:
 
 def git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
-                              capture_output=True, text=True, timeout=5).stdout.strip() or "unknown"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"],
+                cwd=Path(__file__).resolve().parent,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+            or "unknown"
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def versions() -> Dict[str, str]:
+def versions() -> dict[str, str]:
     import numpy
     import timm
     import torchvision
-    return {"python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
-            "timm": timm.__version__, "numpy": numpy.__version__, "platform": platform.platform()}
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "timm": timm.__version__,
+        "numpy": numpy.__version__,
+        "platform": platform.platform(),
+    }
 
 
 class RunDir:
@@ -79,13 +112,22 @@ class RunDir:
     the data set is); a run whose identity differs refuses the folder in one sentence instead of continuing it.
     """
 
-    def __init__(self, out_dir: str | Path, config: Dict[str, Any], identity: Sequence[str] = (),
-                 overwrite: bool = False, follower: bool = False, data: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        out_dir: str | Path,
+        config: dict[str, Any],
+        identity: Sequence[str] = (),
+        overwrite: bool = False,
+        follower: bool = False,
+        data: Optional[dict[str, Any]] = None,
+        schema: Optional[RecordSchema] = None,
+    ) -> None:
         self.path = Path(out_dir)
-        self.config, self.follower = config, follower
+        self.config, self.follower, self.schema = config, follower, schema
         keys = identity or [k for k in config if k not in VOLATILE]
-        self.pass_identity: Dict[str, Any] = json.loads(json.dumps(
-            {"config": {k: config.get(k) for k in keys}, "data": data or {}}, default=str))
+        self.pass_identity: dict[str, Any] = json.loads(
+            json.dumps({"config": {k: config.get(k) for k in keys}, "data": data or {}}, default=str)
+        )
         self.lock = FolderLock(self.path)
         if follower:
             self.manifest = read_manifest(self.path)
@@ -98,32 +140,45 @@ class RunDir:
             self.lock.release()
             raise
 
-    def _open(self, config: Dict[str, Any], identity: Sequence[str], overwrite: bool) -> None:
+    def _open(self, config: dict[str, Any], identity: Sequence[str], overwrite: bool) -> None:
         if overwrite:
             self._remove_run_files()
         old = self._read_manifest()
-        if self.records():
+        if store.read(self.path / RECORDS):  # any rows: records of another command are refused by their config
             if old is None:
-                raise UserError(f"{self.path} holds records but its {MANIFEST} is missing or unreadable, so their "
-                                f"configuration cannot be checked; rerun with --overwrite to start fresh, or choose "
-                                f"another --out-dir.")
+                raise UserError(
+                    f"{self.path} holds records but its {MANIFEST} is missing or unreadable, so their "
+                    f"configuration cannot be checked; rerun with --overwrite to start fresh, or choose "
+                    f"another --out-dir."
+                )
             keys = identity or [k for k in config if k not in VOLATILE]
             new = json.loads(json.dumps({k: config.get(k) for k in keys}, default=str))
-            diff = [f"{k} {old.get('config', {}).get(k)!r} -> {new[k]!r}" for k in keys
-                    if old.get("config", {}).get(k) != new[k]]
+            diff = [
+                f"{k} {old.get('config', {}).get(k)!r} -> {new[k]!r}"
+                for k in keys
+                if old.get("config", {}).get(k) != new[k]
+            ]
             if diff:
-                raise UserError(f"{self.path} holds results of another configuration ({'; '.join(diff)}); rerun with "
-                                f"--overwrite to replace them, or choose another --out-dir.")
+                raise UserError(
+                    f"{self.path} holds results of another configuration ({'; '.join(diff)}); rerun with "
+                    f"--overwrite to replace them, or choose another --out-dir."
+                )
         self._check_pass_states()
-        self.manifest: Dict[str, Any] = {
-            "config": config, "versions": versions(), "git_commit": git_commit(), "seed": config.get("seed"),
+        self.manifest: dict[str, Any] = {
+            "config": config,
+            "versions": versions(),
+            "git_commit": git_commit(),
+            "seed": config.get("seed"),
             "command": command_line(),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": "running",
-            "skipped_images": [], "failed_models": {}, "models": {},
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "status": "running",
+            "skipped_images": [],
+            "failed_models": {},
+            "models": {},
         }
         for p in self.path.glob(f"{FAILURES}/*.txt"):  # the manifest below names this run's failures only
             p.unlink()
-        if old and self.records():  # a resume keeps what the earlier attempt learned
+        if old and store.read(self.path / RECORDS):  # a resume keeps what the earlier attempt learned
             self.manifest["skipped_images"] = old.get("skipped_images", [])
             self.manifest["models"] = old.get("models", {})
             self.manifest["resumed_from"] = old.get("started")
@@ -138,16 +193,20 @@ class RunDir:
             except ValueError:  # unreadable (json.JSONDecodeError too): the engine's load says so and starts over
                 continue
             if saved is None:
-                print(f"warning: {path} does not say which configuration it belongs to (an older version wrote it); "
-                      f"it is not resumed, the pass starts from the beginning.", file=sys.stderr)
+                log.warning(
+                    f"{path} does not say which configuration it belongs to (an older version wrote it); "
+                    f"it is not resumed, the pass starts from the beginning."
+                )
                 partial.clear(self.path, path.name[: -len(".json")])
                 continue
             old, new = saved if isinstance(saved, dict) else {}, self.pass_identity
             diff = _diff(old.get("config") or {}, new["config"]) or _diff(old.get("data") or {}, new["data"])
             if diff:
-                raise UserError(f"{self.path} holds an interrupted pass of another configuration or data "
-                                f"({'; '.join(diff)}); rerun the command that started it to resume it, rerun with "
-                                f"--overwrite to discard it, or choose another --out-dir.")
+                raise UserError(
+                    f"{self.path} holds an interrupted pass of another configuration or data "
+                    f"({'; '.join(diff)}); rerun the command that started it to resume it, rerun with "
+                    f"--overwrite to discard it, or choose another --out-dir."
+                )
 
     def _remove_run_files(self) -> None:
         ours = (self.path / MANIFEST).is_file() or (self.path / RECORDS).is_file()
@@ -170,6 +229,7 @@ class RunDir:
             (self.path / FAILURES).mkdir(exist_ok=True)
             with open(self.path / name, "a") as f:  # a failure re-raised by the caller adds its own traceback
                 f.write(text)
+
         _write(save, self.path)
         self.write_manifest(failure_tracebacks={**self.manifest.get("failure_tracebacks", {}), label: name})
 
@@ -187,20 +247,24 @@ class RunDir:
     def write_manifest(self, **updates: Any) -> None:
         self.manifest.update(updates)
         if not self.follower:
-            _write(lambda: store.atomic_write(self.path / MANIFEST,
-                                              json.dumps(self.manifest, indent=2, default=str).encode()), self.path)
+            _write(
+                lambda: store.atomic_write(
+                    self.path / MANIFEST, json.dumps(self.manifest, indent=2, default=str).encode()
+                ),
+                self.path,
+            )
 
     # records
-    def records(self) -> List[dict]:
-        return store.read(self.path / RECORDS)
+    def records(self) -> list[dict]:
+        return store.read(self.path / RECORDS, self.schema)
 
     def append_records(self, rows: Iterable[dict]) -> None:
         """Append whole rows (flushed and fsynced); a new column rewrites the file with the union header."""
         rows = list(rows)
         if rows and not self.follower:
-            _write(lambda: store.append(self.path / RECORDS, rows), self.path)
+            _write(lambda: store.append(self.path / RECORDS, rows, self.schema), self.path)
 
-    def append_per_image(self, rows: List[dict]) -> None:
+    def append_per_image(self, rows: list[dict]) -> None:
         """Append per-image outcome rows to ``per_image.csv.gz``: one complete gzip member per call, so an
         interrupted append never damages what was written before (readers de-duplicate)."""
         if rows and not self.follower:
@@ -221,8 +285,7 @@ class RunDir:
             partial.clear(self.path, prefix)
 
 
-
-def _diff(old: Dict[str, Any], new: Dict[str, Any]) -> List[str]:
+def _diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """``key old -> new`` for every key whose value differs (a key missing on one side reads as None)."""
     return [f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
 
@@ -244,5 +307,7 @@ def _write(action: Callable[[], None], folder: Path) -> None:
     try:
         action()
     except OSError as e:
-        raise UserError(f"Could not write to {folder} ({e.strerror or e}); the results written before are intact "
-                        f"— free space or fix the folder and rerun the same command to resume.") from None
+        raise UserError(
+            f"Could not write to {folder} ({e.strerror or e}); the results written before are intact "
+            f"— free space or fix the folder and rerun the same command to resume."
+        ) from None

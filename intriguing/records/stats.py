@@ -5,6 +5,7 @@ For two 0/1 outcomes per image the data reduce to the four cell counts (both rig
 the paired bootstrap resamples images, i.e. draws the four counts from a multinomial with the observed shares —
 exact and O(resamples) for any number of images.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,12 +19,12 @@ class Paired:
     n: int
     acc_a: float
     acc_b: float
-    diff: float          # acc_a - acc_b, in points
+    diff: float  # acc_a - acc_b, in points
     ci_low: float
     ci_high: float
-    a_only: int          # images A gets right and B wrong
+    a_only: int  # images A gets right and B wrong
     b_only: int
-    p_mcnemar: float     # exact two-sided test on the discordant pairs
+    p_mcnemar: float  # exact two-sided test on the discordant pairs
 
 
 def paired(a: np.ndarray, b: np.ndarray, seed: int = 0, resamples: int = 10000, level: float = 0.95) -> Paired:
@@ -35,8 +36,17 @@ def paired(a: np.ndarray, b: np.ndarray, seed: int = 0, resamples: int = 10000, 
     lo, hi = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
     a_only, b_only = int(counts[1]), int(counts[2])
     p = binomtest(a_only, a_only + b_only, 0.5).pvalue if a_only + b_only else 1.0
-    return Paired(n, float(100 * a.mean()), float(100 * b.mean()), float(100 * (a.mean() - b.mean())), float(lo), float(hi),
-                  a_only, b_only, float(p))
+    return Paired(
+        n,
+        float(100 * a.mean()),
+        float(100 * b.mean()),
+        float(100 * (a.mean() - b.mean())),
+        float(lo),
+        float(hi),
+        a_only,
+        b_only,
+        float(p),
+    )
 
 
 def run_mean_ci(correct: np.ndarray, seed: int = 0, resamples: int = 10000, level: float = 0.95) -> tuple:

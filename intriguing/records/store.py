@@ -4,32 +4,30 @@ An append renders all its rows first and writes them in one call followed by fsy
 at worst leave one truncated last line; reading drops such a line (with one warning per file) and :func:`repair`
 rewrites the file atomically with the whole rows only, before the next append.
 
-A record's key is every column that is not a metric (model, weights, the condition's fields, run, ...): two rows
-with the same key are the same measurement written twice (e.g. by a second process), and only the first counts.
-Metric columns are a fixed list (:data:`METRICS`, ``top<k>``); a column not in it counts as part of the key, so an
-unknown column can make two copies both count, but two different records are never merged.
+A record's key is given by its experiment's :class:`~intriguing.records.schema.RecordSchema`: the key columns
+(model, weights, the condition's fields, run, ...); two rows with the same key are the same measurement written
+twice (e.g. by a second process), and only the first counts. A file or a row with a column the schema does not
+declare is refused in one sentence (never keyed on a guess). Without a schema (a bare file read by a library call)
+no column can be told to be a metric, so only identical rows are one record: two different records are never
+merged.
 """
+
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
-import re
-import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, List, Set, Tuple
+from typing import Any, Optional
+
+from intriguing.records.schema import RecordSchema
+
+log = logging.getLogger(__name__)
 
 RECORDS = "records.csv"
-#: measured columns (everything else identifies the record)
-METRICS = frozenset({"n", "top1_ci_low", "top1_ci_high", "nll", "brier", "ece", "ece_signed", "acc90", "unc90",
-                     "freq90", "calibration_bins", "seconds", "jaccard", "jaccard_mean_head",
-                     "real_top1", "real_n", "real_no_label", "real_not_val"})
-_TOPK = re.compile(r"top\d+")
-_warned: Set[str] = set()  # files whose damage was reported in this process (one warning each)
-
-
-def is_metric(column: str) -> bool:
-    return column in METRICS or bool(_TOPK.fullmatch(column))
+_warned: dict[str, str] = {}  # file -> the damage reported in this process (one warning each)
 
 
 def parse(v: str) -> Any:
@@ -55,14 +53,17 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _scan(path: Path) -> Tuple[List[str], List[dict], str]:
-    """(header, whole rows of distinct keys as strings, what had to be dropped: '' when nothing)."""
+def _scan(path: Path, schema: Optional[RecordSchema] = None) -> tuple[list[str], list[dict], str]:
+    """(header, whole rows of distinct keys as strings, what had to be dropped: '' when nothing); the key is
+    ``schema``'s key columns (every column without a schema), a column it does not declare is refused."""
     text = path.read_text()
     lines = text.splitlines(keepends=True)
     if not lines:
         return [], [], ""
     header = next(csv.reader([lines[0]]))
-    key_at = [i for i, c in enumerate(header) if not is_metric(c)]
+    if schema is not None:
+        schema.check_header(header, path)
+    key_at = [i for i, c in enumerate(header) if schema is None or schema.is_key(c)]
     rows, seen, cut, bad, repeated = [], set(), 0, 0, 0
     body = lines[1:]
     if body and not body[-1].endswith("\n"):  # an append cut short
@@ -77,43 +78,52 @@ def _scan(path: Path) -> Tuple[List[str], List[dict], str]:
             continue
         seen.add(key)
         rows.append(dict(zip(header, fields)))
-    what = [f"{k} {w}" for k, w in ((cut, "truncated last row"), (bad, "malformed row(s)"),
-                                     (repeated, "repeated record(s) (same model, weights, condition and run; the "
-                                                 "first is kept)")) if k]
+    what = [
+        f"{k} {w}"
+        for k, w in (
+            (cut, "truncated last row"),
+            (bad, "malformed row(s)"),
+            (repeated, "repeated record(s) (same model, weights, condition and run; the first is kept)"),
+        )
+        if k
+    ]
     return header, rows, ", ".join(what)
 
 
-def read(path: str | Path) -> List[dict]:
-    """The whole rows of a records file, one per record key (values parsed to numbers where they are numbers)."""
+def read(path: str | Path, schema: Optional[RecordSchema] = None) -> list[dict]:
+    """The whole rows of a records file, one per record key of ``schema`` (values parsed to numbers where they are
+    numbers); without a schema, one per distinct row."""
     path = Path(path)
     if path.is_dir():
         path = path / RECORDS
     if not path.is_file():
         return []
-    _, rows, damage = _scan(path)
+    _, rows, damage = _scan(path, schema)
     _warn(path, damage)
     return [{k: parse(v) for k, v in r.items()} for r in rows]
 
 
-def repair(path: Path) -> None:
+def repair(path: Path, schema: Optional[RecordSchema] = None) -> None:
     """Rewrite ``path`` (atomically) with its whole rows, one per record key, when it holds anything else."""
     if not path.is_file():
         return
-    header, rows, damage = _scan(path)
+    header, rows, damage = _scan(path, schema)
     if damage:
         _warn(path, damage)
         atomic_write(path, render(header, rows, with_header=True).encode())
-        _warned.discard(str(path))
+        _warned.pop(str(path), None)
 
 
 def _warn(path: Path, damage: str) -> None:
-    if damage and str(path) not in _warned:
-        _warned.add(str(path))
-        print(f"warning: {path} holds {damage}; only whole rows, one per record, are used (the file is repaired "
-              f"before the next append).", file=sys.stderr)
+    if damage and _warned.get(str(path)) != damage:  # read with and without a schema: each account once
+        _warned[str(path)] = damage
+        log.warning(
+            f"{path} holds {damage}; only whole rows, one per record, are used (the file is repaired "
+            f"before the next append)."
+        )
 
 
-def render(header: List[str], rows: Iterable[dict], with_header: bool) -> str:
+def render(header: list[str], rows: Iterable[dict], with_header: bool) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=header, restval="", lineterminator="\n")
     if with_header:
@@ -122,10 +132,13 @@ def render(header: List[str], rows: Iterable[dict], with_header: bool) -> str:
     return buf.getvalue()
 
 
-def append(path: Path, rows: List[dict]) -> None:
-    """Append ``rows``; a new column rewrites the file (atomically) with the union header."""
-    repair(path)
-    existing_header: List[str] = []
+def append(path: Path, rows: list[dict], schema: Optional[RecordSchema] = None) -> None:
+    """Append ``rows``; a new column rewrites the file (atomically) with the union header. With ``schema``, rows
+    with an undeclared column or a value of another type are refused before anything is written."""
+    if schema is not None:
+        schema.check_rows(rows)
+    repair(path, schema)
+    existing_header: list[str] = []
     if path.is_file():
         with open(path, newline="") as f:
             existing_header = next(csv.reader(f), [])
@@ -133,7 +146,7 @@ def append(path: Path, rows: List[dict]) -> None:
     for r in rows:
         header += [k for k in r if k not in header]
     if existing_header and header != existing_header:
-        _, old, _ = _scan(path)
+        _, old, _ = _scan(path, schema)
         atomic_write(path, render(header, old + [{k: str(v) for k, v in r.items()} for r in rows], True).encode())
         return
     data = render(header, rows, with_header=not existing_header).encode()

@@ -12,22 +12,33 @@ The CI column (top-1): every record carries a 95% bootstrap interval of its top-
   the image spread of a typical single run, wider than the run-mean's), so it is labelled ``95% CI (per run)``
   (marked ``†`` when a table mixes both kinds).
 """
+
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
+
+from intriguing.records.schema import RecordSchema
 
 CI = ("top1_ci_low", "top1_ci_high")
 CI_HEAD = {"images": "top1 95% CI", "run mean": "95% CI (run mean)", "per run": "95% CI (per run)"}
 
 
-def summarize(records: Sequence[dict], group_by: Sequence[str], metrics: Sequence[str],
-              per_image: Optional[Sequence[dict]] = None) -> List[dict]:
+def group_columns(records: Sequence[dict], schema: RecordSchema) -> list[str]:
+    """What a summary of ``records`` groups by: the schema's key columns present, in the records' column order,
+    but ``weights`` (a model's label names its weights when it has several) and ``run`` (averaged over)."""
+    return [c for c in dict.fromkeys(k for r in records for k in r) if schema.is_key(c) and c not in ("weights", "run")]
+
+
+def summarize(
+    records: Sequence[dict], group_by: Sequence[str], metrics: Sequence[str], per_image: Optional[Sequence[dict]] = None
+) -> list[dict]:
     """Mean and sample std over runs for each group (and the top-1 CI, see the module docstring); keeps the groups'
     first-seen order. ``per_image``: per-image rows (``read_per_image``) to give several-run groups the CI of
     their run-mean."""
-    groups: Dict[tuple, List[dict]] = defaultdict(list)
+    groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
         groups[tuple(r.get(k) for k in group_by)].append(r)
     outcomes = _outcomes(per_image, [k for k in group_by if k != "run"]) if per_image and "top1" in metrics else {}
@@ -49,28 +60,30 @@ def summarize(records: Sequence[dict], group_by: Sequence[str], metrics: Sequenc
     return out
 
 
-def _outcomes(per_image: Sequence[dict], keys: Sequence[str]) -> Dict[tuple, Dict[str, List[int]]]:
+def _outcomes(per_image: Sequence[dict], keys: Sequence[str]) -> dict[tuple, dict[str, list[int]]]:
     """group key (values parsed as records are) -> image -> correct@1 of each run."""
     from intriguing.records.store import parse
-    out: Dict[tuple, Dict[str, List[int]]] = defaultdict(lambda: defaultdict(list))
+
+    out: dict[tuple, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for r in per_image:
         if all(k in r for k in keys):
             out[tuple(parse(str(r[k])) for k in keys)][str(r["image"])].append(int(r["correct1"]))
     return out
 
 
-def _run_mean_ci(outcomes: Dict[tuple, Dict[str, List[int]]], row: dict, keys: Sequence[str], runs: int):
+def _run_mean_ci(outcomes: dict[tuple, dict[str, list[int]]], row: dict, keys: Sequence[str], runs: int):
     """The run-mean's CI when every image of the group has an outcome from each run, else None."""
     import numpy as np
 
     from intriguing.records.stats import run_mean_ci
+
     images = outcomes.get(tuple(row.get(k) for k in keys))
     if not images or any(len(v) != runs for v in images.values()):
         return None
     return run_mean_ci(np.array(list(images.values())), seed=0)
 
 
-def _cells(rows: Sequence[dict], columns: Sequence[str], metrics: Sequence[str], pm: str) -> List[List[str]]:
+def _cells(rows: Sequence[dict], columns: Sequence[str], metrics: Sequence[str], pm: str) -> list[list[str]]:
     cell = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)  # noqa: E731
     body = []
     for r in rows:
@@ -93,12 +106,17 @@ def _kinds(rows: Sequence[dict]) -> set:
     return {r.get("ci_kind", "per run") for r in rows if r.get("runs", 1) > 1}
 
 
-def _head(rows: Sequence[dict], columns: Sequence[str], metrics: Sequence[str]) -> List[str]:
+def _head(rows: Sequence[dict], columns: Sequence[str], metrics: Sequence[str]) -> list[str]:
     head = list(columns) + list(metrics)
     if _has_ci(rows, metrics):
         kinds = _kinds(rows)
-        head.append(CI_HEAD["images"] if not kinds else CI_HEAD[kinds.pop()] if len(kinds) == 1
-                    else "95% CI (run mean; † per run)")
+        head.append(
+            CI_HEAD["images"]
+            if not kinds
+            else CI_HEAD[kinds.pop()]
+            if len(kinds) == 1
+            else "95% CI (run mean; † per run)"
+        )
     return head
 
 
@@ -120,8 +138,12 @@ def latex_table(rows: Sequence[dict], columns: Sequence[str], metrics: Sequence[
     """A booktabs tabular (needs \\usepackage{booktabs})."""
     esc = lambda s: s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")  # noqa: E731
     head, body = _head(rows, columns, metrics), _cells(rows, columns, metrics, r"$\pm$")
-    lines = [r"\begin{tabular}{" + "l" * len(columns) + "r" * (len(head) - len(columns)) + "}", r"\toprule",
-             " & ".join(esc(h) for h in head) + r" \\", r"\midrule"]
+    lines = [
+        r"\begin{tabular}{" + "l" * len(columns) + "r" * (len(head) - len(columns)) + "}",
+        r"\toprule",
+        " & ".join(esc(h) for h in head) + r" \\",
+        r"\midrule",
+    ]
     lines += [" & ".join(esc(c) if r"$\pm$" not in c else c for c in b) + r" \\" for b in body]
     return "\n".join(lines + [r"\bottomrule", r"\end{tabular}"]) + "\n"
 

@@ -12,6 +12,7 @@ measured number beside the published one.
 
 Nothing here is imported by the experiments; it sits beside the runner and calls ``intriguing.run_result``.
 """
+
 from __future__ import annotations
 
 PAPERS = ("naseer2021", "park2022")

@@ -6,11 +6,13 @@ otherwise, by how much. It is *not comparable* when the model is a stand-in, the
 images, another data set) or the toolkit measures a neighbouring quantity; the numbers are still shown. It is *not
 run* when nothing was measured, with the reason ("needs X at Y", "no model plays DeiT-S", ...).
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 from intriguing.reproduce.extract import MEASURES, Measured, NotMeasured
 from intriguing.reproduce.models import ROLES, is_paper_model, record_name
@@ -25,16 +27,16 @@ class StepOutcome:
     """What became of one step: its status, why, and what it left (records, manifest, failed models)."""
 
     step: Step
-    status: str                       # complete | failed | not run
+    status: str  # complete | failed | not run
     reason: str = ""
     folder: str = ""
-    specs: Dict[str, List[str]] = field(default_factory=dict)  # role -> specs that played it
+    specs: dict[str, list[str]] = field(default_factory=dict)  # role -> specs that played it
     data_path: str = ""
-    records: List[dict] = field(default_factory=list)
-    manifest: Dict[str, Any] = field(default_factory=dict)
+    records: list[dict] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
     seconds: Optional[float] = None
-    skipped: bool = False             # finished by an earlier run, not run again
-    unavailable: Dict[str, str] = field(default_factory=dict)  # spec -> why the zoo cannot load it (left out)
+    skipped: bool = False  # finished by an earlier run, not run again
+    unavailable: dict[str, str] = field(default_factory=dict)  # spec -> why the zoo cannot load it (left out)
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Row:
     role: str
     used: Optional[str]
     verdict: str
-    reasons: List[str]
+    reasons: list[str]
     measured: Optional[Measured] = None
 
     @property
@@ -60,7 +62,7 @@ class Row:
         return lo - tol <= self.value.value <= hi + tol
 
 
-def _data_reasons(outcome: StepOutcome, quick: bool) -> List[str]:
+def _data_reasons(outcome: StepOutcome, quick: bool) -> list[str]:
     key = outcome.step.data_key(quick)
     spec = DATA.get(key or "")
     reasons = []
@@ -75,9 +77,9 @@ def _data_reasons(outcome: StepOutcome, quick: bool) -> List[str]:
     return reasons
 
 
-def rows_for(entry: Entry, target: Target, outcome: StepOutcome, quick: bool) -> List[Row]:
+def rows_for(entry: Entry, target: Target, outcome: StepOutcome, quick: bool) -> list[Row]:
     """One row per (published value, model that played its role)."""
-    rows: List[Row] = []
+    rows: list[Row] = []
     data_reasons = _data_reasons(outcome, quick) if outcome.status != NOT_RUN else []
     for v in entry.values:
         specs = outcome.specs.get(v.model, [])
@@ -94,7 +96,7 @@ def rows_for(entry: Entry, target: Target, outcome: StepOutcome, quick: bool) ->
     return rows
 
 
-def _row(v: Value, spec: str, target: Target, outcome: StepOutcome, data_reasons: List[str], quick: bool) -> Row:
+def _row(v: Value, spec: str, target: Target, outcome: StepOutcome, data_reasons: list[str], quick: bool) -> Row:
     if spec in outcome.unavailable:
         return Row(v, v.model, spec, NOT_RUN, [outcome.unavailable[spec]])
     failed = outcome.manifest.get("failed_models", {})
@@ -129,8 +131,10 @@ def entry_verdict(entry: Entry, rows: Sequence[Row], outcome: StepOutcome) -> En
     """The table's / figure's verdict from its rows."""
     if not entry.values:
         ran = outcome.status != NOT_RUN
-        return EntryVerdict("no published number transcribed",
-                            (f"step {outcome.step.id} {outcome.status}" if ran else f"not run: {outcome.reason}"))
+        return EntryVerdict(
+            "no published number transcribed",
+            (f"step {outcome.step.id} {outcome.status}" if ran else f"not run: {outcome.reason}"),
+        )
     if all(r.verdict == NOT_RUN for r in rows):
         common = Counter(r.reasons[0] for r in rows if r.reasons).most_common(1)
         return EntryVerdict(NOT_RUN, common[0][0] if common else "")
@@ -140,8 +144,11 @@ def entry_verdict(entry: Entry, rows: Sequence[Row], outcome: StepOutcome) -> En
         if not bad:
             return EntryVerdict(AGREES, f"{len(compared)} of {len(rows)} rows compared, all agree")
         worst = max(bad, key=lambda r: abs(r.diff or 0.0))
-        return EntryVerdict(DIFFERS, f"{len(bad)} of {len(compared)} compared rows differ; largest "
-                                     f"{worst.diff:+.3g} {entry.unit} ({worst.value.label})")
+        return EntryVerdict(
+            DIFFERS,
+            f"{len(bad)} of {len(compared)} compared rows differ; largest "
+            f"{worst.diff:+.3g} {entry.unit} ({worst.value.label})",
+        )
     reasons = Counter(x for r in rows if r.verdict == NOT_COMPARABLE for x in r.reasons)
     shown = "; ".join(k for k, _ in reasons.most_common(3))
     return EntryVerdict(NOT_COMPARABLE, shown + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""))

@@ -6,11 +6,13 @@ of one forward of the model, measured here on a batch of random images at the mo
 change the speed, so a model whose weights are not reachable is timed at random init). Data loading, attack
 bookkeeping and corruption rendering are not counted, so the times are lower bounds.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Optional
 
 N_CORRUPTIONS = 15
 
@@ -20,7 +22,7 @@ def _n(options: Mapping[str, Any], key: str, default: int) -> int:
     return len(v) if isinstance(v, (list, tuple)) else default
 
 
-def forwards_per_image(experiment: str, o: Mapping[str, Any]) -> Tuple[float, str]:
+def forwards_per_image(experiment: str, o: Mapping[str, Any]) -> tuple[float, str]:
     """(forward passes per image and model, what was counted)."""
     runs = int(o.get("runs", 1) or 1)
     if experiment == "occlusion":
@@ -45,16 +47,18 @@ def forwards_per_image(experiment: str, o: Mapping[str, Any]) -> Tuple[float, st
         steps = int(o.get("steps", 10))
         per = {"fgsm": 3, "pgd": 3 * steps + 1}
         eps = max(1, _n(o, "eps", 5) - 1)
-        return 1 + eps * sum(per.get(a, 3 * steps) for a in o.get("attacks", ["fgsm", "pgd"])), \
-            "eps x attacks, backward = 2 forwards"
+        return 1 + eps * sum(
+            per.get(a, 3 * steps) for a in o.get("attacks", ["fgsm", "pgd"])
+        ), "eps x attacks, backward = 2 forwards"
     if experiment == "patch":
         return _n(o, "areas", 3) * runs + 1, "areas x placements (+ the patch training, not counted)"
     if experiment == "landscape":
         dims, pts = int(o.get("dims", 2)), int(o.get("points", 21))
-        return float(pts ** dims * _n(o, "data", 2)), "grid points x data conditions, per image of the batch set"
+        return float(pts**dims * _n(o, "data", 2)), "grid points x data conditions, per image of the batch set"
     if experiment == "hessian":
-        return float(4 * int(o.get("power_iters", 100))), "at most --power-iters iterations x 4 (a Hessian-vector " \
-            "product; the tolerance usually stops earlier)"
+        return float(
+            4 * int(o.get("power_iters", 100))
+        ), "at most --power-iters iterations x 4 (a Hessian-vector product; the tolerance usually stops earlier)"
     return 1.0, "one forward"
 
 
@@ -76,8 +80,9 @@ def images(experiment: str, o: Mapping[str, Any], data_path: str) -> Optional[in
     return sum(1 for p in root.rglob("*") if p.suffix.lower() in exts) or None
 
 
-def seconds_per_image(spec: str, device: Any, cache: Dict[str, Tuple[Optional[float], str, int]],
-                      size: Optional[int] = None) -> Tuple[Optional[float], str]:
+def seconds_per_image(
+    spec: str, device: Any, cache: dict[str, tuple[Optional[float], str, int]], size: Optional[int] = None
+) -> tuple[Optional[float], str]:
     """Seconds per image of one forward of ``spec`` on ``device``, measured on 4 random images at its input size after
     a warm-up; at another ``size`` (segmentation) scaled by the token count, (size / own size)^2."""
     if spec not in cache:
@@ -88,11 +93,12 @@ def seconds_per_image(spec: str, device: Any, cache: Dict[str, Tuple[Optional[fl
     return sec * (size / own) ** 2, f"{how}, x (size / {own})^2"
 
 
-def _measure(spec: str, device: Any) -> Tuple[Optional[float], str, int]:
+def _measure(spec: str, device: Any) -> tuple[Optional[float], str, int]:
     import torch
 
     from intriguing.errors import UserError
     from intriguing.zoo import load_model
+
     name = spec.split("=", 1)[0]
     bundle, how = None, "measured"
     for candidate, note in ((spec, "measured"), (f"{name}=random", "measured at random init")):

@@ -5,11 +5,13 @@ restricted to record columns) and returns a :class:`Measured`, or raises :class:
 model has no such block, the run held no such condition, ...). Every number is computed from ``records.csv`` alone,
 so the report can be checked against it; how the CI was made is said in ``ci_kind``.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Optional
 
 Z95 = 1.959964
 
@@ -21,7 +23,7 @@ class NotMeasured(Exception):
 @dataclass(frozen=True)
 class Measured:
     value: float
-    ci: Optional[Tuple[float, float]] = None
+    ci: Optional[tuple[float, float]] = None
     n: Optional[int] = None
     ci_kind: str = ""
     caveat: str = ""  # the number is not the paper's quantity in full (e.g. 3 of 15 corruptions)
@@ -34,13 +36,14 @@ def _same(a: Any, b: Any) -> bool:
         return str(a) == str(b)
 
 
-def select(records: Sequence[dict], model: str, condition: Mapping[str, Any]) -> List[dict]:
+def select(records: Sequence[dict], model: str, condition: Mapping[str, Any]) -> list[dict]:
     """The records of ``model`` matching every key of ``condition`` (numbers compared as numbers)."""
-    return [r for r in records if r.get("model") == model
-            and all(k in r and _same(r[k], v) for k, v in condition.items())]
+    return [
+        r for r in records if r.get("model") == model and all(k in r and _same(r[k], v) for k, v in condition.items())
+    ]
 
 
-def _rows(records: Sequence[dict], model: str, condition: Mapping[str, Any]) -> List[dict]:
+def _rows(records: Sequence[dict], model: str, condition: Mapping[str, Any]) -> list[dict]:
     rows = select(records, model, condition)
     if not rows:
         if not any(r.get("model") == model for r in records):
@@ -56,8 +59,10 @@ def top1(records: Sequence[dict], manifest: dict, model: str, condition: Mapping
     value = sum(float(r["top1"]) for r in rows) / len(rows)
     ci = None
     if all(r.get("top1_ci_low") not in (None, "") for r in rows):
-        ci = (sum(float(r["top1_ci_low"]) for r in rows) / len(rows),
-              sum(float(r["top1_ci_high"]) for r in rows) / len(rows))
+        ci = (
+            sum(float(r["top1_ci_low"]) for r in rows) / len(rows),
+            sum(float(r["top1_ci_high"]) for r in rows) / len(rows),
+        )
     n = int(rows[0]["n"]) if rows[0].get("n") not in (None, "") else None
     kind = "bootstrap over images" if len(rows) == 1 else f"bootstrap over images, averaged over {len(rows)} runs"
     return Measured(value, ci, n, kind if ci else "")
@@ -90,8 +95,11 @@ def corr_final(records: Sequence[dict], manifest: dict, model: str, condition: M
 
 def jaccard(records: Sequence[dict], manifest: dict, model: str, condition: Mapping[str, Any]) -> Measured:
     """Mean per-image Jaccard in percent; CI: mean +- 1.96 standard errors over images."""
-    rows = [r for r in _rows(records, model, condition) if r.get("jaccard") not in (None, "")
-            and math.isfinite(float(r["jaccard"]))]
+    rows = [
+        r
+        for r in _rows(records, model, condition)
+        if r.get("jaccard") not in (None, "") and math.isfinite(float(r["jaccard"]))
+    ]
     if not rows:
         raise NotMeasured(f"{model} has no scored image")
     vals = [100.0 * float(r["jaccard"]) for r in rows]
@@ -101,10 +109,10 @@ def jaccard(records: Sequence[dict], manifest: dict, model: str, condition: Mapp
     return Measured(mean, (mean - half, mean + half), len(vals), "normal approximation over images")
 
 
-def _wilson(p: float, k: int) -> Tuple[float, float]:
-    den = 1 + Z95 ** 2 / k
-    centre = (p + Z95 ** 2 / (2 * k)) / den
-    half = Z95 * math.sqrt(p * (1 - p) / k + Z95 ** 2 / (4 * k * k)) / den
+def _wilson(p: float, k: int) -> tuple[float, float]:
+    den = 1 + Z95**2 / k
+    centre = (p + Z95**2 / (2 * k)) / den
+    half = Z95 * math.sqrt(p * (1 - p) / k + Z95**2 / (4 * k * k)) / den
     return centre - half, centre + half
 
 
@@ -125,9 +133,10 @@ def mce(records: Sequence[dict], manifest: dict, model: str, condition: Mapping[
     """AlexNet-normalised mCE over the corruptions run at all five severities (the paper: all 15)."""
     from intriguing.corruptions.mce import mce as mce_of
     from intriguing.errors import UserError
+
     rows = _rows(records, model, condition)
     clean = [1 - float(r["top1"]) / 100 for r in rows if r.get("corruption") == "clean"]
-    table: Dict[Tuple[str, int], List[float]] = {}
+    table: dict[tuple[str, int], list[float]] = {}
     for r in rows:
         if r.get("corruption") != "clean":
             table.setdefault((r["corruption"], int(r["severity"])), []).append(1 - float(r["top1"]) / 100)
@@ -139,12 +148,16 @@ def mce(records: Sequence[dict], manifest: dict, model: str, condition: Mapping[
     if not out["n_corruptions"] or not math.isfinite(out["mce"]):
         raise NotMeasured(f"{model} has no corruption with all five severities")
     n = int(out["n_corruptions"])
-    return Measured(out["mce"], None, int(rows[0]["n"]) if rows[0].get("n") not in (None, "") else None, "",
-                    "" if n == 15 else f"mCE over {n} of the 15 corruptions")
+    return Measured(
+        out["mce"],
+        None,
+        int(rows[0]["n"]) if rows[0].get("n") not in (None, "") else None,
+        "",
+        "" if n == 15 else f"mCE over {n} of the 15 corruptions",
+    )
 
 
-def delta_log_amplitude(records: Sequence[dict], manifest: dict, model: str,
-                        condition: Mapping[str, Any]) -> Measured:
+def delta_log_amplitude(records: Sequence[dict], manifest: dict, model: str, condition: Mapping[str, Any]) -> Measured:
     """Delta log amplitude at the highest frequency of the first (``block: stem``) or deepest (``block: last``)
     feature map; CI: +- 1.96 standard errors over images."""
     where = dict(condition)
@@ -159,7 +172,12 @@ def delta_log_amplitude(records: Sequence[dict], manifest: dict, model: str,
     return Measured(value, ci, n or None, "normal approximation over images" if ci else "")
 
 
-MEASURES: Dict[str, Callable[[Sequence[dict], dict, str, Mapping[str, Any]], Measured]] = {
-    "top1": top1, "top1_drop": top1_drop, "corr_final": corr_final, "jaccard": jaccard, "shape_bias": shape_bias,
-    "mce": mce, "delta_log_amplitude": delta_log_amplitude,
+MEASURES: dict[str, Callable[[Sequence[dict], dict, str, Mapping[str, Any]], Measured]] = {
+    "top1": top1,
+    "top1_drop": top1_drop,
+    "corr_final": corr_final,
+    "jaccard": jaccard,
+    "shape_bias": shape_bias,
+    "mce": mce,
+    "delta_log_amplitude": delta_log_amplitude,
 }

@@ -7,17 +7,21 @@ have several stand-ins (both offline CNNs stand in for ResNet50), or none (no of
 ImageNet): its rows are then "not run". ``--map ROLE=SPEC[+SPEC],...`` replaces entries (``ROLE=`` plays nobody).
 Every report row says which model stood in for which.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Optional
 
 from intriguing.errors import UserError, did_you_mean
 
 # Geirhos et al.'s ResNet50 trained on SIN (model_A), as rgeirhos/texture-vs-shape's models/load_pretrained_models.py
 # downloads it
-GEIRHOS_SIN = ("https://bitbucket.org/robert_geirhos/texture-vs-shape-pretrained-models/raw/"
-               "6f41d2e86fc60566f78de64ecff35cc61eb6436f/resnet50_train_60_epochs-c8e5653e.pth.tar")
+GEIRHOS_SIN = (
+    "https://bitbucket.org/robert_geirhos/texture-vs-shape-pretrained-models/raw/"
+    "6f41d2e86fc60566f78de64ecff35cc61eb6436f/resnet50_train_60_epochs-c8e5653e.pth.tar"
+)
 
 
 @dataclass(frozen=True)
@@ -26,11 +30,11 @@ class Role:
 
     label: str
     paper: Optional[str]  # zoo spec of the paper's own model; None: the zoo has no way to load it
-    kind: str             # vit | cnn | distilled | sin | random | saliency | release
+    kind: str  # vit | cnn | distilled | sin | random | saliency | release
     note: str = ""
 
 
-ROLES: Dict[str, Role] = {
+ROLES: dict[str, Role] = {
     "deit_tiny": Role("DeiT-T", "deit_tiny_patch16_224", "vit"),
     "deit_small": Role("DeiT-S", "deit_small_patch16_224", "vit"),
     "deit_base": Role("DeiT-B", "deit_base_patch16_224", "vit"),
@@ -39,8 +43,12 @@ ROLES: Dict[str, Role] = {
     "t2t_vit_24": Role("T2T-24", "t2t_vit_24", "vit"),
     "tnt_s": Role("TnT-S", "tnt_s_patch16_224", "vit"),
     "resnet50": Role("ResNet50", "resnet50.tv_in1k", "cnn", "torchvision's weights"),
-    "resnet50_sin": Role("ResNet50-SIN", f"resnet50.tv_in1k={GEIRHOS_SIN}", "sin",
-                         "Geirhos et al.'s model_A (texture-vs-shape release URL; untested offline)"),
+    "resnet50_sin": Role(
+        "ResNet50-SIN",
+        f"resnet50.tv_in1k={GEIRHOS_SIN}",
+        "sin",
+        "Geirhos et al.'s model_A (texture-vs-shape release URL; untested offline)",
+    ),
     "resnet50_augmix": Role("ResNet50 (AugMix)", None, "cnn", "no AugMix ResNet50 checkpoint in the zoo"),
     "deit_t_sin": Role("DeiT-T-SIN", "deit_t_sin", "sin"),
     "deit_s_sin": Role("DeiT-S-SIN", "deit_s_sin", "sin"),
@@ -65,38 +73,47 @@ LITE0 = "efficientnet_lite0"
 
 # role kind -> offline stand-ins (tuples: candidates for one stand-in). SIN-trained and released variants have none:
 # no model trained here saw Stylized ImageNet or those patch sizes.
-OFFLINE_BY_KIND: Dict[str, Tuple[Tuple[str, ...], ...]] = {
-    "vit": (REF_VIT,), "cnn": (REF_CNN, (LITE0,)), "distilled": (REF_DISTILLED,), "random": (REF_VIT,),
-    "saliency": (REF_VIT,), "sin": (), "release": (),
+OFFLINE_BY_KIND: dict[str, tuple[tuple[str, ...], ...]] = {
+    "vit": (REF_VIT,),
+    "cnn": (REF_CNN, (LITE0,)),
+    "distilled": (REF_DISTILLED,),
+    "random": (REF_VIT,),
+    "saliency": (REF_VIT,),
+    "sin": (),
+    "release": (),
 }
+
 
 def _registered(candidates: Sequence[str]) -> str:
     """The first candidate registered in the zoo (else the first: loading it then fails with the zoo's sentence)."""
     from intriguing.zoo import ZOO
+
     return next((c for c in candidates if c in ZOO), candidates[0])
 
 
-def offline_specs(role: str) -> List[str]:
+def offline_specs(role: str) -> list[str]:
     r = ROLES[role]
     specs = [_registered(c) for c in OFFLINE_BY_KIND[r.kind]]
     return [s + "=random" for s in specs] if r.kind == "random" else specs
 
 
-def parse_map(text: str) -> Dict[str, List[str]]:
+def parse_map(text: str) -> dict[str, list[str]]:
     """``ROLE=SPEC[+SPEC],ROLE2=SPEC`` -> {role: [specs]}; a role may be named by its paper spec too."""
     aliases = {r.paper: k for k, r in ROLES.items() if r.paper}
-    out: Dict[str, List[str]] = {}
+    out: dict[str, list[str]] = {}
     for item in (i.strip() for i in text.split(",") if i.strip()):
         key, sep, value = item.partition("=")
         key = aliases.get(key.strip(), key.strip())
         if not sep or key not in ROLES:
-            raise UserError(f"--map takes ROLE=MODEL items (roles: {', '.join(ROLES)}); got {item!r}."
-                            + (did_you_mean(key, list(ROLES)) if sep else ""))
+            raise UserError(
+                f"--map takes ROLE=MODEL items (roles: {', '.join(ROLES)}); got {item!r}."
+                + (did_you_mean(key, list(ROLES)) if sep else "")
+            )
         out[key] = [s.strip() for s in value.split("+") if s.strip()]
     return out
 
 
-def resolve(mode: str, mapping: str = "") -> Dict[str, List[str]]:
+def resolve(mode: str, mapping: str = "") -> dict[str, list[str]]:
     """role -> the zoo specs that play it. ``mode``: paper, offline, or map (only the roles ``mapping`` names)."""
     if mode not in ("paper", "offline", "map"):
         raise UserError(f"--models takes paper or offline; got {mode!r}.")

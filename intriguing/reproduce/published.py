@@ -6,18 +6,18 @@ Each entry is one table or figure of the paper (or a standard reference it compa
 uncertainty. An entry that was not transcribed has ``values: []`` and a note saying so; the report then says
 "no published number transcribed" instead of comparing against anything.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Optional
 
 from intriguing.errors import UserError
 
 KINDS = ("table", "figure", "text", "reference")
-ENTRY_KEYS = {"id", "label", "kind", "title", "metric", "unit", "data", "source", "quote", "note", "decimals",
-              "values"}
+ENTRY_KEYS = {"id", "label", "kind", "title", "metric", "unit", "data", "source", "quote", "note", "decimals", "values"}
 VALUE_KEYS = {"model", "label", "condition", "value", "std", "decimals", "read_off", "uncertainty", "quote"}
 REQUIRED = ("id", "label", "kind", "title", "metric", "unit", "data", "source", "values")
 
@@ -28,7 +28,7 @@ class Value:
 
     model: str
     label: str
-    condition: Dict[str, Any]
+    condition: dict[str, Any]
     value: float
     decimals: Optional[int] = None
     std: Optional[float] = None
@@ -55,7 +55,7 @@ class Entry:
     unit: str
     data: str
     source: str
-    values: Tuple[Value, ...]
+    values: tuple[Value, ...]
     note: str = ""
     quote: str = ""
 
@@ -67,17 +67,21 @@ class Paper:
     authors: str
     venue: str
     arxiv: str
-    entries: Dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)
 
 
-def schema_errors(data: Any, roles: Optional[set] = None) -> List[str]:
+def schema_errors(data: Any, roles: Optional[set] = None) -> list[str]:
     """Every way ``data`` (a parsed YAML file) breaks the schema, as sentences ([] when it is valid)."""
     from intriguing.reproduce.models import ROLES
+
     roles = set(ROLES) if roles is None else roles
     if not isinstance(data, dict):
         return ["the file is not a mapping"]
-    errors = [f"missing top-level key {k!r}" for k in ("paper", "title", "authors", "venue", "arxiv", "entries")
-              if k not in data]
+    errors = [
+        f"missing top-level key {k!r}"
+        for k in ("paper", "title", "authors", "venue", "arxiv", "entries")
+        if k not in data
+    ]
     entries = data.get("entries")
     if not isinstance(entries, list):
         return errors + ["'entries' is not a list"]
@@ -105,7 +109,7 @@ def schema_errors(data: Any, roles: Optional[set] = None) -> List[str]:
     return errors
 
 
-def _value_errors(where: str, v: Any, entry: dict, roles: set) -> List[str]:
+def _value_errors(where: str, v: Any, entry: dict, roles: set) -> list[str]:
     if not isinstance(v, dict):
         return [f"{where} is not a mapping"]
     out = [f"{where}: missing {k!r}" for k in ("model", "label", "condition", "value") if k not in v]
@@ -128,6 +132,7 @@ def _value_errors(where: str, v: Any, entry: dict, roles: set) -> List[str]:
 def raw(paper: str) -> dict:
     """The parsed YAML of ``paper`` (package data)."""
     import yaml
+
     path = resources.files("intriguing") / "published" / f"{paper}.yaml"
     if not path.is_file():
         raise UserError(f"No published numbers for {paper!r} (intriguing/published/{paper}.yaml is missing).")
@@ -139,16 +144,44 @@ def load(paper: str) -> Paper:
     data = raw(paper)
     errors = schema_errors(data)
     if errors:
-        raise UserError(f"intriguing/published/{paper}.yaml breaks its schema: {errors[0]}"
-                        + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "") + ".")
+        raise UserError(
+            f"intriguing/published/{paper}.yaml breaks its schema: {errors[0]}"
+            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+            + "."
+        )
     entries = {}
     for e in data["entries"]:
-        values = tuple(Value(model=v["model"], label=str(v["label"]), condition=dict(v["condition"]),
-                             value=float(v["value"]), decimals=v.get("decimals", e.get("decimals")),
-                             std=v.get("std"), read_off=bool(v.get("read_off", False)),
-                             uncertainty=v.get("uncertainty")) for v in e["values"])
-        entries[e["id"]] = Entry(id=e["id"], label=e["label"], kind=e["kind"], title=e["title"], metric=e["metric"],
-                                 unit=e["unit"], data=e["data"], source=e["source"], values=values,
-                                 note=str(e.get("note", "")).strip(), quote=str(e.get("quote", "")))
-    return Paper(key=data["paper"], title=data["title"], authors=data["authors"], venue=data["venue"],
-                 arxiv=str(data["arxiv"]), entries=entries)
+        values = tuple(
+            Value(
+                model=v["model"],
+                label=str(v["label"]),
+                condition=dict(v["condition"]),
+                value=float(v["value"]),
+                decimals=v.get("decimals", e.get("decimals")),
+                std=v.get("std"),
+                read_off=bool(v.get("read_off", False)),
+                uncertainty=v.get("uncertainty"),
+            )
+            for v in e["values"]
+        )
+        entries[e["id"]] = Entry(
+            id=e["id"],
+            label=e["label"],
+            kind=e["kind"],
+            title=e["title"],
+            metric=e["metric"],
+            unit=e["unit"],
+            data=e["data"],
+            source=e["source"],
+            values=values,
+            note=str(e.get("note", "")).strip(),
+            quote=str(e.get("quote", "")),
+        )
+    return Paper(
+        key=data["paper"],
+        title=data["title"],
+        authors=data["authors"],
+        venue=data["venue"],
+        arxiv=str(data["arxiv"]),
+        entries=entries,
+    )

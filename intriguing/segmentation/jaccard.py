@@ -9,6 +9,7 @@ Void handling (``void``):
   * ``"union"`` (the original code): its ``(cur_mask != 255)`` test runs on a boolean class mask,
     so it never removes anything; void pixels that a head marks as foreground enlarge the union.
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,41 +20,14 @@ from intriguing.errors import UserError
 VOID = 255
 BACKGROUND = 0
 VOID_MODES = ("exclude", "union")
-
-
-def present_classes(target: torch.Tensor) -> torch.Tensor:
-    """Sorted object classes in a label map (background and void left out)."""
-    counts = torch.bincount(target.flatten().long(), minlength=VOID + 1)  # O(pixels); unique() sorts
-    counts[BACKGROUND] = 0
-    counts[VOID] = 0
-    return counts.nonzero().flatten()
-
-
-def dense_class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
-    """IoU of every head's mask with every label value 0..255 for one image, with fixed shapes and no device-to-host
-    sync (:func:`batch_class_head_iou` with a batch of one and each pixel reading its own mask pixel).
-
-    Args:
-        masks: bool ``[heads, H, W]`` (one mask per head), at the target's resolution.
-        target: integer label map ``[H, W]`` (values 0..255).
-    Returns:
-        (present ``[256]`` bool: object classes in the target, iou ``[256, heads]`` float64; rows of absent
-        labels are meaningless).
-    """
-    if masks.dim() != 3 or masks.shape[-2:] != target.shape[-2:]:
-        raise ValueError(f"masks {tuple(masks.shape)} must be [heads, H, W] matching target {tuple(target.shape)}")
-    h, w = target.shape[-2:]
-    rows, cols = torch.arange(h, device=target.device), torch.arange(w, device=target.device)
-    present, iou = batch_class_head_iou(masks[None], target[None], rows[None], cols[None], void)
-    return present[0], iou[0]
-
-
 PAD = VOID + 1  # the label around the smaller images of a batch padded to one size: no class, never counted
 
 
-def batch_class_head_iou(masks: torch.Tensor, targets: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor,
-                         void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
-    """:func:`dense_class_head_iou` of a whole batch in one go (no loop over images, no host read).
+def batch_class_head_iou(
+    masks: torch.Tensor, targets: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, void: str = "exclude"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """IoU of every head's mask with every label value 0..255, for a whole batch in one go (no loop over images,
+    no host read).
 
     Args:
         masks: bool ``[B, heads, h, w]`` patch masks.
@@ -68,18 +42,22 @@ def batch_class_head_iou(masks: torch.Tensor, targets: torch.Tensor, rows: torch
     if void not in VOID_MODES:
         raise UserError(f"Unknown void handling {void!r}; use one of {', '.join(VOID_MODES)}.")
     b, heads, h, w = masks.shape
-    grid = F.pad(masks.bool(), (0, 1, 0, 1)).flatten(2)          # [B, heads, (h+1)(w+1)]: the extra row/col False
+    grid = F.pad(masks.bool(), (0, 1, 0, 1)).flatten(2)  # [B, heads, (h+1)(w+1)]: the extra row/col False
     where = (rows.unsqueeze(2) * (w + 1) + cols.unsqueeze(1)).flatten(1)  # [B, P]
-    pred = grid.gather(2, where.unsqueeze(1).expand(-1, heads, -1))       # [B, heads, P]
+    pred = grid.gather(2, where.unsqueeze(1).expand(-1, heads, -1))  # [B, heads, P]
     tgt = targets.flatten(1).long()
     keep = tgt != PAD
     if void == "exclude":
         keep = keep & (tgt != VOID)
     pred = pred & keep.unsqueeze(1)
-    dt = torch.float32 if tgt.shape[1] < 2 ** 24 else torch.float64  # exact integer counts
+    dt = torch.float32 if tgt.shape[1] < 2**24 else torch.float64  # exact integer counts
     gt = torch.zeros(b, PAD + 1, dtype=dt, device=tgt.device).scatter_add_(1, tgt, torch.ones_like(tgt, dtype=dt))
-    inter = torch.zeros(b, heads, PAD + 1, dtype=dt, device=tgt.device).scatter_add_(
-        2, tgt.unsqueeze(1).expand(-1, heads, -1), pred.to(dt))[:, :, :PAD].double().transpose(1, 2)
+    inter = (
+        torch.zeros(b, heads, PAD + 1, dtype=dt, device=tgt.device)
+        .scatter_add_(2, tgt.unsqueeze(1).expand(-1, heads, -1), pred.to(dt))[:, :, :PAD]
+        .double()
+        .transpose(1, 2)
+    )
     union = gt[:, :PAD].double().unsqueeze(2) + pred.sum(2).double().unsqueeze(1) - inter
     present = gt[:, :PAD] > 0
     present[:, BACKGROUND] = False
@@ -87,33 +65,15 @@ def batch_class_head_iou(masks: torch.Tensor, targets: torch.Tensor, rows: torch
     return present, inter / union.clamp_min(1)
 
 
-def class_head_iou(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> tuple[torch.Tensor, torch.Tensor]:
-    """IoU of every head's mask with every present class.
-
-    Args:
-        masks: bool ``[heads, H, W]`` (one mask per head), at the target's resolution.
-        target: integer label map ``[H, W]``.
-    Returns:
-        (classes ``[C]``, iou ``[C, heads]`` float64); C may be 0.
-    """
-    present, iou = dense_class_head_iou(masks, target, void)
-    classes = present.nonzero().flatten()
-    return classes, iou[classes]
-
-
-def image_jaccard(masks: torch.Tensor, target: torch.Tensor, void: str = "exclude") -> dict:
-    """Per-image Jaccard: best head per class, mean over classes.
-
-    Returns ``{"jaccard": float (nan when no object class is present), "classes": [...],
-    "class_iou": [...], "best_head": [...]}``.
-    """
-    return jaccard_from_iou(*class_head_iou(masks, target, void))
-
-
 def jaccard_from_iou(classes: torch.Tensor, iou: torch.Tensor) -> dict:
-    """The per-image record from :func:`class_head_iou`'s output (best head per class, mean over classes)."""
+    """The per-image record from the IoUs of its present ``classes`` ``[C]`` with every head (``iou`` ``[C, heads]``):
+    best head per class, mean over classes."""
     if classes.numel() == 0:
         return {"jaccard": float("nan"), "classes": [], "class_iou": [], "best_head": []}
     best, head = iou.max(dim=1)
-    return {"jaccard": float(best.mean()), "classes": classes.tolist(),
-            "class_iou": best.tolist(), "best_head": head.tolist()}
+    return {
+        "jaccard": float(best.mean()),
+        "classes": classes.tolist(),
+        "class_iou": best.tolist(),
+        "best_head": head.tolist(),
+    }

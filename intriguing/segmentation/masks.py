@@ -3,16 +3,18 @@
 The paper uses threshold 0.9 (DINO's own figures use 0.6). Masks live on the patch grid and are
 nearest-upsampled to whatever resolution the ground truth is scored at.
 """
+
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 
 from intriguing.errors import UserError
 from intriguing.features.attention import TOKENS
-from intriguing.features.saliency import mass_masks, to_pixels
+from intriguing.features.saliency import mass_masks
 
 
 def threshold_attention(attn: torch.Tensor, threshold: float) -> torch.Tensor:
@@ -26,11 +28,6 @@ def mean_head_mask(attn: torch.Tensor, threshold: float) -> torch.Tensor:
     return threshold_attention(attn.mean(1, keepdim=True), threshold)[:, 0]
 
 
-def masks_at(masks: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Nearest-upsample bool patch masks ``[..., h, w]`` to ``[..., H, W]``."""
-    return to_pixels(masks, tuple(size))
-
-
 def _nearest(in_size: int, out_size: int) -> torch.Tensor:
     """For each of ``out_size`` positions, the source position of ``F.interpolate(mode="nearest")`` along one axis:
     read off the interpolation itself (an index ramp interpolated), so it is that kernel's rule exactly."""
@@ -38,12 +35,16 @@ def _nearest(in_size: int, out_size: int) -> torch.Tensor:
     return F.interpolate(ramp, size=(out_size, 1), mode="nearest").view(out_size).long()
 
 
-def pixel_sources(grid: Tuple[int, int], size: Tuple[int, int], extent: Optional[Tuple[int, int]] = None,
-                  input_size: Optional[int] = None) -> Tuple[torch.Tensor, torch.Tensor]:
+def pixel_sources(
+    grid: tuple[int, int],
+    size: tuple[int, int],
+    extent: Optional[tuple[int, int]] = None,
+    input_size: Optional[int] = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(rows [H], cols [W]): the patch row / column each pixel of a ``size`` mask comes from, for patch masks on
-    ``grid`` upsampled as :func:`masks_at` does; with ``extent`` (the cropped ``--paper-compat`` input) the masks
-    cover ``extent`` of an ``input_size`` square and the rest is unmasked: those pixels point at row ``grid[0]`` /
-    column ``grid[1]``, one past the grid, which the caller pads with False."""
+    ``grid`` upsampled by ``F.interpolate(mode="nearest")``; with ``extent`` (the cropped ``--paper-compat`` input)
+    the masks cover ``extent`` of an ``input_size`` square and the rest is unmasked: those pixels point at row
+    ``grid[0]`` / column ``grid[1]``, one past the grid, which the caller pads with False."""
     (h, w), (out_h, out_w) = grid, size
     if extent is None:
         return _nearest(h, out_h), _nearest(w, out_w)
@@ -54,7 +55,7 @@ def pixel_sources(grid: Tuple[int, int], size: Tuple[int, int], extent: Optional
     return rows, cols
 
 
-def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> Tuple[str, ...]:
+def check_threshold_tokens(threshold: float, tokens: Sequence[str]) -> tuple[str, ...]:
     """The options segmentation and its figures share: a mass threshold and the query tokens (comma lists split)."""
     tokens = tuple(t.strip() for item in tokens for t in str(item).split(",") if t.strip())
     if not 0.0 < threshold <= 1.0:

@@ -6,15 +6,18 @@ Targets stay at their own resolution (default) or, under ``paper_compat``, are r
 ``size x size`` like the original's ``transforms.Resize((512, 512))`` on the palette PNG, which PIL
 performs with NEAREST for mode-'P' images.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
 
+from intriguing.data.batch import Batch
 from intriguing.data.decode import Unreadable, open_rgb
 from intriguing.errors import UserError
 
@@ -26,6 +29,7 @@ MASK_VALUES = frozenset(range(21)) | {255}
 def voc_root(data_path: str | None) -> str:
     """--data-path, else data/ (where VOCdevkit is looked for)."""
     from intriguing.data import default_data_root
+
     return data_path or str(default_data_root())
 
 
@@ -35,15 +39,23 @@ def resolve_voc_root(path: str | Path) -> Path:
     for cand in (p, p.parent, p.parent.parent):
         if (cand / DEVKIT / "JPEGImages").is_dir():
             return cand
-    raise UserError(f"No PASCAL VOC 2012 devkit under {str(path)!r}: expected {DEVKIT}/JPEGImages, "
-                    "SegmentationClass and ImageSets/Segmentation there (set DATA_PATH to the folder holding VOCdevkit).")
+    raise UserError(
+        f"No PASCAL VOC 2012 devkit under {str(path)!r}: expected {DEVKIT}/JPEGImages, "
+        "SegmentationClass and ImageSets/Segmentation there (set DATA_PATH to the folder holding VOCdevkit)."
+    )
 
 
 class VOCSegmentationSet(torch.utils.data.Dataset):
     """VOC 2012 ``image_set`` split: items are dicts with image [3,S,S] in [0,1], target, index and name."""
 
-    def __init__(self, root: str | Path, image_set: str = "val", size: int = 512,
-                 paper_compat: bool = False, limit: int | None = None) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        image_set: str = "val",
+        size: int = 512,
+        paper_compat: bool = False,
+        limit: int | None = None,
+    ) -> None:
         import torchvision  # local: keep package import cheap
 
         if size <= 0:
@@ -89,25 +101,35 @@ class VOCSegmentationSet(torch.utils.data.Dataset):
         image = torch.from_numpy(np.asarray(img.resize((s, s), Image.BILINEAR), dtype=np.uint8).copy())
         if self.paper_compat:
             target = target.resize((s, s), Image.NEAREST)
-        return {"image": image.permute(2, 0, 1).float().div_(255.0),
-                "target": torch.from_numpy(np.asarray(target, dtype=np.uint8).copy()).long(),
-                "orig_size": (img.height, img.width), "index": index, "name": self.name(index)}
+        return {
+            "image": image.permute(2, 0, 1).float().div_(255.0),
+            "target": torch.from_numpy(np.asarray(target, dtype=np.uint8).copy()).long(),
+            "orig_size": (img.height, img.width),
+            "index": index,
+            "name": self.name(index),
+        }
 
 
 def check_pairs(images: list, masks: list) -> None:
     """Every image has a readable single-channel mask of its own size (headers only: no decoding)."""
     for img_path, mask_path in zip(images, masks):
         if not Path(mask_path).is_file():
-            raise UserError(f"VOC mask {mask_path} is missing (listed in the split file); restore it or remove "
-                            f"{Path(img_path).stem} from the split.")
+            raise UserError(
+                f"VOC mask {mask_path} is missing (listed in the split file); restore it or remove "
+                f"{Path(img_path).stem} from the split."
+            )
         mode, msize = _header(mask_path, "mask")
         _, isize = _header(img_path, "image")
         if mode not in ("P", "L"):
-            raise UserError(f"VOC mask {mask_path} is {mode}, not a palette / class-index PNG (0 = background, "
-                            f"1-20 classes, 255 = void); colour-rendered masks cannot be scored.")
+            raise UserError(
+                f"VOC mask {mask_path} is {mode}, not a palette / class-index PNG (0 = background, "
+                f"1-20 classes, 255 = void); colour-rendered masks cannot be scored."
+            )
         if msize != isize:
-            raise UserError(f"VOC mask {mask_path} is {msize[0]}x{msize[1]} but its image is {isize[0]}x{isize[1]}; "
-                            f"a mask must match its image.")
+            raise UserError(
+                f"VOC mask {mask_path} is {msize[0]}x{msize[1]} but its image is {isize[0]}x{isize[1]}; "
+                f"a mask must match its image."
+            )
 
 
 def check_mask_values(path: str, mask: Image.Image) -> None:
@@ -117,9 +139,11 @@ def check_mask_values(path: str, mask: Image.Image) -> None:
     bad = [v for v, n in enumerate(counts) if n and v not in MASK_VALUES]
     if bad:
         shown = ", ".join(map(str, bad[:5])) + (", ..." if len(bad) > 5 else "")
-        raise UserError(f"VOC mask {path} holds the value(s) {shown}, which are not class indices (0 = background, "
-                        f"1-20 classes, 255 = void); it is probably a converted colour mask: restore the original "
-                        f"palette PNG or remove {Path(path).stem} from the split.")
+        raise UserError(
+            f"VOC mask {path} holds the value(s) {shown}, which are not class indices (0 = background, "
+            f"1-20 classes, 255 = void); it is probably a converted colour mask: restore the original "
+            f"palette PNG or remove {Path(path).stem} from the split."
+        )
 
 
 def _header(path: str, what: str) -> tuple:
@@ -128,22 +152,27 @@ def _header(path: str, what: str) -> tuple:
         with Image.open(path) as im:
             return im.mode, im.size
     except OSError as e:
-        raise UserError(f"VOC {what} {path} cannot be read ({e}); restore it or remove {Path(path).stem} from the "
-                        f"split.") from None
+        raise UserError(
+            f"VOC {what} {path} cannot be read ({e}); restore it or remove {Path(path).stem} from the split."
+        ) from None
 
 
 def collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
     """Stack the common-size images; targets (of differing sizes) stay a list."""
-    return {"image": torch.stack([b["image"] for b in batch]), "target": [b["target"] for b in batch],
-            "orig_size": [b["orig_size"] for b in batch], "index": [b["index"] for b in batch],
-            "name": [b["name"] for b in batch]}
+    return {
+        "image": torch.stack([b["image"] for b in batch]),
+        "target": [b["target"] for b in batch],
+        "orig_size": [b["orig_size"] for b in batch],
+        "index": [b["index"] for b in batch],
+        "name": [b["name"] for b in batch],
+    }
 
 
 class VOCSource:
     """VOC images (at the set's input size, uint8) with their masks as an engine data source: one view shared by
     every model (segmentation feeds every model the same input size), ``extras`` = target, index, name."""
 
-    def __init__(self, dataset: "VOCSegmentationSet", indices: list) -> None:
+    def __init__(self, dataset: VOCSegmentationSet, indices: list) -> None:
         self.dataset, self.indices = dataset, list(indices)
         self.position = {idx: pos for pos, idx in enumerate(self.indices)}  # engine index -> its place in the set
         self.root = ""
@@ -156,16 +185,24 @@ class VOCSource:
         return [(self.dataset.name(i), 0) for i in self.indices]
 
     def loader(self, geometries, batch_size: int, workers: int = 0, start: int = 0, stop=None):
-        from intriguing.data.views import Batch
         subset = torch.utils.data.Subset(self.dataset, self.indices[start:stop])
         geometries = list(dict.fromkeys(geometries))
 
         def to_batch(items: list) -> Batch:
             d = collate(items)
             pixels = d["image"].mul(255).round_().to(torch.uint8)  # exact: the set decoded uint8 pixels
-            return Batch({g: pixels for g in geometries}, torch.zeros(len(items), dtype=torch.long),
-                         torch.tensor([self.position[i] for i in d["index"]], dtype=torch.long),
-                         extras={"target": d["target"], "index": d["index"], "name": d["name"]})
-        return torch.utils.data.DataLoader(subset, batch_size=batch_size, shuffle=False, num_workers=workers,
-                                           collate_fn=to_batch,
-                                           pin_memory=torch.cuda.is_available())  # Batch.pin_memory: copies not waiting
+            return Batch(
+                {g: pixels for g in geometries},
+                torch.zeros(len(items), dtype=torch.long),
+                torch.tensor([self.position[i] for i in d["index"]], dtype=torch.long),
+                extras={"target": d["target"], "index": d["index"], "name": d["name"]},
+            )
+
+        return torch.utils.data.DataLoader(
+            subset,
+            batch_size=batch_size,
+            shuffle=False,
+            num_workers=workers,
+            collate_fn=to_batch,
+            pin_memory=torch.cuda.is_available(),
+        )  # Batch.pin_memory: copies not waiting

@@ -7,11 +7,12 @@ EfficientNet-Lite0 with packaged ImageNet weights.
     bundle = load_model("deit_tiny_patch16_224=random")  # random init
     logits = bundle(images_in_0_1)                     # normalises with the model's own statistics
 """
+
 from __future__ import annotations
 
 from intriguing.zoo import cifar_resnet, efficientnet_lite, paper, reference, t2t_vit
-from intriguing.zoo.loader import all_names, load_model, parse_spec, resolve_model_specs
 from intriguing.zoo.bundle import ZOO, ModelBundle, ZooEntry
+from intriguing.zoo.loader import all_names, load_model, parse_spec, resolve_model_specs
 
 paper.register()
 t2t_vit.register()

@@ -1,14 +1,16 @@
 """``intriguing list-models [PATTERN]`` (also ``python -m vit_models list``): the zoo, and timm names matching."""
+
 from __future__ import annotations
 
 import fnmatch
 import sys
 from typing import Optional
 
-
-PAPER_TIMM = (("deit_tiny_patch16_224", "DeiT-T (also deit_small_*, deit_base_*, *_distilled_*)"),
-              ("tnt_s_patch16_224", "TNT-S"),
-              ("resnet50.tv_in1k", "ResNet-50 with torchvision's weights (the paper's CNN)"))
+PAPER_TIMM = (
+    ("deit_tiny_patch16_224", "DeiT-T (also deit_small_*, deit_base_*, *_distilled_*)"),
+    ("tnt_s_patch16_224", "TNT-S"),
+    ("resnet50.tv_in1k", "ResNet-50 with torchvision's weights (the paper's CNN)"),
+)
 
 
 def list_models(pattern: Optional[str] = None) -> int:
@@ -16,6 +18,7 @@ def list_models(pattern: Optional[str] = None) -> int:
     import timm
 
     from intriguing.zoo import ZOO
+
     names = [n for n in ZOO.names() if not n.startswith("test_") and (pattern is None or fnmatch.fnmatch(n, pattern))]
     width = max([22] + [len(n) for n in names])  # the reference models' names are long
     for name in names:

@@ -4,12 +4,14 @@ A :class:`ZooEntry` describes a model that is not a plain timm name (the paper's
 EfficientNet-Lite0 with packaged weights, CIFAR ResNets); any other name goes straight to timm.
 A :class:`ModelBundle` is a loaded model plus the preprocessing it was trained with.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Tuple
+from typing import Optional
 
 import torch
 from torch import nn
@@ -29,7 +31,7 @@ class ZooEntry:
     build: Callable[[Optional[str], bool], nn.Module]
     data_config: dict
     description: str
-    url: Optional[str] = None       # where the weights are released
+    url: Optional[str] = None  # where the weights are released
     filename: Optional[str] = None  # the file name expected in pretrained/
 
 
@@ -38,7 +40,7 @@ ZOO: Registry[ZooEntry] = Registry("model")
 
 # (real path, size, mtime in ns, inode) -> sha256 of the whole file: a checkpoint is hashed once per process (a
 # notebook calling intriguing.run again, several bundles of one file), and again as soon as it is rewritten
-_HASHES: Dict[Tuple[str, int, int, int], str] = {}
+_HASHES: dict[tuple[str, int, int, int], str] = {}
 
 
 def file_sha256(path: str) -> str:
@@ -95,7 +97,7 @@ class ModelBundle:
         return str(self.extras.get("label", self.name))
 
     @property
-    def input_size(self) -> Tuple[int, int]:
+    def input_size(self) -> tuple[int, int]:
         return tuple(self.data_config["input_size"][1:])  # type: ignore[return-value]
 
     @property
@@ -119,8 +121,12 @@ class ModelBundle:
     def geometry(self) -> tuple:
         """What decides the decoded pixels: models sharing it share one decoded batch."""
         c = self.data_config
-        return (tuple(c["input_size"]), round(float(c.get("crop_pct", 1.0)), 6),
-                c.get("interpolation", "bicubic"), c.get("crop_mode", "center"))
+        return (
+            tuple(c["input_size"]),
+            round(float(c.get("crop_pct", 1.0)), 6),
+            c.get("interpolation", "bicubic"),
+            c.get("crop_mode", "center"),
+        )
 
     def normalize(self, x01: torch.Tensor) -> torch.Tensor:
         """[0, 1] pixels -> the model's input space (its own mean / std)."""

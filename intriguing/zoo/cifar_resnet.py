@@ -4,9 +4,10 @@ The architecture and key names match akamaster/pytorch_resnet_cifar10, whose rel
 (``{"best_prec1", "state_dict"}`` with a ``module.`` prefix) load strictly. Inputs are 32x32 images in
 [0, 1] normalised with ImageNet mean/std, as that repository trained them.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Optional
 
 import torch
 import torch.nn as nn
@@ -18,10 +19,15 @@ if TYPE_CHECKING:  # zoo.py may import this module to register the entries
     from intriguing.zoo.bundle import ZooEntry
 
 RELEASE_URL = "https://github.com/akamaster/pytorch_resnet_cifar10/raw/master/pretrained_models/{file}"
-FILES = {20: "resnet20-12fca82f.th", 32: "resnet32-d509ac18.th", 44: "resnet44-014dd654.th",
-         56: "resnet56-4bfd9763.th"}
-DATA_CONFIG = dict(input_size=(3, 32, 32), interpolation="bilinear", mean=(0.485, 0.456, 0.406),
-                   std=(0.229, 0.224, 0.225), crop_pct=1.0, crop_mode="center")
+FILES = {20: "resnet20-12fca82f.th", 32: "resnet32-d509ac18.th", 44: "resnet44-014dd654.th", 56: "resnet56-4bfd9763.th"}
+DATA_CONFIG = dict(
+    input_size=(3, 32, 32),
+    interpolation="bilinear",
+    mean=(0.485, 0.456, 0.406),
+    std=(0.229, 0.224, 0.225),
+    crop_pct=1.0,
+    crop_mode="center",
+)
 
 
 class LambdaLayer(nn.Module):
@@ -37,6 +43,7 @@ class LambdaLayer(nn.Module):
 
 class BasicBlock(nn.Module):
     """Two 3x3 conv-BN layers with an identity (or option-A) shortcut."""
+
     expansion = 1
 
     def __init__(self, in_planes: int, planes: int, stride: int = 1) -> None:
@@ -105,12 +112,22 @@ def _builder(depth: int):
                 sd.setdefault(key, value)
         load_into(model, sd, name, str(path))  # UserError when the tensors do not fit
         return model.eval()
+
     return build
 
 
-def zoo_entries() -> List["ZooEntry"]:
+def zoo_entries() -> list[ZooEntry]:
     """ZooEntry for cifar10_resnet20/32/44/56 (input 3x32x32, crop_pct 1.0, ImageNet mean/std)."""
     from intriguing.zoo.bundle import ZooEntry
-    return [ZooEntry(name=f"cifar10_resnet{d}", build=_builder(d), data_config=dict(DATA_CONFIG),
-                     description=f"CIFAR-10 ResNet-{d} (He et al. 2016, option A), akamaster/pytorch_resnet_cifar10",
-                     url=RELEASE_URL.format(file=FILES[d]), filename=FILES[d]) for d in sorted(FILES)]
+
+    return [
+        ZooEntry(
+            name=f"cifar10_resnet{d}",
+            build=_builder(d),
+            data_config=dict(DATA_CONFIG),
+            description=f"CIFAR-10 ResNet-{d} (He et al. 2016, option A), akamaster/pytorch_resnet_cifar10",
+            url=RELEASE_URL.format(file=FILES[d]),
+            filename=FILES[d],
+        )
+        for d in sorted(FILES)
+    ]

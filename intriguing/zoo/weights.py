@@ -2,6 +2,7 @@
 
 Offline and not cached, every path ends in one sentence naming the file to fetch and where to put it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,10 @@ def host_reachable(url: str, timeout: float = 3.0) -> bool:
 
 
 def offline_message(name: str, source: str, filename: str) -> str:
-    return (f"Weights for {name!r} are not cached and {source} cannot be reached (offline?): download it and put "
-            f"it at {pretrained_dir() / filename}, or pass --models {name}=PATH.")
+    return (
+        f"Weights for {name!r} are not cached and {source} cannot be reached (offline?): download it and put "
+        f"it at {pretrained_dir() / filename}, or pass --models {name}=PATH."
+    )
 
 
 def fetch_url(name: str, url: str) -> Path:
@@ -84,9 +87,9 @@ def unwrap(sd: object) -> object:
     if not isinstance(sd, dict) or not sd:
         return sd
     if all(str(k).startswith("module.") for k in sd):
-        sd = {k[len("module."):]: v for k, v in sd.items()}
+        sd = {k[len("module.") :]: v for k, v in sd.items()}
     if found == "teacher":  # DINO: only there, so a model of its own with a `backbone` module keeps its keys
-        sd = {k[len("backbone."):]: v for k, v in sd.items() if str(k).startswith("backbone.")} or sd
+        sd = {k[len("backbone.") :]: v for k, v in sd.items() if str(k).startswith("backbone.")} or sd
     return sd
 
 
@@ -107,8 +110,10 @@ def refuse_non_checkpoint(path: Path) -> None:
     with open(path, "rb") as f:
         head = f.read(512)
     if not (head.startswith(b"PK\x03\x04") or head.startswith(b"\x80") or head[257:262] == b"ustar"):
-        raise UserError(f"Could not read checkpoint {path}: it is no torch.save file (neither a zip archive nor a "
-                        f"pickle; it begins with {head[:16]!r}); put the model's released weights file there.")
+        raise UserError(
+            f"Could not read checkpoint {path}: it is no torch.save file (neither a zip archive nor a "
+            f"pickle; it begins with {head[:16]!r}); put the model's released weights file there."
+        )
 
 
 def load_state_dict(path: str | Path) -> dict:
@@ -123,6 +128,7 @@ def load_state_dict(path: str | Path) -> dict:
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
+
             sd = load_file(str(path))
         else:
             refuse_non_checkpoint(path)
@@ -135,9 +141,11 @@ def load_state_dict(path: str | Path) -> dict:
     except Exception as e:  # a pickled object (refused, never run), or a corrupt or truncated file
         refused = refused_object(e)
         if refused:
-            raise UserError(f"Checkpoint {path} holds a Python object that is never loaded ({refused}; checkpoints "
-                            f"load with weights_only=True only): save the weights alone, "
-                            f"torch.save(model.state_dict(), path), and pass that file.") from None
+            raise UserError(
+                f"Checkpoint {path} holds a Python object that is never loaded ({refused}; checkpoints "
+                f"load with weights_only=True only): save the weights alone, "
+                f"torch.save(model.state_dict(), path), and pass that file."
+            ) from None
         raise UserError(f"Could not read checkpoint {path}: {type(e).__name__}: {first_paragraph(e)}") from None
     sd = unwrap(sd)
     if not isinstance(sd, dict) or not sd:
@@ -155,8 +163,10 @@ def load_into(model: torch.nn.Module, state_dict: dict, name: str, source: str) 
         parts = []
         if shape:
             k = shape[0]
-            parts.append(f"{len(shape)} shape mismatch(es), e.g. {k}: checkpoint "
-                         f"{tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}")
+            parts.append(
+                f"{len(shape)} shape mismatch(es), e.g. {k}: checkpoint "
+                f"{tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}"
+            )
         if missing:
             parts.append(f"{len(missing)} missing key(s), e.g. {missing[0]}")
         if unexpected:

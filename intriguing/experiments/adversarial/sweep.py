@@ -13,10 +13,13 @@ target's input size (bilinear, antialiased) and the record's ``view`` says so; `
 same resized clean images, so the drop is due to the perturbation only. ``own_clean_top1`` is the target's clean
 top-1 on its own view (its own resize / crop), which can differ from ``clean_top1`` on the source's view.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Optional
 
 import numpy as np
 import torch
@@ -25,7 +28,8 @@ import torch.nn.functional as F
 from intriguing.attacks import attack_mode, perturbation_norms, pgd, random_start
 from intriguing.attacks.library import autoattack, fgsm
 from intriguing.distributed import gather
-from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.engine import EngineOptions, Output, Sweep, run_sweep
+from intriguing.experiments.adversarial.conditions import Attack
 from intriguing.experiments.adversarial.config import ATTACKS, Config
 from intriguing.experiments.adversarial.report import read_pictures
 from intriguing.seeding import derive_seed
@@ -34,8 +38,8 @@ from intriguing.zoo import ModelBundle
 PICTURES = "pictures.npz"
 
 
-def attack_conditions(config: Config) -> List[dict]:
-    """Record fields of every (attack, budget, run); eps in the CLI's units, eps_px in [0, 1] pixels."""
+def attack_conditions(config: Config) -> list[Attack]:
+    """Every (attack, budget, run); eps in the CLI's units, eps_px in [0, 1] pixels."""
     out = []
     for attack in config.attacks:
         norm = ATTACKS[attack]
@@ -44,57 +48,66 @@ def attack_conditions(config: Config) -> List[dict]:
         steps = config.steps if attack.startswith("pgd") else (1 if attack == "fgsm" else 0)
         for eps in budgets:
             px = eps / 255.0 if norm == "linf" else float(eps)
-            out += [{"attack": attack, "norm": norm, "eps": float(eps), "eps_px": round(px, 8), "steps": steps,
-                     "run": run} for run in range(runs if eps > 0 else 1)]
+            out += [Attack(attack, norm, float(eps), round(px, 8), steps, run) for run in range(runs if eps > 0 else 1)]
     return out
 
 
-def craft(config: Config, bundle: ModelBundle, x: torch.Tensor, y: torch.Tensor, indices: torch.Tensor,
-          cond: dict) -> torch.Tensor:
+def craft(
+    config: Config, bundle: ModelBundle, x: torch.Tensor, y: torch.Tensor, indices: torch.Tensor, cond: Attack
+) -> torch.Tensor:
     """The adversarial images of ``cond`` against ``bundle`` (fp32 gradients, outside inference mode)."""
-    eps, norm, attack = cond["eps_px"], cond["norm"], cond["attack"]
+    eps, norm, attack = cond.eps_px, cond.norm, cond.attack
     with attack_mode(x.device):
         x, y = x.detach().clone(), y.detach().clone()  # no inference tensors in the graph
         if attack.startswith("pgd"):
             start = None
             if config.random_start and eps > 0:
-                start = random_start(indices, tuple(x.shape), eps, norm, config.seed, attack, cond["run"])
+                start = random_start(indices, tuple(x.shape), eps, norm, config.seed, attack, cond.run)
             return pgd(bundle, x, y, eps, config.step_fraction() * eps, config.steps, norm, start)
         if attack == "fgsm":
             return fgsm(bundle, x, y, eps)
         n_classes = int(getattr(bundle.model, "num_classes", 1000))
-        return autoattack(bundle, x, y, eps, norm, n_classes, indices, config.autoattack_chunk,
-                          lambda chunk: derive_seed(config.seed, attack, eps, config.autoattack_chunk, chunk))
+        return autoattack(
+            bundle,
+            x,
+            y,
+            eps,
+            norm,
+            n_classes,
+            indices,
+            config.autoattack_chunk,
+            lambda chunk: derive_seed(config.seed, attack, eps, config.autoattack_chunk, chunk),
+        )
 
 
-def fit(x: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
+def fit(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """``x`` resized to ``size`` (bilinear, antialiased) when it differs; clipped to [0, 1]."""
     if tuple(x.shape[-2:]) == tuple(size):
         return x
     return F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False).clamp(0, 1)
 
 
-class AdversarialSweep(Sweep):
+class AdversarialSweep(Sweep[Attack]):
     def __init__(self, config: Config, bundles: Sequence[ModelBundle], device: torch.device) -> None:
         self.c = config
         self.sources = {b.label: b for b in bundles} if config.transfer else {}
         self.device = device
-        self.cache: Dict[tuple, Tuple[torch.Tensor, torch.Tensor]] = {}
-        self.pictures: Dict[str, Dict[str, list]] = {}
+        self.cache: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.pictures: dict[str, dict[str, list]] = {}
         self.picture_cond = self._picture_condition()
 
-    def _picture_condition(self) -> Optional[dict]:
-        conds = [c for c in attack_conditions(self.c) if c["norm"] == "linf" and c["run"] == 0 and c["eps"] > 0]
+    def _picture_condition(self) -> Optional[Attack]:
+        conds = [c for c in attack_conditions(self.c) if c.norm == "linf" and c.run == 0 and c.eps > 0]
         if not conds or not self.c.pictures:
             return None
-        pgds = [c for c in conds if c["attack"] == "pgd"] or conds
-        return max(pgds, key=lambda c: c["eps"])
+        pgds = [c for c in conds if c.attack == "pgd"] or conds
+        return max(pgds, key=lambda c: c.eps)
 
-    def conditions(self, bundle: ModelBundle) -> List[dict]:
+    def conditions(self, bundle: ModelBundle) -> list[Attack]:
         conds = attack_conditions(self.c)
         if not self.c.transfer:
             return conds
-        return [{**c, "source": s, "view": self.view(self.sources[s], bundle)} for s in self.sources for c in conds]
+        return [replace(c, source=s, view=self.view(self.sources[s], bundle)) for s in self.sources for c in conds]
 
     @staticmethod
     def view(source: ModelBundle, target: ModelBundle) -> str:
@@ -106,9 +119,9 @@ class AdversarialSweep(Sweep):
         self.batch = batch
         self.cache = {}
 
-    def crafted(self, source: ModelBundle, x: torch.Tensor, cond: dict) -> Tuple[torch.Tensor, torch.Tensor]:
-        """(clean, adversarial) images of ``source`` for ``cond`` on this batch, crafted once."""
-        key = (source.label, tuple(sorted((k, v) for k, v in cond.items() if k not in ("source", "view"))))
+    def crafted(self, source: ModelBundle, x: torch.Tensor, cond: Attack) -> tuple[torch.Tensor, torch.Tensor]:
+        """(clean, adversarial) images of ``source`` for ``cond`` on this batch, crafted once (for every target)."""
+        key = (source.label, replace(cond, source=None, view=None))
         if key not in self.cache:
             labels = self.batch.labels.to(x.device)
             self.cache[key] = (x, craft(self.c, source, x, labels, self.batch.indices, cond))
@@ -117,35 +130,39 @@ class AdversarialSweep(Sweep):
     def source_view(self, source: ModelBundle) -> torch.Tensor:
         return self.batch.views[source.geometry].to(self.device).float().div_(255)
 
-    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[tuple]:
-        labels = batch.labels.to(x01.device)
-        clean_logits: Dict[str, torch.Tensor] = {}
-        own_ok = None  # the target's clean top-1 on its own view, scored once per batch
-        for cond in self.conditions(bundle):
-            source = self.sources[cond["source"]] if self.c.transfer else bundle
-            xs = x01 if source is bundle else self.source_view(source)
-            x, adv = self.crafted(source, xs, cond)
-            x, adv = fit(x, bundle.input_size), fit(adv, bundle.input_size)
-            if source.label not in clean_logits:  # the clean images of this view, scored once
-                clean_logits[source.label] = bundle(x).float()
-            clean_ok = clean_logits[source.label].argmax(1) == labels
-            if own_ok is None and self.c.transfer:
-                own_ok = clean_ok if source is bundle else bundle(x01).float().argmax(1) == labels
-            logits = bundle(adv)
-            fooled = logits.float().argmax(1) != labels
-            linf, l2 = perturbation_norms(adv, x)
-            if source is bundle and cond == self.picture_cond_for(cond):
-                self.stash(bundle, x, adv, labels, logits, batch.indices)
-            extras = {"clean_top1": clean_ok.float() * 100, "success": fooled[clean_ok].float() * 100,
-                      "linf_255": linf * 255, "l2": l2}
-            if own_ok is not None:  # --transfer: the target's own clean accuracy beside the source view's
-                extras["own_clean_top1"] = own_ok.float() * 100
-            yield cond, logits, extras
+    def evaluate(self, bundle: ModelBundle, cond: Attack, x01: torch.Tensor, batch) -> Output:
+        labels = self.once("labels", lambda: batch.labels.to(x01.device))
+        source = self.sources[cond.source] if self.c.transfer else bundle
+        xs = x01 if source is bundle else self.source_view(source)
+        x, adv = self.crafted(source, xs, cond)
+        x, adv = fit(x, bundle.input_size), fit(adv, bundle.input_size)
+        # the clean images of each view, scored once per batch (the model's own view: its own clean images)
+        clean_ok = self.once(("clean", source.label), lambda: bundle(x).float()).argmax(1) == labels
+        if self.c.transfer:  # the target's clean top-1 on its own view
+            own_ok = (
+                clean_ok
+                if source is bundle
+                else self.once(("clean", bundle.label), lambda: bundle(x01).float()).argmax(1) == labels
+            )
+        logits = bundle(adv)
+        fooled = logits.float().argmax(1) != labels
+        linf, l2 = perturbation_norms(adv, x)
+        if source is bundle and cond == self.picture_cond_for(cond):
+            self.stash(bundle, x, adv, labels, logits, batch.indices)
+        extras = {
+            "clean_top1": clean_ok.float() * 100,
+            "success": fooled[clean_ok].float() * 100,
+            "linf_255": linf * 255,
+            "l2": l2,
+        }
+        if self.c.transfer:  # the target's own clean accuracy beside the source view's
+            extras["own_clean_top1"] = own_ok.float() * 100
+        return Output(logits, extras)
 
-    def picture_cond_for(self, cond: dict) -> Optional[dict]:
+    def picture_cond_for(self, cond: Attack) -> Optional[Attack]:
         if self.picture_cond is None:
             return None
-        return {**self.picture_cond, **{k: cond[k] for k in ("source", "view") if k in cond}}
+        return replace(self.picture_cond, source=cond.source, view=cond.view)
 
     def stash(self, bundle, x, adv, labels, logits, indices) -> None:
         keep = indices < self.c.pictures
@@ -169,11 +186,10 @@ class AdversarialSweep(Sweep):
             arrays[f"{name}|delta"] = (adv - x).to(torch.float16).numpy()
             for k in ("label", "pred", "index"):
                 arrays[f"{name}|{k}"] = torch.cat(d[k]).numpy()
-            arrays[f"{name}|eps"] = np.array(self.picture_cond["eps"])
+            arrays[f"{name}|eps"] = np.array(self.picture_cond.eps)
         np.savez_compressed(path, **arrays)
 
-
-    def merge_pictures(self, parts: Sequence[Dict[str, Dict[str, list]]]) -> None:
+    def merge_pictures(self, parts: Sequence[dict[str, dict[str, list]]]) -> None:
         """Other ranks' stashed pictures after this rank's, in rank order (torchrun: rank 0 writes them all)."""
         for part in parts:
             for name, d in part.items():

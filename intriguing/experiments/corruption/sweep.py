@@ -7,33 +7,28 @@ processes -- and every model is evaluated on clean and corrupted views. With ``-
 the pre-rendered ImageNet-C folders or CIFAR-10-C arrays are read instead (the clean set is still
 ``--data-path``). mCE / relative mCE are normalised by AlexNet's published errors (ImageNet only).
 """
+
 from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Optional
 
 import numpy as np
 import torch
 
-from intriguing.zoo import ModelBundle
-
-from intriguing.corruptions import CATEGORY
-from intriguing.experiments.corruption.config import Config
 from intriguing.corruptions.backend import corrupt_array, load
 from intriguing.corruptions.folders import cifar_c_arrays, detect_layout, imagenet_c_folders
 from intriguing.data import limit_samples, scan_folder
 from intriguing.data.arrays import ArraySet
-from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.engine import EngineOptions, Output, Sweep, run_sweep
+from intriguing.experiments.corruption.conditions import CLEAN, Corrupted
+from intriguing.experiments.corruption.config import Config
 from intriguing.seeding import derive_seed
-from intriguing.experiments.corruption.report import report  # noqa: F401  (the module's report)
+from intriguing.zoo import ModelBundle
 
 
-def _clean_condition() -> dict:
-    return {"corruption": "clean", "category": "clean", "severity": 0, "run": 0}
-
-
-class CorruptionSweep(Sweep):
+class CorruptionSweep(Sweep[Corrupted]):
     """Clean + every (corruption, severity, run); corrupted views are shared by models with one geometry."""
 
     def __init__(self, config: Config, workers: int) -> None:
@@ -43,14 +38,15 @@ class CorruptionSweep(Sweep):
         if workers > 0:
             load()  # import-time patches happen once here, and fail early if the package is missing
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        self.jobs: Dict[tuple, object] = {}
+        self.jobs: dict[tuple, object] = {}
 
-    def corrupt_conditions(self) -> List[dict]:
-        return [{"corruption": c, "category": CATEGORY[c], "severity": s, "run": r}
-                for c in self.c.corruptions for s in self.c.severities for r in range(self.c.runs)]
+    def corrupt_conditions(self) -> list[Corrupted]:
+        return [
+            Corrupted.of(c, s, r) for c in self.c.corruptions for s in self.c.severities for r in range(self.c.runs)
+        ]
 
-    def conditions(self, bundle: ModelBundle) -> List[dict]:
-        return [_clean_condition()] + self.corrupt_conditions()
+    def conditions(self, bundle: ModelBundle) -> list[Corrupted]:
+        return [CLEAN] + self.corrupt_conditions()
 
     def prepare(self, batch) -> None:
         """Queue every corruption of this batch at once, so worker processes stay busy while models run.
@@ -64,27 +60,26 @@ class CorruptionSweep(Sweep):
         for geometry, view in batch.views.items():
             arr = view.permute(0, 2, 3, 1).numpy()
             for cond in self.corrupt_conditions():
-                key = (geometry, cond["corruption"], cond["severity"], cond["run"])
-                seeds = [derive_seed(self.c.seed, *key[1:], int(i)) % (2 ** 31) for i in batch.indices.tolist()]
-                parts = [(arr[i:i + chunk], cond["corruption"], cond["severity"], seeds[i:i + chunk])
-                         for i in range(0, n, chunk)]
+                key = (geometry, cond.corruption, cond.severity, cond.run)
+                seeds = [derive_seed(self.c.seed, *key[1:], int(i)) % (2**31) for i in batch.indices.tolist()]
+                parts = [
+                    (arr[i : i + chunk], cond.corruption, cond.severity, seeds[i : i + chunk])
+                    for i in range(0, n, chunk)
+                ]
                 self.jobs[key] = [self.pool.submit(corrupt_array, *a) for a in parts] if self.pool else parts
 
-    def corrupted(self, geometry: tuple, cond: dict) -> torch.Tensor:
-        key = (geometry, cond["corruption"], cond["severity"], cond["run"])
+    def corrupted(self, geometry: tuple, cond: Corrupted) -> torch.Tensor:
+        key = (geometry, cond.corruption, cond.severity, cond.run)
         job = self.jobs[key]
         if isinstance(job, list):  # futures, or argument tuples when there is no worker pool
             job = np.concatenate([j.result() if isinstance(j, Future) else corrupt_array(*j) for j in job])
         self.jobs[key] = job  # resolved once, shared by every model with this geometry
         return torch.from_numpy(job).permute(0, 3, 1, 2)
 
-    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
-        for cond in self.conditions(bundle):
-            if cond["corruption"] == "clean":
-                yield cond, bundle(x01)
-            else:
-                x = self.corrupted(bundle.geometry, cond).to(x01.device).float().div_(255)
-                yield cond, bundle(x)
+    def evaluate(self, bundle: ModelBundle, cond: Corrupted, x01: torch.Tensor, batch) -> Output:
+        if cond == CLEAN:
+            return Output(bundle(x01))
+        return Output(bundle(self.corrupted(bundle.geometry, cond).to(x01.device).float().div_(255)))
 
     def close(self) -> None:
         if self.pool:
@@ -101,32 +96,33 @@ def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
         sweep.close()
 
 
-class _FixedCondition(Sweep):
+class _FixedCondition(Sweep[Corrupted]):
     """One named condition evaluated on whatever images the engine is handed (a pre-rendered set)."""
 
-    def __init__(self, cond: dict) -> None:
+    def __init__(self, cond: Corrupted) -> None:
         self.cond = cond
 
-    def conditions(self, bundle: ModelBundle) -> List[dict]:
+    def conditions(self, bundle: ModelBundle) -> list[Corrupted]:
         return [self.cond]
 
-    def evaluate(self, bundle, x01, batch):
-        yield self.cond, bundle(x01)
+    def evaluate(self, bundle: ModelBundle, cond: Corrupted, x01: torch.Tensor, batch) -> Output:
+        return Output(bundle(x01))
 
 
 def _run_prerendered(config: Config, bundles, images, run_dir, opts: EngineOptions):
     """Clean set, then each (corruption, severity) set; finished sets are skipped on a rerun."""
     layout = detect_layout(config.corrupted_path)
     run_dir.write_manifest(corrupted={"path": config.corrupted_path, "layout": layout})
-    records, failed = run_sweep(_FixedCondition(_clean_condition()), bundles, images, run_dir, opts)
+    records, failed = run_sweep(_FixedCondition(CLEAN), bundles, images, run_dir, opts)
     sets = [(c, s) for c in config.corruptions for s in config.severities]
     for c, s in sets:
         live = [b for b in bundles if b.label not in failed]
-        cond = {"corruption": c, "category": CATEGORY[c], "severity": s, "run": 0}
+        cond = Corrupted.of(c, s)
         if layout == "imagenet-c":
             folder = imagenet_c_folders(config.corrupted_path, [c], [s])[0][2]
-            new, bad = run_sweep(_FixedCondition(cond), live, limit_samples(scan_folder(folder), config.limit),
-                                 run_dir, opts)
+            new, bad = run_sweep(
+                _FixedCondition(cond), live, limit_samples(scan_folder(folder), config.limit), run_dir, opts
+            )
         else:
             new, bad = _run_arrays(config, cond, live, run_dir, opts)
         records += new
@@ -146,16 +142,16 @@ def _fit(x: torch.Tensor, bundle: ModelBundle) -> torch.Tensor:
 class _ArrayCondition(_FixedCondition):
     """One CIFAR-10-C (corruption, severity) block: the stored 32-px pixels, resized on the device per model."""
 
-    def evaluate(self, bundle, x01, batch):
-        yield self.cond, bundle(_fit(x01, bundle))
+    def evaluate(self, bundle: ModelBundle, cond: Corrupted, x01: torch.Tensor, batch) -> Output:
+        return Output(bundle(_fit(x01, bundle)))
 
 
-def _run_arrays(config: Config, cond: dict, bundles, run_dir, opts: EngineOptions):
+def _run_arrays(config: Config, cond: Corrupted, bundles, run_dir, opts: EngineOptions):
     """CIFAR-10-C: one (corruption, severity) block of the .npy arrays through every model, in one engine pass
     (whole-batch checkpoints, per-image records, torchrun shards, calibration as everywhere)."""
-    images, labels = cifar_c_arrays(config.corrupted_path, cond["corruption"], cond["severity"])
+    images, labels = cifar_c_arrays(config.corrupted_path, cond.corruption, cond.severity)
     if config.limit:  # evenly spaced, like --limit on folders
         idx = np.linspace(0, len(labels) - 1, num=min(config.limit, len(labels))).round().astype(int)
         images, labels = images[idx], labels[idx]
-    data = ArraySet(f"{cond['corruption']}.npy:severity{cond['severity']}", images, labels)
+    data = ArraySet(f"{cond.corruption}.npy:severity{cond.severity}", images, labels)
     return run_sweep(_ArrayCondition(cond), bundles, data, run_dir, opts)

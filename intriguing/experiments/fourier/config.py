@@ -1,4 +1,5 @@
 """Options of ``intriguing fourier``: none of its own beyond the common ones (--limit sets how many images)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

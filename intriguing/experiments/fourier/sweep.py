@@ -10,18 +10,17 @@ Records (one row per model x block x frequency): block, kind (stem/attn/mlp/bloc
 (normalised), freq (units of pi), delta_log_amplitude (mean and std over images), variance.
 ``--paper-compat`` reads the notebook's half-diagonal (stops one step short of pi).
 """
-from __future__ import annotations
 
-from typing import Dict, Iterator, List, Tuple
+from __future__ import annotations
 
 import torch
 
-from intriguing.features.blocks import BlockFeatures, block_specs, normalized_depths
-from intriguing.engine.accumulate import Key, Reduction
-from intriguing.engine.core import EngineOptions, Sweep, model_failed, run_sweep
+from intriguing.engine import EngineOptions, Output, Reduction, Sweep, model_failed, run_sweep
+from intriguing.engine.accumulate import Key
 from intriguing.errors import UserError
+from intriguing.experiments.fourier.conditions import CleanImages
+from intriguing.features.blocks import BlockFeatures, block_specs, normalized_depths
 from intriguing.features.spectral import SpectrumAccumulator
-from intriguing.experiments.fourier.report import report  # noqa: F401  (the module's report)
 from intriguing.zoo import ModelBundle
 
 
@@ -32,10 +31,10 @@ class Spectra(Reduction):
         self.model = model
         self.acc = SpectrumAccumulator(paper_compat)
 
-    def update(self, output: SpectrumAccumulator, labels, indices, extras) -> None:
-        self.acc.merge(output)
+    def update(self, summary: Output, labels: torch.Tensor, indices: torch.Tensor) -> None:
+        self.acc.merge(summary.value)
 
-    def merge(self, other: "Spectra") -> None:
+    def merge(self, other: Spectra) -> None:
         self.acc.merge(other.acc)
 
     def state(self) -> dict:
@@ -44,44 +43,57 @@ class Spectra(Reduction):
     def load(self, state: dict) -> None:
         self.acc.load_state_dict(state)
 
-    def rows(self, key: Key, ci_seed: int) -> List[dict]:
+    def rows(self, key: Key, ci_seed: int) -> list[dict]:
         """One row per block x frequency: block, kind, depth, freq, Δ log amplitude (mean, std), variance."""
         specs = [s for s in block_specs(self.model) if s.name in self.acc.stats]
         rows = []
         for i, (spec, depth) in enumerate(zip(specs, normalized_depths(specs))):
             r = self.acc.result(spec.name)
             for f, v, sd in zip(r["freqs"], r["curve"], r["curve_std"]):
-                rows.append({"model": key.model, "block": spec.name, "kind": spec.kind, "index": i,
-                             "depth": round(depth, 6), "freq": round(f, 6), "delta_log_amplitude": v,
-                             "delta_log_amplitude_std": sd, "variance": r["variance"],
-                             "variance_std": r["variance_std"], "height": r["height"], "width": r["width"],
-                             "n_images": r["n_images"], "weights": key.weights})
+                rows.append(
+                    {
+                        "model": key.model,
+                        "block": spec.name,
+                        "kind": spec.kind,
+                        "index": i,
+                        "depth": round(depth, 6),
+                        "freq": round(f, 6),
+                        "delta_log_amplitude": v,
+                        "delta_log_amplitude_std": sd,
+                        "variance": r["variance"],
+                        "variance_std": r["variance_std"],
+                        "height": r["height"],
+                        "width": r["width"],
+                        "n_images": r["n_images"],
+                        "weights": key.weights,
+                    }
+                )
         return rows
 
 
-class FourierSweep(Sweep):
+class FourierSweep(Sweep[CleanImages]):
     """One condition per model (the clean images); each batch's spectra are read with block hooks."""
 
     def __init__(self, paper_compat: bool) -> None:
         self.paper_compat = paper_compat
 
-    def conditions(self, bundle: ModelBundle) -> List[dict]:
-        return [{}]
+    def conditions(self, bundle: ModelBundle) -> list[CleanImages]:
+        return [CleanImages()]
 
-    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, SpectrumAccumulator]]:
+    def evaluate(self, bundle: ModelBundle, cond: CleanImages, x01: torch.Tensor, batch) -> Output:
         acc = SpectrumAccumulator(self.paper_compat)
         with BlockFeatures(bundle.model, on_feature=lambda s, f: acc.update(s.name, f.float())):
             bundle(x01)
-        yield {}, acc
+        return Output(acc)
 
-    def reduction(self, bundle: ModelBundle, cond: dict, opts: EngineOptions) -> Spectra:
+    def reduction(self, bundle: ModelBundle, cond: CleanImages, opts: EngineOptions) -> Spectra:
         return Spectra(bundle.model, self.paper_compat)
 
 
-def run(config, bundles, images, run_dir, opts: EngineOptions) -> Tuple[List[dict], Dict[str, str]]:
+def run(config, bundles, images, run_dir, opts: EngineOptions) -> tuple[list[dict], dict[str, str]]:
     """One engine pass: every batch through every model with block hooks; rows written when the pass ends
     (whole batches only in the saved state, records matched on (model, weights), torchrun shards merged exactly)."""
-    failed: Dict[str, str] = {}
+    failed: dict[str, str] = {}
     usable = []
     for b in bundles:  # an architecture without recognisable blocks fails alone, before the pass
         try:

@@ -1,8 +1,9 @@
 """Options of ``intriguing freq-noise``: the single home of their defaults."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional
 
 from intriguing.errors import UserError
 from intriguing.options import check_declared, option
@@ -14,15 +15,24 @@ DEFAULT_EPS = {"pixel": 0.16, "normalized": 0.7}
 
 @dataclass
 class Config:
-    freqs: Tuple[float, ...] = option(tuple(round(0.1 * i, 1) for i in range(11)),
-                                      "band centres, radial frequency in units of pi (1.0 = Nyquist; the corners "
-                                      "reach 1.41)", within="[0, 1.5]")
+    freqs: tuple[float, ...] = option(
+        tuple(round(0.1 * i, 1) for i in range(11)),
+        "band centres, radial frequency in units of pi (1.0 = Nyquist; the corners reach 1.41)",
+        within="[0, 1.5]",
+    )
     width: float = option(0.2, "band width (units of pi)", within="(0, inf)")
-    eps: Optional[float] = option(None, "noise RMS per image (default: 0.16 in pixel space, the authors' 0.7 in "
-                                        "normalised space)", within="[0, inf)")
-    noise_space: str = option("pixel", "pixel: noise added to [0, 1] pixels (clipped), the same perturbation for "
-                                       "every model; normalized: to each model's normalised input (the authors', "
-                                       "set by --paper-compat)", choices=SPACES)
+    eps: Optional[float] = option(
+        None,
+        "noise RMS per image (default: 0.16 in pixel space, the authors' 0.7 in normalised space)",
+        within="[0, inf)",
+    )
+    noise_space: str = option(
+        "pixel",
+        "pixel: noise added to [0, 1] pixels (clipped), the same perturbation for "
+        "every model; normalized: to each model's normalised input (the authors', "
+        "set by --paper-compat)",
+        choices=SPACES,
+    )
     # filled from the common options
     runs: int = 1
     seed: int = 0

@@ -9,10 +9,11 @@ Under torchrun the grid points are dealt out round-robin (:mod:`intriguing.curva
 every rank evaluates one point, rank 0 gathers the round and appends its rows in grid order, so the records
 (and their order) are those of one process and a rerun resumes at the next round; other ranks write nothing.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Dict, List, Sequence, Set, Tuple
+from collections.abc import Sequence
 
 import torch
 from tqdm.auto import tqdm
@@ -27,7 +28,7 @@ from intriguing.experiments.landscape.config import Config
 from intriguing.seeding import generator
 from intriguing.zoo import ModelBundle
 
-Key = Tuple[str, str, float, float]
+Key = tuple[str, str, float, float]
 
 
 def _key(model: str, weights: str, condition: str, x: float, y: float) -> Key:
@@ -35,33 +36,44 @@ def _key(model: str, weights: str, condition: str, x: float, y: float) -> Key:
     return (str(model), str(weights), str(condition), round(float(x), 8), round(float(y), 8))
 
 
-def grid_points(config: Config) -> List[Tuple[float, float]]:
+def grid_points(config: Config) -> list[tuple[float, float]]:
     """(x, y) in row-major order (y outer); a 1-D landscape has y = 0."""
     cs = grid_coords(config.points, config.span)
     return [(x, 0.0) for x in cs] if config.dims == 1 else [(x, y) for y in cs for x in cs]
 
 
-def directions(config: Config, model: torch.nn.Module) -> List[List[torch.Tensor]]:
+def directions(config: Config, model: torch.nn.Module) -> list[list[torch.Tensor]]:
     """``dims`` filter-normalised directions, seeded by (seed, axis): a rerun draws the same ones."""
     named = list(model.named_parameters())
-    return [random_direction(named, generator(config.seed, "landscape-direction", axis), config.ignore, config.norm,
-                             config.exclude) for axis in range(config.dims)]
+    return [
+        random_direction(
+            named, generator(config.seed, "landscape-direction", axis), config.ignore, config.norm, config.exclude
+        )
+        for axis in range(config.dims)
+    ]
 
 
 def regulariser(config: Config, weight_norm: float, sum_norms: float) -> float:
     if config.l2 == "paper":
         return config.weight_decay * sum_norms
-    return 0.5 * config.weight_decay * weight_norm ** 2
+    return 0.5 * config.weight_decay * weight_norm**2
 
 
-def landscape(config: Config, bundle: ModelBundle, data: Dict[str, list], done: Set[Key], run_dir,
-              progress: bool = True, ctx: Context = Context()) -> List[dict]:
+def landscape(
+    config: Config,
+    bundle: ModelBundle,
+    data: dict[str, list],
+    done: set[Key],
+    run_dir,
+    progress: bool = True,
+    ctx: Context = Context(),
+) -> list[dict]:
     """Every unrecorded grid point of ``bundle`` under each data condition; weights restored on exit.
     Returns the new rows (on rank 0; ``[]`` on the other ranks, which write nothing)."""
     params = list(bundle.model.parameters())
     base = [p.detach().clone() for p in params]
     dirs = directions(config, bundle.model)
-    new: List[dict] = []
+    new: list[dict] = []
 
     def point(cond: str, batches: list, x: float, y: float) -> dict:
         set_point(params, base, dirs, (x, y))
@@ -69,21 +81,36 @@ def landscape(config: Config, bundle: ModelBundle, data: Dict[str, list], done: 
         nll, top1, n = evaluate_nll(bundle, batches)
         weight_norm, sum_norms = l2_norms(params)
         reg = regulariser(config, weight_norm, sum_norms)
-        return {"model": bundle.name, "weights": bundle.weights_id, "condition": cond, "dims": config.dims, "x": x,
-                "y": y, "loss": nll + reg, "nll": nll, "l2_term": reg, "top1": top1, "weight_norm": weight_norm,
-                "sum_norms": sum_norms, "images": n, "seconds": round(time.perf_counter() - t0, 4)}
+        return {
+            "model": bundle.name,
+            "weights": bundle.weights_id,
+            "condition": cond,
+            "dims": config.dims,
+            "x": x,
+            "y": y,
+            "loss": nll + reg,
+            "nll": nll,
+            "l2_term": reg,
+            "top1": top1,
+            "weight_norm": weight_norm,
+            "sum_norms": sum_norms,
+            "images": n,
+            "seconds": round(time.perf_counter() - t0, 4),
+        }
 
     try:
         for cond, batches in data.items():
-            todo = [(x, y) for x, y in grid_points(config)
-                    if _key(bundle.name, bundle.weights_id, cond, x, y) not in done]
-            bar = tqdm(total=len(todo), disable=not progress or not ctx.is_main, desc=f"{bundle.name} {cond}",
-                       unit="point")
+            todo = [
+                (x, y) for x, y in grid_points(config) if _key(bundle.name, bundle.weights_id, cond, x, y) not in done
+            ]
+            bar = tqdm(
+                total=len(todo), disable=not progress or not ctx.is_main, desc=f"{bundle.name} {cond}", unit="point"
+            )
             for chunk, mine in rounds(todo, ctx):
-                rows = exchange(lambda: None if mine is None else point(cond, batches, *mine), MODEL_ERRORS, ctx)
+                rows = exchange(lambda: None if mine is None else point(cond, batches, *mine), MODEL_ERRORS, ctx)  # noqa: B023
                 if ctx.is_main:
-                    run_dir.append_records(rows[:len(chunk)])  # flushed per round: a rerun loses one round at most
-                    new += rows[:len(chunk)]
+                    run_dir.append_records(rows[: len(chunk)])  # flushed per round: a rerun loses one round at most
+                    new += rows[: len(chunk)]
                 bar.update(len(chunk))
             bar.close()
     finally:
@@ -91,23 +118,29 @@ def landscape(config: Config, bundle: ModelBundle, data: Dict[str, list], done: 
     return new
 
 
-def run(config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions
-        ) -> Tuple[List[dict], Dict[str, str]]:
+def run(
+    config: Config, bundles: Sequence[ModelBundle], images, run_dir, opts: EngineOptions
+) -> tuple[list[dict], dict[str, str]]:
     """Decode the fixed batch set once (every geometry), then each model's grid; a failing model fails alone."""
     # rank 0's view of what is recorded, so every rank plans the same points
-    done = broadcast({_key(r["model"], r.get("weights", ""), r["condition"], r["x"], r["y"])
-                      for r in run_dir.records()}, opts.dist)
+    done = broadcast(
+        {_key(r["model"], r.get("weights", ""), r["condition"], r["x"], r["y"]) for r in run_dir.records()}, opts.dist
+    )
     points = grid_points(config)
-    todo = [b for b in bundles
-            if any(_key(b.name, b.weights_id, c, x, y) not in done for c in config.data for x, y in points)]
+    todo = [
+        b
+        for b in bundles
+        if any(_key(b.name, b.weights_id, c, x, y) not in done for c in config.data for x, y in points)
+    ]
     if not todo:
         return [], {}
     chosen = fixed.select_images(images, config.batches, opts.batch_size, config.seed)
     decoded = fixed.decode(chosen, [b.geometry for b in todo], opts.batch_size, opts.workers)
-    run_dir.write_manifest(evaluation_set={"images": len(chosen), "batches": len(decoded),
-                                           "first": [p for p, _ in chosen.samples[:3]]})
-    new: List[dict] = []
-    failed: Dict[str, str] = {}
+    run_dir.write_manifest(
+        evaluation_set={"images": len(chosen), "batches": len(decoded), "first": [p for p, _ in chosen.samples[:3]]}
+    )
+    new: list[dict] = []
+    failed: dict[str, str] = {}
     for b in todo:
         try:
             data = {c: fixed.tensors(decoded, b.geometry, c, config.seed, opts.device) for c in config.data}

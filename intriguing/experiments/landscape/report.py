@@ -1,8 +1,9 @@
 """Summary table and figures of ``intriguing landscape``, drawn from records only (re-plottable)."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import List, Sequence
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from intriguing.plots.surfaces import contour_panels, grid_of, split, surface_pa
 from intriguing.records import format_table
 
 
-def summary_rows(records: Sequence[dict]) -> List[dict]:
+def summary_rows(records: Sequence[dict]) -> list[dict]:
     """Per (model, condition): loss and top-1 at the trained weights, mean / max rise of the loss over the grid."""
     out = []
     for (model, cond), rows in split(records, ["model", "condition"]).items():
@@ -20,8 +21,12 @@ def summary_rows(records: Sequence[dict]) -> List[dict]:
         row = {"model": model, "condition": cond, "points": len(rows), "runs": 1}
         if origin:
             l0 = float(origin[0]["loss"])
-            row.update(loss_at_0=l0, top1_at_0=float(origin[0]["top1"]), mean_rise=float(np.nanmean(loss - l0)),
-                       max_rise=float(np.nanmax(loss - l0)))
+            row.update(
+                loss_at_0=l0,
+                top1_at_0=float(origin[0]["top1"]),
+                mean_rise=float(np.nanmean(loss - l0)),
+                max_rise=float(np.nanmax(loss - l0)),
+            )
         else:
             row.update(loss_at_0=float("nan"), top1_at_0=float("nan"), mean_rise=float("nan"), max_rise=float("nan"))
         out.append(row)
@@ -33,7 +38,7 @@ def _title(records: Sequence[dict], what: str) -> str:
     return f"{what} (NLL + L2) on {'/'.join(map(str, n))} fixed images, filter-normalised random directions"
 
 
-def report(records: List[dict], out_dir, plot: bool = True) -> str:
+def report(records: list[dict], out_dir, plot: bool = True) -> str:
     rows = summary_rows(records)
     metrics = ["loss_at_0", "top1_at_0", "mean_rise", "max_rise"]
     text = format_table(rows, ["model", "condition", "points"], metrics)
@@ -43,9 +48,18 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     paths = []
     for dims, recs in split(records, ["dims"]).items():
         if int(dims[0]) == 1:
-            paths.append(line_plot(recs, "x", "loss", ["model", "condition"], out / "landscape_1d.png",
-                                   xlabel="step along the filter-normalised direction", ylabel="loss (NLL + L2)",
-                                   title=_title(recs, "1-D loss landscape")))
+            paths.append(
+                line_plot(
+                    recs,
+                    "x",
+                    "loss",
+                    ["model", "condition"],
+                    out / "landscape_1d.png",
+                    xlabel="step along the filter-normalised direction",
+                    ylabel="loss (NLL + L2)",
+                    title=_title(recs, "1-D loss landscape"),
+                )
+            )
             continue
         # one row per data condition, one column per model
         by = split(recs, ["condition", "model"])

@@ -1,8 +1,8 @@
 """Options of ``intriguing lesion`` (feature-drop lesion): the single home of their defaults."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
 
 from intriguing.errors import UserError
 from intriguing.options import check_declared, option
@@ -14,16 +14,25 @@ PAPER_BLOCKS = (0, 2, 4, 8, 10)  # the original's DeiT-T run: evaluate.py --lesi
 
 @dataclass
 class Config:
-    fractions: Tuple[float, ...] = option(PAPER_FRACTIONS, "fractions of patch tokens / feature-map positions "
-                                                           "dropped (0 = the clean forward)", within="[0, 1]")
-    blocks: Tuple[int, ...] = option(PAPER_BLOCKS, "ViTs: 0-based blocks whose input tokens are dropped "
-                                                   "(blocks beyond a model's depth are skipped, with a note)",
-                                   within="[0, inf)")
-    stages: Tuple[int, ...] = option((), "CNNs: 1-based stages (timm feature_info) whose output positions are "
-                                         "zeroed; default every stage (a ResNet: 1..5, as the original)",
-                                   within="[1, inf)")
-    lesion_mode: str = option("remove", "ViTs: remove the dropped tokens or zero them (CNNs always zero)",
-                              choices=MODES)
+    fractions: tuple[float, ...] = option(
+        PAPER_FRACTIONS,
+        "fractions of patch tokens / feature-map positions dropped (0 = the clean forward)",
+        within="[0, 1]",
+    )
+    blocks: tuple[int, ...] = option(
+        PAPER_BLOCKS,
+        "ViTs: 0-based blocks whose input tokens are dropped (blocks beyond a model's depth are skipped, with a note)",
+        within="[0, inf)",
+    )
+    stages: tuple[int, ...] = option(
+        (),
+        "CNNs: 1-based stages (timm feature_info) whose output positions are "
+        "zeroed; default every stage (a ResNet: 1..5, as the original)",
+        within="[1, inf)",
+    )
+    lesion_mode: str = option(
+        "remove", "ViTs: remove the dropped tokens or zero them (CNNs always zero)", choices=MODES
+    )
     # filled from the common options
     runs: int = 1
     seed: int = 0

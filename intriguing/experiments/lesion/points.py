@@ -11,12 +11,13 @@
   (``resnet_drop`` layers 1..5 = after the max-pooled stem, after layer1 .. layer4): where the first
   feature_info entry is the stem activation ``act1`` followed by a ``maxpool``, stage 1 is the max-pool's output.
 """
+
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator, List, Tuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
-import torch
 from torch import nn
 
 from intriguing.errors import UserError
@@ -28,7 +29,7 @@ def vit_depth(model: nn.Module) -> int:
     return len(model.blocks)
 
 
-def cnn_stage_modules(model: nn.Module) -> List[str]:
+def cnn_stage_modules(model: nn.Module) -> list[str]:
     """Module names of the CNN's stages, stage 1 first (see the module docstring for the ResNet stem)."""
     info = getattr(model, "feature_info", None)  # timm: a list of {'module', 'reduction', 'num_chs'}
     names = [f["module"] for f in info] if isinstance(info, list) else []
@@ -40,7 +41,7 @@ def cnn_stage_modules(model: nn.Module) -> List[str]:
     return names
 
 
-def lesion_points(bundle: ModelBundle, blocks, stages) -> Tuple[str, List[int], List[int]]:
+def lesion_points(bundle: ModelBundle, blocks, stages) -> tuple[str, list[int], list[int]]:
     """(unit, points run, points skipped as out of range): ('block', ViT blocks) or ('stage', CNN stages)."""
     if bundle.is_vit or bundle.is_tnt:  # TNT's feature_info would list its blocks as CNN "stages"
         depth = vit_depth(bundle.model)
@@ -50,10 +51,12 @@ def lesion_points(bundle: ModelBundle, blocks, stages) -> Tuple[str, List[int], 
     return "stage", [s for s in wanted if s <= n], [s for s in wanted if s > n]
 
 
-def describe_skipped(bundle: ModelBundle, unit: str, skipped: List[int]) -> str:
+def describe_skipped(bundle: ModelBundle, unit: str, skipped: list[int]) -> str:
     if unit == "block":
-        return (f"{bundle.name} has {vit_depth(bundle.model)} blocks (0..{vit_depth(bundle.model) - 1}): "
-                f"--blocks {' '.join(map(str, skipped))} skipped for it.")
+        return (
+            f"{bundle.name} has {vit_depth(bundle.model)} blocks (0..{vit_depth(bundle.model) - 1}): "
+            f"--blocks {' '.join(map(str, skipped))} skipped for it."
+        )
     n = len(cnn_stage_modules(bundle.model))
     return f"{bundle.name} has {n} stages (1..{n}): --stages {' '.join(map(str, skipped))} skipped for it."
 

@@ -1,8 +1,9 @@
 """Options of ``intriguing occlusion`` (PatchDrop): the single home of their defaults."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional
 
 from intriguing.errors import UserError
 from intriguing.experiments.occlusion.saliency_drop import PAPER_LEVELS, SALIENCY_DROPS, SaliencyOptions
@@ -15,16 +16,22 @@ DEFAULT_RATIOS = tuple(round(0.1 * i, 1) for i in range(10))
 
 @dataclass
 class Config:
-    ratios: Tuple[float, ...] = option(DEFAULT_RATIOS, "fractions of cells to drop", within="[0, 1]")
-    drop: Tuple[str, ...] = option(("random",), f"conditions: {', '.join(DROPS)}", choices=DROPS)
-    grid: Optional[str] = option(None, "HxW cell grid (default: the model's patch grid, CNNs 16-px cells, "
-                                       "at least 8x8 cells on small inputs; 224x224 = pixel drop)")
+    ratios: tuple[float, ...] = option(DEFAULT_RATIOS, "fractions of cells to drop", within="[0, 1]")
+    drop: tuple[str, ...] = option(("random",), f"conditions: {', '.join(DROPS)}", choices=DROPS)
+    grid: Optional[str] = option(
+        None,
+        "HxW cell grid (default: the model's patch grid, CNNs 16-px cells, "
+        "at least 8x8 cells on small inputs; 224x224 = pixel drop)",
+    )
     drop_mode: str = option("pixels", "tokens: ViTs run on the kept patch tokens only", choices=("pixels", "tokens"))
     fill: str = option("black", "black | mean | a value in [0, 1] for dropped pixels")
     mask_per_batch: bool = option(False, "one mask for the whole batch (the original's quirk)")
-    stack_conditions: int = option(1, "evaluate up to N pixel-drop conditions in one forward pass (N x --batch-size "
-                                      "images): fills a GPU with a small model; results equal up to float rounding",
-                                   within="[1, inf)")
+    stack_conditions: int = option(
+        1,
+        "evaluate up to N pixel-drop conditions in one forward pass (N x --batch-size "
+        "images): fills a GPU with a small model; results equal up to float rounding",
+        within="[1, inf)",
+    )
     saliency: SaliencyOptions = option(SaliencyOptions(), "salient / non-salient drop", cli=False)
     # filled from the common options
     runs: int = 1
@@ -49,8 +56,10 @@ class Config:
             self.mask_per_batch = True
             if self.uses_saliency:
                 if self.ratios not in (DEFAULT_RATIOS, PAPER_LEVELS):
-                    raise UserError("--paper-compat salient / non-salient drop uses the original's attention-mass "
-                                    "levels 0.1..1.0; drop --ratios or run without --paper-compat.")
+                    raise UserError(
+                        "--paper-compat salient / non-salient drop uses the original's attention-mass "
+                        "levels 0.1..1.0; drop --ratios or run without --paper-compat."
+                    )
                 self.saliency = self.saliency.paper()
         if self.drop_mode == "tokens" and "random-offset" in self.drop:
             raise UserError("random-offset straddles patches, so it works with --drop-mode pixels only.")

@@ -5,11 +5,12 @@ the patch at a seeded random spot in each; the loss pushes the model away from t
 towards ``--target-class``. Gradients are fp32 outside inference mode (:func:`intriguing.attacks.attack_mode`).
 Written here: torchattacks has no universal patch attack.
 """
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -28,22 +29,34 @@ def patch_file(folder: Path, model: str, area: float) -> Path:
     return Path(folder) / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', model)}__area{area:g}.pt"
 
 
-def learn_patch(bundle: ModelBundle, train: ImageSet, area: float, steps: int, batch: int, lr: float,
-                target: Optional[int], seed: int, workers: int, device: torch.device,
-                progress: bool = True) -> torch.Tensor:
+def learn_patch(
+    bundle: ModelBundle,
+    train: ImageSet,
+    area: float,
+    steps: int,
+    batch: int,
+    lr: float,
+    target: Optional[int],
+    seed: int,
+    workers: int,
+    device: torch.device,
+    progress: bool = True,
+) -> torch.Tensor:
     """The learned (3, s, s) patch in [0, 1] for ``bundle`` at ``area`` of its input size."""
     size = tuple(bundle.input_size)
     side = patch_side(area, size)
     patch = torch.rand(3, side, side, generator=generator(seed, "patch-init", bundle.name, area)).to(device)
     picks = torch.randint(len(train), (steps * batch,), generator=generator(seed, "patch-train", bundle.name, area))
-    drawn = ImageSet(train.root, [train.samples[int(i)] for i in picks], train.classes, train.label_space,
-                     train.num_classes)
+    drawn = ImageSet(
+        train.root, [train.samples[int(i)] for i in picks], train.classes, train.label_space, train.num_classes
+    )
     loader = make_loader(drawn, [bundle.geometry], batch, workers)
     with attack_mode(device):
         patch.requires_grad_(True)
         opt = torch.optim.Adam([patch], lr=lr)
-        for step, b in enumerate(tqdm(loader, total=len(loader), disable=not progress, unit="step",
-                                      desc=f"patch {bundle.name} {area:g}")):
+        for step, b in enumerate(
+            tqdm(loader, total=len(loader), disable=not progress, unit="step", desc=f"patch {bundle.name} {area:g}")
+        ):
             if not len(b):
                 continue
             x = b.views[bundle.geometry].to(device).float().div_(255)
@@ -61,20 +74,22 @@ def learn_patch(bundle: ModelBundle, train: ImageSet, area: float, steps: int, b
     return patch.detach()
 
 
-def save_patch(path: Path, patch: torch.Tensor, info: Dict) -> None:
+def save_patch(path: Path, patch: torch.Tensor, info: dict) -> None:
     """The tensor file (patch + what it is) and a PNG beside it."""
     from PIL import Image
+
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"patch": patch.detach().cpu(), **info}, path)
     arr = (patch.detach().cpu().clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
     Image.fromarray(arr).save(path.with_suffix(".png"))
 
 
-def load_patch(path: Path) -> Dict:
+def load_patch(path: Path) -> dict:
     """A saved patch file (``weights_only``: a tensor and plain values, never code)."""
     if not path.is_file():
-        raise UserError(f"No saved patch {path}; train it with --train-path or point --load-patches at the folder "
-                        f"that holds it.")
+        raise UserError(
+            f"No saved patch {path}; train it with --train-path or point --load-patches at the folder that holds it."
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # a damaged or foreign file

@@ -1,8 +1,8 @@
 """Options of ``intriguing per-block`` (per-block accuracy under occlusion): the single home of their defaults."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
 
 from intriguing.options import check_declared, option
 from intriguing.perturb import parse_grid
@@ -13,10 +13,12 @@ DEFAULT_GRIDS = ("2x2", "4x4", "8x8")
 
 @dataclass
 class Config:
-    ratios: Tuple[float, ...] = option(DEFAULT_RATIOS, "random PatchDrop ratios (on the model's patch grid, black "
-                                                       "pixels; the clean image is always included)",
-                                       within="(0, 1]")
-    grids: Tuple[str, ...] = option(DEFAULT_GRIDS, "patch-shuffle grids HxW (each image its own permutation)")
+    ratios: tuple[float, ...] = option(
+        DEFAULT_RATIOS,
+        "random PatchDrop ratios (on the model's patch grid, black pixels; the clean image is always included)",
+        within="(0, 1]",
+    )
+    grids: tuple[str, ...] = option(DEFAULT_GRIDS, "patch-shuffle grids HxW (each image its own permutation)")
     no_shuffle: bool = option(False, "skip the shuffled conditions")
     # filled from the common options
     runs: int = 1

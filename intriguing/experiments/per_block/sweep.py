@@ -7,14 +7,17 @@ transfer command's per-block readout: ``forward_intermediates(norm=True)`` + ``f
 block's logits from that single forward. Records: (condition, ratio, grid, block, run) per model. TNT (no
 ``patch_embed``) takes its cells from ``pixel_embed``'s 16-px grid; CNNs are not applicable.
 """
+
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
 
 import torch
 
-from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.engine import EngineOptions, Grid, Output, Sweep, run_sweep
+from intriguing.experiments.per_block.conditions import BlockReadout
 from intriguing.experiments.per_block.config import Config
 from intriguing.features.heads import is_vit, per_block_logits
 from intriguing.perturb import drop_pixels, n_dropped, parse_grid, per_image_drop_mask, shuffle_patches
@@ -25,68 +28,75 @@ from intriguing.records import format_table, read_manifest, summarize
 from intriguing.seeding import per_image_permutation
 from intriguing.zoo import ModelBundle
 
+log = logging.getLogger(__name__)
+
 NOT_APPLICABLE = "no class token per block (not a ViT)"
 
 
-def patch_grid(bundle: ModelBundle) -> Tuple[int, int]:
+def patch_grid(bundle: ModelBundle) -> Grid:
     """The token grid PatchDrop cells follow: ``patch_embed``'s, or TNT's ``pixel_embed`` (its 16-px patches)."""
     embed = bundle.model.pixel_embed if bundle.is_tnt else bundle.model.patch_embed
-    return tuple(int(v) for v in embed.grid_size)  # type: ignore[return-value]
+    return Grid(*(int(v) for v in embed.grid_size))
 
 
-class PerBlockOcclusionSweep(Sweep):
+class PerBlockOcclusionSweep(Sweep[BlockReadout]):
     def __init__(self, config: Config) -> None:
         self.c = config
 
-    def settings(self, bundle: ModelBundle) -> List[dict]:
+    def settings(self, bundle: ModelBundle) -> list[BlockReadout]:
         """The image conditions (one forward each), without the block."""
-        gh, gw = patch_grid(bundle)
-        out = [{"condition": "clean", "ratio": 0.0, "grid": "1x1", "setting": "clean", "run": 0}]
-        out += [{"condition": "random", "ratio": r, "grid": f"{gh}x{gw}", "setting": f"drop {r:g}", "run": run}
-                for r in self.c.ratios for run in range(self.c.runs)]
+        grid = patch_grid(bundle)
+        out = [BlockReadout("clean", 0.0, Grid(1, 1), "clean", 0)]
+        out += [
+            BlockReadout("random", r, grid, f"drop {r:g}", run) for r in self.c.ratios for run in range(self.c.runs)
+        ]
         if not self.c.no_shuffle:
-            out += [{"condition": "shuffle", "ratio": 0.0, "grid": g, "setting": f"shuffle {g}", "run": run}
-                    for g in self.c.grids for run in range(self.c.runs)]
+            out += [
+                BlockReadout("shuffle", 0.0, parse_grid(g), f"shuffle {g}", run)
+                for g in self.c.grids
+                for run in range(self.c.runs)
+            ]
         return out
 
-    def conditions(self, bundle: ModelBundle) -> List[dict]:
-        return [{**s, "block": b} for s in self.settings(bundle) for b in range(len(bundle.model.blocks))]
+    def conditions(self, bundle: ModelBundle) -> list[BlockReadout]:
+        return [replace(s, block=b) for s in self.settings(bundle) for b in range(len(bundle.model.blocks))]
 
     def prepare(self, batch) -> None:
         self.batch = batch
 
-    def image(self, x01: torch.Tensor, s: dict) -> torch.Tensor:
+    def image(self, x01: torch.Tensor, s: BlockReadout) -> torch.Tensor:
         """The condition's pixels, from the occlusion / shuffle commands' own per-image draws."""
-        grid = parse_grid(s["grid"])
         idx = self.batch.indices
-        if s["condition"] == "random":  # occlusion's parts: (seed, drop, grid, ratio, run)
-            k = n_dropped(grid[0] * grid[1], s["ratio"])
-            mask = per_image_drop_mask(idx, grid, k, self.c.seed, "random", s["grid"], s["ratio"], s["run"])
+        if s.condition == "random":  # occlusion's parts: (seed, drop, grid, ratio, run)
+            mask = per_image_drop_mask(
+                idx, s.grid, n_dropped(s.grid.cells, s.ratio), self.c.seed, "random", str(s.grid), s.ratio, s.run
+            )
             return drop_pixels(x01, mask.to(x01.device), 0.0)
-        if s["condition"] == "shuffle":  # shuffle's parts: (seed, "shuffle", grid, run)
-            perm = per_image_permutation(idx, grid[0] * grid[1], self.c.seed, "shuffle", s["grid"], s["run"])
-            return shuffle_patches(x01, grid, perm)
+        if s.condition == "shuffle":  # shuffle's parts: (seed, "shuffle", grid, run)
+            perm = per_image_permutation(idx, s.grid.cells, self.c.seed, "shuffle", str(s.grid), s.run)
+            return shuffle_patches(x01, s.grid, perm)
         return x01
 
-    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[tuple]:
+    def evaluate(self, bundle: ModelBundle, cond: BlockReadout, x01: torch.Tensor, batch) -> Output:
         blocks = list(range(len(bundle.model.blocks)))
-        for s in self.settings(bundle):
-            logits = per_block_logits(bundle.model, bundle.normalize(self.image(x01, s)), blocks)
-            for b, lg in zip(blocks, logits):
-                yield {**s, "block": b}, lg
+        # one forward per image condition, every block read from it
+        logits = self.once(
+            cond.images(), lambda: per_block_logits(bundle.model, bundle.normalize(self.image(x01, cond)), blocks)
+        )
+        return Output(logits[cond.block])
 
 
 def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
     ok = [b for b in bundles if is_vit(b.model)]
-    not_applicable: Dict[str, str] = {b.label: NOT_APPLICABLE for b in bundles if b not in ok}
+    not_applicable: dict[str, str] = {b.label: NOT_APPLICABLE for b in bundles if b not in ok}
     for name, why in not_applicable.items():
-        print(f"per-block: {name} is not applicable ({why}); it is skipped, not failed.")
+        log.info(f"per-block: {name} is not applicable ({why}); it is skipped, not failed.")
     if not_applicable:
         run_dir.write_manifest(not_applicable={**run_dir.manifest.get("not_applicable", {}), **not_applicable})
     return run_sweep(PerBlockOcclusionSweep(config), ok, images, run_dir, opts) if ok else ([], {})
 
 
-def report(records: List[dict], out_dir, plot: bool = True) -> str:
+def report(records: list[dict], out_dir, plot: bool = True) -> str:
     """Table of every block (mean ± std over runs) and accuracy vs block, one panel per model, one line per
     condition (clean, each drop ratio, each shuffle grid)."""
     keys = ["model", "setting", "block"]
@@ -96,10 +106,19 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     note = f"not applicable (no class token per block): {', '.join(skipped)}" if skipped else ""
     text += f"\n{note}" if note else ""
     if plot and records:
-        path = panel_plot(records, "model", "block", "top1", ["setting"], f"{out_dir}/per_block.png",
-                          xlabel="block (0-based): its output's class token read", ylabel="top-1 accuracy (%)", ylim=(0, 100),
-                          title=f"Per-block accuracy: block's class token through the final norm + head\n"
-                                f"{describe_data(records, out_dir)}" + (f"\n{note}" if note else ""))
+        path = panel_plot(
+            records,
+            "model",
+            "block",
+            "top1",
+            ["setting"],
+            f"{out_dir}/per_block.png",
+            xlabel="block (0-based): its output's class token read",
+            ylabel="top-1 accuracy (%)",
+            ylim=(0, 100),
+            title=f"Per-block accuracy: block's class token through the final norm + head\n"
+            f"{describe_data(records, out_dir)}" + (f"\n{note}" if note else ""),
+        )
         text += f"\nplot: {path}"
         # the last block's readout is the model's own output: its clean and hardest-condition calibration
         last = {m: max(int(r["block"]) for r in records if r["model"] == m) for m in {r["model"] for r in records}}

@@ -1,10 +1,12 @@
 """Tables, the tidy per-category file and the model-vs-human style per-category plot, all from records."""
+
 from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Optional
 
 from intriguing.experiments.shape_bias.categories import CATEGORIES
 from intriguing.metrics.calibration import bins_from_record, reliability_diagram
@@ -19,7 +21,7 @@ def _f(r: dict, col: str) -> float:
     return float(v) if v not in ("", None) else math.nan
 
 
-def category_rows(records: Sequence[dict]) -> List[dict]:
+def category_rows(records: Sequence[dict]) -> list[dict]:
     """One row per (model, task, category): shape bias / hits (cue-conflict) or accuracy (16-class sets)."""
     out = []
     for r in records:
@@ -43,11 +45,13 @@ def write_category_csv(rows: Sequence[dict], path: Path) -> Path:
     return path
 
 
-def category_plot(records: Sequence[dict], rows: Sequence[dict], task: str, out_path: Path,
-                  title: str) -> Optional[Path]:
+def category_plot(
+    records: Sequence[dict], rows: Sequence[dict], task: str, out_path: Path, title: str
+) -> Optional[Path]:
     """Categories on the y axis, the fraction of shape decisions (or accuracy) on the x axis, one marker per
     model and category, and each model's overall value as a vertical line (model-vs-human's matrix plot)."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -61,11 +65,21 @@ def category_plot(records: Sequence[dict], rows: Sequence[dict], task: str, out_
     for k, m in enumerate(models):
         colour = f"C{k % 10}"
         vals = {r["category"]: r[col] for r in rows if r["model"] == m and r["task"] == task}
-        overall = next(_f(r, col if task == "shape-bias" else "top1") for r in records
-                       if r["model"] == m and r["task"] == task)
+        overall = next(
+            _f(r, col if task == "shape-bias" else "top1") for r in records if r["model"] == m and r["task"] == task
+        )
         overall = overall / 100 if task != "shape-bias" else overall
-        ax.scatter([vals[c] for c in CATEGORIES], ys, marker=markers[k % len(markers)], s=46, color=colour,
-                   edgecolor="black", linewidth=0.5, zorder=3, label=f"{m} ({overall:.2f})")
+        ax.scatter(
+            [vals[c] for c in CATEGORIES],
+            ys,
+            marker=markers[k % len(markers)],
+            s=46,
+            color=colour,
+            edgecolor="black",
+            linewidth=0.5,
+            zorder=3,
+            label=f"{m} ({overall:.2f})",
+        )
         ax.axvline(overall, color=colour, lw=1.6, alpha=0.8, zorder=2)
     ax.set_yticks(list(ys), list(CATEGORIES))
     ax.set_ylim(len(CATEGORIES) - 0.5, -0.5)  # first category on top
@@ -83,8 +97,15 @@ def category_plot(records: Sequence[dict], rows: Sequence[dict], task: str, out_
         legend_title = "model (accuracy); line = overall"
     ax.set_ylabel("shape category" if task == "shape-bias" else "category")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, title=legend_title, title_fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 if
-              task != "shape-bias" else -0.1), ncol=2, frameon=False)
+    ax.legend(
+        fontsize=8,
+        title=legend_title,
+        title_fontsize=8,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 if task != "shape-bias" else -0.1),
+        ncol=2,
+        frameon=False,
+    )
     fig.savefig(out_path, bbox_inches="tight")
     plt.close(fig)
     return out_path
@@ -98,6 +119,7 @@ def reliability_plot(records: Sequence[dict], out_path: Path, max_models: int = 
     if not rows:
         return None
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -105,8 +127,11 @@ def reliability_plot(records: Sequence[dict], out_path: Path, max_models: int = 
     for j, r in enumerate(rows):
         title = f"{r['model']}\n{r['task']}: ECE {float(r['ece']):.1f}%, acc {float(r['top1']):.1f}%"
         reliability_diagram(bins_from_record(r["calibration_bins"]), ax=axes[0][j], title=title, legend=j == 0)
-    fig.suptitle(f"Reliability of the 16-class decision (correct = the folder's shape category)\n"
-                 f"{describe_data(records, out_path.parent)}", fontsize=10)
+    fig.suptitle(
+        f"Reliability of the 16-class decision (correct = the folder's shape category)\n"
+        f"{describe_data(records, out_path.parent)}",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(out_path, bbox_inches="tight")  # nothing clipped
     plt.close(fig)
@@ -124,7 +149,7 @@ def category_table(rows: Sequence[dict], metric: str) -> str:
     return "\n".join(lines[:1] + ["  ".join("-" * w for w in widths)] + lines[1:])
 
 
-def report(records: List[dict], out_dir, plot: bool = True) -> str:
+def report(records: list[dict], out_dir, plot: bool = True) -> str:
     """Per-model table, per-category table (also written to per_category.csv) and the per-category plot."""
     out_dir = Path(out_dir)
     rows = category_rows(records)

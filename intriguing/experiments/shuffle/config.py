@@ -1,8 +1,8 @@
 """Options of ``intriguing shuffle``: the single home of their defaults."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
 
 from intriguing.options import option
 from intriguing.perturb import parse_grid
@@ -12,7 +12,7 @@ PAPER_GRIDS = ("1x1", "2x2", "2x4", "4x4", "4x8", "8x8", "14x14", "16x16")
 
 @dataclass
 class Config:
-    grids: Tuple[str, ...] = option(PAPER_GRIDS, "HxW grids; 1x1 = no shuffle")
+    grids: tuple[str, ...] = option(PAPER_GRIDS, "HxW grids; 1x1 = no shuffle")
     perm_per_batch: bool = option(False, "one permutation for the whole batch (the original's quirk)")
     # filled from the common options
     runs: int = 1

@@ -4,44 +4,76 @@ The networks are built from a layer list so their module indices match the widel
 (naoto0804/pytorch-AdaIN: ``vgg_normalised.pth``, ``decoder.pth``, which bethgelab/stylize-datasets loads);
 those files load strictly. No library ships AdaIN with these weights, hence this small module.
 """
+
 from __future__ import annotations
 
-from typing import List, Tuple, Union
+from typing import Union
 
 import torch
 from torch import nn
 
 # VGG-19 (normalised): a 1x1 colour conv, then 3x3 convs ('M' = 2x2 max-pool); the encoder stops at relu4_1.
-VGG_LAYERS: List[Union[Tuple[int, int], str]] = [
-    (3, 64), (64, 64), "M", (64, 128), (128, 128), "M", (128, 256), (256, 256), (256, 256), (256, 256), "M",
-    (256, 512), (512, 512), (512, 512), (512, 512), "M", (512, 512), (512, 512), (512, 512), (512, 512)]
+VGG_LAYERS: list[Union[tuple[int, int], str]] = [
+    (3, 64),
+    (64, 64),
+    "M",
+    (64, 128),
+    (128, 128),
+    "M",
+    (128, 256),
+    (256, 256),
+    (256, 256),
+    (256, 256),
+    "M",
+    (256, 512),
+    (512, 512),
+    (512, 512),
+    (512, 512),
+    "M",
+    (512, 512),
+    (512, 512),
+    (512, 512),
+    (512, 512),
+]
 RELU4_1 = 31  # modules [0, 31) of the full VGG end at relu4_1
 # The decoder mirrors the encoder up to relu4_1 ('U' = nearest 2x upsampling); its last conv has no ReLU.
-DECODER_LAYERS: List[Union[Tuple[int, int], str]] = [
-    (512, 256), "U", (256, 256), (256, 256), (256, 256), (256, 128), "U", (128, 128), (128, 64), "U", (64, 64), (64, 3)]
+DECODER_LAYERS: list[Union[tuple[int, int], str]] = [
+    (512, 256),
+    "U",
+    (256, 256),
+    (256, 256),
+    (256, 256),
+    (256, 128),
+    "U",
+    (128, 128),
+    (128, 64),
+    "U",
+    (64, 64),
+    (64, 3),
+]
 
 
-def _conv(cin: int, cout: int, relu: bool = True) -> List[nn.Module]:
+def _conv(cin: int, cout: int, relu: bool = True) -> list[nn.Module]:
     return [nn.ReflectionPad2d((1, 1, 1, 1)), nn.Conv2d(cin, cout, (3, 3))] + ([nn.ReLU()] if relu else [])
 
 
 def vgg_normalised() -> nn.Sequential:
     """The full normalised VGG-19 of the release (53 modules); ``[:RELU4_1]`` is the encoder."""
-    layers: List[nn.Module] = [nn.Conv2d(3, 3, (1, 1))]
+    layers: list[nn.Module] = [nn.Conv2d(3, 3, (1, 1))]
     for spec in VGG_LAYERS:
         layers += [nn.MaxPool2d((2, 2), (2, 2), (0, 0), ceil_mode=True)] if spec == "M" else _conv(*spec)
     return nn.Sequential(*layers)
 
 
 def decoder() -> nn.Sequential:
-    layers: List[nn.Module] = []
+    layers: list[nn.Module] = []
     for i, spec in enumerate(DECODER_LAYERS):
         last = i == len(DECODER_LAYERS) - 1
         layers += [nn.Upsample(scale_factor=2, mode="nearest")] if spec == "U" else _conv(*spec, relu=not last)
     return nn.Sequential(*layers)
 
 
-def mean_std(feat: torch.Tensor, eps: float = 1e-5) -> Tuple[torch.Tensor, torch.Tensor]:
+def mean_std(feat: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-image, per-channel mean and std (unbiased variance + eps, as the reference implementation)."""
     flat = feat.flatten(2)
     return flat.mean(2)[..., None, None], (flat.var(2) + eps).sqrt()[..., None, None]

@@ -3,11 +3,12 @@ under the same relative path; images already written are skipped, so an interrup
 
 This is the one loop over data that is not an engine pass: it evaluates no model and produces no records per
 condition, it writes a data set (resume = the files already there; torchrun = one block of images per rank)."""
+
 from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Optional
 
 import torch
 import torchvision.transforms.functional as TF
@@ -28,25 +29,34 @@ INDEX = "stylize_index.csv"
 def load_adain(config: Config, device: torch.device) -> AdaIN:
     """The AdaIN networks from their weight files (strict, weights_only); missing files are one sentence."""
     from intriguing.zoo.weights import pretrained_dir, refused_object
+
     paths = {"vgg_normalised.pth": config.vgg, "decoder.pth": config.decoder}
     nets = {"vgg_normalised.pth": vgg_normalised(), "decoder.pth": decoder()}
     for name, net in nets.items():
         path = Path(paths[name] or pretrained_dir() / name)
         if not path.is_file():
-            raise UserError(f"AdaIN weights {path} not found: download {name} from {RELEASE} into "
-                            f"{pretrained_dir()}/ (or pass --{'vgg' if name.startswith('vgg') else 'decoder'} PATH).")
+            raise UserError(
+                f"AdaIN weights {path} not found: download {name} from {RELEASE} into "
+                f"{pretrained_dir()}/ (or pass --{'vgg' if name.startswith('vgg') else 'decoder'} PATH)."
+            )
         try:
             net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
         except Exception as e:  # damaged, another file, or a pickled object (refused by weights_only, never run)
             refused = refused_object(e)
-            why = f"it holds a Python object that is never loaded ({refused})" if refused else \
-                str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise UserError(f"{path} is not the AdaIN {name} release file ({why}); download {name} from "
-                            f"{RELEASE}.") from None
+            why = (
+                f"it holds a Python object that is never loaded ({refused})"
+                if refused
+                else str(e).strip().splitlines()[0]
+                if str(e).strip()
+                else type(e).__name__
+            )
+            raise UserError(
+                f"{path} is not the AdaIN {name} release file ({why}); download {name} from {RELEASE}."
+            ) from None
     return AdaIN(nets["vgg_normalised.pth"], nets["decoder.pth"]).eval().to(device)
 
 
-def style_files(folder: str) -> List[Path]:
+def style_files(folder: str) -> list[Path]:
     root = Path(folder)
     if not root.is_dir():
         raise UserError(f"Style folder {root} does not exist; pass --style-path to a folder of paintings.")
@@ -66,8 +76,15 @@ def _read(path: Path, size: int, crop: bool) -> torch.Tensor:
     return TF.pil_to_tensor(img).float().div_(255)
 
 
-def stylize(config: Config, images: ImageSet, device: torch.device, batch_size: int,
-            progress: bool, dist: Context = Context(), net: Optional[AdaIN] = None) -> Tuple[int, int, List[str]]:
+def stylize(
+    config: Config,
+    images: ImageSet,
+    device: torch.device,
+    batch_size: int,
+    progress: bool,
+    dist: Context = Context(),
+    net: Optional[AdaIN] = None,
+) -> tuple[int, int, list[str]]:
     """Write every image not yet written; returns (written, skipped as done, unreadable paths), summed over
     torchrun ranks on rank 0. Under torchrun each rank styles its own contiguous block of the images (the painting
     of image i is seeded by i, so the output is the one process's) and rank 0 completes the index. ``net``: the
@@ -76,16 +93,20 @@ def stylize(config: Config, images: ImageSet, device: torch.device, batch_size: 
     styles = style_files(config.style_path)
     root, target = Path(images.root), Path(config.target)
     start, stop = shard(len(images.samples), dist)
-    todo = [(i, Path(p)) for i, (p, _) in enumerate(images.samples[start:stop], start)
-            if not (target / Path(p).relative_to(root)).is_file()]
-    bad: List[str] = []
+    todo = [
+        (i, Path(p))
+        for i, (p, _) in enumerate(images.samples[start:stop], start)
+        if not (target / Path(p).relative_to(root)).is_file()
+    ]
+    bad: list[str] = []
     step = batch_size if config.content_size else 1  # images of different sizes cannot share a batch
     target.mkdir(parents=True, exist_ok=True)
     firsts = range(0, len(todo), step)
-    for first in counted(firsts, len(todo), lambda f: len(todo[f:f + step]), "stylize", "img",
-                         progress and dist.is_main):
+    for first in counted(
+        firsts, len(todo), lambda f: len(todo[f : f + step]), "stylize", "img", progress and dist.is_main
+    ):
         chunk, contents, style_imgs = [], [], []
-        for i, path in todo[first:first + step]:
+        for i, path in todo[first : first + step]:
             style = painting(config, styles, i)
             try:
                 contents.append(_read(path, config.content_size, crop=True))
@@ -107,12 +128,12 @@ def stylize(config: Config, images: ImageSet, device: torch.device, batch_size: 
     return sum(c[0] for c in counts), sum(c[1] for c in counts), [b for c in counts for b in c[2]]
 
 
-def painting(config: Config, styles: List[Path], i: int) -> Path:
+def painting(config: Config, styles: list[Path], i: int) -> Path:
     """The painting that styles content image i: seeded by (seed, i), so any process or rank picks the same."""
     return styles[derive_seed(config.seed, "style", i) % len(styles)]
 
 
-def complete_index(config: Config, images: ImageSet, styles: List[Path]) -> Path:
+def complete_index(config: Config, images: ImageSet, styles: list[Path]) -> Path:
     """Add to ``stylize_index.csv`` every written image it does not list yet (this run's, and those of an
     interrupted earlier run), with its painting; written by one process only."""
     root, target = Path(images.root), Path(config.target)
@@ -130,8 +151,9 @@ def complete_index(config: Config, images: ImageSet, styles: List[Path]) -> Path
     return index
 
 
-def _forward(net: AdaIN, contents: List[torch.Tensor], styles: List[torch.Tensor], alpha: float,
-             device: torch.device) -> List[torch.Tensor]:
+def _forward(
+    net: AdaIN, contents: list[torch.Tensor], styles: list[torch.Tensor], alpha: float, device: torch.device
+) -> list[torch.Tensor]:
     """Styles differ in size, so each content's style statistics come from its own painting."""
     if len({tuple(c.shape) for c in contents}) == 1 and len({tuple(s.shape) for s in styles}) == 1:
         return list(net(torch.stack(contents).to(device), torch.stack(styles).to(device), alpha).cpu())
@@ -146,14 +168,22 @@ def _save(image: torch.Tensor, dest: Path) -> None:
         img.save(dest)
 
 
-def summary(written: int, done: int, bad: List[str], config: Config) -> Dict[str, object]:
-    return {"model": "adain", "target": config.target, "alpha": config.alpha, "written": written,
-            "already_done": done, "unreadable": len(bad)}
+def summary(written: int, done: int, bad: list[str], config: Config) -> dict[str, object]:
+    return {
+        "model": "adain",
+        "target": config.target,
+        "alpha": config.alpha,
+        "written": written,
+        "already_done": done,
+        "unreadable": len(bad),
+    }
 
 
-def report(records: List[dict], out_dir, plot: bool = True) -> str:
+def report(records: list[dict], out_dir, plot: bool = True) -> str:
     last: Optional[dict] = records[-1] if records else None
     if last is None:
         return ""
-    return (f"stylized {last['written']} image(s) into {last['target']} ({last['already_done']} already there, "
-            f"{last['unreadable']} unreadable); painting per image in {Path(str(last['target'])) / INDEX}")
+    return (
+        f"stylized {last['written']} image(s) into {last['target']} ({last['already_done']} already there, "
+        f"{last['unreadable']} unreadable); painting per image in {Path(str(last['target'])) / INDEX}"
+    )

@@ -1,9 +1,10 @@
 """Training data: an ImageSet with folder-local labels (0..N-1 in sorted class order, whatever the folder names)
 and timm's training transform (``create_transform(is_training=True)``: random-resized crop, flip, RandAugment,
 random erasing), decoded with the toolkit's own image decoder."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Optional
 
 import torch
 from PIL import Image
@@ -22,8 +23,13 @@ def folder_labels(root: str, limit: Optional[int] = None) -> ImageSet:
         return images
     wnids = imagenet_wnids()  # wnid folders were scored 1000-way: back to the folder's own class index
     local = {c: i for i, c in enumerate(images.classes)}
-    return ImageSet(images.root, [(p, local[wnids[label]]) for p, label in images.samples], images.classes,
-                    "folder", len(images.classes))
+    return ImageSet(
+        images.root,
+        [(p, local[wnids[label]]) for p, label in images.samples],
+        images.classes,
+        "folder",
+        len(images.classes),
+    )
 
 
 def check_same_classes(train: ImageSet, val: ImageSet) -> None:
@@ -32,15 +38,31 @@ def check_same_classes(train: ImageSet, val: ImageSet) -> None:
         raise UserError(f"{val.root} and {train.root} must hold the same class folders (differ: {', '.join(missing)}).")
 
 
-def train_transform(data_config: Dict[str, Any], no_aug: bool, auto_augment: str, reprob: float):
+def train_transform(data_config: dict[str, Any], no_aug: bool, auto_augment: str, reprob: float):
     """timm's training pipeline for this model's input size, interpolation and statistics."""
     c = data_config
     if no_aug:  # resize + centre crop only, as the paper's SIN models were trained
-        return create_transform(c["input_size"], is_training=False, interpolation=c["interpolation"],
-                                mean=c["mean"], std=c["std"], crop_pct=c.get("crop_pct", 0.875))
-    return guard_posterize(create_transform(c["input_size"], is_training=True, auto_augment=auto_augment or None,
-                                            interpolation="bicubic", re_prob=reprob, re_mode="pixel", re_count=1,
-                                            mean=c["mean"], std=c["std"]))
+        return create_transform(
+            c["input_size"],
+            is_training=False,
+            interpolation=c["interpolation"],
+            mean=c["mean"],
+            std=c["std"],
+            crop_pct=c.get("crop_pct", 0.875),
+        )
+    return guard_posterize(
+        create_transform(
+            c["input_size"],
+            is_training=True,
+            auto_augment=auto_augment or None,
+            interpolation="bicubic",
+            re_prob=reprob,
+            re_mode="pixel",
+            re_count=1,
+            mean=c["mean"],
+            std=c["std"],
+        )
+    )
 
 
 def posterize(img: Image.Image, bits_to_keep: int, **_: Any) -> Image.Image:
@@ -51,6 +73,7 @@ def posterize(img: Image.Image, bits_to_keep: int, **_: Any) -> Image.Image:
     if bits_to_keep <= 0:
         return Image.new(img.mode, img.size)  # every bit masked off: zeros
     from PIL import ImageOps
+
     return ImageOps.posterize(img, int(bits_to_keep))
 
 
@@ -68,7 +91,7 @@ class TrainSet(torch.utils.data.Dataset):
     """(normalised tensor, label) per sample; an unreadable file is an error naming it (training must not skip)."""
 
     def __init__(self, images: ImageSet, transform) -> None:
-        self.samples: List[Tuple[str, int]] = list(images.samples)
+        self.samples: list[tuple[str, int]] = list(images.samples)
         self.transform = transform
 
     def __len__(self) -> int:

@@ -5,12 +5,14 @@ checkpoint at the end of an epoch holds model, optimizer, scheduler and EMA stat
 resuming gives the same weights, bit for bit, as an uninterrupted run (tested). Checkpoints hold tensors and plain
 values only and load with ``weights_only=True``.
 """
+
 from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Optional
 
 import numpy as np
 import torch
@@ -19,19 +21,18 @@ from timm.loss import LabelSmoothingCrossEntropy, SoftTargetCrossEntropy
 from timm.optim import create_optimizer_v2
 from timm.scheduler import create_scheduler_v2
 from timm.utils import ModelEmaV3, dispatch_clip_grad
-
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 
 from intriguing.data import ImageSet
+from intriguing.device import autocast, channel_stats
 from intriguing.distributed import Context
 from intriguing.engine.progress import counted
-from intriguing.device import autocast, channel_stats
+from intriguing.errors import UserError
 from intriguing.experiments.train.config import Config
 from intriguing.experiments.train.data import TrainSet, train_transform
 from intriguing.experiments.train.distill import distillation_loss
 from intriguing.seeding import derive_seed
-from intriguing.errors import UserError
 from intriguing.zoo import ModelBundle
 from intriguing.zoo.weights import first_paragraph, refused_object
 
@@ -43,12 +44,12 @@ def seed_epoch(seed: int, epoch: int) -> torch.Generator:
     s = derive_seed(seed, "train-epoch", epoch)
     torch.manual_seed(s)
     random.seed(s)
-    np.random.seed(s % 2 ** 32)
+    np.random.seed(s % 2**32)
     return torch.Generator().manual_seed(derive_seed(seed, "train-order", epoch))
 
 
 def _seed_worker(_: int) -> None:  # DataLoader seeds torch and random per worker; numpy too, from the same seed
-    np.random.seed(torch.initial_seed() % 2 ** 32)
+    np.random.seed(torch.initial_seed() % 2**32)
 
 
 def is_distilled(model: torch.nn.Module) -> bool:
@@ -59,25 +60,54 @@ def is_distilled(model: torch.nn.Module) -> bool:
 class Trainer:
     """One student: optimizer, schedule, EMA, loss and teacher, trained epoch by epoch."""
 
-    def __init__(self, config: Config, bundle: ModelBundle, train: ImageSet, folder: Path, device: torch.device,
-                 precision: str, batch_size: int, workers: int, teacher: Optional[ModelBundle] = None,
-                 teacher_index: Optional[torch.Tensor] = None, dist: Context = Context()) -> None:
+    def __init__(
+        self,
+        config: Config,
+        bundle: ModelBundle,
+        train: ImageSet,
+        folder: Path,
+        device: torch.device,
+        precision: str,
+        batch_size: int,
+        workers: int,
+        teacher: Optional[ModelBundle] = None,
+        teacher_index: Optional[torch.Tensor] = None,
+        dist: Context = Context(),
+    ) -> None:
         self.c, self.bundle, self.folder, self.dist = config, bundle, folder, dist
         self.device, self.precision, self.batch_size, self.workers = device, precision, batch_size, workers
         self.model = bundle.model.to(device)
         # torchrun: every rank holds a replica; DDP averages the gradients (batch_size is per rank)
-        self.net = DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None) \
-            if dist.active else self.model
-        self.dataset = TrainSet(train, train_transform(bundle.data_config, config.no_aug, config.auto_augment,
-                                                       config.reprob))
-        self.mixup = Mixup(mixup_alpha=config.mixup, cutmix_alpha=config.cutmix, label_smoothing=config.smoothing,
-                           num_classes=train.num_classes) if config.mixing else None
+        self.net = (
+            DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None)
+            if dist.active
+            else self.model
+        )
+        self.dataset = TrainSet(
+            train, train_transform(bundle.data_config, config.no_aug, config.auto_augment, config.reprob)
+        )
+        self.mixup = (
+            Mixup(
+                mixup_alpha=config.mixup,
+                cutmix_alpha=config.cutmix,
+                label_smoothing=config.smoothing,
+                num_classes=train.num_classes,
+            )
+            if config.mixing
+            else None
+        )
         lr = config.lr if config.lr is not None else 5e-4 * batch_size / 512  # DeiT's linear scaling rule
         self.optimizer = create_optimizer_v2(self.model, "adamw", lr=lr, weight_decay=config.weight_decay)
-        self.scheduler, _ = create_scheduler_v2(self.optimizer, "cosine", num_epochs=config.epochs,
-                                                warmup_epochs=config.warmup_epochs, min_lr=config.min_lr,
-                                                warmup_lr=1e-6, step_on_epochs=False,
-                                                updates_per_epoch=self.steps_per_epoch)
+        self.scheduler, _ = create_scheduler_v2(
+            self.optimizer,
+            "cosine",
+            num_epochs=config.epochs,
+            warmup_epochs=config.warmup_epochs,
+            min_lr=config.min_lr,
+            warmup_lr=1e-6,
+            step_on_epochs=False,
+            updates_per_epoch=self.steps_per_epoch,
+        )
         self.ema = ModelEmaV3(self.model, decay=config.ema_decay) if config.ema else None
         self.teacher, self.teacher_index = teacher, teacher_index
         if is_distilled(self.model):
@@ -99,19 +129,31 @@ class Trainer:
         order = seed_epoch(self.c.seed, epoch)
         sampler = None
         if self.dist.active:  # each rank its share of a permutation seeded by (seed, epoch)
-            sampler = DistributedSampler(self.dataset, self.dist.world, self.dist.rank, shuffle=True,
-                                         seed=derive_seed(self.c.seed, "train-order") % (1 << 31))
+            sampler = DistributedSampler(
+                self.dataset,
+                self.dist.world,
+                self.dist.rank,
+                shuffle=True,
+                seed=derive_seed(self.c.seed, "train-order") % (1 << 31),
+            )
             sampler.set_epoch(epoch)
-        return torch.utils.data.DataLoader(self.dataset, batch_size=self.batch_size, shuffle=sampler is None,
-                                           sampler=sampler, generator=order, num_workers=self.workers,
-                                           worker_init_fn=_seed_worker,
-                                           drop_last=self.mixup is not None and len(self.dataset) >= self.batch_size,
-                                           pin_memory=self.device.type == "cuda")
+        return torch.utils.data.DataLoader(
+            self.dataset,
+            batch_size=self.batch_size,
+            shuffle=sampler is None,
+            sampler=sampler,
+            generator=order,
+            num_workers=self.workers,
+            worker_init_fn=_seed_worker,
+            drop_last=self.mixup is not None and len(self.dataset) >= self.batch_size,
+            pin_memory=self.device.type == "cuda",
+        )
 
     def teacher_logits(self, x: torch.Tensor) -> torch.Tensor:
         """The teacher sees the student's (augmented) images in [0, 1], with its own normalisation and size."""
-        mean, std = channel_stats(self.bundle.data_config["mean"], self.bundle.data_config["std"], x.device,
-                                  torch.float32)  # built once, not a waiting host copy per step
+        mean, std = channel_stats(
+            self.bundle.data_config["mean"], self.bundle.data_config["std"], x.device, torch.float32
+        )  # built once, not a waiting host copy per step
         x01 = (x.float() * std + mean).clamp(0, 1)
         size = (self.c.teacher_img_size,) * 2 if self.c.teacher_img_size else tuple(self.teacher.input_size)
         if tuple(x01.shape[-2:]) != size:
@@ -123,8 +165,15 @@ class Trainer:
     def loss(self, x: torch.Tensor, out, y: torch.Tensor, base) -> torch.Tensor:
         if self.teacher is None:
             return base(out, y)
-        return distillation_loss(base, out, y, self.teacher_logits(x), self.c.distillation, self.c.distillation_alpha,
-                                 self.c.distillation_tau)
+        return distillation_loss(
+            base,
+            out,
+            y,
+            self.teacher_logits(x),
+            self.c.distillation,
+            self.c.distillation_alpha,
+            self.c.distillation_tau,
+        )
 
     def step(self, x: torch.Tensor, y: torch.Tensor, base) -> torch.Tensor:
         """One optimisation step on a batch (Mixup/CutMix, loss, clipping, schedule, EMA); returns the loss, on the
@@ -132,9 +181,11 @@ class Trainer:
         x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
         if self.mixup:
             if x.shape[0] % 2:  # timm's Mixup asserts it; a user can fix it, so it is a sentence, not a traceback
-                raise UserError(f"Mixup / CutMix pair the images of a batch, and this batch holds {x.shape[0]} (odd): "
-                                f"use an even --batch-size with at least that many training images per process, or "
-                                f"--mixup 0 --cutmix 0.")
+                raise UserError(
+                    f"Mixup / CutMix pair the images of a batch, and this batch holds {x.shape[0]} (odd): "
+                    f"use an even --batch-size with at least that many training images per process, or "
+                    f"--mixup 0 --cutmix 0."
+                )
             x, y = self.mixup(x, y)
         with autocast(self.device, self.precision):
             loss = self.loss(x, self.net(x), y, base)
@@ -167,9 +218,14 @@ class Trainer:
 
     # ---- checkpoints ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        return {"epoch": self.epoch, "updates": self.updates, "model": self.model.state_dict(),
-                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "ema": self.ema.state_dict() if self.ema is not None else None}
+        return {
+            "epoch": self.epoch,
+            "updates": self.updates,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
+        }
 
     def save(self) -> Path:
         path = self.folder / CHECKPOINT
@@ -190,10 +246,15 @@ class Trainer:
             state = torch.load(path, map_location=self.device, weights_only=True)
         except Exception as e:  # truncated (a full disk, a copy cut short), damaged, or a pickled object: never run
             refused = refused_object(e)
-            why = f"holds a Python object that is never loaded ({refused})" if refused else \
-                f"cannot be read ({type(e).__name__}: {first_paragraph(e).splitlines()[0]})"
-            raise UserError(f"Training checkpoint {path} {why}: delete it to train this model from the start (or "
-                            f"choose another --out-dir).") from None
+            why = (
+                f"holds a Python object that is never loaded ({refused})"
+                if refused
+                else f"cannot be read ({type(e).__name__}: {first_paragraph(e).splitlines()[0]})"
+            )
+            raise UserError(
+                f"Training checkpoint {path} {why}: delete it to train this model from the start (or "
+                f"choose another --out-dir)."
+            ) from None
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -203,7 +264,7 @@ class Trainer:
         return True
 
 
-def eval_heads(model: torch.nn.Module) -> List[str]:
+def eval_heads(model: torch.nn.Module) -> list[str]:
     """What is scored: the class head, and for a distilled model its distillation head and their average."""
     return ["cls", "dist", "avg"] if is_distilled(model) else ["cls"]
 

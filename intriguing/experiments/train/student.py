@@ -1,7 +1,8 @@
 """The student (built with the training folder's number of classes) and the distillation teacher."""
+
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional
 
 import timm
 import torch
@@ -24,8 +25,9 @@ def make_student(bundle: ModelBundle, num_classes: int, config: Config) -> Model
     else:
         kwargs = {**config.build_kwargs(), "num_classes": num_classes, "drop_path_rate": config.drop_path}
         try:  # ViTs are built for --img-size; CNNs take any input size and have no such argument
-            model = timm.create_model(name, pretrained=False, **kwargs,
-                                      **({"img_size": config.img_size} if config.img_size else {}))
+            model = timm.create_model(
+                name, pretrained=False, **kwargs, **({"img_size": config.img_size} if config.img_size else {})
+            )
             kwargs.update({"img_size": config.img_size} if config.img_size else {})
         except TypeError as e:
             if not config.img_size or "img_size" not in str(e):  # a wrong --model-kwargs key: say which
@@ -47,8 +49,7 @@ def make_student(bundle: ModelBundle, num_classes: int, config: Config) -> Model
     return ModelBundle(bundle.name, model, data_config, bundle.source, extras={"build": build})
 
 
-def load_teacher(config: Config, train: ImageSet, device: torch.device
-                 ) -> Tuple[ModelBundle, Optional[torch.Tensor]]:
+def load_teacher(config: Config, train: ImageSet, device: torch.device) -> tuple[ModelBundle, Optional[torch.Tensor]]:
     """The frozen teacher, and the columns of its logits that are the training classes (None: all of them)."""
     teacher = load_model(config.teacher, device=device)
     n = getattr(teacher.model, "num_classes", None)
@@ -57,5 +58,7 @@ def load_teacher(config: Config, train: ImageSet, device: torch.device
     wnids = {w: i for i, w in enumerate(imagenet_wnids())}
     if n == len(wnids) and all(c in wnids for c in train.classes):  # an ImageNet teacher for a wnid subset
         return teacher, torch.tensor([wnids[c] for c in train.classes], device=device)
-    raise UserError(f"Teacher {config.teacher} predicts {n} classes; the training folder has {len(train.classes)} "
-                    f"(an ImageNet teacher works with ImageNet wnid class folders).")
+    raise UserError(
+        f"Teacher {config.teacher} predicts {n} classes; the training folder has {len(train.classes)} "
+        f"(an ImageNet teacher works with ImageNet wnid class folders)."
+    )

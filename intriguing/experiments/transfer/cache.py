@@ -4,15 +4,16 @@ A file is named ``<model>__<dataset>__<split>__<blocks>__<hash>.pt``; the hash c
 :class:`CacheKey`, and the key is stored inside the file and compared on load, so a changed option,
 checkpoint file or preprocessing is a miss, never a silently stale hit. Files are written atomically.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -66,6 +67,7 @@ class CacheKey:
     def filename(self) -> str:
         def safe(s: str) -> str:
             return re.sub(r"[^A-Za-z0-9._-]+", "-", s)[:60]
+
         tag = f"b{self.blocks}" + ("+pm" if self.patch_mean else "") + (f"_v{self.view}" if self.view else "")
         return f"{safe(self.model)}__{safe(self.dataset)}__{safe(self.split)}__{safe(tag)}__{self.digest()}.pt"
 
@@ -73,9 +75,17 @@ class CacheKey:
 def save_features(fs: FeatureSet, path: Path, key: CacheKey) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save({"key": asdict(key), "tokens": fs.tokens.half(), "labels": fs.labels,
-                "blocks": list(fs.blocks), "patch_mean": None if fs.patch_mean is None else fs.patch_mean.half(),
-                "meta": fs.meta}, tmp)
+    torch.save(
+        {
+            "key": asdict(key),
+            "tokens": fs.tokens.half(),
+            "labels": fs.labels,
+            "blocks": list(fs.blocks),
+            "patch_mean": None if fs.patch_mean is None else fs.patch_mean.half(),
+            "meta": fs.meta,
+        },
+        tmp,
+    )
     os.replace(tmp, path)  # atomic: an interrupted run never leaves a half-written cache file
 
 
@@ -92,8 +102,9 @@ def load_features(path: Path, key: CacheKey) -> FeatureSet | None:
     return FeatureSet(blob["tokens"], blob["labels"], tuple(blob["blocks"]), blob["patch_mean"], blob["meta"])
 
 
-def cached_features(key: CacheKey, cache_dir: str | Path | None,
-                    compute: Callable[[], FeatureSet | None]) -> tuple[FeatureSet | None, bool]:
+def cached_features(
+    key: CacheKey, cache_dir: str | Path | None, compute: Callable[[], FeatureSet | None]
+) -> tuple[FeatureSet | None, bool]:
     """(features, hit): load ``key`` from ``cache_dir`` or run ``compute`` and store it. No dir = no cache."""
     if cache_dir is None:
         return compute(), False

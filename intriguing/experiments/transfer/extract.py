@@ -5,27 +5,27 @@ Every block any requested block set needs is extracted in one pass and cached to
 later probes, few-shot runs and reruns read the cache. ``DATA_PATH`` may be the dataset's own root or
 a folder holding one sub-folder per dataset name (``DATA_PATH/aircraft``, ``DATA_PATH/cub``, ...).
 """
+
 from __future__ import annotations
 
-import sys
+import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
-import torch
-
-from intriguing.zoo import ModelBundle
-
+from intriguing.data.torch_source import DatasetSource
 from intriguing.engine.core import EngineOptions
 from intriguing.errors import UserError
 from intriguing.experiments.transfer.cache import CacheKey, cached_features, checkpoint_id, files_digest
 from intriguing.experiments.transfer.datasets import get_dataset, limit_dataset
-from intriguing.data.torch_source import DatasetSource
 from intriguing.experiments.transfer.feature_pass import engine_features
 from intriguing.experiments.transfer.features import POOLED, FeatureSet, resolve_blocks
-from intriguing.features.heads import is_vit
 from intriguing.experiments.transfer.views import SeededView, build_view, view_geometry
+from intriguing.features.heads import is_vit
+from intriguing.zoo import ModelBundle
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -44,8 +44,10 @@ class ExtractOptions:
 def dataset_root(data_path: str | None, name: str) -> Path:
     """``data_path/<name>`` when that folder exists, else ``data_path`` itself."""
     if not data_path:
-        raise UserError(f"Pass --data-path (or DATA_PATH) pointing at the {name!r} dataset, or at a folder "
-                        f"holding it as {name}/. Expected layout: {get_dataset(name).layout}")
+        raise UserError(
+            f"Pass --data-path (or DATA_PATH) pointing at the {name!r} dataset, or at a folder "
+            f"holding it as {name}/. Expected layout: {get_dataset(name).layout}"
+        )
     root = Path(data_path).expanduser()
     return root / name if (root / name).is_dir() else root
 
@@ -78,8 +80,16 @@ def _model_identity(bundle: ModelBundle, seed: int) -> str:
     return checkpoint_id(src) if src and Path(src).is_file() else src
 
 
-def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequence[int], ex: ExtractOptions,
-                   run_dir, opts: EngineOptions, view: int = 0) -> tuple[FeatureSet | None, bool, float]:
+def split_features(
+    bundle: ModelBundle,
+    dataset: str,
+    split: str,
+    blocks: Sequence[int],
+    ex: ExtractOptions,
+    run_dir,
+    opts: EngineOptions,
+    view: int = 0,
+) -> tuple[FeatureSet | None, bool, float]:
     """(features, cache hit, seconds) of ``split`` for every block in ``blocks``, extracted by an engine pass
     in ``run_dir`` (checkpointed, resumable, sharded under torchrun) unless cached; features are None on torchrun
     ranks other than 0."""
@@ -88,11 +98,20 @@ def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequen
     geometry = view_geometry(bundle.geometry, ex.preprocess)
     transform, desc = build_view(geometry, view)
     vit = is_vit(bundle.model)
-    key = CacheKey(model=bundle.name, dataset=spec.name, split=split, blocks=blocks_label(blocks) if vit else "pooled",
-                   preprocess=desc + f"|mean={list(bundle.data_config['mean'])}|std={list(bundle.data_config['std'])}",
-                   checkpoint=_model_identity(bundle, ex.seed), data_root=str(root.resolve()),
-                   files=files_digest(str(root.resolve())),
-                   patch_mean=ex.patch_mean and vit, view=view, limit=ex.limit, seed=ex.seed)
+    key = CacheKey(
+        model=bundle.name,
+        dataset=spec.name,
+        split=split,
+        blocks=blocks_label(blocks) if vit else "pooled",
+        preprocess=desc + f"|mean={list(bundle.data_config['mean'])}|std={list(bundle.data_config['std'])}",
+        checkpoint=_model_identity(bundle, ex.seed),
+        data_root=str(root.resolve()),
+        files=files_digest(str(root.resolve())),
+        patch_mean=ex.patch_mean and vit,
+        view=view,
+        limit=ex.limit,
+        seed=ex.seed,
+    )
 
     def compute() -> FeatureSet | None:
         ds = spec.load(root, split, transform=transform if view == 0 else None, download=ex.download)
@@ -100,15 +119,15 @@ def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequen
         if view:
             ds = SeededView(ds, transform, view, ex.seed)
         label = f"{spec.name}/{split}/view {view}"
-        fs = engine_features(bundle, DatasetSource(ds, str(root)), label, blocks, ex.patch_mean and vit, run_dir,
-                             opts)  # a CNN beside ViTs under --patch-mean has no patch tokens: its pooled feature
+        fs = engine_features(
+            bundle, DatasetSource(ds, str(root)), label, blocks, ex.patch_mean and vit, run_dir, opts
+        )  # a CNN beside ViTs under --patch-mean has no patch tokens: its pooled feature
         if fs is None:  # a torchrun rank other than 0: rank 0 holds the merged features
             return None
         fs.meta.update(dataset=spec.name, split=split, view=view, model=bundle.name)
         skipped = fs.meta.get("skipped", [])
         if skipped:
-            print(f"warning: {len(skipped)} unreadable image(s) in {spec.name}/{split} were skipped, e.g. "
-                  f"{skipped[0]}", file=sys.stderr)
+            log.warning(f"{len(skipped)} unreadable image(s) in {spec.name}/{split} were skipped, e.g. {skipped[0]}")
         return fs
 
     t0 = time.perf_counter()
@@ -116,9 +135,17 @@ def split_features(bundle: ModelBundle, dataset: str, split: str, blocks: Sequen
     return fs, hit, time.perf_counter() - t0
 
 
-def train_test_features(bundle: ModelBundle, dataset: str, blocks: Sequence[int], ex: ExtractOptions, run_dir,
-                        opts: EngineOptions, train_split: str = "train", views: int = 1,
-                        need_train: bool = True) -> dict | None:
+def train_test_features(
+    bundle: ModelBundle,
+    dataset: str,
+    blocks: Sequence[int],
+    ex: ExtractOptions,
+    run_dir,
+    opts: EngineOptions,
+    train_split: str = "train",
+    views: int = 1,
+    need_train: bool = True,
+) -> dict | None:
     """{'train': [view 0, view 1, ...], 'test': FeatureSet, 'hits': [...], 'seconds': float}; None on torchrun
     ranks other than 0 (they extract their share; rank 0 scores)."""
     out: dict = {"train": [], "hits": [], "seconds": 0.0}
@@ -140,4 +167,3 @@ def train_test_features(bundle: ModelBundle, dataset: str, blocks: Sequence[int]
 
 def union_blocks(sets: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
     return tuple(sorted({b for blocks in sets.values() for b in blocks}))
-

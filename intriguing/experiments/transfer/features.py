@@ -6,15 +6,15 @@ patch token of the last block can be kept too (the original ``--use_patch_output
 a class token give the mean patch token per block instead (recorded as ``token='avg'``). Any other
 timm model gives ``forward_head(forward_features(x), pre_logits=True)`` as a single "pooled" block.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
 
-from intriguing.device import autocast
 from intriguing.errors import UserError
 from intriguing.features.heads import is_vit
 
@@ -74,8 +74,9 @@ class FeatureSet:
         want = self.blocks if blocks is None else tuple(blocks)
         missing = [b for b in want if b not in self.blocks]
         if missing:
-            raise UserError(f"Blocks {missing} were not extracted (cached blocks: {list(self.blocks)}); "
-                            "extract them with --blocks.")
+            raise UserError(
+                f"Blocks {missing} were not extracted (cached blocks: {list(self.blocks)}); extract them with --blocks."
+            )
         parts = [self.tokens[:, self.blocks.index(b)] for b in want]
         if patch_mean:
             if self.patch_mean is None:
@@ -83,7 +84,7 @@ class FeatureSet:
             parts.append(self.patch_mean)
         return torch.cat(parts, dim=1).float()
 
-    def subset(self, index: torch.Tensor) -> "FeatureSet":
+    def subset(self, index: torch.Tensor) -> FeatureSet:
         pm = None if self.patch_mean is None else self.patch_mean[index]
         return FeatureSet(self.tokens[index], self.labels[index], self.blocks, pm, dict(self.meta))
 
@@ -92,8 +93,15 @@ def _vit_batch(model: nn.Module, x: torch.Tensor, blocks: Sequence[int], patch_m
     """[B, nb, D] CLS (or mean-patch) tokens of ``blocks`` after the final norm, plus last-block patch mean."""
     depth = len(model.blocks)
     take = sorted(set(blocks) | ({depth - 1} if patch_mean else set()))
-    outs = model.forward_intermediates(x, indices=take, norm=True, return_prefix_tokens=True,
-                                       intermediates_only=True, output_fmt="NLC", stop_early=True)
+    outs = model.forward_intermediates(
+        x,
+        indices=take,
+        norm=True,
+        return_prefix_tokens=True,
+        intermediates_only=True,
+        output_fmt="NLC",
+        stop_early=True,
+    )
     cls = has_cls_token(model)
     per_block = {}
     for i, out in zip(take, outs):
@@ -112,46 +120,6 @@ def _pooled_batch(model: nn.Module, x: torch.Tensor):
 
 def batch_features(model: nn.Module, x: torch.Tensor, blocks: Sequence[int], patch_mean: bool):
     """(tokens [B, n_blocks, D], last-block mean patch token [B, D] or None) of one normalised batch; a non-ViT
-    gives its pooled feature as the single block ``POOLED``. What both :func:`extract_features` and the
-    command's engine pass (:mod:`intriguing.experiments.transfer.feature_pass`) call per batch."""
+    gives its pooled feature as the single block ``POOLED``. What the command's engine pass
+    (:mod:`intriguing.experiments.transfer.feature_pass`) calls per batch."""
     return _vit_batch(model, x, blocks, patch_mean) if is_vit(model) else _pooled_batch(model, x)
-
-
-@torch.inference_mode()
-def extract_features(model: nn.Module, loader: Iterable, blocks: str | Sequence[int] | None = "last4",
-                     patch_mean: bool = False, device: torch.device | str = "cpu",
-                     precision: str = "auto", progress: bool = False,
-                     preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None) -> FeatureSet:
-    """One pass over ``loader`` ((images, labels) batches): every chosen block's feature per image.
-
-    ``preprocess`` runs on the device before the model (e.g. uint8 -> the model's normalised input).
-    Non-ViT models ignore ``blocks`` and give their pooled feature as block ``POOLED`` (-1).
-    """
-    device = torch.device(device)
-    model = model.eval().to(device)
-    vit = is_vit(model)
-    picked = resolve_blocks(blocks, len(model.blocks)) if vit else (POOLED,)
-    if patch_mean and not vit:
-        raise UserError("--patch-mean needs a ViT (a model with patch tokens).")
-    toks, pms, labs, skipped = [], [], [], []
-    batches = loader
-    if progress:  # counted in images where the loader knows its data set
-        from intriguing.engine.progress import counted
-        total = len(loader.dataset) if hasattr(loader, "dataset") else None
-        batches = counted(loader, total, lambda b: len(b[0]) + (len(b[2]) if len(b) > 2 else 0), "features")
-    for images, labels, *reasons in batches:  # a third item lists the batch's unreadable files
-        skipped += reasons[0] if reasons else []
-        if len(images) == 0:
-            continue
-        x = images.to(device, non_blocking=True)
-        x = preprocess(x) if preprocess is not None else x
-        with autocast(device, precision):
-            t, pm = batch_features(model, x, picked, patch_mean)
-        toks.append(t.to("cpu", torch.float16))
-        labs.append(torch.as_tensor(labels).long().cpu())
-        if pm is not None:
-            pms.append(pm.to("cpu", torch.float16))
-    if not toks:
-        raise UserError("The dataset gave no images to extract features from.")
-    meta = {"token": ("cls" if has_cls_token(model) else "avg") if vit else "pooled", "vit": vit, "skipped": skipped}
-    return FeatureSet(torch.cat(toks), torch.cat(labs), picked, torch.cat(pms) if pms else None, meta)

@@ -8,10 +8,11 @@ Classifiers work on L2-normalised features, all episodes of a chunk at once:
 ``centroid`` = nearest class mean by cosine similarity; ``logreg`` = multinomial logistic regression
 with an L2 penalty of strength 1/C (sklearn's convention, C = 1 as in RFS), fitted by L-BFGS.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -56,8 +57,9 @@ class Episodes:
         return torch.arange(self.ways).repeat_interleave(self.queries)
 
 
-def sample_episodes(labels: torch.Tensor, ways: int = 5, shots: int = 1, queries: int = 15,
-                    episodes: int = 600, seed: int = 0) -> Episodes:
+def sample_episodes(
+    labels: torch.Tensor, ways: int = 5, shots: int = 1, queries: int = 15, episodes: int = 600, seed: int = 0
+) -> Episodes:
     """Draw ``episodes`` N-way K-shot episodes from ``labels`` with a seeded generator."""
     if min(ways, shots, queries, episodes) < 1:
         raise UserError("ways, shots, queries and episodes must all be at least 1.")
@@ -65,8 +67,10 @@ def sample_episodes(labels: torch.Tensor, ways: int = 5, shots: int = 1, queries
     per_class = {c: torch.nonzero(labels == c).flatten() for c in torch.unique(labels).tolist()}
     eligible = [c for c, idx in per_class.items() if len(idx) >= shots + queries]
     if len(eligible) < ways:
-        raise UserError(f"{ways}-way {shots}-shot with {queries} queries needs {ways} classes with at least "
-                        f"{shots + queries} images; only {len(eligible)} have that many. Lower --ways/--queries.")
+        raise UserError(
+            f"{ways}-way {shots}-shot with {queries} queries needs {ways} classes with at least "
+            f"{shots + queries} images; only {len(eligible)} have that many. Lower --ways/--queries."
+        )
     gen = torch.Generator().manual_seed(seed)
     eligible_t = torch.tensor(eligible)
     sup, qry, cls = [], [], []
@@ -74,7 +78,7 @@ def sample_episodes(labels: torch.Tensor, ways: int = 5, shots: int = 1, queries
         chosen = eligible_t[torch.randperm(len(eligible_t), generator=gen)[:ways]]
         s_rows, q_rows = [], []
         for c in chosen.tolist():
-            idx = per_class[c][torch.randperm(len(per_class[c]), generator=gen)[:shots + queries]]
+            idx = per_class[c][torch.randperm(len(per_class[c]), generator=gen)[: shots + queries]]
             s_rows.append(idx[:shots])
             q_rows.append(idx[shots:])
         sup.append(torch.cat(s_rows))
@@ -98,8 +102,9 @@ def nearest_centroid(support: torch.Tensor, support_y: torch.Tensor, query: torc
 
 
 @CLASSIFIERS.register("logreg")
-def logistic_regression(support: torch.Tensor, support_y: torch.Tensor, query: torch.Tensor, ways: int,
-                        C: float = 1.0, max_iter: int = 100) -> torch.Tensor:
+def logistic_regression(
+    support: torch.Tensor, support_y: torch.Tensor, query: torch.Tensor, ways: int, C: float = 1.0, max_iter: int = 100
+) -> torch.Tensor:
     """L2-penalised multinomial logistic regression per episode: sum CE + ||W||^2 / (2C), by L-BFGS.
 
     By the representer theorem the optimal W lies in the span of the support features, W = S^T A, so
@@ -112,8 +117,9 @@ def logistic_regression(support: torch.Tensor, support_y: torch.Tensor, query: t
     a = torch.zeros(E, n_sup, ways, requires_grad=True)
     b = torch.zeros(E, 1, ways, requires_grad=True)
     target = support_y.repeat(E)
-    opt = torch.optim.LBFGS([a, b], lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe",
-                            tolerance_grad=1e-7, tolerance_change=1e-10)
+    opt = torch.optim.LBFGS(
+        [a, b], lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe", tolerance_grad=1e-7, tolerance_change=1e-10
+    )
 
     def closure():
         opt.zero_grad()
@@ -136,16 +142,17 @@ def mean_ci95(values: torch.Tensor) -> tuple[float, float]:
     return float(v.mean()), float(1.96 * v.std(unbiased=True) / v.numel() ** 0.5)
 
 
-def episode_accuracies(features: torch.Tensor, episodes: Episodes, classifier: str | Classifier,
-                       chunk: int = 100) -> torch.Tensor:
+def episode_accuracies(
+    features: torch.Tensor, episodes: Episodes, classifier: str | Classifier, chunk: int = 100
+) -> torch.Tensor:
     """Per-episode query accuracy in percent, [E]."""
     clf = CLASSIFIERS.get(classifier) if isinstance(classifier, str) else classifier
     feats = features.float()
     sy, qy = episodes.support_labels(), episodes.query_labels()
     accs = []
     for i in range(0, len(episodes.support), chunk):
-        s = feats[episodes.support[i:i + chunk]]
-        q = feats[episodes.query[i:i + chunk]]
+        s = feats[episodes.support[i : i + chunk]]
+        q = feats[episodes.query[i : i + chunk]]
         pred = clf(s, sy, q, episodes.ways)
         accs.append(100.0 * (pred == qy).float().mean(dim=1))
     return torch.cat(accs)

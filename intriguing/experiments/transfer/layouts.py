@@ -3,25 +3,30 @@
 Each reader is a small ``VisionDataset`` with ``samples`` (path, label), ``targets`` and ``classes``,
 built from the dataset's own annotation files, so no image is opened until it is indexed.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from torchvision.datasets import VisionDataset
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from intriguing.data.decode import Unreadable, open_rgb
-
 from intriguing.errors import UserError
 
 
 class ListDataset(VisionDataset):
     """Images given as an explicit (path, label) list; the common base of the readers below."""
 
-    def __init__(self, root: str | Path, samples: Sequence[tuple[str, int]], classes: Sequence[str],
-                 transform: Callable | None = None) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        samples: Sequence[tuple[str, int]],
+        classes: Sequence[str],
+        transform: Callable | None = None,
+    ) -> None:
         super().__init__(str(root), transform=transform)
         self.samples = list(samples)
         self.targets = [label for _, label in self.samples]
@@ -62,8 +67,11 @@ def cub_dataset(root: str | Path, split: str, transform: Callable | None = None)
     is_train = _read_pairs(base / "train_test_split.txt")
     classes = [v for _, v in sorted(_read_pairs(base / "classes.txt").items(), key=lambda kv: int(kv[0]))]
     want = "1" if split == "train" else "0"
-    samples = [(str(base / "images" / names[i]), int(labels[i]) - 1)  # CUB class ids are 1-based
-               for i in sorted(names, key=int) if is_train[i] == want]
+    samples = [
+        (str(base / "images" / names[i]), int(labels[i]) - 1)  # CUB class ids are 1-based
+        for i in sorted(names, key=int)
+        if is_train[i] == want
+    ]
     return ListDataset(base, samples, classes, transform)
 
 
@@ -82,8 +90,11 @@ def fungi_dataset(root: str | Path, split: str, transform: Callable | None = Non
     cats = sorted(ann["categories"], key=lambda c: c["id"])
     rank = {c["id"]: i for i, c in enumerate(cats)}
     label_of = {a["image_id"]: rank[a["category_id"]] for a in ann["annotations"]}
-    samples = [(str(base / img["file_name"]), label_of[img["id"]])
-               for img in sorted(ann["images"], key=lambda im: im["id"]) if img["id"] in label_of]
+    samples = [
+        (str(base / img["file_name"]), label_of[img["id"]])
+        for img in sorted(ann["images"], key=lambda im: im["id"])
+        if img["id"] in label_of
+    ]
     missing = [p for p, _ in samples[:5] if not Path(p).is_file()]
     if missing:
         raise FileNotFoundError(f"image {missing[0]} named in {ann_path} does not exist")
@@ -108,14 +119,17 @@ def folder_dataset(root: str | Path, split: str, transform: Callable | None = No
         raise FileNotFoundError(f"no {split_dir.name}/ folder")
     extra = sorted(d.name for d in split_dir.iterdir() if d.is_dir() and d.name not in classes)
     if extra:
-        raise UserError(f"{split_dir} has class folder(s) {', '.join(extra[:3])} that {train_dir} lacks; "
-                        "every class of the test split needs training images.")
+        raise UserError(
+            f"{split_dir} has class folder(s) {', '.join(extra[:3])} that {train_dir} lacks; "
+            "every class of the test split needs training images."
+        )
     samples = []
     for label, name in enumerate(classes):
         folder = split_dir / name
         if folder.is_dir():
-            samples += [(str(p), label) for p in sorted(folder.rglob("*"))
-                        if p.is_file() and p.suffix.lower() in IMG_EXTENSIONS]
+            samples += [
+                (str(p), label) for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix.lower() in IMG_EXTENSIONS
+            ]
     if not samples:
         raise FileNotFoundError(f"no images under {split_dir}")
     return ListDataset(base, samples, classes, transform)

@@ -16,20 +16,21 @@ Honest protocol (default):
 schedule that is never stepped (constant lr), ``drop_last`` batches, test accuracy after every epoch
 and the **maximum** reported. That is model selection on the test set; records say so.
 """
+
 from __future__ import annotations
 
 import copy
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import torch
 from torch import nn
 
 from intriguing.errors import UserError
-from intriguing.options import check_declared, option
 from intriguing.experiments.transfer.splits import stratified_split
+from intriguing.options import check_declared, option
 
 FINAL_POLICIES = ("refit", "keep")
 PAPER_SELECTION = "max test accuracy over epochs (paper-compat: selected on the test set, optimistic)"
@@ -47,8 +48,11 @@ class ProbeConfig:
     warmup_epochs: float = 2.0
     min_lr: float = 0.0
     val_fraction: float = option(0.1, "validation share of train", within="(0, 1)")
-    final: str = option("refit", "refit on train+val with the chosen settings, or keep the selection run's weights",
-                        choices=FINAL_POLICIES)
+    final: str = option(
+        "refit",
+        "refit on train+val with the chosen settings, or keep the selection run's weights",
+        choices=FINAL_POLICIES,
+    )
     seed: int = 0
     paper_compat: bool = False
     paper_lr: float = 5e-4
@@ -90,13 +94,14 @@ def lr_at(step: int, total: int, warmup: int, base: float, min_lr: float = 0.0) 
 
 
 @torch.no_grad()
-def evaluate(head: nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device,
-             batch: int = 8192) -> tuple[float, float]:
+def evaluate(
+    head: nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device, batch: int = 8192
+) -> tuple[float, float]:
     """(top-1 accuracy in percent, mean cross-entropy)."""
     correct, loss = 0, 0.0
     for i in range(0, len(y), batch):
-        logits = head(x[i:i + batch].to(device).float())
-        target = y[i:i + batch].to(device)
+        logits = head(x[i : i + batch].to(device).float())
+        target = y[i : i + batch].to(device)
         correct += int((logits.argmax(1) == target).sum())
         loss += float(nn.functional.cross_entropy(logits, target, reduction="sum"))
     return 100.0 * correct / max(1, len(y)), loss / max(1, len(y))
@@ -107,10 +112,20 @@ def accuracy(head: nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.de
     return evaluate(head, x, y, device)[0]
 
 
-def _train(views: Sequence[torch.Tensor], y: torch.Tensor, num_classes: int, lr: float, wd: float,
-           epochs: int, cfg: ProbeConfig, device: torch.device, schedule: bool = True,
-           drop_last: bool = False, stop_after: int | None = None,
-           score: Callable[[nn.Module], tuple[float, float]] | None = None) -> tuple[nn.Module, list[dict], dict]:
+def _train(
+    views: Sequence[torch.Tensor],
+    y: torch.Tensor,
+    num_classes: int,
+    lr: float,
+    wd: float,
+    epochs: int,
+    cfg: ProbeConfig,
+    device: torch.device,
+    schedule: bool = True,
+    drop_last: bool = False,
+    stop_after: int | None = None,
+    score: Callable[[nn.Module], tuple[float, float]] | None = None,
+) -> tuple[nn.Module, list[dict], dict]:
     """Train one linear layer; epoch e reads view e % len(views). Returns (head, curve, best snapshot).
 
     ``score`` gives (accuracy, loss) on held-out data after each epoch; the best epoch has the highest
@@ -133,7 +148,7 @@ def _train(views: Sequence[torch.Tensor], y: torch.Tensor, num_classes: int, lr:
         order = torch.randperm(n, generator=gen)
         loss_sum = torch.zeros((), device=device)
         for b in range(per_epoch):
-            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+            idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
             if schedule:  # stepped per iteration: the original built a scheduler and never called it
                 for group in opt.param_groups:
                     group["lr"] = lr_at(step, total, warmup, lr, cfg.min_lr)
@@ -147,8 +162,12 @@ def _train(views: Sequence[torch.Tensor], y: torch.Tensor, num_classes: int, lr:
         if score is not None:
             row["score"], row["loss"] = score(head)
             if (row["score"], -row["loss"]) > (best["score"], -best["loss"]):
-                best = {"score": row["score"], "loss": row["loss"], "epoch": epoch,
-                        "state": copy.deepcopy(head.state_dict())}
+                best = {
+                    "score": row["score"],
+                    "loss": row["loss"],
+                    "epoch": epoch,
+                    "state": copy.deepcopy(head.state_dict()),
+                }
         curve.append(row)
     return head, curve, best
 
@@ -156,8 +175,15 @@ def _train(views: Sequence[torch.Tensor], y: torch.Tensor, num_classes: int, lr:
 def _label(curve: list[dict], score_name: str, **extra) -> list[dict]:
     """Curve rows with their score renamed to what it measured (val_acc or test_acc) and the config added."""
     prefix = score_name.split("_")[0]
-    return [{**{k: v for k, v in r.items() if k not in ("score", "loss")}, score_name: r.get("score"),
-             f"{prefix}_loss": r.get("loss"), **extra} for r in curve]
+    return [
+        {
+            **{k: v for k, v in r.items() if k not in ("score", "loss")},
+            score_name: r.get("score"),
+            f"{prefix}_loss": r.get("loss"),
+            **extra,
+        }
+        for r in curve
+    ]
 
 
 def _as_views(train: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
@@ -167,9 +193,15 @@ def _as_views(train: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor
     return views
 
 
-def train_probe(train: torch.Tensor | Sequence[torch.Tensor], train_labels: torch.Tensor,
-                test: torch.Tensor, test_labels: torch.Tensor, cfg: ProbeConfig | None = None,
-                device: torch.device | str = "cpu", num_classes: int | None = None) -> ProbeResult:
+def train_probe(
+    train: torch.Tensor | Sequence[torch.Tensor],
+    train_labels: torch.Tensor,
+    test: torch.Tensor,
+    test_labels: torch.Tensor,
+    cfg: ProbeConfig | None = None,
+    device: torch.device | str = "cpu",
+    num_classes: int | None = None,
+) -> ProbeResult:
     """Train and evaluate a linear probe. ``train`` is [N, F] or a list of augmented views (view 0 = clean)."""
     cfg = cfg or ProbeConfig()
     device = torch.device(device)
@@ -179,37 +211,85 @@ def train_probe(train: torch.Tensor | Sequence[torch.Tensor], train_labels: torc
     t0 = time.perf_counter()
     if cfg.paper_compat:
         test_y = test_labels.long().cpu()
-        _, curve, best = _train(views, y, num_classes, cfg.paper_lr, cfg.paper_weight_decay, cfg.paper_epochs, cfg,
-                                device, schedule=False, drop_last=True,
-                                score=lambda h: evaluate(h, test, test_y, device))
-        return ProbeResult(test_acc=best["score"], selection=PAPER_SELECTION, lr=cfg.paper_lr,
-                           weight_decay=cfg.paper_weight_decay, epoch=best["epoch"],
-                           test_acc_last=curve[-1]["score"], n_train=len(y), n_test=len(test_y),
-                           num_classes=num_classes, feature_dim=views[0].shape[1],
-                           train_seconds=time.perf_counter() - t0,
-                           curves=_label(curve, "test_acc", lr=cfg.paper_lr, weight_decay=cfg.paper_weight_decay))
+        _, curve, best = _train(
+            views,
+            y,
+            num_classes,
+            cfg.paper_lr,
+            cfg.paper_weight_decay,
+            cfg.paper_epochs,
+            cfg,
+            device,
+            schedule=False,
+            drop_last=True,
+            score=lambda h: evaluate(h, test, test_y, device),
+        )
+        return ProbeResult(
+            test_acc=best["score"],
+            selection=PAPER_SELECTION,
+            lr=cfg.paper_lr,
+            weight_decay=cfg.paper_weight_decay,
+            epoch=best["epoch"],
+            test_acc_last=curve[-1]["score"],
+            n_train=len(y),
+            n_test=len(test_y),
+            num_classes=num_classes,
+            feature_dim=views[0].shape[1],
+            train_seconds=time.perf_counter() - t0,
+            curves=_label(curve, "test_acc", lr=cfg.paper_lr, weight_decay=cfg.paper_weight_decay),
+        )
     fit, val = stratified_split(y, cfg.val_fraction, cfg.seed)
     if len(val) == 0:
-        raise UserError("Too few training images per class to carve a validation split; add data or lower "
-                        "--val-fraction.")
+        raise UserError(
+            "Too few training images per class to carve a validation split; add data or lower --val-fraction."
+        )
     fit_views, val_x, val_y = [v[fit] for v in views], views[0][val], y[val]
     curves, winner = [], None
     for lr in cfg.lrs:
         for wd in cfg.weight_decays:
-            _, curve, best = _train(fit_views, y[fit], num_classes, lr, wd, cfg.epochs, cfg, device,
-                                    score=lambda h: evaluate(h, val_x, val_y, device))
+            _, curve, best = _train(
+                fit_views,
+                y[fit],
+                num_classes,
+                lr,
+                wd,
+                cfg.epochs,
+                cfg,
+                device,
+                score=lambda h: evaluate(h, val_x, val_y, device),
+            )
             curves += _label(curve, "val_acc", lr=lr, weight_decay=wd)
             if winner is None or (best["score"], -best["loss"]) > (winner["score"], -winner["loss"]):
                 winner = {**best, "lr": lr, "weight_decay": wd}
     assert winner is not None
     if cfg.final == "refit":
-        head, _, _ = _train(views, y, num_classes, winner["lr"], winner["weight_decay"], cfg.epochs, cfg,
-                            device, stop_after=winner["epoch"])
+        head, _, _ = _train(
+            views,
+            y,
+            num_classes,
+            winner["lr"],
+            winner["weight_decay"],
+            cfg.epochs,
+            cfg,
+            device,
+            stop_after=winner["epoch"],
+        )
     else:
         head = nn.Linear(views[0].shape[1], num_classes).to(device)
         head.load_state_dict(winner["state"])
     test_acc = accuracy(head, test, test_labels.long().cpu(), device)  # the one and only test evaluation
-    return ProbeResult(test_acc=test_acc, selection=f"{HONEST_SELECTION} ({cfg.final})", lr=winner["lr"],
-                       weight_decay=winner["weight_decay"], epoch=winner["epoch"], val_acc=winner["score"],
-                       n_train=len(fit), n_val=len(val), n_test=len(test_labels), num_classes=num_classes,
-                       feature_dim=views[0].shape[1], train_seconds=time.perf_counter() - t0, curves=curves)
+    return ProbeResult(
+        test_acc=test_acc,
+        selection=f"{HONEST_SELECTION} ({cfg.final})",
+        lr=winner["lr"],
+        weight_decay=winner["weight_decay"],
+        epoch=winner["epoch"],
+        val_acc=winner["score"],
+        n_train=len(fit),
+        n_val=len(val),
+        n_test=len(test_labels),
+        num_classes=num_classes,
+        feature_dim=views[0].shape[1],
+        train_seconds=time.perf_counter() - t0,
+        curves=curves,
+    )

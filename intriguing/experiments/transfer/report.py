@@ -5,31 +5,44 @@ dataset for each block set"; fewshot: mean ± 95% CI over episodes per (classifi
 chart; per-block: top-1 per block (the model's own head and/or a linear probe per block), a line plot.
 Records made with --paper-compat are flagged: their top1 is a max over epochs on the test set.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import List, Sequence
 
 from intriguing.plots.lines import describe_data, line_plot
 from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, read_manifest, summarize
 
-PAPER_NOTE = ("note: paper-compat records: top1 is the MAXIMUM test accuracy over epochs (model selection on "
-              "the test set, as the original script); top1_last_epoch is the last epoch's.")
+PAPER_NOTE = (
+    "note: paper-compat records: top1 is the MAXIMUM test accuracy over epochs (model selection on "
+    "the test set, as the original script); top1_last_epoch is the last epoch's."
+)
 
 
-def bar_plot(rows: Sequence[dict], x: str, series: Sequence[str], y: str, err: str | None, out_path: Path,
-             ylabel: str, title: str) -> Path:
+def bar_plot(
+    rows: Sequence[dict],
+    x: str,
+    series: Sequence[str],
+    y: str,
+    err: str | None,
+    out_path: Path,
+    ylabel: str,
+    title: str,
+) -> Path:
     """Grouped bars: one group per ``x`` value, one bar per ``series`` combination, optional error bars."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     xs = list(dict.fromkeys(str(r[x]) for r in rows))
     names = list(dict.fromkeys(" / ".join(str(r[s]) for s in series) for r in rows))
     width = 0.8 / max(1, len(names))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(xs) * max(1, len(names)) ** 0.5 + 2),
-                                    4.0 + 0.2 * len(names)), dpi=100)
+    fig, ax = plt.subplots(
+        figsize=(max(5.0, 1.2 * len(xs) * max(1, len(names)) ** 0.5 + 2), 4.0 + 0.2 * len(names)), dpi=100
+    )
     for i, name in enumerate(names):
         pts = {str(r[x]): r for r in rows if " / ".join(str(r[s]) for s in series) == name}
         pos = [k + (i - (len(names) - 1) / 2) * width for k, xv in enumerate(xs) if xv in pts]
@@ -81,7 +94,7 @@ def _features(r: dict) -> str:
     return f"{r['features']}+patch" if int(r.get("patch_mean", 0) or 0) else str(r["features"])
 
 
-def report(records: List[dict], out_dir, plot: bool = True) -> str:
+def report(records: list[dict], out_dir, plot: bool = True) -> str:
     """Print-ready tables (and plots) for whatever modes the records hold."""
     out, parts = Path(out_dir), []
     for r in records:
@@ -92,32 +105,52 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
     if linear:
         keys = ["model", "dataset", "feature_set"]
         rows = summarize(linear, keys, ["top1", "val_top1"])
-        parts.append("linear probe (test top-1 %, chosen on validation):\n" +
-                     format_table(rows, keys + ["runs"], ["top1", "val_top1"]))
+        parts.append(
+            "linear probe (test top-1 %, chosen on validation):\n"
+            + format_table(rows, keys + ["runs"], ["top1", "val_top1"])
+        )
         if any("paper-compat" in str(r.get("selection", "")) for r in linear):
             parts.append(PAPER_NOTE)
         if plot:
             for r in rows:
                 r["series"] = f"{r['model']} {r['feature_set']}"
                 r["data"] = _name(str(r["dataset"]), out)
-            p = bar_plot(rows, "data", ["series"], "top1", "top1_std", out / "transfer_linear.png",
-                         "test top-1 (%)", "Linear probe: test top-1 per dataset and block set\n" +
-                         _sizes(linear, out))
+            p = bar_plot(
+                rows,
+                "data",
+                ["series"],
+                "top1",
+                "top1_std",
+                out / "transfer_linear.png",
+                "test top-1 (%)",
+                "Linear probe: test top-1 per dataset and block set\n" + _sizes(linear, out),
+            )
             parts.append(f"plot: {p}")
     if fewshot:
         keys = ["model", "dataset", "feature_set", "classifier", "ways", "shots"]
         rows = summarize(fewshot, keys, ["top1", "ci95"])
-        lines = [f"{' '.join(str(r[k]) for k in keys)}: {r['top1']:.2f} ± {r['ci95']:.2f} (95% CI, "
-                 f"{int(fewshot[0]['episodes'])} episodes x {r['runs']} run(s))" for r in rows]
+        lines = [
+            f"{' '.join(str(r[k]) for k in keys)}: {r['top1']:.2f} ± {r['ci95']:.2f} (95% CI, "
+            f"{int(fewshot[0]['episodes'])} episodes x {r['runs']} run(s))"
+            for r in rows
+        ]
         parts.append("few-shot (query top-1 %, mean ± 95% CI):\n" + "\n".join(lines))
         if plot:
             for r in rows:
                 r["series"] = f"{r['model']} {r['feature_set']} {r['classifier']}"
                 r["setting"] = f"{_name(str(r['dataset']), out)} {int(r['ways'])}w{int(r['shots'])}s"
             sizes = _sizes(fewshot, out)  # the episodes are drawn from these images
-            p = bar_plot(rows, "setting", ["series"], "top1", "ci95", out / "transfer_fewshot.png",
-                         "query top-1 (%)", f"Few-shot: mean ± 95% CI over {int(fewshot[0]['episodes'])} episodes "
-                         f"of {int(fewshot[0]['queries'])} queries per class" + (f"\n{sizes}" if sizes else ""))
+            p = bar_plot(
+                rows,
+                "setting",
+                ["series"],
+                "top1",
+                "ci95",
+                out / "transfer_fewshot.png",
+                "query top-1 (%)",
+                f"Few-shot: mean ± 95% CI over {int(fewshot[0]['episodes'])} episodes "
+                f"of {int(fewshot[0]['queries'])} queries per class" + (f"\n{sizes}" if sizes else ""),
+            )
             parts.append(f"plot: {p}")
     if per_block:
         keys = ["model", "dataset", "measure", "block"]
@@ -125,9 +158,16 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         rows = summarize(per_block, keys, metrics)
         parts.append("per-block accuracy (block = 0-based index):\n" + format_table(rows, keys + ["runs"], metrics))
         if plot:
-            p = line_plot(per_block, "block", "top1", ["model", "dataset", "measure"], out / "per_block.png",
-                          xlabel="block (0-based)", ylabel="top-1 accuracy (%)",
-                          title=f"Class token of each block\n{describe_data(per_block, out)}")
+            p = line_plot(
+                per_block,
+                "block",
+                "top1",
+                ["model", "dataset", "measure"],
+                out / "per_block.png",
+                xlabel="block (0-based)",
+                ylabel="top-1 accuracy (%)",
+                title=f"Class token of each block\n{describe_data(per_block, out)}",
+            )
             parts.append(f"plot: {p}")
             last_first = sorted(per_block, key=lambda r: -int(r["block"]))  # top panel: the last block (the model)
             rel = reliability_figure(last_first, out / "reliability.png", ["block", "measure"])

@@ -1,4 +1,5 @@
 """Seeded stratified train/validation split of a labelled training set (the test split is never involved)."""
+
 from __future__ import annotations
 
 import torch

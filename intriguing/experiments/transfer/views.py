@@ -8,10 +8,11 @@ copies of the training split once (view k > 0: RandomResizedCrop + flip, seeded 
 so a view is reproducible and cacheable); the probe then trains on a different view each epoch.
 Every view has a canonical description string that goes into the cache key.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch.utils.data import Dataset
@@ -38,8 +39,15 @@ def build_view(geometry: tuple, view: int = 0) -> tuple[Callable, str]:
     if view == 0:
         return eval_transform(geometry), json.dumps(desc, sort_keys=True)
     (_, h, w), _, interp, _ = geometry
-    tf = T.Compose([T.RandomResizedCrop((h, w), interpolation=INTERPOLATIONS.get(interp, T.InterpolationMode.BICUBIC),
-                                        antialias=True), T.RandomHorizontalFlip(), T.PILToTensor()])
+    tf = T.Compose(
+        [
+            T.RandomResizedCrop(
+                (h, w), interpolation=INTERPOLATIONS.get(interp, T.InterpolationMode.BICUBIC), antialias=True
+            ),
+            T.RandomHorizontalFlip(),
+            T.PILToTensor(),
+        ]
+    )
     return tf, json.dumps(desc, sort_keys=True)
 
 

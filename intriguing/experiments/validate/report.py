@@ -2,10 +2,11 @@
 table (top-1 / top-5 / calibration per set; ImageNet-C: the mean over its corruption / severity folders, detail in
 ``imagenet_c.md``), a grouped bar plot and, with ``--metrics calibration``, reliability diagrams (the first set on
 top, each model's hardest folder below) -- all from records.csv."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence
 
 from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
@@ -14,7 +15,7 @@ from intriguing.records.summary import latex_table, markdown_table
 METRICS = ("top1", "real_top1", "top5", "ece", "nll")
 
 
-def per_set(records: Sequence[dict]) -> List[dict]:
+def per_set(records: Sequence[dict]) -> list[dict]:
     """(model, dataset) rows; ImageNet-C folders averaged (top-1 'mean over N folders', images summed)."""
     metrics = [m for m in METRICS if any(r.get(m) not in (None, "") for r in records)]
     out = []
@@ -31,15 +32,15 @@ def per_set(records: Sequence[dict]) -> List[dict]:
     return out
 
 
-def wide(rows: Sequence[dict]) -> List[dict]:
+def wide(rows: Sequence[dict]) -> list[dict]:
     """Models x data sets, top-1."""
-    table: Dict[str, dict] = {}
+    table: dict[str, dict] = {}
     for r in rows:
         table.setdefault(r["model"], {"model": r["model"]})[r["dataset"]] = r["top1"]
     return list(table.values())
 
 
-def report(records: List[dict], out_dir, plot: bool = True) -> str:
+def report(records: list[dict], out_dir, plot: bool = True) -> str:
     out_dir = Path(out_dir)
     metrics = [m for m in METRICS if any(r.get(m) not in (None, "") for r in records)]
     rows = per_set(records)
@@ -62,8 +63,9 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
         text += f"\nplot: {bar_plot(rows, sets, out_dir / 'validate.png')}"
         # the first set given (ImageNet val in the usual call) on top, each model's hardest folder below
         first = records[0]["dataset"] if records else None
-        rel = reliability_figure(records, out_dir / "reliability.png", ["dataset", "subset"],
-                                 clean=lambda r: r["dataset"] == first)
+        rel = reliability_figure(
+            records, out_dir / "reliability.png", ["dataset", "subset"], clean=lambda r: r["dataset"] == first
+        )
         if rel:
             text += f"\nplot: {rel}"
     return text
@@ -71,6 +73,7 @@ def report(records: List[dict], out_dir, plot: bool = True) -> str:
 
 def bar_plot(rows: Sequence[dict], sets: Sequence[str], out_path: Path) -> Path:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np

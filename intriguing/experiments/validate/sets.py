@@ -10,12 +10,14 @@ Kinds (from the set's name, else from the folder layout):
   the table reports their mean;
 * ``imagenet`` (everything else: ImageNet val, ImageNet-Sketch, Stylized-ImageNet val, ...): wnid folders, 1000-way.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional
 
 from intriguing.data import IMG_EXTENSIONS, ImageSet, imagenet_wnids, limit_samples, scan_folder
 from intriguing.errors import UserError
@@ -33,10 +35,10 @@ class TestSet:
     kind: str
     subset: str
     images: ImageSet
-    indices: Optional[Tuple[int, ...]] = None
+    indices: Optional[tuple[int, ...]] = None
 
 
-def parse_sets(specs: Sequence[str]) -> List[Tuple[str, Path]]:
+def parse_sets(specs: Sequence[str]) -> list[tuple[str, Path]]:
     """``NAME=PATH`` pairs (a bare PATH is named after its folder); names must be unique."""
     out = []
     for spec in specs:
@@ -53,7 +55,7 @@ def parse_sets(specs: Sequence[str]) -> List[Tuple[str, Path]]:
     return out
 
 
-def _subdirs(root: Path) -> List[str]:
+def _subdirs(root: Path) -> list[str]:
     return sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
 
 
@@ -74,7 +76,7 @@ def detect_kind(name: str, root: Path) -> str:
     return "imagenet"
 
 
-def _files(folder: Path) -> List[str]:
+def _files(folder: Path) -> list[str]:
     out = []
     for dirpath, _, files in sorted(os.walk(folder)):
         out += [os.path.join(dirpath, f) for f in sorted(files) if f.lower().endswith(IMG_EXTENSIONS)]
@@ -99,15 +101,17 @@ def subset_set(root: Path, kind: str) -> ImageSet:
     dirs = _subdirs(root)
     foreign = [d for d in dirs if d not in wnids]
     if foreign:
-        raise UserError(f"{kind} folder {root} has a class folder {foreign[0]!r} outside the published 200 "
-                        f"{kind} classes; check the path or name the set differently.")
+        raise UserError(
+            f"{kind} folder {root} has a class folder {foreign[0]!r} outside the published 200 "
+            f"{kind} classes; check the path or name the set differently."
+        )
     samples = [(p, wnids.index(d)) for d in dirs for p in _files(root / d)]
     if not samples:
         raise UserError(f"{kind} folder {root} holds no images.")
     return ImageSet(str(root), samples, list(wnids), kind, 200)
 
 
-def load_sets(specs: Sequence[str], limit: Optional[int]) -> List[TestSet]:
+def load_sets(specs: Sequence[str], limit: Optional[int]) -> list[TestSet]:
     """Every scored folder of every ``NAME=PATH`` set, ``limit`` evenly spaced images per folder."""
     out = []
     for name, root in parse_sets(specs):
@@ -120,8 +124,9 @@ def load_sets(specs: Sequence[str], limit: Optional[int]) -> List[TestSet]:
             found = [(c, s) for c in _subdirs(root) for s in _subdirs(root / c) if s.isdigit()]
             if not found:
                 raise UserError(f"ImageNet-C folder {root} has no <corruption>/<severity>/ folders.")
-            out += [TestSet(name, kind, f"{c}/{s}", _imagenet(root / c / s, f"{name} {c}/{s}", limit))
-                    for c, s in found]
+            out += [
+                TestSet(name, kind, f"{c}/{s}", _imagenet(root / c / s, f"{name} {c}/{s}", limit)) for c, s in found
+            ]
         else:
             out.append(TestSet(name, kind, "", _imagenet(root, name, limit)))
     return out
@@ -130,8 +135,10 @@ def load_sets(specs: Sequence[str], limit: Optional[int]) -> List[TestSet]:
 def _imagenet(root: Path, name: str, limit: Optional[int]) -> ImageSet:
     images = scan_folder(root)
     if images.label_space != "imagenet-1k":
-        raise UserError(f"Data set {name!r} ({root}): class folders are not ImageNet wnids (e.g. "
-                        f"{images.classes[0]!r}); name it imagenet-v2... for 0..999 folders.")
+        raise UserError(
+            f"Data set {name!r} ({root}): class folders are not ImageNet wnids (e.g. "
+            f"{images.classes[0]!r}); name it imagenet-v2... for 0..999 folders."
+        )
     return limit_samples(images, limit)
 
 

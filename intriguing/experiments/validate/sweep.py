@@ -1,13 +1,16 @@
 """``intriguing validate`` through the engine: one pass per scored folder, every model, one condition
 ``{dataset, kind, subset}``; ImageNet-A / -R logits are restricted to their 200 classes before scoring."""
+
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Optional
 
 import torch
 
-from intriguing.engine.core import EngineOptions, Sweep, run_sweep
+from intriguing.engine import EngineOptions, Output, Sweep, run_sweep
 from intriguing.errors import UserError
+from intriguing.experiments.validate.conditions import ScoredSet
 from intriguing.experiments.validate.sets import TestSet
 from intriguing.zoo import ModelBundle
 
@@ -19,19 +22,18 @@ def restrict(logits: torch.Tensor, indices: Optional[Sequence[int]]) -> torch.Te
     return logits[:, torch.as_tensor(list(indices), device=logits.device)]
 
 
-class ValidateSweep(Sweep):
+class ValidateSweep(Sweep[ScoredSet]):
     def __init__(self, test_set: TestSet) -> None:
         self.set = test_set
-        self.cond = {"dataset": test_set.name, "kind": test_set.kind, "subset": test_set.subset}
 
-    def conditions(self, bundle: ModelBundle) -> List[dict]:
-        return [self.cond]
+    def conditions(self, bundle: ModelBundle) -> list[ScoredSet]:
+        return [ScoredSet(self.set.name, self.set.kind, self.set.subset)]
 
-    def evaluate(self, bundle: ModelBundle, x01: torch.Tensor, batch) -> Iterator[Tuple[dict, torch.Tensor]]:
+    def evaluate(self, bundle: ModelBundle, cond: ScoredSet, x01: torch.Tensor, batch) -> Output:
         logits = bundle(x01)
         if logits.shape[1] != 1000:
             raise UserError(f"{bundle.name} predicts {logits.shape[1]} classes; the test sets are ImageNet-1k.")
-        yield self.cond, restrict(logits, self.set.indices)
+        return Output(restrict(logits, self.set.indices))
 
 
 def run(bundles: Sequence[ModelBundle], sets: Sequence[TestSet], run_dir, opts: EngineOptions):
