@@ -10,6 +10,7 @@ reproduces its snippet. Run it through ``docs/make_examples.sh`` (CPU, niced).
     python docs/make_examples.py --list         # the examples and what each makes
     python docs/make_examples.py --sync         # copy docs/examples/*.md into the pages' example regions
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,6 +41,7 @@ REGION = re.compile(r"(<!-- example: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /
 class Example:
     """Commands (``intriguing ...`` or ``python ...``; ``{out}`` is the example's folder), figures to copy
     (file in ``{out}`` -> name in docs/images), and which commands' output the snippet keeps."""
+
     commands: list[str]
     figures: dict[str, str] = field(default_factory=dict)
     shown: Optional[list[int]] = None  # indices of the commands whose output goes into the snippet (default: all)
@@ -48,100 +50,200 @@ class Example:
 
 
 EXAMPLES: dict[str, Example] = {
-    "segmentation": Example([
-        f"intriguing segmentation --models deit_tiny_patch16_224=random,deit_tiny_distilled_patch16_224=random "
-        f"--tokens cls,dist --data-path {VOC} --out-dir {{out}}/default",
-        f"intriguing segmentation --models deit_tiny_patch16_224=random,deit_tiny_distilled_patch16_224=random "
-        f"--tokens cls,dist --data-path {VOC} --paper-compat --out-dir {{out}}/paper_compat"],
-        {"default/segmentation.png": "segmentation_jaccard_example.png"}, cost="1.5 min"),
-    "results": Example([
-        f"intriguing occlusion --models {EFF_DEIT} --data-path {VAL} --limit 40 --runs 2 --per-image "
-        f"--ratios 0 0.5 --out-dir {{out}}/a",
-        "intriguing report {out}/a --per-class --no-plot", "cat {out}/a/summary.md"], shown=[2], markdown=True,
-        cost="2 min"),
+    "segmentation": Example(
+        [
+            f"intriguing segmentation --models deit_tiny_patch16_224=random,deit_tiny_distilled_patch16_224=random "
+            f"--tokens cls,dist --data-path {VOC} --out-dir {{out}}/default",
+            f"intriguing segmentation --models deit_tiny_patch16_224=random,deit_tiny_distilled_patch16_224=random "
+            f"--tokens cls,dist --data-path {VOC} --paper-compat --out-dir {{out}}/paper_compat",
+        ],
+        {"default/segmentation.png": "segmentation_jaccard_example.png"},
+        cost="1.5 min",
+    ),
+    "results": Example(
+        [
+            f"intriguing occlusion --models {EFF_DEIT} --data-path {VAL} --limit 40 --runs 2 --per-image "
+            f"--ratios 0 0.5 --out-dir {{out}}/a",
+            "intriguing report {out}/a --per-class --no-plot",
+            "cat {out}/a/summary.md",
+        ],
+        shown=[2],
+        markdown=True,
+        cost="2 min",
+    ),
     # paired differences on the per-image records of "results" (run after it)
-    "compare": Example(["intriguing compare results/docs-examples/results/a --a ratio=0 --b ratio=0.5 "
-                        "--where model=efficientnet_lite0 run=0"], cost="5 s"),
-    "occlusion": Example([f"intriguing occlusion --models efficientnet_lite0 --data-path {VAL} --limit 60 --runs 2 "
-                          f"--drop random random-offset --out-dir {{out}}"], {"occlusion.png": "occlusion.png"},
-                         cost="5 min"),
-    "shuffle": Example([f"intriguing shuffle --models efficientnet_lite0 --data-path {VAL} --limit 60 --runs 2 "
-                        f"--out-dir {{out}}"], {"shuffle.png": "shuffle.png"}, cost="1.5 min"),
-    "salient": Example([f"intriguing occlusion --models efficientnet_lite0 --data-path {VAL} --limit 64 "
-                        f"--drop random salient non-salient --saliency-model vit_small_patch16_224=random "
-                        f"--out-dir {{out}}"], {"occlusion.png": "salient_patchdrop_example.png"}, cost="7 min"),
-    "attention-figures": Example([f"intriguing segmentation-figures --models deit_tiny_patch16_224=random "
-                                  f"--data-path {VOC} --limit 1 --out-dir {{out}}"],
-                                 {"*/*_grid.png": "attention_grid_voc.png"}, cost="20 s"),
-    "transfer": Example([
-        f"intriguing transfer --models efficientnet_lite0,efficientnet_lite0=random --dataset folder "
-        f"--data-path {SHARED}/datasets/imagenette --limit 500 --runs 3 --out-dir {{out}}/linear",
-        f"intriguing transfer --models efficientnet_lite0,efficientnet_lite0=random --dataset folder "
-        f"--data-path {SHARED}/datasets/imagenette --limit 500 --mode fewshot --out-dir {{out}}/fewshot"],
-        {"linear/transfer_linear.png": "transfer_linear_example.png",
-         "fewshot/transfer_fewshot.png": "transfer_fewshot_example.png"},
-        cost="5 min"),
-    "freq-noise": Example([f"intriguing freq-noise --models {R20},{R56} --data-path {CIFAR} --limit 500 "
-                           f"--noise-space normalized --eps 0.7 --metrics topk,calibration --out-dir {{out}}"],
-                          {"freq_noise.png": "freq_noise_cifar_resnets.png",
-                           "reliability.png": "reliability_freq_noise.png"}, cost="1.5 min"),
-    "lesion": Example([f"intriguing lesion --models {EFF_DEIT} --data-path {VAL} --limit 64 --runs 2 "
-                       f"--out-dir {{out}}"], {"lesion.png": "lesion_example.png"}, cost="7 min"),
-    "feature-correlation": Example([f"intriguing feature-correlation --models {EFF_DEIT} --data-path {VAL} "
-                                    f"--limit 64 --out-dir {{out}}"],
-                                   {"feature_correlation.png": "feature_correlation_example.png"}, cost="1 min"),
-    "per-block": Example([f"intriguing per-block --models {EFF_DEIT} --data-path {VAL} --limit 64 --ratios 0.25 0.5 "
-                          f"--grids 2x2 4x4 --out-dir {{out}}"], {"per_block.png": "per_block_example.png"},
-                         cost="1 min"),
-    "shape-bias": Example([f"intriguing shape-bias --models {EFF_DEIT} --data-path "
-                           f"{SHARED}/datasets/cue-conflict/cue-conflict --out-dir {{out}}"],
-                          {"shape_bias.png": "shape_bias_example.png"}, cost="4 min"),
-    "patch": Example([f"intriguing patch --models {EFF_DEIT} --train-path {TRAIN} --data-path {VAL} --limit 16 "
-                      f"--steps 20 --train-batch 8 --runs 2 --transfer --samples 3 --device cpu --out-dir {{out}}"],
-                     {"patch_transfer.png": "patch_transfer_example.png", "patches.png": "patches_example.png"},
-                     cost="3.5 min"),
-    "adversarial": Example([f"intriguing adversarial --models {EFF_DEIT} --data-path {VAL} --limit 32 "
-                            f"--attacks fgsm pgd --eps 0 1 2 4 --transfer --pictures 4 --device cpu --out-dir {{out}}"],
-                           {"robust_*.png": "adversarial_example.png", "perturbations.png": "perturbations_example.png",
-                            "transfer.png": "adversarial_transfer_example.png"}, cost="8 min"),
-    "fourier": Example([f"intriguing fourier --models {R56},deit_tiny_d6_p8_64_imagenette --data-path {CIFAR} "
-                        f"--limit 500 --out-dir {{out}}"],
-                       {"fourier_curves.png": "fourier_curves.png", "fourier_high_freq.png": "fourier_high_freq.png",
-                        "feature_variance.png": "feature_variance.png"}, cost="40 s"),
-    "landscape": Example([f"intriguing landscape --models {R20},{R56} --data-path {CIFAR} --points 11 --batches 1 "
-                          f"--batch-size 128 --out-dir {{out}}"], {"landscape_contour.png": "landscape_example.png"},
-                         cost="6 min"),
-    "factors": Example([f"intriguing occlusion --models efficientnet_lite0 --data-path {VAL} "
-                        f"--ratios 0 0.1 0.25 --per-image --metrics topk,real --out-dir {{out}}",
-                        "intriguing factors {out} --min-images 15"], {"factors.png": "factors_example.png"},
-                       cost="20 min"),
-    "corruption": Example([f"intriguing corruption --models {R20},{R56} --data-path {CIFAR} --limit 100 "
-                           f"--out-dir {{out}}"], {"corruption_errors.png": "corruption_errors_cifar.png"},
-                          cost="1.5 min"),
-    "hessian": Example([f"intriguing hessian --models {R20},{R56} --data-path {CIFAR} --batches 8 --batch-size 32 "
-                        f"--measures spectrum density --slq-vectors 1 --lanczos-steps 20 --power-iters 30 "
-                        f"--out-dir {{out}}"],
-                       {"hessian_max_eigenvalue.png": "hessian_example.png",
-                        "hessian_density.png": "hessian_density_example.png"},
-                       cost="14 min"),
-    "reference-training": Example(["python recipes/curves.py {out}/reference_training.png"],
-                                  {"reference_training.png": "reference_training.png"}, cost="5 s (needs the "
-                                  "training records of `intriguing train --config recipes/NAME.yaml`)"),
-    "contrasts": Example(["bash recipes/contrasts.sh {out}"],
-                         {"occlusion/occlusion.png": "reference_patchdrop.png",
-                          "shuffle/shuffle.png": "reference_shuffle.png"}, shown=[], cost="31 min"),
+    "compare": Example(
+        [
+            "intriguing compare results/docs-examples/results/a --a ratio=0 --b ratio=0.5 "
+            "--where model=efficientnet_lite0 run=0"
+        ],
+        cost="5 s",
+    ),
+    "occlusion": Example(
+        [
+            f"intriguing occlusion --models efficientnet_lite0 --data-path {VAL} --limit 60 --runs 2 "
+            f"--drop random random-offset --out-dir {{out}}"
+        ],
+        {"occlusion.png": "occlusion.png"},
+        cost="5 min",
+    ),
+    "shuffle": Example(
+        [f"intriguing shuffle --models efficientnet_lite0 --data-path {VAL} --limit 60 --runs 2 --out-dir {{out}}"],
+        {"shuffle.png": "shuffle.png"},
+        cost="1.5 min",
+    ),
+    "salient": Example(
+        [
+            f"intriguing occlusion --models efficientnet_lite0 --data-path {VAL} --limit 64 "
+            f"--drop random salient non-salient --saliency-model vit_small_patch16_224=random "
+            f"--out-dir {{out}}"
+        ],
+        {"occlusion.png": "salient_patchdrop_example.png"},
+        cost="7 min",
+    ),
+    "attention-figures": Example(
+        [
+            f"intriguing segmentation-figures --models deit_tiny_patch16_224=random "
+            f"--data-path {VOC} --limit 1 --out-dir {{out}}"
+        ],
+        {"*/*_grid.png": "attention_grid_voc.png"},
+        cost="20 s",
+    ),
+    "transfer": Example(
+        [
+            f"intriguing transfer --models efficientnet_lite0,efficientnet_lite0=random --dataset folder "
+            f"--data-path {SHARED}/datasets/imagenette --limit 500 --runs 3 --out-dir {{out}}/linear",
+            f"intriguing transfer --models efficientnet_lite0,efficientnet_lite0=random --dataset folder "
+            f"--data-path {SHARED}/datasets/imagenette --limit 500 --mode fewshot --out-dir {{out}}/fewshot",
+        ],
+        {
+            "linear/transfer_linear.png": "transfer_linear_example.png",
+            "fewshot/transfer_fewshot.png": "transfer_fewshot_example.png",
+        },
+        cost="5 min",
+    ),
+    "freq-noise": Example(
+        [
+            f"intriguing freq-noise --models {R20},{R56} --data-path {CIFAR} --limit 500 "
+            f"--noise-space normalized --eps 0.7 --metrics topk,calibration --out-dir {{out}}"
+        ],
+        {"freq_noise.png": "freq_noise_cifar_resnets.png", "reliability.png": "reliability_freq_noise.png"},
+        cost="1.5 min",
+    ),
+    "lesion": Example(
+        [f"intriguing lesion --models {EFF_DEIT} --data-path {VAL} --limit 64 --runs 2 --out-dir {{out}}"],
+        {"lesion.png": "lesion_example.png"},
+        cost="7 min",
+    ),
+    "feature-correlation": Example(
+        [f"intriguing feature-correlation --models {EFF_DEIT} --data-path {VAL} --limit 64 --out-dir {{out}}"],
+        {"feature_correlation.png": "feature_correlation_example.png"},
+        cost="1 min",
+    ),
+    "per-block": Example(
+        [
+            f"intriguing per-block --models {EFF_DEIT} --data-path {VAL} --limit 64 --ratios 0.25 0.5 "
+            f"--grids 2x2 4x4 --out-dir {{out}}"
+        ],
+        {"per_block.png": "per_block_example.png"},
+        cost="1 min",
+    ),
+    "shape-bias": Example(
+        [
+            f"intriguing shape-bias --models {EFF_DEIT} --data-path "
+            f"{SHARED}/datasets/cue-conflict/cue-conflict --out-dir {{out}}"
+        ],
+        {"shape_bias.png": "shape_bias_example.png"},
+        cost="4 min",
+    ),
+    "patch": Example(
+        [
+            f"intriguing patch --models {EFF_DEIT} --train-path {TRAIN} --data-path {VAL} --limit 16 "
+            f"--steps 20 --train-batch 8 --runs 2 --transfer --samples 3 --device cpu --out-dir {{out}}"
+        ],
+        {"patch_transfer.png": "patch_transfer_example.png", "patches.png": "patches_example.png"},
+        cost="3.5 min",
+    ),
+    "adversarial": Example(
+        [
+            f"intriguing adversarial --models {EFF_DEIT} --data-path {VAL} --limit 32 "
+            f"--attacks fgsm pgd --eps 0 1 2 4 --transfer --pictures 4 --device cpu --out-dir {{out}}"
+        ],
+        {
+            "robust_*.png": "adversarial_example.png",
+            "perturbations.png": "perturbations_example.png",
+            "transfer.png": "adversarial_transfer_example.png",
+        },
+        cost="8 min",
+    ),
+    "fourier": Example(
+        [
+            f"intriguing fourier --models {R56},deit_tiny_d6_p8_64_imagenette --data-path {CIFAR} "
+            f"--limit 500 --out-dir {{out}}"
+        ],
+        {
+            "fourier_curves.png": "fourier_curves.png",
+            "fourier_high_freq.png": "fourier_high_freq.png",
+            "feature_variance.png": "feature_variance.png",
+        },
+        cost="40 s",
+    ),
+    "landscape": Example(
+        [
+            f"intriguing landscape --models {R20},{R56} --data-path {CIFAR} --points 11 --batches 1 "
+            f"--batch-size 128 --out-dir {{out}}"
+        ],
+        {"landscape_contour.png": "landscape_example.png"},
+        cost="6 min",
+    ),
+    "factors": Example(
+        [
+            f"intriguing occlusion --models efficientnet_lite0 --data-path {VAL} "
+            f"--ratios 0 0.1 0.25 --per-image --metrics topk,real --out-dir {{out}}",
+            "intriguing factors {out} --min-images 15",
+        ],
+        {"factors.png": "factors_example.png"},
+        cost="20 min",
+    ),
+    "corruption": Example(
+        [f"intriguing corruption --models {R20},{R56} --data-path {CIFAR} --limit 100 --out-dir {{out}}"],
+        {"corruption_errors.png": "corruption_errors_cifar.png"},
+        cost="1.5 min",
+    ),
+    "hessian": Example(
+        [
+            f"intriguing hessian --models {R20},{R56} --data-path {CIFAR} --batches 8 --batch-size 32 "
+            f"--measures spectrum density --slq-vectors 1 --lanczos-steps 20 --power-iters 30 "
+            f"--out-dir {{out}}"
+        ],
+        {"hessian_max_eigenvalue.png": "hessian_example.png", "hessian_density.png": "hessian_density_example.png"},
+        cost="14 min",
+    ),
+    "reference-training": Example(
+        ["python recipes/curves.py {out}/reference_training.png"],
+        {"reference_training.png": "reference_training.png"},
+        cost="5 s (needs the training records of `intriguing train --config recipes/NAME.yaml`)",
+    ),
+    "contrasts": Example(
+        ["bash recipes/contrasts.sh {out}"],
+        {"occlusion/occlusion.png": "reference_patchdrop.png", "shuffle/shuffle.png": "reference_shuffle.png"},
+        shown=[],
+        cost="31 min",
+    ),
     # the table of those runs (run after "contrasts")
-    "contrasts-table": Example(["python recipes/contrasts_table.py results/docs-examples/contrasts"], markdown=True,
-                               cost="5 s"),
+    "contrasts-table": Example(
+        ["python recipes/contrasts_table.py results/docs-examples/contrasts"], markdown=True, cost="5 s"
+    ),
 }
 
 # figures the docs show that no example makes, and why
 NOT_REGENERATED: dict[str, str] = {
     "validate_example.png": "its shifted set (ImageNet-C-style corruptions of 100 val images) was rendered by hand "
-                            "into /tmp; no command makes it"}
+    "into /tmp; no command makes it"
+}
 CHEAP = ["segmentation"]  # rerun by tests/test_docs_examples.py (about 30 s of CPU)
 # examples defined but not run yet (no snippet): the test skips them, naming the command that makes them
-PENDING: tuple[str, ...] = ("factors",)
+PENDING: tuple[str, ...] = ()
 
 
 def _argv(command: str, out: Path, shared: str) -> list[str]:
@@ -149,6 +251,7 @@ def _argv(command: str, out: Path, shared: str) -> list[str]:
     words = [w.replace(SHARED, shared) if SHARED in w else w for w in words]
     if words[0] == "intriguing":
         from intriguing.cli.main import TOOLS
+
         quiet = [] if words[1] in TOOLS else ["--no-progress"]  # the tools draw no progress bars
         return [sys.executable, "-m", "intriguing"] + words[1:] + quiet
     if words[0] == "python":
@@ -237,7 +340,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 2
     SNIPPETS.mkdir(exist_ok=True)
     failed = []
-    for name in ([] if args.sync else args.names or list(EXAMPLES)):
+    for name in [] if args.sync else args.names or list(EXAMPLES):
         start = time.time()
         try:
             (SNIPPETS / f"{name}.md").write_text(run(name, Path(args.root), os.environ.get("SHARED", SHARED)))

@@ -5,6 +5,7 @@ whose content is replaced at build time by the root file, with its links rewritt
 ``x.md``). The links are rewritten before MkDocs checks them, so ``mkdocs build --strict`` fails on a broken link in
 the README or the changelog as on any page.
 """
+
 from __future__ import annotations
 
 import re

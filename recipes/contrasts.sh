@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The paper's ViT-vs-CNN contrasts at small scale, through the ordinary commands, on the shipped reference models
-# (docs/reference-models.md). Offline; about 15 minutes on 2 CPU cores.
+# (docs/reference-models.md). Offline; about 30 minutes on 2 CPU cores (31 min measured, 2026-12-07).
 #   bash recipes/contrasts.sh [OUT] [pair|distilled]   (default OUT: results/reference/contrasts; default: both parts)
 # Needs the Imagenette val split and the VOC samples: SHARED (default ../shared) holds datasets/ as in this repo's CI.
 set -euo pipefail

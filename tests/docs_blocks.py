@@ -209,6 +209,7 @@ def _takes(command: Optional[str], args: str) -> bool:
     """Whether ``intriguing COMMAND`` has every flag of ``args``."""
     from intriguing.cli.main import command_parser
     from intriguing.errors import UserError
+
     try:
         known = command_parser(command)._option_string_actions if command else {}
     except UserError:  # not a command: the parse check says so

@@ -2,6 +2,7 @@
 marked `<!-- test: run ... -->` run offline on ../shared and the shipped models; every other one must parse with
 the commands' own parsers and name only files that exist (tests/docs_blocks.py; the markers: docs/testing-docs.md).
 """
+
 from __future__ import annotations
 
 import os
@@ -73,8 +74,12 @@ RUN = [b for b in BLOCKS if b.mode == "run"]
 @pytest.mark.slow
 @pytest.mark.parametrize("block", RUN, ids=[b.id for b in RUN])
 def test_marked_block_runs_offline(block, checkout):
-    env = {**os.environ, "PATH": f"{checkout / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
-           "OMP_NUM_THREADS": "1", "DATA_PATH": ""}
+    env = {
+        **os.environ,
+        "PATH": f"{checkout / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "OMP_NUM_THREADS": "1",
+        "DATA_PATH": "",
+    }
     if block.lang == "python":
         cmd = [sys.executable, "-c", block.code]
     else:
@@ -94,18 +99,23 @@ def test_images_a_page_shows_exist(page):
 
 
 # the checker itself: each kind of mistake a block can hold is caught
-@pytest.mark.parametrize("code, why", [
-    ("intriguing occlusion --ratioz 0.5\n", "unrecognized arguments: --ratioz"),
-    ("intriguing occlusoin --limit 8\n", "unknown command 'occlusoin'"),
-    ("intriguing occlusion --precision fp64\n", "invalid choice: 'fp64'"),
-    ("intriguing occlusion --ratios 0 1.5\n", "--ratios must lie in [0, 1]; got [1.5]"),
-    ("python evaluate_shuffle.py --grids 2x2 --drop random\n", "unrecognized arguments: --drop random"),
-    ("MODLES=x ./scripts/evaluate_occlusion.sh --runs 2\n", "scripts/evaluate_occlusion.sh does not read MODLES"),
-    ("intriguing train --config recipes/no_such_recipe.yaml\n", "recipes/no_such_recipe.yaml does not exist"),
-    ("W=../shared/w; C=x\nintriguing hessian --models a=$W/r.th --data-path $C --top-k 0\n",
-     "--top-k must be at least 1; got 0"),
-    ("$ intriguing report /tmp/a --per-klass\nsome output line\n", "unrecognized arguments: --per-klass"),
-])
+@pytest.mark.parametrize(
+    "code, why",
+    [
+        ("intriguing occlusion --ratioz 0.5\n", "unrecognized arguments: --ratioz"),
+        ("intriguing occlusoin --limit 8\n", "unknown command 'occlusoin'"),
+        ("intriguing occlusion --precision fp64\n", "invalid choice: 'fp64'"),
+        ("intriguing occlusion --ratios 0 1.5\n", "--ratios must lie in [0, 1]; got [1.5]"),
+        ("python evaluate_shuffle.py --grids 2x2 --drop random\n", "unrecognized arguments: --drop random"),
+        ("MODLES=x ./scripts/evaluate_occlusion.sh --runs 2\n", "scripts/evaluate_occlusion.sh does not read MODLES"),
+        ("intriguing train --config recipes/no_such_recipe.yaml\n", "recipes/no_such_recipe.yaml does not exist"),
+        (
+            "W=../shared/w; C=x\nintriguing hessian --models a=$W/r.th --data-path $C --top-k 0\n",
+            "--top-k must be at least 1; got 0",
+        ),
+        ("$ intriguing report /tmp/a --per-klass\nsome output line\n", "unrecognized arguments: --per-klass"),
+    ],
+)
 def test_the_checker_catches(code, why, tmp_path):
     page = tmp_path / "page.md"
     page.write_text(f"text\n\n```{'console' if code.startswith('$') else 'bash'}\n{code}```\n")
@@ -117,12 +127,16 @@ def test_the_checker_catches(code, why, tmp_path):
 
 def test_a_python_block_importing_what_does_not_exist_fails(tmp_path):
     page = tmp_path / "page.md"
-    page.write_text("```python\nimport intriguing\nfrom intriguing.features.rollout import attention_rolout\n"
-                    "intriguing.runn('occlusion')\n```\n<!-- test: run --limit 8 -->\n```sh\nintriguing quickstart\n"
-                    "```\n")
+    page.write_text(
+        "```python\nimport intriguing\nfrom intriguing.features.rollout import attention_rolout\n"
+        "intriguing.runn('occlusion')\n```\n<!-- test: run --limit 8 -->\n```sh\nintriguing quickstart\n"
+        "```\n"
+    )
     python, shell = db.blocks([page])
-    assert db.import_problems(python.code) == ["intriguing.features.rollout has no attention_rolout",
-                                               "intriguing has no runn"]
+    assert db.import_problems(python.code) == [
+        "intriguing.features.rollout has no attention_rolout",
+        "intriguing has no runn",
+    ]
     assert (shell.mode, shell.args) == ("run", "--limit 8")
     assert db.with_args(shell.code, shell.args) == "intriguing quickstart --limit 8\n"
 

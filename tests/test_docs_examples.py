@@ -1,6 +1,7 @@
 """The docs' example numbers and figures come from docs/make_examples.sh: the pages show the committed snippets
 (docs/examples/<name>.md) unchanged, every figure they show is made by an example, and a cheap example, rerun now,
 reproduces its committed snippet (so a stale number fails here, not in a reader's hands)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -33,7 +34,8 @@ def test_pages_show_the_committed_snippets():
             assert path.is_file(), f"{page.relative_to(REPO)} shows example {name!r}, which make_examples.py lacks"
             assert m.group("body") == path.read_text(), (
                 f"{page.relative_to(REPO)}: example {name!r} differs from docs/examples/{name}.md; run "
-                f"`python docs/make_examples.py --sync`")
+                f"`python docs/make_examples.py --sync`"
+            )
 
 
 @pytest.mark.parametrize("name", list(ME.EXAMPLES))
@@ -61,5 +63,7 @@ def test_a_cheap_example_reproduces_its_committed_numbers(name, tmp_path):
     shared = shared_path()
     fresh = ME.run(name, tmp_path, shared=str(shared), copy_figures=False)
     committed = (ME.SNIPPETS / f"{name}.md").read_text()
-    assert fresh == committed, (f"docs/examples/{name}.md no longer reproduces: run `{REGEN.format(name=name)}` and "
-                                f"check the pages that show it")
+    assert fresh == committed, (
+        f"docs/examples/{name}.md no longer reproduces: run `{REGEN.format(name=name)}` and "
+        f"check the pages that show it"
+    )

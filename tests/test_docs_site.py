@@ -1,6 +1,7 @@
 """The README stays short and routes to the manual, and the docs site builds: every command has a README row that
 links to its manual page and its generated reference page, every manual page is in the site's nav, and
 `mkdocs build --strict` (what `.ci/run` runs) passes offline, with the README and CHANGELOG mirrored into the site."""
+
 from __future__ import annotations
 
 import re
@@ -17,10 +18,12 @@ REPO = Path(__file__).resolve().parents[1]
 def _hooks():
     """docs/mkdocs_hooks.py, loaded from its file (docs/ is not a package and stays off sys.path)."""
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("mkdocs_hooks", REPO / "docs" / "mkdocs_hooks.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
 
 README_MAX_LINES = 300
 
@@ -28,6 +31,7 @@ README_MAX_LINES = 300
 def _commands() -> list:
     from intriguing.cli.main import TOOLS
     from intriguing.experiments import EXPERIMENTS
+
     return list(EXPERIMENTS) + list(TOOLS)
 
 
@@ -74,18 +78,29 @@ def test_every_manual_page_is_in_the_nav():
 
 
 def test_site_links_make_root_links_relative_to_docs():
-    text = ("[a](docs/experiments/occlusion.md) <img src=\"docs/images/x.png\"> ![b](docs/images/y.png) "
-            "[c](CHANGELOG.md) [d](README.md#tests) [e](https://example.org/docs/x.md)")
-    assert _hooks().site_links(text) == ("[a](experiments/occlusion.md) <img src=\"images/x.png\"> ![b](images/y.png) "
-                                "[c](changelog.md) [d](index.md#tests) [e](https://example.org/docs/x.md)")
+    text = (
+        '[a](docs/experiments/occlusion.md) <img src="docs/images/x.png"> ![b](docs/images/y.png) '
+        "[c](CHANGELOG.md) [d](README.md#tests) [e](https://example.org/docs/x.md)"
+    )
+    assert _hooks().site_links(text) == (
+        '[a](experiments/occlusion.md) <img src="images/x.png"> ![b](images/y.png) '
+        "[c](changelog.md) [d](index.md#tests) [e](https://example.org/docs/x.md)"
+    )
 
 
-@pytest.mark.skipif(shutil.which("mkdocs", path=str(Path(sys.executable).parent)) is None,
-                    reason="mkdocs is not installed beside this Python (the [test] extra installs it)")
+@pytest.mark.skipif(
+    shutil.which("mkdocs", path=str(Path(sys.executable).parent)) is None,
+    reason="mkdocs is not installed beside this Python (the [test] extra installs it)",
+)
 def test_site_builds_strict_with_readme_and_changelog(tmp_path):
     mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent))
-    done = subprocess.run([mkdocs, "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [mkdocs, "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     home = (tmp_path / "site" / "index.html").read_text()
     assert 'src="images/reference_patchdrop.png"' in home and 'href="experiments/occlusion.html"' in home

@@ -1,4 +1,4 @@
-"""``intriguing quickstart``: the paper's main job offline, in one command and about a minute of CPU.
+"""``intriguing quickstart``: the paper's main job offline, in one command and about a minute on 2 CPU cores.
 
 PatchDrop (random patches dropped at ratios 0 to 0.9) on the shipped reference pair, a ViT and a CNN trained here
 on Imagenette (:mod:`intriguing.zoo.reference`), over the 200 real ImageNet val images that ship with the package
