@@ -61,6 +61,9 @@ class EngineOptions:
     # out-of-memory halvings per model label, counted by the passes (shared by replace()d copies); the runner writes
     # them to manifest.json
     oom_backoffs: dict[str, int] = field(default_factory=dict)
+    # the largest batch a model ran after an out-of-memory back-off: its later batches are split to it up front, so
+    # a pass pays one failed forward per model, not one per batch (as timm's validate lowers its batch size once)
+    oom_limits: dict[str, int] = field(default_factory=dict)
 
 
 # An error of one model: bad input that concerns that model only (UserError: a grid that does not fit it, a
@@ -103,7 +106,10 @@ def _evaluate(
     sweep: Sweep, b: ModelBundle, plan: list[tuple[Condition, Key]], batch: Batch, opts: EngineOptions
 ) -> list[tuple[Key, Output, Batch]]:
     """(key, output, part) of every planned condition of one model on one batch, ``part`` being the batch; on CUDA
-    OOM the batch is halved (recursively) and each half's outputs come with that half."""
+    OOM the batch is halved (recursively) and each half's outputs come with that half, and the model's later batches
+    are split in halves up front until they fit the size that ran (``opts.oom_limits``)."""
+    if len(batch) > opts.oom_limits.get(b.label, len(batch)):
+        return _in_halves(sweep, b, plan, batch, opts)
     sweep.forget()
     try:
         x = batch.views[b.geometry].to(opts.device, non_blocking=True).float().div_(255)
@@ -115,6 +121,7 @@ def _evaluate(
         torch.cuda.empty_cache()
         halves, n = batch.halves(), opts.oom_backoffs.get(b.label, 0) + 1
         opts.oom_backoffs[b.label] = n
+        opts.oom_limits[b.label] = min(opts.oom_limits.get(b.label, len(batch)), max(len(h) for h in halves))
         # the first back-off of a model is a warning (a smaller --batch-size avoids the retries), the others debug
         log.log(
             logging.WARNING if n == 1 else logging.DEBUG,
@@ -123,14 +130,22 @@ def _evaluate(
             f"manifest.json)",
         )
         sweep.forget()
-        parts = []
-        for half in halves:
-            sweep.prepare(half)
-            parts += _evaluate(sweep, b, plan, half, opts)
-        sweep.prepare(batch)
-        return parts
+        return _in_halves(sweep, b, plan, batch, opts)
     finally:
         sweep.forget()  # what the conditions shared on this batch is freed before the next model runs
+
+
+def _in_halves(
+    sweep: Sweep, b: ModelBundle, plan: list[tuple[Condition, Key]], batch: Batch, opts: EngineOptions
+) -> list[tuple[Key, Output, Batch]]:
+    """:func:`_evaluate` on each half of ``batch`` (the sweep's per-batch state prepared for that half, then for the
+    whole batch again, which the other models still evaluate)."""
+    parts = []
+    for half in batch.halves():
+        sweep.prepare(half)
+        parts += _evaluate(sweep, b, plan, half, opts)
+    sweep.prepare(batch)
+    return parts
 
 
 def real_labels(images: ImageSet) -> RealLabels:
