@@ -47,3 +47,19 @@ def test_every_root_script_prints_its_help(script, capsys, monkeypatch):
 
 def test_the_root_scripts_are_all_found():
     assert len(ROOT_SCRIPTS) >= 19 and "evaluate_patch.py" in ROOT_SCRIPTS
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["occlusion", "--ratio", "0.5"], "--ratio"),  # --ratios
+        (["occlusion", "--model", "x"], "--model"),  # --models, a common option
+        (["report", "--no-plo", "results"], "--no-plo"),  # a tool's own parser
+        (["reproduce", "naseer2021", "--dry"], "--dry"),  # --dry-run
+    ],
+)
+def test_an_abbreviated_flag_is_refused_not_read_as_the_flag_it_starts(argv, flag, capsys):
+    # argparse's default would take "--ratio" for "--ratios": a typo would run silently, a docs example with a
+    # truncated flag would pass its check, and a new flag sharing the prefix would break old command lines
+    assert exit_code(lambda: main(argv)) == 2
+    assert f"unrecognized arguments: {flag}" in capsys.readouterr().err

@@ -63,7 +63,7 @@ def _by_image(rows: list[dict[str, str]], sel: dict[str, str], side: str) -> dic
 
 def parser() -> argparse.ArgumentParser:
     """This command's parser (its --help and the generated docs/commands page)."""
-    p = argparse.ArgumentParser(prog="intriguing compare", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(allow_abbrev=False, prog="intriguing compare", description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="+", help="results folder(s) with per_image.csv.gz")
     p.add_argument("--a", nargs="+", required=True, metavar="COLUMN=VALUE", help="selection A")
     p.add_argument("--b", nargs="+", required=True, metavar="COLUMN=VALUE", help="selection B")

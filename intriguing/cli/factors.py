@@ -216,7 +216,7 @@ def concentration(
 
 def parser() -> argparse.ArgumentParser:
     """This command's parser (its --help and the generated docs/commands page)."""
-    p = argparse.ArgumentParser(prog="intriguing factors", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(allow_abbrev=False, prog="intriguing factors", description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="+", help="results folders with per-image records (--per-image runs)")
     p.add_argument("--out", default=None, help="where the tables and plots go (default: the first folder)")
     p.add_argument(

@@ -57,7 +57,7 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 
 def flags_in(argv: list[str]) -> tuple[bool, bool]:
     """(verbose, quiet) as a command's parser reads them from ``argv`` (for tools, before their own parser)."""
-    p = argparse.ArgumentParser(add_help=False)
+    p = argparse.ArgumentParser(allow_abbrev=False, add_help=False)
     add_flags(p)
     known, _ = p.parse_known_args(argv)
     return known.verbose, known.quiet

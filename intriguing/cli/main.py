@@ -36,7 +36,10 @@ def experiment_parser(name: str) -> argparse.ArgumentParser:
 
     cls, info = get_experiment(name), experiment_info(name)
     p = argparse.ArgumentParser(
-        prog=f"intriguing {name}", description=info.summary, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        allow_abbrev=False,
+        prog=f"intriguing {name}",
+        description=info.summary,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     files = p.add_argument_group("config files")  # read before parsing (cli/config_file.py); listed for --help
     files.add_argument(
@@ -57,7 +60,7 @@ def other_commands_flags(parser: argparse.ArgumentParser, extras: list[str]) -> 
     get a sentence saying so, where a flag no command knows gets argparse's own error."""
     from intriguing.options import CommonOptions, add_options
 
-    every = argparse.ArgumentParser(add_help=False)
+    every = argparse.ArgumentParser(allow_abbrev=False, add_help=False)
     add_options(every, CommonOptions, "common")
     known_here = {s for a in parser._actions for s in a.option_strings}
     known_anywhere = {s for a in every._actions for s in a.option_strings}
@@ -121,7 +124,7 @@ def run_command(name: str, argv: Optional[list[str]] = None) -> int:
 
 
 def _list_models_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="intriguing list-models", description=TOOLS["list-models"])
+    p = argparse.ArgumentParser(allow_abbrev=False, prog="intriguing list-models", description=TOOLS["list-models"])
     p.add_argument("pattern", nargs="?", default=None, help="also list timm models matching this wildcard")
     from intriguing.cli.logs import add_flags
 

@@ -127,7 +127,7 @@ def per_class(folders: Sequence[str], out: Path) -> Path:
 
 def parser() -> argparse.ArgumentParser:
     """This command's parser (its --help and the generated docs/commands page)."""
-    p = argparse.ArgumentParser(prog="intriguing report", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(allow_abbrev=False, prog="intriguing report", description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="+", help="results folders (of one experiment)")
     p.add_argument("--out", default=None, help="where combined plots and tables go (default: the first folder)")
     p.add_argument("--per-class", action="store_true", help="also write per_class.csv (needs --per-image runs)")

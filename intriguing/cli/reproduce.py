@@ -29,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
 
     first, rest = __doc__.replace("``", "`").split("\n\n", 1)
     p = argparse.ArgumentParser(
+        allow_abbrev=False,
         prog="intriguing reproduce",
         description=first,
         epilog=rest,
