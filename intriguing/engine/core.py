@@ -109,7 +109,7 @@ def _evaluate(
     OOM the batch is halved (recursively) and each half's outputs come with that half, and the model's later batches
     are split in halves up front until they fit the size that ran (``opts.oom_limits``)."""
     if len(batch) > opts.oom_limits.get(b.label, len(batch)):
-        return _in_halves(sweep, b, plan, batch, opts)
+        return _in_halves(sweep, b, plan, batch, batch.halves(), opts)
     sweep.forget()
     try:
         x = batch.views[b.geometry].to(opts.device, non_blocking=True).float().div_(255)
@@ -130,18 +130,23 @@ def _evaluate(
             f"manifest.json)",
         )
         sweep.forget()
-        return _in_halves(sweep, b, plan, batch, opts)
+        return _in_halves(sweep, b, plan, batch, halves, opts)
     finally:
         sweep.forget()  # what the conditions shared on this batch is freed before the next model runs
 
 
 def _in_halves(
-    sweep: Sweep, b: ModelBundle, plan: list[tuple[Condition, Key]], batch: Batch, opts: EngineOptions
+    sweep: Sweep,
+    b: ModelBundle,
+    plan: list[tuple[Condition, Key]],
+    batch: Batch,
+    halves: list[Batch],
+    opts: EngineOptions,
 ) -> list[tuple[Key, Output, Batch]]:
-    """:func:`_evaluate` on each half of ``batch`` (the sweep's per-batch state prepared for that half, then for the
-    whole batch again, which the other models still evaluate)."""
+    """:func:`_evaluate` on each of ``halves`` of ``batch`` (the sweep's per-batch state prepared for that half, then
+    for the whole batch again, which the other models still evaluate)."""
     parts = []
-    for half in batch.halves():
+    for half in halves:
         sweep.prepare(half)
         parts += _evaluate(sweep, b, plan, half, opts)
     sweep.prepare(batch)
