@@ -39,7 +39,8 @@ class RunResult:
     out_dir: str
     summary: str = ""
     new_records: list[dict] = field(default_factory=list)
-    #: failed models whose reason was printed when it happened (at load): the closing lines only name them
+    #: failed models whose reason was logged when it happened (at load or during the run, on this process): the
+    #: closing lines only name them
     announced: list[str] = field(default_factory=list)
 
 
@@ -168,6 +169,7 @@ def execute(exp: Experiment) -> RunResult:
     torch.manual_seed(c.seed)
     specs = resolve_model_specs(exp.expand_models(c.models)) if exp.uses_models else []
     data, dataset = exp.load_data()
+    exp.prepare_run(data, device)  # a shared model that cannot be used is refused before any folder is made
     if "real" in (m.strip() for m in c.metrics.split(",")) and isinstance(data, ImageSet):  # before any folder
         from intriguing.annotations.real import check_real
 
@@ -195,7 +197,9 @@ def execute(exp: Experiment) -> RunResult:
         run_dir = RunDir(out_dir, config, identity=identity, overwrite=c.overwrite, data=data_id, schema=exp.schema)
     distributed.barrier(ctx)  # rank 0 has checked and opened the folder
     if not ctx.is_main:
-        run_dir = RunDir(out_dir, config, identity=identity, follower=True, data=data_id, schema=exp.schema)
+        run_dir = RunDir(
+            out_dir, config, identity=identity, follower=True, data=data_id, schema=exp.schema, rank=ctx.rank
+        )
     try:
         return _execute(exp, ctx, device, specs, data, dataset, run_dir)
     finally:
@@ -225,7 +229,6 @@ def _execute(
     compiles = "compile" in experiment_info(exp.name).accepts
     prepare = (lambda b: fast_path(exp.prepare_model(b), device, c.compile)) if compiles else exp.prepare_model
     bundles, failed = load_bundles(specs, device, prepare, check, c.seed, run_dir)
-    announced = list(failed)  # load_bundles logged each reason already
     # CPU float sums depend on the thread count (torchrun sets one per process): recorded so runs can be compared
     run_dir.write_manifest(
         analysis=exp.name,
@@ -257,9 +260,11 @@ def _execute(
         run_dir.write_manifest(status="interrupted", oom_backoffs=oom_backoffs(run_dir, [opts.oom_backoffs]))
         raise
     failed.update(run_failed)
-    backoffs = distributed.gather(opts.oom_backoffs, ctx)  # every rank's, on rank 0
+    backoffs = distributed.gather(opts.oom_backoffs, ctx)  # every rank's, on rank 0 (all ranks have finished)
     if not ctx.is_main:
         return RunResult([], failed, str(run_dir.path))
+    run_dir.name_rank_failures(list(failed))
+    announced = [label for label in failed if label in run_dir.kept]  # logged with its reason as it failed
     records = run_dir.records()
     summary, status = "", "failed" if failed else "complete"
     try:

@@ -146,6 +146,17 @@ def test_command_records_eps_zero_and_batch_size_independence(tmp_path, image_fo
     assert (out / "per_image.csv.gz").exists() and "attack" in (out / "summary.md").read_text()
 
 
+def test_budget_zero_reuses_the_clean_forward(tmp_path, image_folder, monkeypatch):
+    # eps 0 of every attack is the clean image: each batch is scored once per model, not once more per attack
+    calls = []
+    real = ModelBundle.__call__
+    monkeypatch.setattr(ModelBundle, "__call__", lambda self, x: calls.append(len(x)) or real(self, x))
+    args = ["--attacks", "fgsm", "pgd", "pgd-l2", "--eps", "0", "--eps-l2", "0", "--limit", "6", "--batch-size", "4"]
+    _, recs = run(tmp_path, image_folder, "zero", *args, models="test_tiny_cnn")
+    assert calls == [4, 2]  # two batches, one forward each
+    assert len(recs) == 3 and all(r["top1"] == r["clean_top1"] and r["l2"] == 0 for r in recs)
+
+
 def test_transfer_matrix_across_input_sizes(tmp_path, image_folder):
     if "test_tiny_cnn48" not in ZOO:
         ZOO.register(

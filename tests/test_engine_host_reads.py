@@ -181,3 +181,26 @@ def test_the_segmentation_batch_loop_reads_nothing_back(tmp_path):
     two, four = (segmentation_loop_calls(tmp_path, n) for n in (4, 8))
     assert four == two, "host reads that grow with the batches: each one would make a GPU wait"
     assert set(four) <= {"tensor"}
+
+
+def fourier_loop_calls(tmp_path, image_folder, n_images):
+    from intriguing.experiments.fourier.sweep import FourierSweep
+
+    images = scan_folder(str(image_folder))
+    images.samples = images.samples[:n_images]
+    bundles = [load_model(name, device=torch.device("cpu")) for name in ("test_tiny_vit", "test_tiny_cnn")]
+    opts = EngineOptions(batch_size=3, workers=0, progress=False)
+    _constant.cache_clear()
+    with HostReads() as mode:
+        records, failed = run_sweep(FourierSweep(False), bundles, images, RunDir(tmp_path / f"f{n_images}", {}), opts)
+    assert not failed and {r["model"] for r in records} == {"test_tiny_vit", "test_tiny_cnn"}
+    assert {r["n_images"] for r in records} == {n_images}
+    return mode.calls
+
+
+def test_the_fourier_batch_loop_reads_nothing_back(tmp_path, image_folder):
+    """Each block's exact int64 sums stay on the device and are read when the engine settles the batch (they were
+    read back per block and batch, a wait for every block of every batch on a GPU)."""
+    two, four = (fourier_loop_calls(tmp_path, image_folder, n) for n in (6, 12))
+    assert four == two, "host reads that grow with the batches: each one would make a GPU wait"
+    assert set(four) <= {"tensor"}

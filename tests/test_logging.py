@@ -64,8 +64,8 @@ def test_errors_pass_quiet_with_their_prefix(tmp_path, image_folder, capsys, mon
     assert occlusion(tmp_path, image_folder, "--quiet", "--models", "test_tiny_cnn,test_tiny_vit") == 1
     assert capsys.readouterr().err.splitlines() == [
         "error: model test_tiny_vit failed and is skipped: RuntimeError: size mismatch",  # logged as it happened
-        "failed: test_tiny_vit: RuntimeError: size mismatch",
-    ]  # the command's closing lines (output, not a log)
+        "failed: test_tiny_vit (reason above)",
+    ]  # the command's closing line (output, not a log) names the model, whose reason was logged
 
 
 def test_verbose_and_quiet_together_are_one_sentence(tmp_path, image_folder, capsys):

@@ -165,5 +165,6 @@ def test_bad_saliency_settings_are_user_errors(tmp_path, image_folder, capsys):
         occlusion.Config(drop=("salient",), drop_mode="tokens", saliency=SaliencyOptions(rule="mass"))
     with pytest.raises(UserError, match="head choice"):
         SaliencyOptions(head="first")
-    code, _ = run(tmp_path, image_folder, "--drop", "salient", "--saliency-model", "test_tiny_cnn")
+    code, out = run(tmp_path, image_folder, "--drop", "salient", "--saliency-model", "test_tiny_cnn")
     assert code == 2 and "is not a ViT" in capsys.readouterr().err
+    assert not out.exists()  # refused before the results folder is made (Experiment.prepare_run)

@@ -132,6 +132,16 @@ def test_distillation_needs_teacher_and_kind(image_folder, tmp_path, capsys):
     assert "Distillation needs both --teacher MODEL and --distillation" in capsys.readouterr().err
 
 
+def test_a_teacher_of_other_classes_is_refused_before_any_folder(image_folder, tmp_path, capsys):
+    # test_tiny_cnn predicts 1000 classes, the folder has 3 wnids that are ImageNet's: accepted (a column subset);
+    # a 10-class teacher for a 3-class folder is refused in one sentence, and no results folder is left behind
+    args = ("--teacher", "cifar10_resnet20=random", "--distillation", "soft", "--epochs", "1")
+    assert train(tmp_path, image_folder, "t", *args) == 2
+    err = capsys.readouterr().err
+    assert "Teacher cifar10_resnet20=random predicts 10 classes; the training folder has 3" in err
+    assert "Traceback" not in err and not (tmp_path / "t").exists()
+
+
 @pytest.mark.torchrun
 def test_torchrun_ddp_training_writes_one_checkpoint_and_loads(image_folder, tmp_path):
     import os

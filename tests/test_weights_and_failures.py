@@ -262,7 +262,8 @@ def test_a_damaged_training_checkpoint_names_the_file_and_what_to_do(tmp_path, i
     assert run_command("train", _train_args(tmp_path, image_folder)) == 1
     err = capsys.readouterr().err
     why = "cannot be read (" if damage == "truncated" else "holds a Python object that is never loaded (posix.system)"
-    assert f"failed: test_tiny_vit=random: Training checkpoint {last} {why}" in err
+    assert f"model test_tiny_vit=random failed and is skipped: Training checkpoint {last} {why}" in err
+    assert "failed: test_tiny_vit=random (reason above)" in err
     assert "delete it to train this model from the start" in err and "Traceback" not in err
     assert "weights_only` set to `False`" not in err and not marker.exists()
 
@@ -342,7 +343,8 @@ def test_an_odd_mixup_batch_is_one_sentence_now_that_asserts_are_bugs(tmp_path, 
     assert run_command("train", args) == 1
     err = capsys.readouterr().err
     assert (
-        "failed: test_tiny_vit=random: Mixup / CutMix pair the images of a batch, and this batch holds 3 (odd): "
+        "model test_tiny_vit=random failed and is skipped: Mixup / CutMix pair the images of a batch, and this "
+        "batch holds 3 (odd): "
         "use an even --batch-size"
         in err
         and "Traceback" not in err

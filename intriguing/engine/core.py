@@ -87,7 +87,7 @@ def model_failed(failed: dict[str, str], bundle: ModelBundle, e: BaseException, 
     """Record why ``bundle`` failed (``failed[label]``), keep its traceback in the results folder, say so."""
     failed[bundle.label] = describe_failure(e)
     run_dir.keep_failure(bundle.label, e)
-    log.error(f"model {bundle.label} failed and is skipped: {failed[bundle.label].splitlines()[0]}")
+    log.error(f"model {bundle.label} failed and is skipped: {failed[bundle.label]}")
 
 
 def drop_model(active: list, failed: dict[str, str], bundle: ModelBundle, e: BaseException, run_dir) -> None:

@@ -84,6 +84,11 @@ class Experiment(Generic[C]):
         """Extra entries for ``manifest.json``."""
         return {}
 
+    def prepare_run(self, data: Any, device: Any) -> None:
+        """Load what every model of the run shares (occlusion's saliency ViT, train's teacher) once, after
+        ``load_data`` and before any results folder is made: a bad one is refused (UserError) without leaving an
+        empty folder behind."""
+
     def prepare_model(self, bundle: Any) -> Any:
         """Adjust a loaded model bundle (e.g. the paper's preprocessing); raise UserError to refuse it."""
         return bundle

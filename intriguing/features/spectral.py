@@ -14,6 +14,7 @@ reproduces the notebook: roll by H/2, take ``diag()[H/2:]``, which stops one ste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -66,6 +67,21 @@ def _exact_sum(v: torch.Tensor, dim: int = 0) -> torch.Tensor:
     return (v.double() * SCALE).round().to(torch.int64).sum(dim)
 
 
+def spectrum_sums(fmap: torch.Tensor, paper_compat: bool = False) -> dict[str, Any]:
+    """One batch's exact sums over its images for one block's feature map, left on the map's device (the engine
+    copies them back behind the next forward passes): ``n`` and the int64 sums (1/SCALE units) of the relative
+    curve, its square, the variance and its square. :meth:`SpectrumStats.of` reads them on the host."""
+    rel = relative_log_amplitude(log_amplitude_curve(fmap, paper_compat)).double()
+    var = feature_variance(fmap).double()
+    return {
+        "n": int(fmap.shape[0]),
+        "curve_sum": _exact_sum(rel),
+        "curve_sq": _exact_sum(rel.pow(2)),
+        "var_sum": _exact_sum(var),
+        "var_sq": _exact_sum(var.pow(2)),
+    }
+
+
 @dataclass
 class SpectrumStats:
     """Additive per-block sums over images of the relative curve, its square, and the variance (integers in units
@@ -77,16 +93,15 @@ class SpectrumStats:
     var_sum: int = 0
     var_sq: int = 0
 
-    def add(self, rel: torch.Tensor, var: torch.Tensor) -> None:
-        rel, var = rel.double(), var.double()
-        self.merge(
-            SpectrumStats(
-                int(rel.shape[0]),
-                _exact_sum(rel).tolist(),
-                _exact_sum(rel.pow(2)).tolist(),
-                int(_exact_sum(var)),
-                int(_exact_sum(var.pow(2))),
-            )
+    @classmethod
+    def of(cls, sums: dict[str, Any]) -> SpectrumStats:
+        """The stats of one batch's :func:`spectrum_sums` (read here: pass host tensors to avoid waiting)."""
+        return cls(
+            int(sums["n"]),
+            sums["curve_sum"].tolist(),
+            sums["curve_sq"].tolist(),
+            int(sums["var_sum"]),
+            int(sums["var_sq"]),
         )
 
     def merge(self, other: SpectrumStats) -> None:
@@ -131,9 +146,12 @@ class SpectrumAccumulator:
         self.shapes: dict[str, tuple] = {}
 
     def update(self, name: str, fmap: torch.Tensor) -> None:
-        rel = relative_log_amplitude(log_amplitude_curve(fmap, self.paper_compat))
-        self.stats.setdefault(name, SpectrumStats()).add(rel, feature_variance(fmap))
-        self.shapes[name] = tuple(fmap.shape[-2:])
+        self.add(name, spectrum_sums(fmap, self.paper_compat), tuple(fmap.shape[-2:]))
+
+    def add(self, name: str, sums: dict[str, Any], shape: tuple) -> None:
+        """Add one batch's :func:`spectrum_sums` of block ``name`` (feature maps of spatial ``shape``)."""
+        self.stats.setdefault(name, SpectrumStats()).merge(SpectrumStats.of(sums))
+        self.shapes[name] = tuple(shape)
 
     def merge(self, other: SpectrumAccumulator) -> None:
         """Add ``other``'s images (another batch, another rank)."""

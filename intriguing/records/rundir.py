@@ -102,6 +102,11 @@ def versions() -> dict[str, str]:
     }
 
 
+def _safe(label: str) -> str:
+    """A model label as a file name (``vit_small_patch16_224=/w/a.pth`` -> ``vit_small_patch16_224_w_a.pth``)."""
+    return re.sub(r"[^\w.-]+", "_", label).strip("_") or "model"
+
+
 class RunDir:
     """Owns ``out_dir`` for one run: locks it, refuses to mix in results of another configuration, appends records.
 
@@ -121,9 +126,11 @@ class RunDir:
         follower: bool = False,
         data: Optional[dict[str, Any]] = None,
         schema: Optional[RecordSchema] = None,
+        rank: int = 0,
     ) -> None:
         self.path = Path(out_dir)
-        self.config, self.follower, self.schema = config, follower, schema
+        self.config, self.follower, self.schema, self.rank = config, follower, schema, rank
+        self.kept: list[str] = []  # the models whose failure this process kept (and logged) in this run
         keys = identity or [k for k in config if k not in VOLATILE]
         self.pass_identity: dict[str, Any] = json.loads(
             json.dumps({"config": {k: config.get(k) for k in keys}, "data": data or {}}, default=str)
@@ -218,11 +225,10 @@ class RunDir:
 
     def keep_failure(self, label: str, error: BaseException) -> None:
         """Keep the traceback of a model that failed as ``failures/<model>.txt``, named in the manifest's
-        ``failure_tracebacks`` (the one-line reason goes to ``failed_models``). A follower writes nothing."""
-        if self.follower:
-            return
-        safe = re.sub(r"[^\w.-]+", "_", label).strip("_") or "model"
-        name = f"{FAILURES}/{safe}.txt"
+        ``failure_tracebacks`` (the one-line reason goes to ``failed_models``). A follower (torchrun rank r > 0)
+        keeps its own as ``failures/<model>.rank<r>.txt``, which rank 0 names (:meth:`name_rank_failures`)."""
+        self.kept.append(label)
+        name = f"{FAILURES}/{_safe(label)}" + (f".rank{self.rank}.txt" if self.follower else ".txt")
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
 
         def save() -> None:
@@ -231,7 +237,22 @@ class RunDir:
                 f.write(text)
 
         _write(save, self.path)
-        self.write_manifest(failure_tracebacks={**self.manifest.get("failure_tracebacks", {}), label: name})
+        if not self.follower:
+            self.write_manifest(failure_tracebacks={**self.manifest.get("failure_tracebacks", {}), label: name})
+
+    def name_rank_failures(self, labels: Sequence[str]) -> None:
+        """On rank 0, once every rank has finished: name in the manifest the tracebacks other ranks kept for the
+        failed ``labels`` that rank 0 kept none of (the lowest rank's file; every rank's stays in failures/)."""
+        named = dict(self.manifest.get("failure_tracebacks", {}))
+        for label in labels:
+            files = sorted(
+                self.path.glob(f"{FAILURES}/{_safe(label)}.rank*.txt"),
+                key=lambda p: int(p.name[len(_safe(label)) + len(".rank") : -len(".txt")]),
+            )
+            if label not in named and files:
+                named[label] = f"{FAILURES}/{files[0].name}"
+        if named != self.manifest.get("failure_tracebacks", {}):
+            self.write_manifest(failure_tracebacks=named)
 
     def close(self) -> None:
         """Release the folder (the OS does it too when the process ends)."""

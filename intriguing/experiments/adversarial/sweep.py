@@ -137,14 +137,15 @@ class AdversarialSweep(Sweep[Attack]):
         x, adv = self.crafted(source, xs, cond)
         x, adv = fit(x, bundle.input_size), fit(adv, bundle.input_size)
         # the clean images of each view, scored once per batch (the model's own view: its own clean images)
-        clean_ok = self.once(("clean", source.label), lambda: bundle(x).float()).argmax(1) == labels
+        clean = self.once(("clean", source.label), lambda: bundle(x).float())
+        clean_ok = clean.argmax(1) == labels
         if self.c.transfer:  # the target's clean top-1 on its own view
             own_ok = (
                 clean_ok
                 if source is bundle
                 else self.once(("clean", bundle.label), lambda: bundle(x01).float()).argmax(1) == labels
             )
-        logits = bundle(adv)
+        logits = clean if cond.eps_px == 0 else bundle(adv)  # budget 0: the clean images, scored above
         fooled = logits.float().argmax(1) != labels
         linf, l2 = perturbation_norms(adv, x)
         if source is bundle and cond == self.picture_cond_for(cond):

@@ -20,7 +20,7 @@ from intriguing.engine.accumulate import Key
 from intriguing.errors import UserError
 from intriguing.experiments.fourier.conditions import CleanImages
 from intriguing.features.blocks import BlockFeatures, block_specs, normalized_depths
-from intriguing.features.spectral import SpectrumAccumulator
+from intriguing.features.spectral import SpectrumAccumulator, spectrum_sums
 from intriguing.zoo import ModelBundle
 
 
@@ -32,7 +32,8 @@ class Spectra(Reduction):
         self.acc = SpectrumAccumulator(paper_compat)
 
     def update(self, summary: Output, labels: torch.Tensor, indices: torch.Tensor) -> None:
-        self.acc.merge(summary.value)
+        for name, (sums, shape) in summary.value.items():  # host copies of the batch's sums, in block order
+            self.acc.add(name, sums, shape)
 
     def merge(self, other: Spectra) -> None:
         self.acc.merge(other.acc)
@@ -81,10 +82,15 @@ class FourierSweep(Sweep[CleanImages]):
         return [CleanImages()]
 
     def evaluate(self, bundle: ModelBundle, cond: CleanImages, x01: torch.Tensor, batch) -> Output:
-        acc = SpectrumAccumulator(self.paper_compat)
-        with BlockFeatures(bundle.model, on_feature=lambda s, f: acc.update(s.name, f.float())):
+        # each block's exact sums stay on the device: the engine reads them back with the batch's other results
+        sums: dict[str, tuple[dict, tuple]] = {}
+
+        def keep(spec, fmap: torch.Tensor) -> None:
+            sums[spec.name] = (spectrum_sums(fmap.float(), self.paper_compat), tuple(fmap.shape[-2:]))
+
+        with BlockFeatures(bundle.model, on_feature=keep):
             bundle(x01)
-        return Output(acc)
+        return Output(sums)
 
     def reduction(self, bundle: ModelBundle, cond: CleanImages, opts: EngineOptions) -> Spectra:
         return Spectra(bundle.model, self.paper_compat)

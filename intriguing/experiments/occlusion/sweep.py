@@ -195,10 +195,11 @@ class OcclusionSweep(Sweep[Drop]):
         return [Output(out, extras) for (_, extras), out in zip(inputs, logits)]
 
 
-def run(config: Config, bundles, images, run_dir, opts: EngineOptions):
-    saliency = None
+def run(config: Config, bundles, images, run_dir, opts: EngineOptions, saliency: Optional[ModelBundle] = None):
+    """The occlusion pass; ``saliency``: the ViT that ranks the cells of salient / non-salient drop (the experiment
+    loads it before the folder is made; loaded here when a library caller passes none)."""
     if config.uses_saliency:
-        saliency = load_saliency_bundle(config.saliency, opts.device)
+        saliency = saliency or load_saliency_bundle(config.saliency, opts.device)
         run_dir.write_manifest(
             saliency_model={"name": saliency.name, "source": saliency.source, "data_config": saliency.data_config}
         )

@@ -48,13 +48,18 @@ class TrainExperiment(Experiment[Config]):
     def identity(self) -> list[str]:
         return [n for n in super().identity() if n != "register_as"]
 
+    teacher: tuple[Any, Any] = (None, None)  # (the distillation teacher, its logits' columns of the classes)
+
+    def prepare_run(self, data: Any, device: Any) -> None:
+        if self.config.teacher:  # a missing teacher, or one of other classes, is refused before any folder exists
+            self.teacher = load_teacher(self.config, data[0], device)
+
     def prepare_model(self, bundle: Any) -> Any:
         return make_student(bundle, len(self.classes), self.config)
 
     def run(self, bundles, data, run_dir, opts):
         train, val = data
-        teacher, index = load_teacher(self.config, train, opts.device) if self.config.teacher else (None, None)
-        return train_all(self.config, bundles, train, val, run_dir, opts, teacher, index)
+        return train_all(self.config, bundles, train, val, run_dir, opts, *self.teacher)
 
     @classmethod
     def report(cls, records: list[dict], out_dir: Any, plot: bool = True) -> str:

@@ -71,8 +71,7 @@ def run_transfer(
     failed: dict[str, str] = {}
     for bundle in bundles:
         if config.mode == "per-block" and not is_vit(bundle.model):
-            failed[bundle.label] = "a per-block probe needs a ViT with token blocks"
-            log.error(f"skipped {bundle.label}: {failed[bundle.label]}")
+            model_failed(failed, bundle, UserError("a per-block probe needs a ViT with token blocks."), run_dir)
             continue
         variants = _variants(config, bundle)
         base = {"model": bundle.name, "weights": bundle.weights_id, "dataset": dataset, "mode": config.mode}
@@ -212,17 +211,15 @@ def per_block_head(
         if not is_vit(b.model):  # a CNN has no class token per block: not a failure of the run
             not_applicable[b.label] = "no class token per block (not a ViT)"
         elif n != images.num_classes:
-            failed[b.label] = (
+            why = (
                 f"its head predicts {n} classes but {images.root} is scored {images.num_classes}-way "
-                f"({images.label_space})"
+                f"({images.label_space})."
             )
+            model_failed(failed, b, UserError(why), run_dir)
         else:
             ok.append(b)
-    for name, msg in {**not_applicable, **failed}.items():
-        log.log(
-            logging.INFO if name in not_applicable else logging.ERROR,
-            f"skipped {name}: {msg}" + (" (not applicable)" if name in not_applicable else ""),
-        )
+    for name, msg in not_applicable.items():
+        log.info(f"skipped {name}: {msg} (not applicable)")
     if not_applicable:
         run_dir.write_manifest(not_applicable=not_applicable)
     log.info(f"per-block: {len(images)} images from {images.root} ({images.label_space})")
