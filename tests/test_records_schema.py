@@ -19,7 +19,7 @@ from intriguing.errors import UserError
 from intriguing.experiments import EXPERIMENTS, get_experiment
 from intriguing.experiments.base import Experiment, check_experiment
 from intriguing.experiments.occlusion import sweep as occlusion
-from intriguing.records import RecordIndex, RecordSchema, RunDir, read_records, store
+from intriguing.records import RecordIndex, RecordSchema, RunDir, read_manifest, read_records, store
 
 ADVERSARIAL = get_experiment("adversarial").schema
 # key columns no golden case writes: they exist only under an option those cases do not use
@@ -206,6 +206,21 @@ def test_a_rerun_finds_records_whose_numbers_are_written_differently(tmp_path, i
     calls = []
     monkeypatch.setattr(occlusion.OcclusionSweep, "evaluate", lambda *a: calls.append(1))
     assert run_command("occlusion", argv) == 0 and not calls
+
+
+def test_a_folder_is_read_by_the_schema_its_manifest_keeps(tmp_path):
+    """``read_records(folder)`` with no schema given: the run's manifest names its key columns, so a second copy
+    of one measurement (other metric digits) is dropped as the command itself drops it."""
+    d = RunDir(tmp_path / "run", {"seed": 0}, schema=ADVERSARIAL)
+    d.append_records([_attack(0, 40.0, 1.2345, 30.0)])
+    d.close()
+    assert read_manifest(d.path)["record_schema"] == ADVERSARIAL.to_json()
+    assert RecordSchema.from_json(ADVERSARIAL.to_json()) == ADVERSARIAL
+    store.append(d.path / "records.csv", [_attack(0, 40.000001, 1.2345001, 30.0)])  # a copy, written without keys
+    assert [(r["run"], r["success"]) for r in read_records(d.path)] == [(0, 40.0)]
+    assert len(read_records(d.path / "records.csv")) == 1  # the file's path finds the folder's manifest too
+    (d.path / "manifest.json").write_text(json.dumps({"record_schema": {"keys": 1}}))  # edited by hand
+    assert len(read_records(d.path)) == 2  # no usable schema: one row per distinct row, as before
 
 
 def test_report_groups_by_the_schemas_keys(tmp_path, capsys):

@@ -57,9 +57,20 @@ VOLATILE = ("models", "out_dir", "workers", "device", "batch_size", "progress")
 
 
 def read_records(path: str | Path, schema: Optional[RecordSchema] = None) -> list[dict]:
-    """The whole rows of ``records.csv`` in a folder (or at a path), one per record of ``schema`` (the experiment's:
-    ``get_experiment(name).schema``; without it, one per distinct row)."""
-    return store.read(path, schema)
+    """The whole rows of ``records.csv`` in a folder (or at a path), one per record of ``schema``: the one given,
+    else the one the folder's ``manifest.json`` keeps (``record_schema``, written by every run), else one per
+    distinct row."""
+    return store.read(path, schema or folder_schema(path))
+
+
+def folder_schema(path: str | Path) -> Optional[RecordSchema]:
+    """The record schema a results folder's manifest keeps (None: no manifest, or one from before it was kept)."""
+    path = Path(path)
+    saved = read_manifest(path if path.is_dir() else path.parent).get("record_schema")
+    try:
+        return RecordSchema.from_json(saved) if saved else None
+    except (KeyError, TypeError, AttributeError, ValueError):  # edited by hand: read by distinct rows, as before
+        return None
 
 
 def read_manifest(out_dir: str | Path) -> dict:
@@ -183,6 +194,8 @@ class RunDir:
             "failed_models": {},
             "models": {},
         }
+        if self.schema is not None:  # read_records(folder) keys the rows by it
+            self.manifest["record_schema"] = self.schema.to_json()
         for p in self.path.glob(f"{FAILURES}/*.txt"):  # the manifest below names this run's failures only
             p.unlink()
         if old and store.read(self.path / RECORDS):  # a resume keeps what the earlier attempt learned

@@ -52,6 +52,24 @@ class RecordSchema:
         if bad:
             raise ValueError(f"{self.command} record schema: {', '.join(bad)} not typed int, float or str")
 
+    def to_json(self) -> dict[str, Any]:
+        """The schema as ``manifest.json`` keeps it (``record_schema``), so a folder's records can be read by
+        their keys without importing the command (:meth:`from_json`)."""
+        return {
+            "command": self.command,
+            "keys": {c: t.__name__ for c, t in self.keys.items()},
+            "metrics": {c: t.__name__ for c, t in self.metrics.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RecordSchema:
+        types = {t.__name__: t for t in _KINDS}
+        return cls(
+            str(data["command"]),
+            {c: types[t] for c, t in data["keys"].items()},
+            {c: types[t] for c, t in data.get("metrics", {}).items()},
+        )
+
     def is_key(self, column: str) -> bool:
         return column in self.keys
 
