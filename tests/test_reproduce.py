@@ -289,6 +289,39 @@ def test_quick_offline_plan_runs_on_shared_and_reports_every_table(tmp_path):
     assert any(r["measured"] is not None for r in rows if r["entry"] == "table4_jaccard")
 
 
+@pytest.mark.slow
+def test_quick_offline_park_plan_reports_its_figures_from_the_records(tmp_path):
+    """`intriguing reproduce park2022 --models offline --quick` on ../shared (about 30 s of CPU): the Fourier and
+    noise-frequency rows hold the numbers of their steps' records, one row per stand-in model."""
+    from intriguing.records import read_records
+    from intriguing.zoo import ZOO
+
+    if not all(any(n in ZOO for n in c) for c in (models.REF_VIT, models.REF_CNN)):
+        pytest.skip("the reference models are not registered in the zoo yet")
+    out = tmp_path / "out"
+    argv = ["reproduce", "park2022", "--models", "offline", "--quick", "--data-root", str(shared_path())]
+    assert main([*argv, "--out-dir", str(out), "--device", "cpu"]) == 0
+    rows = json.loads((out / "report.json").read_text())["rows"]
+    assert {r["entry"] for r in rows} >= {e for e, v in published.load("park2022").entries.items() if v.values}
+    fourier, noise = read_records(out / "fourier"), read_records(out / "freq_noise")
+    measured = [r for r in rows if r["measured"] is not None]
+    assert {r["entry"] for r in measured} == {"fig2_fourier", "fig2_noise"}
+    assert {r["used"] for r in measured} == {*models.REF_VIT, *models.REF_CNN, "efficientnet_lite0"} & set(ZOO)
+    for r in measured:
+        mine = [x for x in (fourier if r["entry"] == "fig2_fourier" else noise) if x["model"] == r["used"]]
+        if r["entry"] == "fig2_fourier":  # the first or the deepest feature map, at the highest frequency
+            index = 0 if r["condition"]["block"] == "stem" else max(x["index"] for x in mine)
+            at = [x for x in mine if x["index"] == index]
+            assert r["measured"] == max(at, key=lambda x: x["freq"])["delta_log_amplitude"]
+        else:  # top-1 with noise in the band minus clean top-1, in points
+            clean = next(x["top1"] for x in mine if x["condition"] == "clean")
+            band = [x["top1"] for x in mine if x["condition"] == "band_noise" and x["freq"] == r["condition"]["freq"]]
+            assert len(band) == 1 and r["measured"] == pytest.approx(band[0] - clean)
+        assert r["verdict"] == "not comparable"
+    md = (out / "report.md").read_text()
+    assert md.startswith("# Reproduction report: Park, Kim (ICLR 2022)") and "![Fig. 2 (noise frequency)" in md
+
+
 def test_the_wrapper_script_passes_its_variables_and_arguments(tmp_path):
     import os
     import subprocess
