@@ -257,13 +257,15 @@ class RunDir:
         """On rank 0, once every rank has finished: name in the manifest the tracebacks other ranks kept for the
         failed ``labels`` that rank 0 kept none of (the lowest rank's file; every rank's stays in failures/)."""
         named = dict(self.manifest.get("failure_tracebacks", {}))
-        for label in labels:
-            files = sorted(
-                self.path.glob(f"{FAILURES}/{_safe(label)}.rank*.txt"),
-                key=lambda p: int(p.name[len(_safe(label)) + len(".rank") : -len(".txt")]),
+        for label in (x for x in labels if x not in named):
+            pattern = re.compile(rf"{re.escape(_safe(label))}\.rank(\d+)\.txt")
+            ranks = sorted(
+                (int(m.group(1)), p.name)
+                for p in self.path.glob(f"{FAILURES}/*.txt")
+                if (m := pattern.fullmatch(p.name))
             )
-            if label not in named and files:
-                named[label] = f"{FAILURES}/{files[0].name}"
+            if ranks:
+                named[label] = f"{FAILURES}/{ranks[0][1]}"
         if named != self.manifest.get("failure_tracebacks", {}):
             self.write_manifest(failure_tracebacks=named)
 

@@ -19,12 +19,11 @@ class OcclusionExperiment(Experiment[Config]):
     name = "occlusion"
     Config = Config
     schema = SCHEMA
+    saliency: Optional[Any] = None  # the saliency ViT of salient / non-salient drop (prepare_run)
 
     def identity(self) -> list[str]:
         """--stack-conditions changes how many images share a forward pass, not what is measured."""
         return [k for k in super().identity() if k != "stack_conditions"]
-
-    saliency: Optional[Any] = None  # the saliency ViT of salient / non-salient drop (prepare_run)
 
     def prepare_run(self, data: Any, device: Any) -> None:
         if self.config.uses_saliency:  # a saliency model that is not a ViT is refused before any folder exists

@@ -20,6 +20,7 @@ class TrainExperiment(Experiment[Config]):
     Config = Config
     schema = SCHEMA
     uses_labels = False  # the head is rebuilt for the training folder's classes
+    teacher: tuple[Any, Any] = (None, None)  # (the distillation teacher, its logits' columns of the classes)
 
     @classmethod
     def parser_defaults(cls) -> dict[str, Any]:
@@ -47,8 +48,6 @@ class TrainExperiment(Experiment[Config]):
 
     def identity(self) -> list[str]:
         return [n for n in super().identity() if n != "register_as"]
-
-    teacher: tuple[Any, Any] = (None, None)  # (the distillation teacher, its logits' columns of the classes)
 
     def prepare_run(self, data: Any, device: Any) -> None:
         if self.config.teacher:  # a missing teacher, or one of other classes, is refused before any folder exists
