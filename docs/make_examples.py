@@ -215,6 +215,28 @@ EXAMPLES: dict[str, Example] = {
         {"run/validate.png": "validate_example.png"},
         cost="35 s",
     ),
+    # docs/reproduce.md's excerpts: one table of each paper's quick offline report
+    "reproduce-naseer": Example(
+        [
+            f"intriguing reproduce naseer2021 --models offline --map resnet50=efficientnet_lite0 --quick "
+            f"--data-root {SHARED} --steps occlusion --out-dir {{out}}",
+            'python docs/report_table.py {out}/report.md "Fig. 3 (Sec. 3.1 text)"',
+        ],
+        shown=[1],
+        markdown=True,
+        cost="15 s",
+    ),
+    "reproduce-park": Example(
+        [
+            f"intriguing reproduce park2022 --models offline --quick --data-root {SHARED} --steps fourier "
+            f"--out-dir {{out}}",
+            'python docs/report_table.py {out}/report.md "Fig. 2a / 8 (Fourier)"',
+        ],
+        {"fourier/fourier_high_freq.png": "reproduce_park_fourier.png"},
+        shown=[1],
+        markdown=True,
+        cost="15 s",
+    ),
     "corruption": Example(
         [f"intriguing corruption --models {R20},{R56} --data-path {CIFAR} --limit 100 --out-dir {{out}}"],
         {"corruption_errors.png": "corruption_errors_cifar.png"},
