@@ -270,7 +270,7 @@ EXAMPLES: dict[str, Example] = {
 
 # figures the docs show that no example makes, and why
 NOT_REGENERATED: dict[str, str] = {}
-CHEAP = ["segmentation", "validate"]  # rerun by tests/test_docs_examples.py (about 1 min of CPU)
+CHEAP = ["segmentation", "validate", "reproduce-park"]  # rerun by tests/test_docs_examples.py (about 1 min of CPU)
 # examples defined but not run yet (no snippet): the test skips them, naming the command that makes them
 PENDING: tuple[str, ...] = ()
 
