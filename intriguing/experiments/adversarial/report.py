@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from intriguing.errors import UserError
-from intriguing.plots.labels import class_name, wrap
+from intriguing.plots.labels import annotate_cells, class_name, wrap
 from intriguing.plots.lines import describe_data, line_plot
 from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
@@ -144,18 +144,7 @@ def transfer_heatmap(records: Sequence[dict], out_path: Path, what: str):
     for k, (ax, ((attack, eps), cells)) in enumerate(zip(axes[0], panels.items())):
         m = np.array([[cells.get((s, t), np.nan) for t in models] for s in models])
         im = ax.imshow(m, vmin=0, vmax=100, cmap="viridis")
-        for i in range(n):
-            for j in range(n):
-                if m[i, j] == m[i, j]:
-                    ax.text(
-                        j,
-                        i,
-                        f"{m[i, j]:.1f}",
-                        ha="center",
-                        va="center",
-                        fontsize=8,
-                        color="white" if m[i, j] < 60 else "black",
-                    )
+        annotate_cells(ax, m, "{:.1f}")
         ax.set_xticks(
             range(n), [wrap(m, 13) + (f"\nclean {own[m]:.1f}%" if m in own else "") for m in models], fontsize=8
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from intriguing.plots.labels import annotate_cells
 from intriguing.plots.lines import describe_data, line_plot
 from intriguing.plots.reliability import reliability_figure
 from intriguing.records import format_table, summarize
@@ -84,18 +85,7 @@ def fooling_matrix(records: Sequence[dict], out_path: Path, what: str) -> Path:
                 cell.setdefault((r["source"], r["model"]), []).append(float(r["fooled"]))
         m = np.array([[np.mean(cell[(s, t)]) if (s, t) in cell else np.nan for t in models] for s in models])
         im = ax.imshow(m, vmin=0, vmax=100, cmap="magma")
-        for i in range(len(models)):
-            for j in range(len(models)):
-                if m[i, j] == m[i, j]:
-                    ax.text(
-                        j,
-                        i,
-                        f"{m[i, j]:.0f}",
-                        ha="center",
-                        va="center",
-                        fontsize=8,
-                        color="white" if m[i, j] < 60 else "black",
-                    )
+        annotate_cells(ax, m, "{:.0f}")
         ax.set_xticks(range(len(models)), models, rotation=30, ha="right", fontsize=8)
         ax.set_yticks(range(len(models)), models if k == 0 else [], fontsize=8)  # names once, on the left
         ax.set_xlabel("evaluated on")
