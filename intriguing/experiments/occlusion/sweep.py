@@ -25,7 +25,6 @@ from intriguing.experiments.occlusion.config import Config
 from intriguing.experiments.occlusion.saliency_drop import (
     SALIENCY_DROPS,
     SaliencyDropper,
-    load_saliency_bundle,
     write_dino_json,
 )
 from intriguing.perturb import (
@@ -195,11 +194,10 @@ class OcclusionSweep(Sweep[Drop]):
         return [Output(out, extras) for (_, extras), out in zip(inputs, logits)]
 
 
-def run(config: Config, bundles, images, run_dir, opts: EngineOptions, saliency: Optional[ModelBundle] = None):
-    """The occlusion pass; ``saliency``: the ViT that ranks the cells of salient / non-salient drop (the experiment
-    loads it before the folder is made; loaded here when a library caller passes none)."""
-    if config.uses_saliency:
-        saliency = saliency or load_saliency_bundle(config.saliency, opts.device)
+def run(config: Config, bundles, images, run_dir, opts: EngineOptions, saliency: Optional[ModelBundle]):
+    """The occlusion pass; ``saliency``: the ViT that ranks the cells of salient / non-salient drop, which the
+    experiment loads before the folder is made (None without a saliency drop)."""
+    if saliency is not None:
         run_dir.write_manifest(
             saliency_model={"name": saliency.name, "source": saliency.source, "data_config": saliency.data_config}
         )
