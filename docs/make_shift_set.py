@@ -5,8 +5,9 @@ From an ImageNet-style val folder it takes N images per class (evenly spaced in 
     OUT/val/<wnid>/<file>                                   the images as they are
     OUT/imagenet-c/<corruption>/<severity>/<wnid>/<file>    ImageNet-C-style copies
 
-The copies follow ImageNet-C's protocol (shorter side resized to 256, centre 224 crop, then the corruption) through
-``intriguing.corruptions.corrupt_batch_seeded`` with the image's position as its seed, saved as JPEG quality 85.
+The copies follow ImageNet-C's protocol (the toolkit's paper geometry: bilinear resize to 256, centre 224 crop, then
+the corruption) through ``intriguing.corruptions.corrupt_batch_seeded`` with the image's position as its seed, saved
+as JPEG quality 85.
 
     python docs/make_shift_set.py VAL_DIR OUT [--per-class 10] [--corruptions gaussian_noise,contrast,fog]
 """
@@ -17,23 +18,12 @@ import argparse
 import shutil
 from pathlib import Path
 
-import numpy as np
-import torch
 from PIL import Image
 
 from intriguing.corruptions import corrupt_batch_seeded
-from intriguing.data.folders import evenly_spaced
-
-
-def centre_224(path: Path) -> torch.Tensor:
-    """(1, 3, 224, 224) uint8: shorter side to 256 (bilinear), centre crop 224, as ImageNet-C was made."""
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        scale = 256 / min(im.size)
-        im = im.resize((round(im.width * scale), round(im.height * scale)), Image.BILINEAR)
-        left, top = (im.width - 224) // 2, (im.height - 224) // 2
-        im = im.crop((left, top, left + 224, top + 224))
-    return torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1).unsqueeze(0)
+from intriguing.data.decode import open_rgb
+from intriguing.data.folders import PAPER_GEOMETRY, evenly_spaced
+from intriguing.data.views import eval_transform
 
 
 def main() -> None:
@@ -45,6 +35,7 @@ def main() -> None:
     ap.add_argument("--severity", type=int, default=3)
     args = ap.parse_args()
     corruptions = [c.strip() for c in args.corruptions.split(",") if c.strip()]
+    crop = eval_transform(PAPER_GEOMETRY)  # uint8 (3, 224, 224), as every command decodes the paper's geometry
     position = 0
     for wnid in sorted(p.name for p in args.val.iterdir() if p.is_dir()):
         files = sorted(p for p in (args.val / wnid).iterdir() if p.is_file())
@@ -52,7 +43,7 @@ def main() -> None:
             src = files[i]
             (args.out / "val" / wnid).mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, args.out / "val" / wnid / src.name)
-            x = centre_224(src)
+            x = crop(open_rgb(str(src))).unsqueeze(0)
             for name in corruptions:
                 y = corrupt_batch_seeded(x, name, args.severity, [position])
                 folder = args.out / "imagenet-c" / name / str(args.severity) / wnid
